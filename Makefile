@@ -1,0 +1,46 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
+
+.PHONY: run test lint bench seed-demo redis-server clean
+
+run: $(STAMP)
+	$(BIN)/python run.py
+
+seed-demo: $(STAMP)
+	$(BIN)/python run.py --seed-demo
+
+test: $(STAMP) redis-server
+	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check .
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(STAMP) redis-server
+	$(BIN)/python -m bench
+
+# A virtual environment with the project and its test extras; redone when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "python venv is missing: installing it with apt-get"; \
+	  $(SUDO) apt-get update -q && \
+	  $(SUDO) apt-get install -y -q python3-venv "python$$($(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')-venv" || \
+	  $(SUDO) apt-get install -y -q python3-venv; \
+	  rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+# Later capabilities (fan-out across processes) are tested against a real redis-server.
+redis-server:
+	@command -v redis-server >/dev/null || { \
+	  echo "redis-server is missing: installing it with apt-get"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q redis-server; }
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

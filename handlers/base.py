@@ -1,0 +1,314 @@
+"""The HTTP layer every handler shares: JSON in and out, errors, auth, CORS, limits, logging."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+import tornado.web
+from bson import ObjectId
+from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from pymongo.errors import ConnectionFailure
+
+from hypee.auth import Identity, bearer_token
+from hypee.errors import CODE_FOR_STATUS, ApiError, not_found, unauthorized, validation_error
+from hypee.ids import parse_object_id
+from hypee.jsonio import dumps, loads
+from hypee.services import Services
+
+log = logging.getLogger("hypee.http")
+access_log = logging.getLogger("hypee.access")
+
+JSON_BODY_LIMIT = 1024 * 1024
+# Bodies over a handler's limit but under this one are read and discarded before the 413.
+DRAIN_LIMIT = 32 * 1024 * 1024
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def implemented_methods(handler_class: type[tornado.web.RequestHandler]) -> list[str]:
+    """The HTTP methods a handler class answers (those it overrides)."""
+    return [
+        method
+        for method in HTTP_METHODS
+        if getattr(handler_class, method.lower())
+        is not getattr(tornado.web.RequestHandler, method.lower())
+    ]
+
+
+@tornado.web.stream_request_body
+class BaseHandler(tornado.web.RequestHandler):
+    """JSON API handler. Subclasses implement get/post/...; everything else happens here.
+
+    `public_methods` are answered without a token (a token, when sent, is still checked).
+    Bodies are streamed in and kept up to `body_limit` bytes; a larger body is read to its end
+    and discarded, so the client reliably gets the 413 answer instead of a reset connection.
+    """
+
+    public_methods: frozenset[str] = frozenset()
+    body_limit: int = JSON_BODY_LIMIT
+
+    def initialize(self, route: str = "unmatched") -> None:
+        self.route = route
+        self.identity: Identity | None = None
+        self._body = bytearray()
+        self._body_too_large = False
+        self._counted = False
+        incoming = self.request.headers.get("X-Request-ID", "")
+        self.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        self._standard_headers()
+
+    @property
+    def services(self) -> Services:
+        return self.application.settings["services"]
+
+    @property
+    def db(self) -> Any:
+        return self.services.db
+
+    @property
+    def user_id(self) -> ObjectId:
+        """The caller's user id (only on authenticated methods)."""
+        assert self.identity is not None
+        return self.identity.user_id
+
+    # -- headers ---------------------------------------------------------------------------
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        if hasattr(self, "request_id"):
+            self._standard_headers()
+
+    def _standard_headers(self) -> None:
+        """Request id and CORS headers; set again after Tornado clears headers for an error."""
+        self.set_header("X-Request-ID", self.request_id)
+        origin = self.request.headers.get("Origin")
+        allowed = self.services.settings.cors_origins
+        if origin and ("*" in allowed or origin in allowed):
+            self.set_header("Access-Control-Allow-Origin", origin)
+            self.set_header("Vary", "Origin")
+            self.set_header("Access-Control-Expose-Headers", "Retry-After, X-Request-ID")
+
+    # -- request lifecycle -----------------------------------------------------------------
+
+    async def prepare(self) -> None:
+        self.services.inflight.enter()
+        self._counted = True
+        self._check_body_size()
+        try:
+            self._authorize(self.request.method or "GET")
+        except (ApiError, tornado.web.HTTPError) as error:
+            if not self._body_expected():
+                raise
+            # Answer once the body is in: answering now would close the connection with unread
+            # data, and the client could see a reset instead of this error.
+            self._deferred_error = error
+            setattr(self, (self.request.method or "get").lower(), self._raise_deferred_error)
+
+    def _authorize(self, method: str) -> None:
+        if method != "OPTIONS" and method not in implemented_methods(type(self)):
+            raise tornado.web.HTTPError(405)
+        if method == "OPTIONS":
+            return
+        token = bearer_token(self.request.headers.get("Authorization"))
+        if token is not None:
+            self.identity = self.services.tokens.verify_access(token)
+        elif method not in self.public_methods:
+            raise unauthorized()
+
+    def _raise_deferred_error(self, *args: Any, **kwargs: Any) -> None:
+        raise self._deferred_error
+
+    def _body_expected(self) -> bool:
+        headers = self.request.headers
+        return headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in headers
+
+    def _check_body_size(self) -> None:
+        length_header = self.request.headers.get("Content-Length")
+        if not length_header:
+            return
+        try:
+            length = int(length_header)
+        except ValueError:
+            raise ApiError("invalid_json", "Content-Length is not a number.") from None
+        if length > max(self.body_limit, DRAIN_LIMIT):
+            # Too large even to read and discard: answer now; the connection will be closed.
+            raise self._too_large()
+        if length > self.body_limit:
+            self._body_too_large = True
+
+    def _too_large(self) -> ApiError:
+        return ApiError(
+            "payload_too_large", f"The request body is larger than {self.body_limit} bytes."
+        )
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._body_too_large:
+            return
+        if len(self._body) + len(chunk) > self.body_limit:
+            self._body_too_large = True
+            self._body = bytearray()
+            return
+        self._body.extend(chunk)
+
+    def on_finish(self) -> None:
+        self._leave()
+
+    def on_connection_close(self) -> None:
+        self._leave()
+
+    def _leave(self) -> None:
+        if self._counted:
+            self._counted = False
+            self.services.inflight.leave()
+
+    def options(self, *args: Any, **kwargs: Any) -> None:
+        """CORS preflight."""
+        if "Access-Control-Allow-Origin" in self._headers:
+            self.set_header(
+                "Access-Control-Allow-Methods", ", ".join(implemented_methods(type(self)))
+            )
+            self.set_header(
+                "Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-ID"
+            )
+            self.set_header("Access-Control-Max-Age", "600")
+        self.set_status(204)
+        self.finish()
+
+    # -- input -----------------------------------------------------------------------------
+
+    def json_body(self) -> Any:
+        """The parsed JSON body; 413 when over the limit, `invalid_json` when not JSON."""
+        if self._body_too_large:
+            raise self._too_large()
+        if not self._body:
+            raise ApiError("invalid_json", "The request body is empty; send a JSON object.")
+        try:
+            return loads(bytes(self._body))
+        except ValueError:
+            raise ApiError("invalid_json", "The request body is not valid JSON.") from None
+
+    def load_body(self, schema: Schema) -> dict[str, Any]:
+        """The JSON object body validated by `schema`; `validation_error` names each bad field."""
+        data = self.json_body()
+        if not isinstance(data, dict):
+            raise ApiError("invalid_json", "The request body must be a JSON object.")
+        try:
+            return schema.load(data)
+        except ValidationError as exc:
+            raise validation_error(exc.messages) from None
+
+    def load_query(self, schema: Schema) -> dict[str, Any]:
+        """The query string validated by `schema`; list fields take every repeated value."""
+        data: dict[str, Any] = {}
+        try:
+            for name, values in self.request.query_arguments.items():
+                texts = [value.decode("utf-8") for value in values]
+                is_list = isinstance(schema.fields.get(name), fields.List)
+                data[name] = texts if is_list else texts[-1]
+        except UnicodeDecodeError:
+            raise validation_error({"_query": ["The query string is not valid UTF-8."]}) from None
+        try:
+            return schema.load(data, unknown=EXCLUDE)
+        except ValidationError as exc:
+            raise validation_error(exc.messages) from None
+
+    @staticmethod
+    def path_id(value: str, what: str) -> ObjectId:
+        """An id taken from the URL; an id that cannot exist is a 404 like an unknown one."""
+        parsed = parse_object_id(value)
+        if parsed is None:
+            raise not_found(what)
+        return parsed
+
+    def client_ip(self) -> str:
+        return self.request.remote_ip or "unknown"
+
+    # -- output ----------------------------------------------------------------------------
+
+    def write_json(self, data: Any, status: int = 200) -> None:
+        """Answer with `data` as JSON."""
+        self.set_status(status)
+        self.finish(dumps(data))
+
+    def no_content(self) -> None:
+        """Answer 204 with no body."""
+        self.set_status(204)
+        self.clear_header("Content-Type")
+        self.finish()
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = self._api_error(status_code, kwargs.get("exc_info"))
+        self._standard_headers()
+        if error.retry_after is not None:
+            self.set_header("Retry-After", str(error.retry_after))
+        if error.code == "method_not_allowed":
+            self.set_header("Allow", ", ".join([*implemented_methods(type(self)), "OPTIONS"]))
+        self.set_status(error.status)
+        self.finish(dumps(error.to_json()))
+
+    def _api_error(self, status_code: int, exc_info: Any) -> ApiError:
+        exc = exc_info[1] if exc_info else None
+        if isinstance(exc, ApiError):
+            return exc
+        if isinstance(exc, ConnectionFailure):
+            return ApiError("unavailable", "The database is unavailable; try again shortly.")
+        if isinstance(exc, tornado.web.HTTPError) and status_code < 500:
+            code = CODE_FOR_STATUS.get(status_code, "validation_error")
+            message = {
+                "method_not_allowed": f"{self.request.method} is not allowed on this route.",
+                "not_found": "No route matches this path.",
+            }.get(code, exc.reason or "The request is not valid.")
+            return ApiError(code, message, fields={} if code == "validation_error" else None)
+        return ApiError(
+            "internal", f"Something went wrong on our side (request id {self.request_id})."
+        )
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, ApiError | tornado.web.HTTPError):
+            return
+        if isinstance(value, ConnectionFailure):
+            log.warning(
+                "database unavailable", extra={"request_id": self.request_id, "error": repr(value)}
+            )
+            return
+        log.error(
+            "unhandled error",
+            exc_info=(typ, value, tb),
+            extra={"request_id": self.request_id, "route": self.route},
+        )
+
+
+class NotFoundHandler(BaseHandler):
+    """Every path no route matches: a JSON 404."""
+
+    async def prepare(self) -> None:
+        raise ApiError("not_found", "No route matches this path.")
+
+
+def log_request(handler: tornado.web.RequestHandler) -> None:
+    """Application `log_function`: one structured access-log line and the request metrics."""
+    services: Services = handler.application.settings["services"]
+    route = getattr(handler, "route", "unmatched")
+    status = handler.get_status()
+    seconds = handler.request.request_time()
+    method = handler.request.method or "?"
+    services.metrics.observe_request(route, method, status, seconds)
+    identity = getattr(handler, "identity", None)
+    access_log.info(
+        "request",
+        extra={
+            "request_id": getattr(handler, "request_id", None),
+            "method": method,
+            "path": handler.request.path,
+            "route": route,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 2),
+            "ip": handler.request.remote_ip,
+            "user_id": str(identity.user_id) if identity else None,
+        },
+    )

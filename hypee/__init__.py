@@ -1,0 +1,1 @@
+"""Hypee's core: the application, its stores, auth, real time and storage."""

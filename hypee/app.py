@@ -1,0 +1,53 @@
+"""make_app: the route table and the Tornado application around the services. Wiring only."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import tornado.web
+
+from config import Settings
+from handlers import auth, mentors, ops
+from handlers.base import NotFoundHandler, implemented_methods, log_request
+from hypee.openapi import build_spec
+from hypee.routing import Route
+from hypee.services import Services
+
+ROUTES = [
+    Route("/api/auth/register", auth.RegisterHandler),
+    Route("/api/auth/login", auth.LoginHandler),
+    Route("/api/auth/refresh", auth.RefreshHandler),
+    Route("/api/auth/logout", auth.LogoutHandler),
+    Route("/api/me", auth.MeHandler),
+    Route("/api/me/mentor-profile", auth.MentorProfileHandler),
+    Route("/api/users/{user_id}", auth.UserHandler),
+    Route("/api/mentors/", mentors.MentorListHandler),
+    Route("/api/mentors/{mentor_id}/", mentors.MentorHandler),
+    Route("/api/openapi.json", ops.OpenApiHandler),
+    Route("/healthz", ops.HealthzHandler),
+    Route("/readyz", ops.ReadyzHandler),
+    Route("/metrics", ops.MetricsHandler),
+]
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document of every route."""
+    return build_spec(
+        ROUTES,
+        methods_of=implemented_methods,
+        public_methods_of=lambda handler: handler.public_methods,
+    )
+
+
+def make_app(settings: Settings, services: Services) -> tornado.web.Application:
+    """The Tornado application serving every route with `services`."""
+    return tornado.web.Application(
+        [route.url_spec() for route in ROUTES],
+        default_handler_class=NotFoundHandler,
+        default_handler_args={"route": "unmatched"},
+        services=services,
+        openapi=functools.cache(openapi_document),
+        log_function=log_request,
+        debug=False,
+    )

@@ -1,0 +1,98 @@
+"""The API error type: one exception that every layer raises and handlers render as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STATUS_CODES = {
+    "validation_error": 400,
+    "invalid_json": 400,
+    "unauthorized": 401,
+    "token_expired": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "conflict": 409,
+    "payload_too_large": 413,
+    "rate_limited": 429,
+    "internal": 500,
+    "unavailable": 503,
+}
+
+# The code a bare HTTP status maps to when the error did not come from our own code.
+CODE_FOR_STATUS = {
+    400: "validation_error",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error with an API code (API.md "Errors"), a human message and optional field errors."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        fields: dict[str, Any] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = STATUS_CODES[code]
+        self.message = message
+        self.fields = fields
+        self.retry_after = retry_after
+
+    def to_json(self) -> dict[str, Any]:
+        """The error body of API.md: {"error": {"code", "message", "fields"?}}."""
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.fields is not None:
+            body["fields"] = self.fields
+        return {"error": body}
+
+
+def validation_error(
+    fields: dict[str, Any], message: str = "The request is not valid."
+) -> ApiError:
+    """A 400 naming what is wrong with each field."""
+    return ApiError("validation_error", message, fields=fields)
+
+
+def field_error(name: str, problem: str) -> ApiError:
+    """A 400 with a single field error."""
+    return validation_error({name: [problem]})
+
+
+def not_found(what: str = "resource") -> ApiError:
+    """A 404; also the answer for resources the caller may not see."""
+    return ApiError("not_found", f"No such {what}.")
+
+
+def unauthorized(message: str = "Authentication required.") -> ApiError:
+    return ApiError("unauthorized", message)
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError("forbidden", message)
+
+
+def conflict(message: str) -> ApiError:
+    return ApiError("conflict", message)
+
+
+def rate_limited(
+    retry_after: int, message: str = "Too many attempts; try again later."
+) -> ApiError:
+    return ApiError("rate_limited", message, retry_after=max(1, retry_after))
+
+
+def unavailable(message: str = "A backing service is unavailable; try again shortly.") -> ApiError:
+    return ApiError("unavailable", message)

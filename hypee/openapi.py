@@ -1,0 +1,143 @@
+"""The OpenAPI 3.1 document, generated from the routes, their handlers' `docs` and the schemas."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields
+
+from hypee.errors import STATUS_CODES
+from hypee.routing import Route
+from models.fields import ObjectIdField, UtcDateTime
+
+API_TITLE = "Hypee API"
+API_VERSION = "1.0.0"
+_DESCRIPTIONS = {
+    400: "The request is not valid (`validation_error` names each bad field, or `invalid_json`).",
+    401: "No valid access token (`unauthorized` or `token_expired`).",
+    403: "The caller may not do this (`forbidden`).",
+    404: "No such resource, or one the caller may not see (`not_found`).",
+    405: "Method not allowed on this route.",
+    409: "Conflicts with the current state (`conflict`).",
+    413: "The body is too large (`payload_too_large`).",
+    429: "Too many requests (`rate_limited`); see the Retry-After header.",
+    503: "A backing service is unavailable (`unavailable`).",
+}
+
+
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True, metadata={"enum": sorted(STATUS_CODES)})
+    message = fields.String(required=True)
+    fields_ = fields.Dict(
+        data_key="fields",
+        keys=fields.String(),
+        metadata={"description": "Per-field problems (validation_error only)."},
+    )
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """How one method of one route is documented.
+
+    `response` is a marshmallow schema, a plain JSON Schema dict for answers that are not
+    API objects (metrics text, this document), or None for 204 with no body. `errors` lists
+    statuses beyond the ones every operation of its kind gets.
+    """
+
+    summary: str
+    response: type[Schema] | dict[str, Any] | None = None
+    status: int = 200
+    body: type[Schema] | None = None
+    query: type[Schema] | None = None
+    errors: Sequence[int] = ()
+    description: str = ""
+    content_type: str = "application/json"
+
+
+def build_spec(routes: Sequence[Route], public_methods_of: Any, methods_of: Any) -> dict[str, Any]:
+    """The OpenAPI document of `routes`.
+
+    `methods_of(handler)` lists the methods a handler answers and `public_methods_of(handler)`
+    those answered without a token; each must have an `Operation` in the handler's `docs`.
+    """
+    plugin = MarshmallowPlugin()
+    spec = APISpec(
+        title=API_TITLE,
+        version=API_VERSION,
+        openapi_version="3.1.0",
+        plugins=[plugin],
+        info={"description": "The HTTP contract of the Hypee server (API.md)."},
+        servers=[{"url": "/"}],
+    )
+    plugin.map_to_openapi_type(ObjectIdField, "string", None)
+    plugin.map_to_openapi_type(UtcDateTime, "string", "date-time")
+    spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    spec.components.schema("Error", schema=ErrorSchema)
+    for status, text in _DESCRIPTIONS.items():
+        spec.components.response(
+            str(status),
+            {"description": text, "content": {"application/json": {"schema": "Error"}}},
+        )
+    for route in routes:
+        operations = {}
+        for method in methods_of(route.handler):
+            doc: Operation = route.handler.docs[method]
+            operations[method.lower()] = _operation(
+                doc, route, authenticated=method not in public_methods_of(route.handler)
+            )
+        spec.path(
+            path=route.template,
+            operations=operations,
+            parameters=[
+                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                for name in route.parameters
+            ],
+        )
+    return spec.to_dict()
+
+
+def _operation(doc: Operation, route: Route, *, authenticated: bool) -> dict[str, Any]:
+    operation: dict[str, Any] = {"summary": doc.summary, "responses": {}}
+    if doc.description:
+        operation["description"] = doc.description
+    if route.template.startswith("/api/"):
+        operation["tags"] = [route.template.split("/")[2]]
+    if doc.response is None:
+        operation["responses"]["204"] = {"description": "Done; no content."}
+    else:
+        operation["responses"][str(doc.status)] = {
+            "description": doc.summary,
+            "content": {doc.content_type: {"schema": doc.response}},
+        }
+    if doc.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": doc.body}},
+        }
+    if doc.query is not None:
+        operation["parameters"] = [{"in": "query", "schema": doc.query}]
+    statuses = set(doc.errors)
+    if doc.body is not None or doc.query is not None:
+        statuses.add(400)
+    if doc.body is not None:
+        statuses.add(413)
+    if route.parameters:
+        statuses.add(404)
+    if authenticated:
+        statuses.add(401)
+        operation["security"] = [{"bearer": []}]
+    elif route.template.startswith("/api/"):
+        operation["security"] = [{}]
+    for status in sorted(statuses):
+        operation["responses"][str(status)] = {"$ref": f"#/components/responses/{status}"}
+    return operation

@@ -1,0 +1,122 @@
+"""Cursor (keyset) pagination: opaque cursors that carry the sort key of the last item served.
+
+A cursor names the listing it belongs to and the sort values of the last result; the next page
+is "everything after those values" in the same order, so inserts and deletes between requests
+never make a page repeat or skip an item that stayed in place.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+
+from hypee.errors import field_error
+from hypee.jsonio import as_utc
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+# A sort: the fields and directions (1 ascending, -1 descending), the last one unique (_id).
+SortSpec = Sequence[tuple[str, int]]
+
+
+@dataclass
+class Page:
+    """One page of a listing: the documents and the cursor of the next page (None at the end)."""
+
+    items: list[Any]
+    next_cursor: str | None
+
+
+def _tag(value: Any) -> Any:
+    if isinstance(value, ObjectId):
+        return {"o": str(value)}
+    if isinstance(value, datetime):
+        return {"d": as_utc(value).isoformat()}
+    return value
+
+
+def _untag(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"o"} and isinstance(value["o"], str):
+            return ObjectId(value["o"])
+        if set(value) == {"d"} and isinstance(value["d"], str):
+            return as_utc(datetime.fromisoformat(value["d"]))
+        raise ValueError("unexpected object in cursor")
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise ValueError("unexpected value in cursor")
+
+
+def encode_cursor(listing: str, values: Sequence[Any]) -> str:
+    """An opaque cursor for `listing` positioned after an item with sort values `values`."""
+    raw = json.dumps([listing, [_tag(value) for value in values]], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, listing: str, types: Sequence[type]) -> list[Any]:
+    """The sort values in `cursor`; 400 when it is malformed, tampered or from another listing."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        name, tagged = json.loads(raw)
+        if name != listing or not isinstance(tagged, list) or len(tagged) != len(types):
+            raise ValueError("cursor of another listing")
+        values = [_untag(value) for value in tagged]
+        for value, expected in zip(values, types, strict=True):
+            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                raise ValueError("cursor value of the wrong type")
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise field_error("cursor", "Invalid cursor.") from None
+    return values
+
+
+def after_filter(sort: SortSpec, values: Sequence[Any]) -> dict[str, Any]:
+    """A MongoDB filter for the documents that come after `values` in `sort` order."""
+    clauses = []
+    for depth, (field, direction) in enumerate(sort):
+        clause = {name: values[i] for i, (name, _) in enumerate(sort[:depth])}
+        clause[field] = {"$lt" if direction < 0 else "$gt": values[depth]}
+        clauses.append(clause)
+    return clauses[0] if len(clauses) == 1 else {"$or": clauses}
+
+
+def sort_values(document: dict[str, Any], sort: SortSpec) -> list[Any]:
+    """The values of `document` for each field of `sort` (dotted paths allowed)."""
+    values = []
+    for field, _ in sort:
+        value: Any = document
+        for part in field.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        values.append(value)
+    return values
+
+
+async def find_page(
+    collection: Any,
+    query: dict[str, Any],
+    sort: SortSpec,
+    *,
+    listing: str,
+    types: Sequence[type],
+    limit: int,
+    cursor: str | None,
+    projection: dict[str, Any] | None = None,
+) -> Page:
+    """One page of `collection` matching `query` in `sort` order, after `cursor`."""
+    if cursor:
+        query = {"$and": [query, after_filter(sort, decode_cursor(cursor, listing, types))]}
+    documents = (
+        await collection.find(query, projection).sort(list(sort)).limit(limit + 1).to_list(None)
+    )
+    next_cursor = None
+    if len(documents) > limit:
+        documents = documents[:limit]
+        next_cursor = encode_cursor(listing, sort_values(documents[-1], sort))
+    return Page(documents, next_cursor)

@@ -1,0 +1,34 @@
+"""Routes written as templates (`/api/mentors/{mentor_id}/`), as API.md and OpenAPI write them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import tornado.web
+
+_PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A URL template and the handler class that answers it."""
+
+    template: str
+    handler: type[tornado.web.RequestHandler]
+
+    @property
+    def parameters(self) -> list[str]:
+        """The names of the template's path parameters, in order."""
+        return _PARAMETER.findall(self.template)
+
+    def url_spec(self) -> tornado.web.URLSpec:
+        """A Tornado URL spec; a trailing slash is optional, as API.md promises."""
+        path = self.template.rstrip("/") or "/"
+        pattern = "".join(
+            f"(?P<{piece}>[^/]+)" if i % 2 else re.escape(piece)
+            for i, piece in enumerate(_PARAMETER.split(path))
+        )
+        if path != "/":
+            pattern += "/?"
+        return tornado.web.URLSpec(f"^{pattern}$", self.handler, {"route": self.template})

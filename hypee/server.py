@@ -1,0 +1,73 @@
+"""Running one server process: listen, serve, and shut down gracefully."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import tornado.httpserver
+import tornado.netutil
+
+from config import Settings
+from handlers.base import DRAIN_LIMIT
+from hypee.app import make_app
+from hypee.services import Services, start_services, stop_services
+
+log = logging.getLogger("hypee.server")
+
+
+class Server:
+    """One listening server process: its services, its HTTP server and its port."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.services: Services | None = None
+        self.http: tornado.httpserver.HTTPServer | None = None
+        self.port: int | None = None
+
+    async def start(self) -> int:
+        """Open the stores and listen; returns the port (useful with port 0)."""
+        settings = self.settings
+        self.services = await start_services(settings)
+        app = make_app(settings, self.services)
+        self.http = tornado.httpserver.HTTPServer(
+            app,
+            xheaders=settings.trust_proxy,
+            max_body_size=max(DRAIN_LIMIT, settings.max_upload_bytes + 64 * 1024),
+            idle_connection_timeout=75,
+            body_timeout=300,
+        )
+        sockets = tornado.netutil.bind_sockets(settings.port, settings.host)
+        self.http.add_sockets(sockets)
+        self.port = sockets[0].getsockname()[1]
+        return self.port
+
+    async def stop(self) -> None:
+        """Stop accepting, let in-flight requests finish, close connections and stores."""
+        if self.http is None or self.services is None:
+            return
+        self.http.stop()
+        grace = self.settings.shutdown_grace_seconds
+        if not await self.services.inflight.wait_idle(grace):
+            log.warning(
+                "shutdown grace period over", extra={"inflight": self.services.inflight.count}
+            )
+        await self.http.close_all_connections()
+        await stop_services(self.services)
+        self.http = None
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT, then shut down gracefully."""
+    server = Server(settings)
+    port = await server.start()
+    log.info("listening", extra={"host": settings.host, "port": port})
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    await stopping.wait()
+    log.info("shutting down")
+    await server.stop()
+    log.info("stopped")

@@ -1,0 +1,147 @@
+"""The long-lived objects one server process shares between its handlers, and their lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from pymongo.errors import PyMongoError
+
+from config import Settings
+from hypee.auth import PasswordService, TokenService
+from hypee.db import Store, connect_mongo, open_embedded
+from hypee.health import Health
+from hypee.metrics import Metrics
+from hypee.ratelimit import RateLimiter
+from models.indexes import all_indexes
+
+log = logging.getLogger("hypee.services")
+
+HEALTH_INTERVAL_SECONDS = 15
+INDEX_RETRY_SECONDS = 5
+
+
+class Inflight:
+    """Counts requests being answered, so shutdown can wait for them to finish."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def enter(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.count -= 1
+        if self.count <= 0:
+            self.count = 0
+            self._idle.set()
+
+    async def wait_idle(self, seconds: float) -> bool:
+        """Wait until no request is in flight; False if `seconds` passed first."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+
+@dataclass
+class AuthLimits:
+    """Brute-force limits on login and registration."""
+
+    login_failures_by_email: RateLimiter
+    attempts_by_ip: RateLimiter
+
+
+@dataclass
+class Services:
+    """Everything handlers reach through `self.services`."""
+
+    settings: Settings
+    store: Store
+    tokens: TokenService
+    passwords: PasswordService
+    auth_limits: AuthLimits
+    metrics: Metrics
+    health: Health
+    inflight: Inflight = field(default_factory=Inflight)
+    tasks: list[asyncio.Task] = field(default_factory=list)
+
+    @property
+    def db(self):
+        """The database handle models take."""
+        return self.store.db
+
+    def spawn(self, coroutine: Awaitable[None], name: str) -> None:
+        """Run a background task until the services stop."""
+        self.tasks.append(asyncio.ensure_future(coroutine))
+        self.tasks[-1].set_name(name)
+
+
+async def _every(seconds: float, action: Callable[[], Awaitable[object]], what: str) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await action()
+        except Exception:
+            log.exception("periodic task failed", extra={"task": what})
+
+
+async def _ensure_indexes(store: Store) -> None:
+    while True:
+        try:
+            await store.ensure_indexes(all_indexes())
+            return
+        except PyMongoError as exc:
+            log.warning("index creation failed; retrying", extra={"error": repr(exc)})
+            await asyncio.sleep(INDEX_RETRY_SECONDS)
+
+
+async def start_services(settings: Settings) -> Services:
+    """Open the stores and start the background tasks of one server process."""
+    if settings.embedded_store:
+        store = open_embedded(settings.mongo_db, settings.data_dir)
+    else:
+        store = connect_mongo(settings.mongo_uri or "", settings.mongo_db)
+    metrics = Metrics()
+    services = Services(
+        settings=settings,
+        store=store,
+        tokens=TokenService(settings.jwt_secret, settings.access_token_seconds),
+        passwords=PasswordService(settings.argon2_time_cost, settings.argon2_memory_kib),
+        auth_limits=AuthLimits(
+            login_failures_by_email=RateLimiter(settings.login_failures_per_min, 60),
+            attempts_by_ip=RateLimiter(settings.auth_attempts_per_ip_per_min, 60),
+        ),
+        metrics=metrics,
+        health=Health({"mongo": store.ping, "storage": None, "redis": None}, metrics),
+    )
+    try:
+        await asyncio.wait_for(store.ensure_indexes(all_indexes()), 10)
+    except (PyMongoError, TimeoutError) as exc:
+        log.warning("MongoDB not reachable at start; will keep trying", extra={"error": repr(exc)})
+        services.spawn(_ensure_indexes(store), "ensure-indexes")
+    if store.snapshot is not None:
+        services.spawn(
+            _every(settings.snapshot_seconds, store.save_snapshot, "snapshot"), "snapshot"
+        )
+    services.spawn(_every(HEALTH_INTERVAL_SECONDS, services.health.check_all, "health"), "health")
+    return services
+
+
+async def stop_services(services: Services) -> None:
+    """Stop background tasks, write the embedded snapshot and close every client."""
+    for task in services.tasks:
+        task.cancel()
+    for task in services.tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    services.tasks.clear()
+    await services.store.close()
+    services.passwords.close()

@@ -1,0 +1,1 @@
+"""One module per aggregate: its schemas, its MongoDB access and its rules."""

@@ -1,0 +1,16 @@
+"""Every index the models need, gathered for creation at start-up."""
+
+from __future__ import annotations
+
+from pymongo import IndexModel
+
+from models import mentors, sessions, users
+
+
+def all_indexes() -> dict[str, list[IndexModel]]:
+    """{collection: [IndexModel]} for every model module."""
+    merged: dict[str, list[IndexModel]] = {}
+    for module in (users, sessions, mentors):
+        for collection, indexes in module.INDEXES.items():
+            merged.setdefault(collection, []).extend(indexes)
+    return merged

@@ -1,0 +1,245 @@
+"""The mentor directory: mentor profiles (a `mentor` sub-document of users) and their search."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from marshmallow import Schema, ValidationError, fields, validate
+from pymongo import IndexModel, ReturnDocument
+
+from hypee.jsonio import utcnow
+from hypee.pagination import Page, decode_cursor, encode_cursor, find_page
+from hypee.textsearch import matches_prefix, prefix_filter, query_words, words
+from models.codes import COUNTRIES, LANGUAGES
+from models.fields import StrictBoolean, StrictInteger, Text, UtcDateTime
+from models.paging import PageQuerySchema
+
+COLLECTION = "users"
+IS_MENTOR = {"mentor": {"$exists": True}}
+_MENTORS_ONLY = {"partialFilterExpression": IS_MENTOR}
+
+INDEXES = {
+    COLLECTION: [
+        IndexModel([("mentor.listed_at", -1), ("_id", -1)], name="mentors_newest", **_MENTORS_ONLY),
+        IndexModel([("points", -1), ("_id", -1)], name="mentors_points", **_MENTORS_ONLY),
+        IndexModel(
+            [("mentor.available", -1), ("points", -1), ("_id", -1)],
+            name="mentors_relevance",
+            **_MENTORS_ONLY,
+        ),
+        IndexModel(
+            [("mentor.country", 1), ("points", -1)], name="mentors_country", **_MENTORS_ONLY
+        ),
+        IndexModel("mentor.specialty_keys", name="mentors_specialty", **_MENTORS_ONLY),
+        IndexModel("mentor.languages", name="mentors_language", **_MENTORS_ONLY),
+        IndexModel("mentor.search", name="mentors_search", **_MENTORS_ONLY),
+    ]
+}
+
+SORTS: dict[str, list[tuple[str, int]]] = {
+    "relevance": [("mentor.available", -1), ("points", -1), ("_id", -1)],
+    "newest": [("mentor.listed_at", -1), ("_id", -1)],
+    "points": [("points", -1), ("_id", -1)],
+}
+_SORT_TYPES: dict[str, tuple[type, ...]] = {
+    "relevance": (bool, int, ObjectId),
+    "newest": (datetime, ObjectId),
+    "points": (int, ObjectId),
+}
+_RANKED_TYPES = (int, bool, int, ObjectId)
+
+
+class CountryCode(fields.String):
+    """An ISO 3166-1 alpha-2 country code, any case in, upper case out."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        if code not in COUNTRIES:
+            raise ValidationError("Not an ISO 3166-1 alpha-2 country code (such as 'FR').")
+        return code
+
+
+class LanguageCode(fields.String):
+    """An ISO 639-1 language code, any case in, lower case out."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        code = super()._deserialize(value, attr, data, **kwargs).strip().lower()
+        if code not in LANGUAGES:
+            raise ValidationError("Not an ISO 639-1 language code (such as 'en' or 'pt').")
+        return code
+
+
+def _distinct(values: list[str], key=str.casefold) -> list[str]:
+    seen: dict[str, str] = {}
+    for value in values:
+        seen.setdefault(key(value), value)
+    return list(seen.values())
+
+
+class MentorProfileSchema(Schema):
+    """PUT /api/me/mentor-profile: the whole profile."""
+
+    headline = Text(max_length=120, required=True)
+    bio = Text(min_length=0, max_length=4000, multiline=True, required=True)
+    country = CountryCode(required=True, metadata={"description": "ISO 3166-1 alpha-2"})
+    specialties = fields.List(Text(max_length=40), required=True, validate=validate.Length(1, 10))
+    languages = fields.List(
+        LanguageCode(metadata={"description": "ISO 639-1"}),
+        required=True,
+        validate=validate.Length(1, 10),
+    )
+    years_experience = StrictInteger(required=True, validate=validate.Range(0, 80))
+    available = StrictBoolean(required=True)
+
+
+class MentorProfileOutSchema(Schema):
+    """The `mentor` object of a user: what the directory shows."""
+
+    headline = fields.String(required=True)
+    bio = fields.String(required=True)
+    country = fields.String(required=True)
+    specialties = fields.List(fields.String(), required=True)
+    languages = fields.List(fields.String(), required=True)
+    years_experience = fields.Integer(required=True)
+    available = fields.Boolean(required=True)
+    listed_at = UtcDateTime(
+        required=True, metadata={"description": "When the user became a mentor."}
+    )
+
+
+class MentorQuerySchema(PageQuerySchema):
+    """GET /api/mentors/ filters."""
+
+    country = CountryCode()
+    specialty = fields.List(
+        Text(max_length=40),
+        metadata={"description": "Repeatable; a mentor must have every specialty given."},
+    )
+    language = LanguageCode()
+    available = fields.Boolean(metadata={"description": "true: only mentors taking mentees."})
+    q = Text(
+        min_length=0,
+        max_length=200,
+        metadata={
+            "description": "Words in name, headline, bio or specialties; "
+            "case- and accent-insensitive, prefixes match."
+        },
+    )
+    sort = fields.String(
+        load_default="relevance",
+        validate=validate.OneOf(list(SORTS)),
+        metadata={
+            "description": "relevance (default): with q, matches in name, headline or "
+            "specialties before matches in the bio only; then available mentors, then "
+            "points. newest: most recently listed. points: most points."
+        },
+    )
+
+
+def _search_fields(display_name: str, profile: dict[str, Any]) -> dict[str, list[str]]:
+    primary = words(display_name, profile["headline"], *profile["specialties"])
+    return {"search_primary": primary, "search": words(" ".join(primary), profile["bio"])}
+
+
+def refreshed_search(display_name: str, mentor: dict[str, Any]) -> dict[str, Any]:
+    """`$set` fields that keep a mentor's search words in step with a new display name."""
+    return {f"mentor.{key}": value for key, value in _search_fields(display_name, mentor).items()}
+
+
+async def set_profile(db: Any, user_id: ObjectId, profile: dict[str, Any]) -> dict[str, Any] | None:
+    """List `user_id` in the directory with `profile` (replacing any previous one)."""
+    user = await db[COLLECTION].find_one({"_id": user_id}, {"display_name": 1, "mentor": 1})
+    if user is None:
+        return None
+    now = utcnow()
+    profile = {
+        **profile,
+        "specialties": _distinct(profile["specialties"]),
+        "languages": _distinct(profile["languages"]),
+    }
+    mentor = {
+        **profile,
+        "specialty_keys": _distinct([" ".join(words(s)) for s in profile["specialties"]]),
+        "listed_at": (user.get("mentor") or {}).get("listed_at", now),
+        "updated_at": now,
+        **_search_fields(user["display_name"], profile),
+    }
+    return await db[COLLECTION].find_one_and_update(
+        {"_id": user_id},
+        {"$set": {"mentor": mentor, "role": "mentor"}},
+        return_document=ReturnDocument.AFTER,
+    )
+
+
+async def get_mentor(db: Any, user_id: ObjectId) -> dict[str, Any] | None:
+    """The user `user_id` if it is listed as a mentor."""
+    return await db[COLLECTION].find_one({"_id": user_id, **IS_MENTOR})
+
+
+def _directory_filter(params: dict[str, Any], query: list[str]) -> dict[str, Any]:
+    clauses: list[dict[str, Any]] = [IS_MENTOR]
+    if "country" in params:
+        clauses.append({"mentor.country": params["country"]})
+    specialties = [" ".join(words(s)) for s in params.get("specialty", [])]
+    if specialties:
+        clauses.append({"mentor.specialty_keys": {"$all": specialties}})
+    if "language" in params:
+        clauses.append({"mentor.languages": params["language"]})
+    if "available" in params:
+        clauses.append({"mentor.available": params["available"]})
+    if query:
+        clauses.append(prefix_filter("mentor.search", query))
+    return {"$and": clauses}
+
+
+async def list_mentors(db: Any, params: dict[str, Any]) -> Page:
+    """One page of the directory for the loaded MentorQuerySchema `params`."""
+    query = query_words(params.get("q") or "")
+    where = _directory_filter(params, query)
+    sort = params["sort"]
+    if sort == "relevance" and query:
+        return await _ranked_page(db, where, query, params["limit"], params.get("cursor"))
+    return await find_page(
+        db[COLLECTION],
+        where,
+        SORTS[sort],
+        listing=f"mentors:{sort}",
+        types=_SORT_TYPES[sort],
+        limit=params["limit"],
+        cursor=params.get("cursor"),
+    )
+
+
+async def _ranked_page(
+    db: Any, where: dict[str, Any], query: list[str], limit: int, cursor: str | None
+) -> Page:
+    """Relevance order for a text query: a word found in the name, headline or specialties
+    counts twice as much as one found only in the bio; ties go by availability, points, age.
+
+    MongoDB without `$text` cannot compute this, so the matching ids (a small projection) are
+    ranked here and the page's documents fetched by id.
+    """
+    candidates = (
+        await db[COLLECTION]
+        .find(where, {"points": 1, "mentor.available": 1, "mentor.search_primary": 1})
+        .to_list(None)
+    )
+
+    def rank(doc: dict[str, Any]) -> tuple[int, bool, int, ObjectId]:
+        primary = doc["mentor"].get("search_primary", [])
+        score = sum(2 if matches_prefix(primary, word) else 1 for word in query)
+        return (score, bool(doc["mentor"].get("available")), doc.get("points", 0), doc["_id"])
+
+    ranked = sorted((rank(doc) for doc in candidates), reverse=True)
+    if cursor:
+        after = tuple(decode_cursor(cursor, "mentors:ranked", _RANKED_TYPES))
+        ranked = [key for key in ranked if key < after]
+    page_keys = ranked[:limit]
+    next_cursor = encode_cursor("mentors:ranked", page_keys[-1]) if len(ranked) > limit else None
+    ids = [key[-1] for key in page_keys]
+    found = {
+        doc["_id"]: doc for doc in await db[COLLECTION].find({"_id": {"$in": ids}}).to_list(None)
+    }
+    return Page([found[i] for i in ids if i in found], next_cursor)

@@ -1,0 +1,155 @@
+"""Accounts: registration, credentials, profiles, and the public and private views of a user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+from marshmallow import Schema, ValidationError, fields, validate
+from pymongo import IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from hypee.auth import PasswordService
+from hypee.errors import conflict
+from hypee.jsonio import utcnow
+from models import mentors
+from models.fields import ObjectIdField, Text, UtcDateTime
+
+COLLECTION = "users"
+ROLES = ("mentee", "mentor")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+
+INDEXES = {COLLECTION: [IndexModel("email", unique=True, name="email_unique")]}
+
+
+def normalize_email(email: str) -> str:
+    """Emails compare case-insensitively: they are stored trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+class EmailAddress(fields.Email):
+    """An email address, trimmed and lower-cased."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str):
+            raise ValidationError("Not a valid email address.")
+        email = normalize_email(value)
+        if len(email) > 254:
+            raise ValidationError("Must be at most 254 characters.")
+        return super()._deserialize(email, attr, data, **kwargs)
+
+
+class RegisterSchema(Schema):
+    email = EmailAddress(required=True)
+    password = fields.String(
+        required=True,
+        validate=validate.Length(MIN_PASSWORD, MAX_PASSWORD),
+        metadata={"description": f"At least {MIN_PASSWORD} characters."},
+    )
+    display_name = Text(max_length=80, required=True)
+    role = fields.String(load_default="mentee", validate=validate.OneOf(ROLES))
+
+
+class LoginSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(1, 320))
+    password = fields.String(required=True, validate=validate.Length(1, MAX_PASSWORD))
+
+
+class ProfileUpdateSchema(Schema):
+    """PATCH /api/me: any subset of the editable fields."""
+
+    display_name = Text(max_length=80)
+    bio = Text(min_length=0, max_length=2000, multiline=True)
+
+
+class PublicUserSchema(Schema):
+    """What anyone may see of a user (never the email)."""
+
+    id = ObjectIdField(attribute="_id", required=True)
+    display_name = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    points = fields.Integer(required=True)
+    bio = fields.String(required=True)
+    mentor = fields.Nested(
+        mentors.MentorProfileOutSchema,
+        metadata={"description": "Present when the user is listed as a mentor."},
+    )
+    created_at = UtcDateTime(required=True)
+
+
+class PrivateUserSchema(PublicUserSchema):
+    """The caller's own account (GET /api/me)."""
+
+    email = fields.String(required=True)
+
+
+_public = PublicUserSchema()
+_private = PrivateUserSchema()
+
+
+def public_view(user: dict[str, Any]) -> dict[str, Any]:
+    """`user` as anyone may see it."""
+    return _public.dump(user)
+
+
+def private_view(user: dict[str, Any]) -> dict[str, Any]:
+    """`user` as its owner sees it."""
+    return _private.dump(user)
+
+
+async def register(db: Any, passwords: PasswordService, data: dict[str, Any]) -> dict[str, Any]:
+    """Create an account from loaded RegisterSchema `data`; 409 if the email is taken."""
+    if await db[COLLECTION].count_documents({"email": data["email"]}, limit=1):
+        raise conflict("An account with this email already exists.")
+    user = {
+        "_id": ObjectId(),
+        "email": data["email"],
+        "password_hash": await passwords.hash(data["password"]),
+        "display_name": data["display_name"],
+        "role": data["role"],
+        "bio": "",
+        "points": 0,
+        "created_at": utcnow(),
+    }
+    try:
+        await db[COLLECTION].insert_one(user)
+    except DuplicateKeyError:
+        # Two registrations raced past the check above; the unique index decides.
+        raise conflict("An account with this email already exists.") from None
+    return user
+
+
+async def authenticate(
+    db: Any, passwords: PasswordService, email: str, password: str
+) -> dict[str, Any] | None:
+    """The user whose credentials these are, or None; upgrades outdated password hashes."""
+    user = await db[COLLECTION].find_one({"email": normalize_email(email)})
+    stored_hash = user["password_hash"] if user else None
+    if not await passwords.verify(stored_hash, password) or user is None:
+        return None
+    if passwords.needs_rehash(user["password_hash"]):
+        await db[COLLECTION].update_one(
+            {"_id": user["_id"]}, {"$set": {"password_hash": await passwords.hash(password)}}
+        )
+    return user
+
+
+async def get_user(db: Any, user_id: ObjectId) -> dict[str, Any] | None:
+    """The user `user_id`, or None."""
+    return await db[COLLECTION].find_one({"_id": user_id})
+
+
+async def update_profile(
+    db: Any, user_id: ObjectId, changes: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Apply loaded ProfileUpdateSchema `changes`; a mentor's search words follow a new name."""
+    user = await get_user(db, user_id)
+    if user is None or not changes:
+        return user
+    update = dict(changes)
+    if "display_name" in changes and "mentor" in user:
+        update.update(mentors.refreshed_search(changes["display_name"], user["mentor"]))
+    return await db[COLLECTION].find_one_and_update(
+        {"_id": user_id}, {"$set": update}, return_document=ReturnDocument.AFTER
+    )

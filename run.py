@@ -1,0 +1,77 @@
+"""Start the Hypee server: `python run.py [--host H] [--port P] [--seed-demo]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from config import ConfigError, Settings, describe_settings
+from hypee.embedded import DataDirInUse
+from hypee.logs import setup_logging
+
+log = logging.getLogger("hypee")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="run.py",
+        description="The Hypee server. With no settings it runs in embedded mode: documents in "
+        "an in-process engine saved under HYPEE_DATA_DIR, attachments on local disk.",
+        epilog=describe_settings(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--host", help="address to listen on (overrides HYPEE_HOST)")
+    parser.add_argument("--port", type=int, help="port to listen on (overrides HYPEE_PORT)")
+    parser.add_argument(
+        "--seed-demo",
+        action="store_true",
+        help="fill an empty store with demo mentors and mentees, print their logins, and exit",
+    )
+    return parser.parse_args(argv)
+
+
+def describe_mode(settings: Settings) -> str:
+    """The first log line: which stores this process uses."""
+    if settings.embedded_store:
+        documents = f"embedded store in {settings.data_dir} (no MongoDB needed; for development)"
+    else:
+        documents = f"MongoDB database {settings.mongo_db!r}"
+    files = "local disk" if settings.local_storage else f"S3 bucket {settings.s3_bucket!r}"
+    fan_out = "Redis" if settings.redis_url else "in-process"
+    mode = "embedded mode" if settings.embedded_store else f"{settings.env} mode"
+    return (
+        f"starting in {mode}: documents in {documents}; attachments on {files}; fan-out {fan_out}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        settings = Settings.from_env()
+        overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+        settings = settings.replace(**overrides)
+        settings.check_production()
+    except ConfigError as exc:
+        print(f"hypee: refusing to start: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level)
+    log.info(describe_mode(settings))
+    try:
+        if args.seed_demo:
+            from hypee.demo import seed_demo
+
+            asyncio.run(seed_demo(settings))
+        else:
+            from hypee.server import serve
+
+            asyncio.run(serve(settings))
+    except DataDirInUse as exc:
+        print(f"hypee: refusing to start: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
