@@ -1,0 +1,84 @@
+"""Fixtures: a real server on a free loopback port, on the embedded engine or a real MongoDB.
+
+With HYPEE_TEST_MONGO_URI set, every server of the suite uses that MongoDB (one fresh database
+per test, dropped afterwards) instead of the embedded engine.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from config import Settings
+from hypee.server import Server
+from tests.client import ApiClient
+
+TEST_MONGO_URI = os.environ.get("HYPEE_TEST_MONGO_URI") or None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every test that starts a server exercises the document store.
+    for item in items:
+        if "api" in getattr(item, "fixturenames", ()) or "start_server" in getattr(
+            item, "fixturenames", ()
+        ):
+            item.add_marker(pytest.mark.mongo)
+
+
+@pytest.fixture
+def base_settings(tmp_path) -> Settings:
+    """Settings of a test server: cheap password hashing, generous limits, a private store."""
+    settings = Settings(
+        env="test",
+        host="127.0.0.1",
+        port=0,
+        data_dir=str(tmp_path / "data"),
+        argon2_time_cost=1,
+        argon2_memory_kib=256,
+        auth_attempts_per_ip_per_min=100_000,
+        snapshot_seconds=3600,
+        shutdown_grace_seconds=5,
+        log_level="warning",
+    )
+    if TEST_MONGO_URI:
+        settings = settings.replace(
+            mongo_uri=TEST_MONGO_URI, mongo_db=f"hypee_test_{uuid.uuid4().hex[:12]}"
+        )
+    return settings
+
+
+StartServer = Callable[..., Awaitable[ApiClient]]
+
+
+@pytest.fixture
+async def start_server(base_settings: Settings) -> AsyncIterator[StartServer]:
+    """Start a server with some settings changed; every server is stopped after the test."""
+    servers: list[Server] = []
+
+    async def start(**overrides: Any) -> ApiClient:
+        server = Server(base_settings.replace(**overrides))
+        port = await server.start()
+        servers.append(server)
+        client = ApiClient(f"http://127.0.0.1:{port}")
+        client.server = server  # type: ignore[attr-defined]
+        return client
+
+    yield start
+    for server in servers:
+        await server.stop()
+    if TEST_MONGO_URI:
+        client: AsyncMongoClient = AsyncMongoClient(TEST_MONGO_URI)
+        for server in servers:
+            await client.drop_database(server.settings.mongo_db)
+        await client.close()
+
+
+@pytest.fixture
+async def api(start_server: StartServer) -> ApiClient:
+    """A client of a freshly started server with default test settings."""
+    return await start_server()
