@@ -62,7 +62,7 @@ class ApiClient:
         token: str | None = None,
         body: bytes | str | None = None,
         headers: dict[str, str] | None = None,
-        timeout: float = 30,
+        request_timeout: float = 30,
     ) -> Response:
         all_headers = dict(headers or {})
         if token is not None:
@@ -78,7 +78,7 @@ class ApiClient:
             headers=all_headers,
             body=body,
             allow_nonstandard_methods=True,
-            request_timeout=timeout,
+            request_timeout=request_timeout,
             follow_redirects=False,
         )
         response: HTTPResponse = await self.http.fetch(request, raise_error=False)
