@@ -104,6 +104,12 @@ class Settings:
         "MongoDB connection string; unset means the embedded in-process engine",
     )
     mongo_db: str = _setting("HYPEE_MONGO_DB", "hypee", _text, "MongoDB database name")
+    mongo_timeout_ms: int = _setting(
+        "HYPEE_MONGO_TIMEOUT_MS",
+        5000,
+        _integer(1),
+        "how long a request waits for an unreachable MongoDB before answering 503",
+    )
     jwt_secret: str = _setting(
         "HYPEE_JWT_SECRET",
         DEFAULT_JWT_SECRET,

@@ -13,9 +13,6 @@ from hypee.embedded import EmbeddedSnapshot
 
 log = logging.getLogger("hypee.db")
 
-# How long an operation waits for a reachable MongoDB before failing (and the API answering 503).
-SERVER_SELECTION_TIMEOUT_MS = 5000
-
 IndexSpecs = Mapping[str, Iterable[IndexModel]]
 
 
@@ -60,14 +57,18 @@ class Store:
             await result
 
 
-def connect_mongo(uri: str, db_name: str) -> Store:
-    """A store on a real MongoDB. Connecting is lazy; the first operation reaches the server."""
+def connect_mongo(uri: str, db_name: str, timeout_ms: int) -> Store:
+    """A store on a real MongoDB. Connecting is lazy; the first operation reaches the server.
+
+    `timeout_ms` bounds how long an operation waits for a reachable server before failing
+    (and the API answering 503).
+    """
     client: AsyncMongoClient = AsyncMongoClient(
         uri,
         tz_aware=True,
         appname="hypee",
-        serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS,
-        connectTimeoutMS=SERVER_SELECTION_TIMEOUT_MS,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
     )
     return Store(client, client[db_name])
 

@@ -108,7 +108,9 @@ async def start_services(settings: Settings) -> Services:
     if settings.embedded_store:
         store = open_embedded(settings.mongo_db, settings.data_dir)
     else:
-        store = connect_mongo(settings.mongo_uri or "", settings.mongo_db)
+        store = connect_mongo(
+            settings.mongo_uri or "", settings.mongo_db, settings.mongo_timeout_ms
+        )
     metrics = Metrics()
     services = Services(
         settings=settings,

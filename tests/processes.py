@@ -1,0 +1,97 @@
+"""Server processes for tests that need a real `python run.py` (restarts, signals, several processes)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from tests.client import ApiClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(**settings: str) -> dict[str, str]:
+    """A clean environment: no HYPEE_* from the caller, cheap hashing, and `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HYPEE_")}
+    env.update(
+        HYPEE_ARGON2_TIME_COST="1",
+        HYPEE_ARGON2_MEMORY_KIB="256",
+        HYPEE_LOG_LEVEL="info",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(settings)
+    return env
+
+
+async def run_command(*args: str, env: dict[str, str], timeout: float = 60) -> tuple[int, str, str]:
+    """Run `python run.py args...` to completion: (exit code, stdout, stderr)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "run.py",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
+    return process.returncode or 0, stdout.decode(), stderr.decode()
+
+
+class ServerProcess:
+    """`python run.py` on a free port, with its output captured to a file."""
+
+    def __init__(self, log_path: Path, **settings: str) -> None:
+        self.port = int(settings.get("HYPEE_PORT") or free_port())
+        self.env = server_env(HYPEE_PORT=str(self.port), **settings)
+        self.log_path = log_path
+        self.process: asyncio.subprocess.Process | None = None
+        self.client = ApiClient(f"http://127.0.0.1:{self.port}")
+
+    async def start(self, timeout: float = 20) -> ServerProcess:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the child writes to it
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "run.py",
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=log,
+        )
+        log.close()
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            if self.process.returncode is not None:
+                raise RuntimeError(f"server exited early:\n{self.log()}")
+            try:
+                if (await self.client.get("/healthz", request_timeout=1)).status == 200:
+                    return self
+            except OSError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"server did not start:\n{self.log()}")
+            await asyncio.sleep(0.05)
+
+    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+        """Send `sig` and wait for the exit code."""
+        assert self.process is not None
+        if self.process.returncode is None:
+            self.process.send_signal(sig)
+        return await asyncio.wait_for(self.process.wait(), timeout)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -1,0 +1,145 @@
+"""Operations routes and the OpenAPI document."""
+
+from __future__ import annotations
+
+import socket
+
+from openapi_schema_validator import OAS31Validator
+from openapi_spec_validator import validate as validate_spec
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+from handlers.base import implemented_methods
+from hypee.app import ROUTES
+from tests.client import ApiClient
+from tests.test_http_layer import assert_error
+from tests.test_mentors import PROFILE
+
+
+async def test_healthz(api: ApiClient):
+    response = await api.get("/healthz")
+    assert response.status == 200
+    assert response.json == {"status": "ok"}
+
+
+async def test_readyz_lists_every_component(api: ApiClient):
+    response = await api.get("/readyz")
+    assert response.status == 200
+    assert response.json == {"mongo": "ok", "storage": "disabled", "redis": "disabled"}
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_mongo_down_gives_503_not_500(start_server):
+    api = await start_server(
+        mongo_uri=f"mongodb://127.0.0.1:{_closed_port()}/", mongo_timeout_ms=300
+    )
+    ready = await api.get("/readyz")
+    assert ready.status == 503
+    assert ready.json["mongo"] == "down"
+    assert set(ready.json) == {"mongo", "storage", "redis"}
+    assert (await api.get("/healthz")).status == 200
+    assert_error(await api.get("/api/mentors/"), 503, "unavailable")
+    assert_error(
+        await api.post("/api/auth/login", {"email": "a@b.co", "password": "whatever1"}),
+        503,
+        "unavailable",
+    )
+    metrics = (await api.get("/metrics")).body.decode()
+    assert 'hypee_component_up{component="mongo"} 0.0' in metrics
+
+
+async def test_metrics_count_requests_by_route(api: ApiClient):
+    account = await api.register()
+    await api.get(f"/api/users/{account.id}")
+    await api.get("/api/users/000000000000000000000000")
+    await api.get("/no/such/route")
+    await api.get("/readyz")
+    response = await api.get("/metrics")
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/plain")
+    text = response.body.decode()
+    assert (
+        'hypee_http_requests_total{method="GET",route="/api/users/{user_id}",status="200"} 1.0'
+        in text
+    )
+    assert (
+        'hypee_http_requests_total{method="GET",route="/api/users/{user_id}",status="404"} 1.0'
+        in text
+    )
+    assert 'route="unmatched",status="404"' in text
+    assert (
+        'hypee_http_request_duration_seconds_bucket{le="0.005",method="POST",route="/api/auth/register"}'
+        in text
+    )
+    assert 'hypee_component_up{component="mongo"} 1.0' in text
+    assert "process_resident_memory_bytes" in text
+
+
+async def test_openapi_is_valid_and_lists_every_route(api: ApiClient):
+    response = await api.get("/api/openapi.json")
+    assert response.status == 200
+    spec = response.json
+    validate_spec(spec)
+    assert spec["openapi"] == "3.1.0"
+    for route in ROUTES:
+        assert route.template in spec["paths"], route.template
+        documented = {m.upper() for m in spec["paths"][route.template] if m != "parameters"}
+        assert documented == set(implemented_methods(route.handler)), route.template
+    assert len(spec["paths"]) == len(ROUTES)
+    mentors = spec["paths"]["/api/mentors/"]["get"]
+    names = {p["name"] for p in mentors["parameters"]}
+    assert {
+        "country",
+        "specialty",
+        "language",
+        "available",
+        "q",
+        "sort",
+        "limit",
+        "cursor",
+    } <= names
+    assert mentors["security"] == [{}]
+    assert spec["paths"]["/api/me"]["get"]["security"] == [{"bearer": []}]
+
+
+def _response_validator(spec: dict, path: str, method: str, status: int) -> OAS31Validator:
+    """A validator for the documented JSON answer of one operation and status."""
+    response = spec["paths"][path][method]["responses"][str(status)]
+    if "$ref" in response:
+        pointer = response["$ref"][1:]
+    else:
+        pointer = "/".join(["/paths", _escape(path), method, "responses", str(status)])
+    pointer += "/content/application~1json/schema"
+    registry = Registry().with_resource("urn:spec", DRAFT202012.create_resource(spec))
+    return OAS31Validator({"$ref": "urn:spec#" + pointer}, registry=registry)
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+async def test_answers_match_the_documented_schemas(api: ApiClient):
+    spec = (await api.get("/api/openapi.json")).json
+    register = await api.post(
+        "/api/auth/register",
+        {"email": "doc@example.com", "password": "long enough", "display_name": "Doc"},
+    )
+    _response_validator(spec, "/api/auth/register", "post", 201).validate(register.json)
+    access = register.json["access"]
+    mentor = await api.put("/api/me/mentor-profile", PROFILE, token=access)
+    _response_validator(spec, "/api/me/mentor-profile", "put", 200).validate(mentor.json)
+    listing = await api.get("/api/mentors/?limit=1")
+    _response_validator(spec, "/api/mentors/", "get", 200).validate(listing.json)
+    public = await api.get(f"/api/users/{register.json['user']['id']}")
+    _response_validator(spec, "/api/users/{user_id}", "get", 200).validate(public.json)
+    refreshed = await api.post("/api/auth/refresh", {"refresh": register.json["refresh"]})
+    _response_validator(spec, "/api/auth/refresh", "post", 200).validate(refreshed.json)
+    ready = await api.get("/readyz")
+    _response_validator(spec, "/readyz", "get", 200).validate(ready.json)
+    bad = await api.post("/api/auth/register", {"email": 1})
+    _response_validator(spec, "/api/auth/register", "post", 400).validate(bad.json)
