@@ -1,4 +1,4 @@
-"""Server processes for tests that need a real `python run.py` (restarts, signals, several processes)."""
+"""Real `python run.py` processes for the tests: restarts, signals, several processes."""
 
 from __future__ import annotations
 

@@ -144,7 +144,7 @@ async def test_second_process_on_the_same_data_dir_is_refused(processes, tmp_pat
     ],
 )
 async def test_refuses_to_start_with_a_one_line_reason(settings, reason):
-    code, stdout, stderr = await run_command(env=server_env(**settings), timeout=20)
+    code, _, stderr = await run_command(env=server_env(**settings), timeout=20)
     assert code == 2
     lines = stderr.strip().splitlines()
     assert len(lines) == 1, stderr
