@@ -211,6 +211,24 @@ class Settings:
         _integer(0),
         "messages one user may send per 10 s; 0 disables",
     )
+    ws_buffer_bytes: int = _setting(
+        "HYPEE_WS_BUFFER_BYTES",
+        1024 * 1024,
+        _integer(1024),
+        "outgoing bytes a socket may have waiting before it is closed with 1013",
+    )
+    ws_max_frame_bytes: int = _setting(
+        "HYPEE_WS_MAX_FRAME_BYTES",
+        64 * 1024,
+        _integer(1024),
+        "largest WebSocket frame a client may send (larger: close 1009)",
+    )
+    ws_ping_seconds: int = _setting(
+        "HYPEE_WS_PING_SECONDS",
+        20,
+        _integer(1),
+        "WebSocket keepalive ping interval",
+    )
     argon2_time_cost: int = _setting(
         "HYPEE_ARGON2_TIME_COST",
         3,

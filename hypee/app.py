@@ -8,7 +8,7 @@ from typing import Any
 import tornado.web
 
 from config import Settings
-from handlers import auth, mentors, ops
+from handlers import auth, conversations, mentors, ops, ws
 from handlers.base import NotFoundHandler, implemented_methods, log_request
 from hypee.openapi import build_spec
 from hypee.routing import Route
@@ -24,10 +24,22 @@ ROUTES = [
     Route("/api/users/{user_id}", auth.UserHandler),
     Route("/api/mentors/", mentors.MentorListHandler),
     Route("/api/mentors/{mentor_id}/", mentors.MentorHandler),
+    Route("/api/conversations/", conversations.ConversationListHandler),
+    Route("/api/conversations/{conversation_id}/", conversations.ConversationHandler),
+    Route("/api/conversations/{conversation_id}/messages/", conversations.MessageListHandler),
+    Route("/api/conversations/{conversation_id}/messages/{seq}/", conversations.MessageHandler),
+    Route("/api/conversations/{conversation_id}/read", conversations.ReadHandler),
     Route("/api/openapi.json", ops.OpenApiHandler),
     Route("/healthz", ops.HealthzHandler),
     Route("/readyz", ops.ReadyzHandler),
     Route("/metrics", ops.MetricsHandler),
+]
+
+
+# WebSocket endpoints: described in API.md's WebSocket section, not in OpenAPI.
+SOCKET_ROUTES = [
+    Route("/ws", ws.SocketHandler),
+    Route("/ws/chat/{conversation_id}/", ws.SocketHandler),
 ]
 
 
@@ -43,11 +55,14 @@ def openapi_document() -> dict[str, Any]:
 def make_app(settings: Settings, services: Services) -> tornado.web.Application:
     """The Tornado application serving every route with `services`."""
     return tornado.web.Application(
-        [route.url_spec() for route in ROUTES],
+        [route.url_spec() for route in ROUTES + SOCKET_ROUTES],
         default_handler_class=NotFoundHandler,
         default_handler_args={"route": "unmatched"},
         services=services,
         openapi=functools.cache(openapi_document),
         log_function=log_request,
+        websocket_ping_interval=settings.ws_ping_seconds,
+        websocket_ping_timeout=settings.ws_ping_seconds * 2,
+        websocket_max_message_size=settings.ws_max_frame_bytes,
         debug=False,
     )

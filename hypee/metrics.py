@@ -44,6 +44,21 @@ class Metrics:
             ["component"],
             registry=self.registry,
         )
+        self.websocket_connections = Gauge(
+            "hypee_websocket_connections",
+            "Authenticated WebSocket connections open on this process.",
+            registry=self.registry,
+        )
+        self.slow_socket_closes = Counter(
+            "hypee_websocket_slow_closes",
+            "Sockets closed with 1013 because their outgoing buffer overflowed.",
+            registry=self.registry,
+        )
+        self.messages_stored = Counter(
+            "hypee_messages_stored",
+            "Messages stored by this process (REST and WebSocket sends; replays excluded).",
+            registry=self.registry,
+        )
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         """Count one answered request."""

@@ -1,10 +1,17 @@
-"""Rate limits: at most `limit` events per key in a window that opens with the key's first event."""
+"""Rate limits: at most `limit` events per key in a window that opens with the key's first event.
+
+`RateLimiter` counts in this process; `SharedRateLimiter` counts in Redis for every process.
+Both answer `blocked`, `hit` and `reset` the same way.
+"""
 
 from __future__ import annotations
 
 import math
 import time
 from collections.abc import Callable
+from typing import Any
+
+from redis.exceptions import RedisError
 
 
 class RateLimiter:
@@ -66,3 +73,52 @@ class RateLimiter:
         ]
         for key in expired:
             del self._windows[key]
+
+
+class SharedRateLimiter:
+    """The same limits counted in Redis, so every process shares them.
+
+    While Redis is unreachable the limits fall back to this process's memory: limits then apply
+    per process rather than not at all, and the service keeps working.
+    """
+
+    def __init__(self, redis: Any, prefix: str, limit: int, window_seconds: float) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.limit = limit
+        self.window_ms = int(window_seconds * 1000)
+        self.local = RateLimiter(limit, window_seconds)
+
+    def _key(self, key: str) -> str:
+        return f"hypee:rate:{self.prefix}:{key}"
+
+    async def blocked(self, key: str) -> int | None:
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.get(self._key(key))
+            pipe.pttl(self._key(key))
+            count, ttl = await pipe.execute()
+        except (RedisError, OSError):
+            return await self.local.blocked(key)
+        if count is None or int(count) < self.limit:
+            return None
+        return max(1, math.ceil(ttl / 1000))
+
+    async def hit(self, key: str) -> int | None:
+        try:
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.set(self._key(key), 0, px=self.window_ms, nx=True)
+            pipe.incr(self._key(key))
+            pipe.pttl(self._key(key))
+            _, count, ttl = await pipe.execute()
+        except (RedisError, OSError):
+            return await self.local.hit(key)
+        if count > self.limit:
+            return max(1, math.ceil(ttl / 1000))
+        return None
+
+    async def reset(self, key: str) -> None:
+        try:
+            await self.redis.delete(self._key(key))
+        except (RedisError, OSError):
+            await self.local.reset(key)

@@ -12,6 +12,7 @@ import tornado.netutil
 from config import Settings
 from handlers.base import DRAIN_LIMIT
 from hypee.app import make_app
+from hypee.realtime.hub import CLOSE_GOING_AWAY
 from hypee.services import Services, start_services, stop_services
 
 log = logging.getLogger("hypee.server")
@@ -48,6 +49,7 @@ class Server:
         if self.http is None or self.services is None:
             return
         self.http.stop()
+        self.services.hub.close_all(CLOSE_GOING_AWAY, "server shutting down; reconnect")
         grace = self.settings.shutdown_grace_seconds
         if not await self.services.inflight.wait_idle(grace):
             log.warning(

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bson import ObjectId
 from pymongo.errors import PyMongoError
 
 from config import Settings
 from hypee.auth import PasswordService, TokenService
 from hypee.db import Store, connect_mongo, open_embedded
+from hypee.errors import rate_limited
 from hypee.health import Health
 from hypee.metrics import Metrics
-from hypee.ratelimit import RateLimiter
+from hypee.ratelimit import RateLimiter, SharedRateLimiter
+from hypee.realtime.bridge import RedisBridge
+from hypee.realtime.hub import Hub
+from models import conversations
 from models.indexes import all_indexes
 
 log = logging.getLogger("hypee.services")
@@ -51,12 +57,15 @@ class Inflight:
         return True
 
 
+Limiter = RateLimiter | SharedRateLimiter
+
+
 @dataclass
 class AuthLimits:
     """Brute-force limits on login and registration."""
 
-    login_failures_by_email: RateLimiter
-    attempts_by_ip: RateLimiter
+    login_failures_by_email: Limiter
+    attempts_by_ip: Limiter
 
 
 @dataclass
@@ -70,6 +79,9 @@ class Services:
     auth_limits: AuthLimits
     metrics: Metrics
     health: Health
+    hub: Hub
+    send_limiter: Limiter | None
+    bridge: RedisBridge | None = None
     inflight: Inflight = field(default_factory=Inflight)
     tasks: list[asyncio.Task] = field(default_factory=list)
 
@@ -77,6 +89,14 @@ class Services:
     def db(self):
         """The database handle models take."""
         return self.store.db
+
+    async def check_send_rate(self, user_id: ObjectId) -> None:
+        """Count one message sent by `user_id`; 429 `rate_limited` past HYPEE_SEND_RATE_PER_10S."""
+        if self.send_limiter is None:
+            return
+        wait = await self.send_limiter.hit(str(user_id))
+        if wait is not None:
+            raise rate_limited(wait, "Too many messages; slow down.")
 
     def spawn(self, coroutine: Awaitable[None], name: str) -> None:
         """Run a background task until the services stop."""
@@ -103,6 +123,12 @@ async def _ensure_indexes(store: Store) -> None:
             await asyncio.sleep(INDEX_RETRY_SECONDS)
 
 
+def _limiter(bridge: RedisBridge | None, name: str, limit: int, window: float) -> Limiter:
+    if bridge is None:
+        return RateLimiter(limit, window)
+    return SharedRateLimiter(bridge.redis, name, limit, window)
+
+
 async def start_services(settings: Settings) -> Services:
     """Open the stores and start the background tasks of one server process."""
     if settings.embedded_store:
@@ -112,18 +138,34 @@ async def start_services(settings: Settings) -> Services:
             settings.mongo_uri or "", settings.mongo_db, settings.mongo_timeout_ms
         )
     metrics = Metrics()
+    hub = Hub()
+    bridge = RedisBridge(settings.redis_url, hub) if settings.redis_url else None
+    hub.on_presence = functools.partial(conversations.announce_presence, store.db, hub)
+    metrics.websocket_connections.set_function(lambda: hub.connection_count)
     services = Services(
         settings=settings,
         store=store,
         tokens=TokenService(settings.jwt_secret, settings.access_token_seconds),
         passwords=PasswordService(settings.argon2_time_cost, settings.argon2_memory_kib),
         auth_limits=AuthLimits(
-            login_failures_by_email=RateLimiter(settings.login_failures_per_min, 60),
-            attempts_by_ip=RateLimiter(settings.auth_attempts_per_ip_per_min, 60),
+            login_failures_by_email=_limiter(
+                bridge, "login-failures", settings.login_failures_per_min, 60
+            ),
+            attempts_by_ip=_limiter(bridge, "auth-ip", settings.auth_attempts_per_ip_per_min, 60),
         ),
         metrics=metrics,
-        health=Health({"mongo": store.ping, "storage": None, "redis": None}, metrics),
+        health=Health(
+            {"mongo": store.ping, "storage": None, "redis": bridge.ping if bridge else None},
+            metrics,
+        ),
+        hub=hub,
+        send_limiter=_limiter(bridge, "send", settings.send_rate_per_10s, 10)
+        if settings.send_rate_per_10s
+        else None,
+        bridge=bridge,
     )
+    if bridge is not None:
+        await bridge.start()
     try:
         await asyncio.wait_for(store.ensure_indexes(all_indexes()), 10)
     except (PyMongoError, TimeoutError) as exc:
@@ -145,5 +187,8 @@ async def stop_services(services: Services) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     services.tasks.clear()
+    await services.hub.stop()
+    if services.bridge is not None:
+        await services.bridge.stop()
     await services.store.close()
     services.passwords.close()

@@ -1,0 +1,169 @@
+"""Conversations and messages over REST. Sends share one code path with the WebSocket."""
+
+from __future__ import annotations
+
+from handlers.base import BaseHandler
+from hypee.errors import field_error, not_found
+from hypee.openapi import Operation
+from models import conversations, messages
+from models.paging import PageQuerySchema, page_schema
+
+ConversationPageSchema = page_schema(conversations.ConversationSchema, "ConversationPage")
+MessagePageSchema = page_schema(messages.MessageSchema, "MessagePage")
+
+
+def _seq(value: str) -> int:
+    if not value.isdigit() or len(value) > 18:
+        raise not_found("message")
+    return int(value)
+
+
+class ConversationListHandler(BaseHandler):
+    docs = {
+        "GET": Operation(
+            "The caller's inbox, newest activity first",
+            query=PageQuerySchema,
+            response=ConversationPageSchema,
+        ),
+        "POST": Operation(
+            "Open a conversation",
+            body=conversations.NewConversationSchema,
+            response=conversations.ConversationSchema,
+            status=201,
+            errors=(429,),
+            description="With exactly one other participant it is a direct conversation: asking "
+            "again returns the existing one with 200. Unknown participant ids are 400.",
+        ),
+    }
+
+    async def get(self) -> None:
+        params = self.load_query(PageQuerySchema())
+        page = await conversations.inbox(
+            self.db, self.user_id, params["limit"], params.get("cursor")
+        )
+        people = await conversations.people_of(self.db, page.items)
+        self.write_json(
+            {
+                "results": [conversations.view(c, self.user_id, people) for c in page.items],
+                "next_cursor": page.next_cursor,
+            }
+        )
+
+    async def post(self) -> None:
+        data = self.load_body(conversations.NewConversationSchema())
+        services = self.services
+        conversation, created = await conversations.create(
+            self.db, services.hub, self.user_id, data
+        )
+        if "message" in data:
+            await services.check_send_rate(self.user_id)
+            sent = await messages.send(
+                self.db,
+                services.hub,
+                conversation["_id"],
+                self.user_id,
+                {**data["message"], "attachments": []},
+            )
+            if sent.created:
+                services.metrics.messages_stored.inc()
+        conversation = await conversations.get_for_member(
+            self.db, conversation["_id"], self.user_id
+        )
+        people = await conversations.people_of(self.db, [conversation])
+        self.write_json(
+            conversations.view(conversation, self.user_id, people), 201 if created else 200
+        )
+
+
+class ConversationHandler(BaseHandler):
+    docs = {"GET": Operation("A conversation", response=conversations.ConversationSchema)}
+
+    async def get(self, conversation_id: str) -> None:
+        cid = self.path_id(conversation_id, "conversation")
+        conversation = await conversations.get_for_member(self.db, cid, self.user_id)
+        people = await conversations.people_of(self.db, [conversation])
+        self.write_json(conversations.view(conversation, self.user_id, people))
+
+
+class MessageListHandler(BaseHandler):
+    docs = {
+        "GET": Operation(
+            "A page of messages, in ascending seq",
+            query=messages.HistoryQuerySchema,
+            response=MessagePageSchema,
+            description="`before` pages back through history (the default starts at the newest "
+            "message); `after` catches up. Follow `next_cursor` to continue in the same direction.",
+        ),
+        "POST": Operation(
+            "Send a message",
+            body=messages.NewMessageSchema,
+            response=messages.MessageSchema,
+            status=201,
+            errors=(409, 429),
+            description="The same client_id sent again returns the stored message with 200.",
+        ),
+    }
+
+    async def get(self, conversation_id: str) -> None:
+        cid = self.path_id(conversation_id, "conversation")
+        params = self.load_query(messages.HistoryQuerySchema())
+        results, next_cursor = await messages.history(self.db, cid, self.user_id, params)
+        self.write_json({"results": results, "next_cursor": next_cursor})
+
+    async def post(self, conversation_id: str) -> None:
+        cid = self.path_id(conversation_id, "conversation")
+        data = self.load_body(messages.NewMessageSchema())
+        if data["attachments"]:
+            raise field_error("attachments", "Unknown upload id.")
+        await self.services.check_send_rate(self.user_id)
+        sent = await messages.send(self.db, self.services.hub, cid, self.user_id, data)
+        if sent.created:
+            self.services.metrics.messages_stored.inc()
+        self.write_json(sent.message, 201 if sent.created else 200)
+
+
+class MessageHandler(BaseHandler):
+    docs = {
+        "PATCH": Operation(
+            "Edit one of your messages",
+            body=messages.EditMessageSchema,
+            response=messages.MessageSchema,
+            errors=(403, 409),
+        ),
+        "DELETE": Operation(
+            "Delete one of your messages",
+            response=None,
+            errors=(403, 409),
+            description="The message stays with `deleted: true`, an empty body, no attachments.",
+        ),
+    }
+
+    async def patch(self, conversation_id: str, seq: str) -> None:
+        cid = self.path_id(conversation_id, "conversation")
+        data = self.load_body(messages.EditMessageSchema())
+        view = await messages.edit(
+            self.db, self.services.hub, cid, self.user_id, _seq(seq), data["body"]
+        )
+        self.write_json(view)
+
+    async def delete(self, conversation_id: str, seq: str) -> None:
+        cid = self.path_id(conversation_id, "conversation")
+        await messages.delete(self.db, self.services.hub, cid, self.user_id, _seq(seq))
+        self.no_content()
+
+
+class ReadHandler(BaseHandler):
+    docs = {
+        "POST": Operation(
+            "Mark the conversation read up to a seq",
+            body=conversations.ReadMarkerSchema,
+            response=None,
+            description="The marker never moves backwards; others get a `read` event.",
+        )
+    }
+
+    async def post(self, conversation_id: str) -> None:
+        cid = self.path_id(conversation_id, "conversation")
+        data = self.load_body(conversations.ReadMarkerSchema())
+        await conversations.mark_read(self.db, self.services.hub, cid, self.user_id, data["seq"])
+        self.no_content()
