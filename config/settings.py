@@ -223,6 +223,12 @@ class Settings:
         _integer(1024),
         "largest WebSocket frame a client may send (larger: close 1009)",
     )
+    ws_auth_seconds: int = _setting(
+        "HYPEE_WS_AUTH_SECONDS",
+        10,
+        _integer(1),
+        "time a new socket has to send its auth frame",
+    )
     ws_ping_seconds: int = _setting(
         "HYPEE_WS_PING_SECONDS",
         20,

@@ -25,7 +25,6 @@ from models.fields import ObjectIdField, StrictInteger
 
 log = logging.getLogger("hypee.ws")
 
-AUTH_TIMEOUT_SECONDS = 10
 RESUME_LIMIT = 500
 MAX_RESUME_CONVERSATIONS = 1000
 TYPING_INTERVAL_SECONDS = 2.0
@@ -89,7 +88,10 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
     def open(self, conversation_id: str | None = None) -> None:
         self._scope_text = conversation_id
         self._auth_timer = tornado.ioloop.IOLoop.current().call_later(
-            AUTH_TIMEOUT_SECONDS, self.close_with, CLOSE_AUTH_TIMEOUT, "no auth frame in time"
+            self.services.settings.ws_auth_seconds,
+            self.close_with,
+            CLOSE_AUTH_TIMEOUT,
+            "no auth frame in time",
         )
 
     def on_close(self) -> None:

@@ -22,7 +22,7 @@ from hypee.errors import ApiError, conflict, forbidden, not_found, validation_er
 from hypee.jsonio import utcnow
 from hypee.pagination import decode_cursor, encode_cursor
 from hypee.realtime.hub import Hub
-from models.fields import ObjectIdField, StrictInteger, Text, UtcDateTime
+from models.fields import ObjectIdField, Text, UtcDateTime
 from models.paging import PageQuerySchema
 
 COLLECTION = "message_buckets"
@@ -99,11 +99,11 @@ class EditMessageSchema(Schema):
 
 
 class HistoryQuerySchema(PageQuerySchema):
-    before = StrictInteger(
+    before = fields.Integer(
         validate=validate.Range(min=1),
         metadata={"description": "Messages with a lower seq (paging back through history)."},
     )
-    after = StrictInteger(
+    after = fields.Integer(
         validate=validate.Range(min=0),
         metadata={"description": "Messages with a higher seq (catching up)."},
     )

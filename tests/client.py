@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest, HTTPResponse
+from tornado.websocket import websocket_connect
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
@@ -129,3 +131,68 @@ class ApiClient:
             refresh=data["refresh"],
             user=data["user"],
         )
+
+
+class Socket:
+    """A WebSocket client speaking the JSON frames of API.md."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    @classmethod
+    async def connect(cls, base_url: str, path: str = "/ws", token: str | None = None) -> Socket:
+        """Connect; with `token`, authenticate and wait for `ready`."""
+        url = base_url.replace("http://", "ws://") + path
+        socket = cls(await websocket_connect(url))
+        if token is not None:
+            await socket.send({"type": "auth", "token": token})
+            ready = await socket.expect("ready")
+            socket.user = ready["user"]
+        return socket
+
+    async def send(self, frame: Any) -> None:
+        await self.connection.write_message(
+            frame if isinstance(frame, str | bytes) else json.dumps(frame),
+            binary=isinstance(frame, bytes),
+        )
+
+    async def recv(self, timeout: float = 5) -> dict | None:
+        """The next frame, or None when the socket closed."""
+        message = await asyncio.wait_for(self.connection.read_message(), timeout)
+        return None if message is None else json.loads(message)
+
+    async def expect(
+        self, kind: str, timeout: float = 5, skip: tuple[str, ...] = ("presence",)
+    ) -> dict:
+        """The next frame of type `kind`, skipping frames of the `skip` types."""
+        while True:
+            frame = await self.recv(timeout)
+            assert frame is not None, f"socket closed ({self.close_code}) while waiting for {kind}"
+            if frame["type"] in skip and kind not in skip:
+                continue
+            assert frame["type"] == kind, frame
+            return frame
+
+    async def silent(self, timeout: float = 0.3, skip: tuple[str, ...] = ("presence",)) -> None:
+        """Assert that no frame (other than `skip` types) arrives within `timeout`."""
+        try:
+            while True:
+                frame = await self.recv(timeout)
+                if frame is None:
+                    return
+                assert frame["type"] in skip, frame
+        except TimeoutError:
+            return
+
+    async def closed(self, timeout: float = 15) -> int | None:
+        """Wait for the server to close the socket; its close code."""
+        while await self.recv(timeout) is not None:
+            pass
+        return self.close_code
+
+    @property
+    def close_code(self) -> int | None:
+        return self.connection.close_code
+
+    def close(self) -> None:
+        self.connection.close()
