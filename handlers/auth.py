@@ -7,6 +7,7 @@ from marshmallow import Schema, fields
 from handlers.base import BaseHandler
 from hypee.errors import not_found, rate_limited, unauthorized
 from hypee.openapi import Operation
+from hypee.realtime.hub import CLOSE_UNAUTHORIZED
 from models import mentors, sessions, users
 
 
@@ -131,7 +132,8 @@ class LogoutHandler(BaseHandler):
 
     async def post(self) -> None:
         data = self.load_body(sessions.RefreshSchema())
-        await sessions.revoke(self.db, data["refresh"], self.user_id)
+        session_id = await sessions.revoke(self.db, data["refresh"], self.user_id)
+        await self.services.hub.close_session(session_id, CLOSE_UNAUTHORIZED, "logged out")
         self.no_content()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,7 @@ from models.fields import ObjectIdField, StrictInteger
 log = logging.getLogger("hypee.ws")
 
 RESUME_LIMIT = 500
+KERNEL_SEND_BUFFER = 128 * 1024
 MAX_RESUME_CONVERSATIONS = 1000
 TYPING_INTERVAL_SECONDS = 2.0
 CLOSE_AUTH_TIMEOUT = 4408
@@ -87,6 +89,11 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
 
     def open(self, conversation_id: str | None = None) -> None:
         self._scope_text = conversation_id
+        # A bounded kernel send buffer keeps most unsent bytes in our own, counted buffer,
+        # so a client that stops reading is noticed (and closed with 1013) early.
+        stream = self.ws_connection.stream if self.ws_connection else None
+        if stream is not None and stream.socket is not None:
+            stream.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, KERNEL_SEND_BUFFER)
         self._auth_timer = tornado.ioloop.IOLoop.current().call_later(
             self.services.settings.ws_auth_seconds,
             self.close_with,

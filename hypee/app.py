@@ -62,7 +62,7 @@ def make_app(settings: Settings, services: Services) -> tornado.web.Application:
         openapi=functools.cache(openapi_document),
         log_function=log_request,
         websocket_ping_interval=settings.ws_ping_seconds,
-        websocket_ping_timeout=settings.ws_ping_seconds * 2,
+        websocket_ping_timeout=settings.ws_ping_seconds,
         websocket_max_message_size=settings.ws_max_frame_bytes,
         debug=False,
     )
