@@ -125,8 +125,8 @@ async def test_rest_send_reaches_every_open_socket(pair):
     api, alice, bob, cid = pair
     sockets = [await connect(api, alice), await connect(api, alice), await connect(api, bob)]
     response = await send(api, alice, cid, "from REST")
-    for socket in sockets:
-        assert (await socket.expect("message"))["message"] == response.json
+    for each in sockets:
+        assert (await each.expect("message"))["message"] == response.json
 
 
 async def test_retry_with_the_same_client_id_stores_one_message(pair):
@@ -144,7 +144,7 @@ async def test_retry_with_the_same_client_id_stores_one_message(pair):
 
 
 async def test_third_user_sees_nothing(pair):
-    api, alice, bob, cid = pair
+    api, alice, _, cid = pair
     carol = await api.register("Carol")
     carol_socket = await connect(api, carol)
     scoped = await Socket.connect(api.base_url, f"/ws/chat/{cid}/")
@@ -304,7 +304,7 @@ async def test_typing_is_coalesced(pair):
 
 
 async def test_presence_for_people_who_share_a_conversation(pair):
-    api, alice, bob, cid = pair
+    api, alice, bob, _ = pair
     carol = await api.register("Carol")  # shares nothing with Bob
     alice_socket = await connect(api, alice)
     carol_socket = await connect(api, carol)
@@ -439,7 +439,8 @@ class RawSocket:
         key = "dGhlIHNhbXBsZSBub25jZQ=="
         self.sock.sendall(
             f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
         )
         self.buffer = b""
         while b"\r\n\r\n" not in self.buffer:
@@ -493,7 +494,7 @@ async def test_a_socket_that_never_reads_is_closed_1013_and_others_keep_receivin
     # The raw client blocks, and the server shares this event loop: it runs in a thread.
     sleeper = await asyncio.to_thread(RawSocket, port)
     await asyncio.to_thread(sleeper.send, {"type": "auth", "token": bob.access})
-    opcode, payload = await asyncio.to_thread(sleeper.read_frame)
+    _, payload = await asyncio.to_thread(sleeper.read_frame)
     assert json.loads(payload)["type"] == "ready"
     attentive = await connect(api, bob)
     body = "x" * 3900
