@@ -13,8 +13,12 @@ run: $(STAMP)
 seed-demo: $(STAMP)
 	$(BIN)/python run.py --seed-demo
 
+# The whole suite on the embedded engine, then once more through PyMongo's real async client
+# (the production code path) against the same engine served over MongoDB's wire protocol.
+# With HYPEE_TEST_MONGO_URI set, the first run uses that MongoDB instead.
 test: $(STAMP) redis-server
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --wire -m "not slow"
 	$(BIN)/ruff check .
 
 lint: $(STAMP)

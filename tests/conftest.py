@@ -1,12 +1,16 @@
 """Fixtures: a real server on a free loopback port, on the embedded engine or a real MongoDB.
 
 With HYPEE_TEST_MONGO_URI set, every server of the suite uses that MongoDB (one fresh database
-per test, dropped afterwards) instead of the embedded engine.
+per test, dropped afterwards) instead of the embedded engine. With `--wire`, the suite starts
+the embedded engine behind MongoDB's wire protocol (tests/mongowire.py) and uses it the same
+way, so the servers talk to it through PyMongo's real async client, as in production.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -19,6 +23,33 @@ from hypee.server import Server
 from tests.client import ApiClient
 
 TEST_MONGO_URI = os.environ.get("HYPEE_TEST_MONGO_URI") or None
+_wire_process: subprocess.Popen | None = None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--wire",
+        action="store_true",
+        help="run against the embedded engine served over MongoDB's wire protocol",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global TEST_MONGO_URI, _wire_process
+    if config.getoption("--wire") and not TEST_MONGO_URI:
+        _wire_process = subprocess.Popen(
+            [sys.executable, "-m", "tests.mongowire", "0"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        port = _wire_process.stdout.readline().split()[-1]
+        TEST_MONGO_URI = f"mongodb://127.0.0.1:{port}/"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _wire_process is not None:
+        _wire_process.kill()
+        _wire_process.wait()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
