@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 
 from config import Settings
-from tests.client import PASSWORD
+from tests.client import PASSWORD, Socket
 from tests.processes import ServerProcess, run_command, server_env
 from tests.test_mentors import PROFILE
 
@@ -194,3 +194,12 @@ async def test_seed_demo_fills_an_empty_store_once(processes, tmp_path):
     server = await start(processes, tmp_path, HYPEE_DATA_DIR=data)
     again = (await server.client.get("/api/mentors/?limit=100")).json["results"]
     assert len(again) == len(mentors)
+
+
+async def test_shutdown_closes_sockets_with_1001(processes, tmp_path):
+    server = await start(processes, tmp_path, HYPEE_DATA_DIR=str(tmp_path / "data"))
+    account = await server.client.register()
+    socket = await Socket.connect(server.client.base_url, "/ws", account.access)
+    server.process.send_signal(signal.SIGTERM)
+    assert await socket.closed() == 1001
+    assert await asyncio.wait_for(server.process.wait(), 20) == 0
