@@ -157,6 +157,12 @@ class Settings:
         secret=True,
     )
     s3_region: str = _setting("HYPEE_S3_REGION", "us-east-1", _text, "S3 region")
+    s3_public_endpoint: str | None = _setting(
+        "HYPEE_S3_PUBLIC_ENDPOINT",
+        None,
+        _optional_text,
+        "endpoint put in URLs handed to clients, when it differs from HYPEE_S3_ENDPOINT",
+    )
     s3_create_bucket: bool = _setting(
         "HYPEE_S3_CREATE_BUCKET",
         True,
@@ -174,6 +180,12 @@ class Settings:
         _word_list(DEFAULT_UPLOAD_TYPES),
         _word_list,
         "comma-separated content types allowed for attachments",
+    )
+    upload_purge_seconds: int = _setting(
+        "HYPEE_UPLOAD_PURGE_SECONDS",
+        300,
+        _integer(1),
+        "seconds between removals of expired, never attached uploads",
     )
     public_url: str | None = _setting(
         "HYPEE_PUBLIC_URL",

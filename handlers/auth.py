@@ -155,7 +155,7 @@ class MeHandler(BaseHandler):
 
     async def patch(self) -> None:
         changes = self.load_body(users.ProfileUpdateSchema())
-        user = await users.update_profile(self.db, self.user_id, changes)
+        user = await users.update_profile(self.db, self.services.storage, self.user_id, changes)
         if user is None:
             raise unauthorized("This account no longer exists.")
         self.write_json(users.private_view(user))

@@ -112,8 +112,12 @@ class BaseHandler(tornado.web.RequestHandler):
     def _authorize(self, method: str) -> None:
         if method != "OPTIONS" and method not in implemented_methods(type(self)):
             raise tornado.web.HTTPError(405)
-        if method == "OPTIONS":
-            return
+        if method != "OPTIONS":
+            self.authorize_request(method)
+
+    def authorize_request(self, method: str) -> None:
+        """Check the caller may make this request: by default, a valid access token (optional
+        on `public_methods`). Errors raised here are answered once the body has been read."""
         token = bearer_token(self.request.headers.get("Authorization"))
         if token is not None:
             self.identity = self.services.tokens.verify_access(token)
@@ -224,6 +228,10 @@ class BaseHandler(tornado.web.RequestHandler):
         if parsed is None:
             raise not_found(what)
         return parsed
+
+    def base_url(self) -> str:
+        """This server's address as the client reached it (for links it hands out)."""
+        return f"{self.request.protocol}://{self.request.host}"
 
     def client_ip(self) -> str:
         return self.request.remote_ip or "unknown"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.base import BaseHandler
-from hypee.errors import field_error, not_found
+from hypee.errors import not_found
 from hypee.openapi import Operation
 from models import conversations, messages
 from models.paging import PageQuerySchema, page_schema
@@ -113,12 +113,11 @@ class MessageListHandler(BaseHandler):
     async def post(self, conversation_id: str) -> None:
         cid = self.path_id(conversation_id, "conversation")
         data = self.load_body(messages.NewMessageSchema())
-        if data["attachments"]:
-            raise field_error("attachments", "Unknown upload id.")
-        await self.services.check_send_rate(self.user_id)
-        sent = await messages.send(self.db, self.services.hub, cid, self.user_id, data)
+        services = self.services
+        await services.check_send_rate(self.user_id)
+        sent = await messages.post(self.db, services.hub, services.storage, cid, self.user_id, data)
         if sent.created:
-            self.services.metrics.messages_stored.inc()
+            services.metrics.messages_stored.inc()
         self.write_json(sent.message, 201 if sent.created else 200)
 
 
@@ -148,7 +147,8 @@ class MessageHandler(BaseHandler):
 
     async def delete(self, conversation_id: str, seq: str) -> None:
         cid = self.path_id(conversation_id, "conversation")
-        await messages.delete(self.db, self.services.hub, cid, self.user_id, _seq(seq))
+        services = self.services
+        await messages.delete(self.db, services.hub, services.storage, cid, self.user_id, _seq(seq))
         self.no_content()
 
 

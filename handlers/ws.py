@@ -283,13 +283,12 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
     async def _message(self, frame: dict[str, Any]) -> None:
         services = self.services
         data = self._load(MessageFrameSchema(), frame)
-        if data["attachments"]:
-            raise field_error("attachments", "Unknown upload id.")
         await services.check_send_rate(self.user_id)
         client_id = data["client_id"]
-        sent = await messages.send(
+        sent = await messages.post(
             services.db,
             services.hub,
+            services.storage,
             data["conversation_id"],
             self.user_id,
             data,

@@ -8,7 +8,7 @@ from typing import Any
 import tornado.web
 
 from config import Settings
-from handlers import auth, conversations, mentors, ops, ws
+from handlers import auth, conversations, mentors, ops, uploads, ws
 from handlers.base import NotFoundHandler, implemented_methods, log_request
 from hypee.openapi import build_spec
 from hypee.routing import Route
@@ -22,6 +22,7 @@ ROUTES = [
     Route("/api/me", auth.MeHandler),
     Route("/api/me/mentor-profile", auth.MentorProfileHandler),
     Route("/api/users/{user_id}", auth.UserHandler),
+    Route("/api/users/{user_id}/avatar", uploads.AvatarHandler),
     Route("/api/mentors/", mentors.MentorListHandler),
     Route("/api/mentors/{mentor_id}/", mentors.MentorHandler),
     Route("/api/conversations/", conversations.ConversationListHandler),
@@ -29,6 +30,9 @@ ROUTES = [
     Route("/api/conversations/{conversation_id}/messages/", conversations.MessageListHandler),
     Route("/api/conversations/{conversation_id}/messages/{seq}/", conversations.MessageHandler),
     Route("/api/conversations/{conversation_id}/read", conversations.ReadHandler),
+    Route("/api/uploads/", uploads.UploadHandler),
+    Route("/api/attachments/{attachment_id}", uploads.AttachmentHandler),
+    Route("/files/{key}", uploads.LocalFileHandler),
     Route("/api/openapi.json", ops.OpenApiHandler),
     Route("/healthz", ops.HealthzHandler),
     Route("/readyz", ops.ReadyzHandler),

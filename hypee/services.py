@@ -21,7 +21,8 @@ from hypee.metrics import Metrics
 from hypee.ratelimit import RateLimiter, SharedRateLimiter
 from hypee.realtime.bridge import RedisBridge
 from hypee.realtime.hub import Hub
-from models import conversations
+from hypee.storage import Storage, open_storage
+from models import conversations, uploads
 from models.indexes import all_indexes
 
 log = logging.getLogger("hypee.services")
@@ -80,6 +81,7 @@ class Services:
     metrics: Metrics
     health: Health
     hub: Hub
+    storage: Storage
     send_limiter: Limiter | None
     bridge: RedisBridge | None = None
     inflight: Inflight = field(default_factory=Inflight)
@@ -138,6 +140,7 @@ async def start_services(settings: Settings) -> Services:
             settings.mongo_uri or "", settings.mongo_db, settings.mongo_timeout_ms
         )
     metrics = Metrics()
+    storage = open_storage(settings)
     hub = Hub()
     bridge = RedisBridge(settings.redis_url, hub) if settings.redis_url else None
     hub.on_presence = functools.partial(conversations.announce_presence, store.db, hub)
@@ -155,10 +158,15 @@ async def start_services(settings: Settings) -> Services:
         ),
         metrics=metrics,
         health=Health(
-            {"mongo": store.ping, "storage": None, "redis": bridge.ping if bridge else None},
+            {
+                "mongo": store.ping,
+                "storage": storage.check,
+                "redis": bridge.ping if bridge else None,
+            },
             metrics,
         ),
         hub=hub,
+        storage=storage,
         send_limiter=_limiter(bridge, "send", settings.send_rate_per_10s, 10)
         if settings.send_rate_per_10s
         else None,
@@ -171,6 +179,15 @@ async def start_services(settings: Settings) -> Services:
     except (PyMongoError, TimeoutError) as exc:
         log.warning("MongoDB not reachable at start; will keep trying", extra={"error": repr(exc)})
         services.spawn(_ensure_indexes(store), "ensure-indexes")
+    try:
+        await storage.prepare()
+    except Exception as exc:  # storage down at start: the rest of the service still works
+        log.warning("attachment storage not ready", extra={"error": repr(exc)})
+
+    async def purge() -> None:
+        await uploads.purge_expired(store.db, storage)
+
+    services.spawn(_every(settings.upload_purge_seconds, purge, "upload purge"), "upload-purge")
     if store.snapshot is not None:
         services.spawn(
             _every(settings.snapshot_seconds, store.save_snapshot, "snapshot"), "snapshot"
@@ -192,3 +209,4 @@ async def stop_services(services: Services) -> None:
         await services.bridge.stop()
     await services.store.close()
     services.passwords.close()
+    services.storage.close()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pymongo import IndexModel
 
-from models import conversations, mentors, messages, sessions, users
+from models import conversations, mentors, messages, sessions, uploads, users
 
 
 def all_indexes() -> dict[str, list[IndexModel]]:
     """{collection: [IndexModel]} for every model module."""
     merged: dict[str, list[IndexModel]] = {}
-    for module in (users, sessions, mentors, conversations, messages):
+    for module in (users, sessions, mentors, conversations, messages, uploads):
         for collection, indexes in module.INDEXES.items():
             merged.setdefault(collection, []).extend(indexes)
     return merged

@@ -22,6 +22,8 @@ from hypee.errors import ApiError, conflict, forbidden, not_found, validation_er
 from hypee.jsonio import utcnow
 from hypee.pagination import decode_cursor, encode_cursor
 from hypee.realtime.hub import Hub
+from hypee.storage import Storage
+from models import uploads
 from models.fields import ObjectIdField, Text, UtcDateTime
 from models.paging import PageQuerySchema
 
@@ -146,19 +148,21 @@ async def send(
     data: dict[str, Any],
     *,
     attachments: list[dict[str, Any]] | None = None,
+    message_id: ObjectId | None = None,
     ack: Callable[[dict[str, Any]], object] | None = None,
     origin: object = None,
 ) -> Sent:
     """Store a loaded NewMessageSchema `data` from `sender_id`, then fan it out.
 
     Order: store (seq assigned) -> `ack(view)` -> publish to every socket of every participant
-    except `origin` (the sending socket, which got the ack). `attachments` are the verified
-    attachment views. A client id this sender already used returns the stored message.
+    except `origin` (the sending socket, which got the ack). `attachments` are verified
+    attachment views (see `post`). A client id this sender already used returns the stored
+    message.
     """
     key = f"{sender_id}:{data['client_id']}"
     now = utcnow()
     message: dict[str, Any] = {
-        "id": ObjectId(),
+        "id": message_id or ObjectId(),
         "sender_id": sender_id,
         "body": data["body"],
         "attachments": attachments or [],
@@ -205,6 +209,72 @@ async def send(
         exclude=origin,
     )
     return Sent(view, created=True)
+
+
+async def post(
+    db: Any,
+    hub: Hub,
+    storage: Storage,
+    conversation_id: ObjectId,
+    sender_id: ObjectId,
+    data: dict[str, Any],
+    *,
+    ack: Callable[[dict[str, Any]], object] | None = None,
+    origin: object = None,
+) -> Sent:
+    """Send a message and its attachments: the one path of REST and WebSocket sends.
+
+    Uploads are verified and attached before the message is stored; if it is not stored
+    (an error, or a replay of a client id), they are given back untouched.
+    """
+    if not data["attachments"]:
+        return await send(db, hub, conversation_id, sender_id, data, ack=ack, origin=origin)
+    replayed = await replay_of(db, conversation_id, sender_id, data["client_id"])
+    if replayed is not None:
+        if ack is not None:
+            ack(replayed)
+        return Sent(replayed, created=False)
+    claimed = await uploads.claim(
+        db, storage, sender_id, data["attachments"], conversation_id=conversation_id
+    )
+    ids = [upload["_id"] for upload in claimed]
+    message_id = ObjectId()
+    await uploads.mark_attached(db, ids, conversation_id=conversation_id, owner_id=message_id)
+    try:
+        sent = await send(
+            db,
+            hub,
+            conversation_id,
+            sender_id,
+            data,
+            attachments=[uploads.attachment_view(upload) for upload in claimed],
+            message_id=message_id,
+            ack=ack,
+            origin=origin,
+        )
+    except BaseException:
+        await uploads.release(db, ids, message_id)
+        raise
+    if not sent.created:
+        await uploads.release(db, ids, message_id)
+    return sent
+
+
+async def replay_of(
+    db: Any, conversation_id: ObjectId, sender_id: ObjectId, client_id: str
+) -> dict[str, Any] | None:
+    """The stored message if `sender_id` already sent `client_id` here, else None (404 if the
+    caller is not a participant)."""
+    key = f"{sender_id}:{client_id}"
+    conversation = await db[CONVERSATIONS].find_one(
+        {"_id": conversation_id, "participants": sender_id},
+        {"recent_client_ids": {"$elemMatch": {"k": key}}},
+    )
+    if conversation is None:
+        raise not_found("conversation")
+    if not conversation.get("recent_client_ids"):
+        return None
+    return await _replayed(db, conversation_id, sender_id, key)
 
 
 async def _append(db: Any, conversation_id: ObjectId, message: dict[str, Any]) -> None:
@@ -376,10 +446,11 @@ async def edit(
 
 
 async def delete(
-    db: Any, hub: Hub, conversation_id: ObjectId, user_id: ObjectId, seq: int
-) -> list[dict[str, Any]]:
+    db: Any, hub: Hub, storage: Storage, conversation_id: ObjectId, user_id: ObjectId, seq: int
+) -> None:
     """Soft-delete the caller's message `seq`: it stays, with an empty body, no attachments and
-    `deleted` set. Returns the attachments it had, for the caller to remove from storage."""
+    `deleted` set; its attachments are removed from storage."""
     changes = {"deleted": True, "body": "", "attachments": []}
     before, _ = await _change(db, hub, conversation_id, user_id, seq, changes)
-    return before.get("attachments", [])
+    attached = [ObjectId(attachment["id"]) for attachment in before.get("attachments", [])]
+    await uploads.discard(db, storage, attached)

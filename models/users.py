@@ -12,7 +12,8 @@ from pymongo.errors import DuplicateKeyError
 from hypee.auth import PasswordService
 from hypee.errors import conflict
 from hypee.jsonio import utcnow
-from models import mentors
+from hypee.storage import Storage
+from models import mentors, uploads
 from models.fields import ObjectIdField, Text, UtcDateTime
 
 COLLECTION = "users"
@@ -56,11 +57,20 @@ class LoginSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(1, MAX_PASSWORD))
 
 
+AVATAR_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+
+
 class ProfileUpdateSchema(Schema):
     """PATCH /api/me: any subset of the editable fields."""
 
     display_name = Text(max_length=80)
     bio = Text(min_length=0, max_length=2000, multiline=True)
+    avatar_upload_id = ObjectIdField(
+        allow_none=True,
+        metadata={
+            "description": "An uploaded image (POST /api/uploads/); null removes the avatar."
+        },
+    )
 
 
 class PublicUserSchema(Schema):
@@ -71,6 +81,12 @@ class PublicUserSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     points = fields.Integer(required=True)
     bio = fields.String(required=True)
+    avatar_url = fields.Function(
+        lambda user: f"/api/users/{user['_id']}/avatar" if user.get("avatar") else None,
+        required=True,
+        allow_none=True,
+        metadata={"description": "Redirects to the image; null without an avatar."},
+    )
     mentor = fields.Nested(
         mentors.MentorProfileOutSchema,
         metadata={"description": "Present when the user is listed as a mentor."},
@@ -141,15 +157,35 @@ async def get_user(db: Any, user_id: ObjectId) -> dict[str, Any] | None:
 
 
 async def update_profile(
-    db: Any, user_id: ObjectId, changes: dict[str, Any]
+    db: Any, storage: Storage, user_id: ObjectId, changes: dict[str, Any]
 ) -> dict[str, Any] | None:
-    """Apply loaded ProfileUpdateSchema `changes`; a mentor's search words follow a new name."""
+    """Apply loaded ProfileUpdateSchema `changes`; a mentor's search words follow a new name.
+
+    A new avatar must be the caller's unused image upload; the replaced one is deleted.
+    Everything is checked before anything is written.
+    """
     user = await get_user(db, user_id)
     if user is None or not changes:
         return user
-    update = dict(changes)
+    update: dict[str, Any] = {k: v for k, v in changes.items() if k != "avatar_upload_id"}
+    unset: dict[str, str] = {}
     if "display_name" in changes and "mentor" in user:
         update.update(mentors.refreshed_search(changes["display_name"], user["mentor"]))
-    return await db[COLLECTION].find_one_and_update(
-        {"_id": user_id}, {"$set": update}, return_document=ReturnDocument.AFTER
+    if "avatar_upload_id" in changes:
+        avatar_id = changes["avatar_upload_id"]
+        if avatar_id is None:
+            unset["avatar"] = ""
+        else:
+            await uploads.claim(db, storage, user_id, [avatar_id], content_types=AVATAR_TYPES)
+            await uploads.mark_attached(db, [avatar_id], conversation_id=None, owner_id=user_id)
+            update["avatar"] = {"upload_id": avatar_id, "updated_at": utcnow()}
+    operations: dict[str, Any] = {"$set": update} if update else {}
+    if unset:
+        operations["$unset"] = unset
+    updated = await db[COLLECTION].find_one_and_update(
+        {"_id": user_id}, operations, return_document=ReturnDocument.AFTER
     )
+    previous = (user.get("avatar") or {}).get("upload_id")
+    if "avatar_upload_id" in changes and previous and previous != changes["avatar_upload_id"]:
+        await uploads.discard(db, storage, [previous])
+    return updated

@@ -282,7 +282,16 @@ async def test_public_profile_never_shows_email(api: ApiClient):
     response = await api.get(f"/api/users/{account.id}")
     assert response.status == 200
     profile = response.json
-    assert set(profile) == {"id", "display_name", "role", "points", "bio", "created_at"}
+    assert set(profile) == {
+        "id",
+        "display_name",
+        "role",
+        "points",
+        "bio",
+        "avatar_url",
+        "created_at",
+    }
+    assert profile["avatar_url"] is None
     assert account.email not in response.body.decode()
 
 

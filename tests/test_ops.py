@@ -25,7 +25,7 @@ async def test_healthz(api: ApiClient):
 async def test_readyz_lists_every_component(api: ApiClient):
     response = await api.get("/readyz")
     assert response.status == 200
-    assert response.json == {"mongo": "ok", "storage": "disabled", "redis": "disabled"}
+    assert response.json == {"mongo": "ok", "storage": "ok", "redis": "disabled"}
 
 
 def _closed_port() -> int:
