@@ -8,7 +8,7 @@ from typing import Any
 import tornado.web
 
 from config import Settings
-from handlers import auth, conversations, mentors, ops, uploads, ws
+from handlers import auth, conversations, mentors, notifications, ops, questions, uploads, ws
 from handlers.base import NotFoundHandler, implemented_methods, log_request
 from hypee.openapi import build_spec
 from hypee.routing import Route
@@ -23,6 +23,7 @@ ROUTES = [
     Route("/api/me/mentor-profile", auth.MentorProfileHandler),
     Route("/api/users/{user_id}", auth.UserHandler),
     Route("/api/users/{user_id}/avatar", uploads.AvatarHandler),
+    Route("/api/users/{user_id}/points", questions.PointHistoryHandler),
     Route("/api/mentors/", mentors.MentorListHandler),
     Route("/api/mentors/{mentor_id}/", mentors.MentorHandler),
     Route("/api/conversations/", conversations.ConversationListHandler),
@@ -30,6 +31,15 @@ ROUTES = [
     Route("/api/conversations/{conversation_id}/messages/", conversations.MessageListHandler),
     Route("/api/conversations/{conversation_id}/messages/{seq}/", conversations.MessageHandler),
     Route("/api/conversations/{conversation_id}/read", conversations.ReadHandler),
+    Route("/api/questions/", questions.QuestionListHandler),
+    Route("/api/questions/{question_id}/", questions.QuestionHandler),
+    Route("/api/questions/{post_id}/vote", questions.VoteHandler),
+    Route("/api/answers/", questions.AnswerListHandler),
+    Route("/api/answers/{answer_id}/", questions.AnswerHandler),
+    Route("/api/answers/{post_id}/vote", questions.AnswerVoteHandler),
+    Route("/api/answers/{answer_id}/accept", questions.AcceptHandler),
+    Route("/api/notifications/", notifications.NotificationListHandler),
+    Route("/api/notifications/read", notifications.NotificationReadHandler),
     Route("/api/uploads/", uploads.UploadHandler),
     Route("/api/attachments/{attachment_id}", uploads.AttachmentHandler),
     Route("/files/{key}", uploads.LocalFileHandler),

@@ -14,7 +14,7 @@ from hypee.errors import field_error, not_found, validation_error
 from hypee.jsonio import utcnow
 from hypee.pagination import Page, find_page
 from hypee.realtime.hub import Hub
-from models import users
+from models import notifications, users
 from models.fields import ObjectIdField, StrictInteger, Text, UtcDateTime
 from models.messages import FirstMessageSchema, MessageSchema, message_view
 
@@ -134,6 +134,19 @@ async def create(
             participants,
             {"type": "conversation", "conversation": view(conversation, creator_id, people)},
         )
+        for other in others:
+            await notifications.notify(
+                db,
+                hub,
+                other,
+                "new_conversation",
+                {
+                    "conversation_id": str(conversation["_id"]),
+                    "kind": conversation["kind"],
+                    "title": conversation.get("title"),
+                    "created_by": str(creator_id),
+                },
+            )
     return conversation, created
 
 
@@ -199,6 +212,8 @@ async def mark_read(
     if conversation is None:
         raise not_found("conversation")
     seq = min(seq, conversation["seq"])
+    if seq == conversation["seq"]:
+        await notifications.conversation_read(db, user_id, conversation_id)
     field = f"members.{user_id}.last_read_seq"
     result = await db[COLLECTION].update_one(
         {"_id": conversation_id, field: {"$lt": seq}}, {"$max": {field: seq}}

@@ -4,13 +4,37 @@ from __future__ import annotations
 
 from pymongo import IndexModel
 
-from models import conversations, mentors, messages, sessions, uploads, users
+from models import (
+    answers,
+    conversations,
+    mentors,
+    messages,
+    notifications,
+    points,
+    questions,
+    sessions,
+    uploads,
+    users,
+    votes,
+)
 
 
 def all_indexes() -> dict[str, list[IndexModel]]:
     """{collection: [IndexModel]} for every model module."""
     merged: dict[str, list[IndexModel]] = {}
-    for module in (users, sessions, mentors, conversations, messages, uploads):
+    for module in (
+        users,
+        sessions,
+        mentors,
+        conversations,
+        messages,
+        uploads,
+        questions,
+        answers,
+        votes,
+        points,
+        notifications,
+    ):
         for collection, indexes in module.INDEXES.items():
             merged.setdefault(collection, []).extend(indexes)
     return merged

@@ -23,7 +23,7 @@ from hypee.jsonio import utcnow
 from hypee.pagination import decode_cursor, encode_cursor
 from hypee.realtime.hub import Hub
 from hypee.storage import Storage
-from models import uploads
+from models import notifications, uploads
 from models.fields import ObjectIdField, Text, UtcDateTime
 from models.paging import PageQuerySchema
 
@@ -208,6 +208,8 @@ async def send(
         conversation_id=conversation_id,
         exclude=origin,
     )
+    others = [p for p in conversation["participants"] if p != sender_id]
+    await notifications.message_stored(db, hub, others, view)
     return Sent(view, created=True)
 
 

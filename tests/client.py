@@ -12,6 +12,8 @@ from tornado.httpclient import AsyncHTTPClient, HTTPRequest, HTTPResponse
 from tornado.websocket import websocket_connect
 
 PASSWORD = "correct horse battery"
+# Frames that arrive on their own and most tests do not wait for.
+BACKGROUND = ("presence", "notification")
 _numbers = itertools.count(1)
 
 
@@ -162,7 +164,7 @@ class Socket:
         return None if message is None else json.loads(message)
 
     async def expect(
-        self, kind: str, timeout: float = 5, skip: tuple[str, ...] = ("presence",)
+        self, kind: str, timeout: float = 5, skip: tuple[str, ...] = BACKGROUND
     ) -> dict:
         """The next frame of type `kind`, skipping frames of the `skip` types."""
         while True:
@@ -173,7 +175,7 @@ class Socket:
             assert frame["type"] == kind, frame
             return frame
 
-    async def silent(self, timeout: float = 0.3, skip: tuple[str, ...] = ("presence",)) -> None:
+    async def silent(self, timeout: float = 0.3, skip: tuple[str, ...] = BACKGROUND) -> None:
         """Assert that no frame (other than `skip` types) arrives within `timeout`."""
         try:
             while True:

@@ -1,0 +1,219 @@
+"""The Q&A forum: questions, answers, votes, acceptance, and users' point histories."""
+
+from __future__ import annotations
+
+from handlers.base import BaseHandler
+from hypee.errors import not_found
+from hypee.openapi import Operation
+from models import answers, points, questions, users, votes
+from models.paging import PageQuerySchema, page_schema
+
+QuestionPageSchema = page_schema(questions.QuestionSchema, "QuestionPage")
+PointHistorySchema = page_schema(points.PointEventSchema, "PointHistory")
+
+
+class ForumHandler(BaseHandler):
+    @property
+    def viewer_id(self):
+        """The caller, when a token was sent (reads are public; `my_vote` needs a viewer)."""
+        return self.identity.user_id if self.identity else None
+
+    async def question_detail(self, question: dict) -> dict:
+        [view] = await questions.render(self.db, [question], self.viewer_id)
+        view["answers"] = await answers.for_question(self.db, question["_id"], self.viewer_id)
+        return view
+
+
+class QuestionListHandler(ForumHandler):
+    public_methods = frozenset({"GET"})
+    docs = {
+        "GET": Operation(
+            "List and search questions",
+            query=questions.QuestionQuerySchema,
+            response=QuestionPageSchema,
+        ),
+        "POST": Operation(
+            "Ask a question",
+            body=questions.NewQuestionSchema,
+            response=questions.QuestionSchema,
+            status=201,
+        ),
+    }
+
+    async def get(self) -> None:
+        params = self.load_query(questions.QuestionQuerySchema())
+        page = await questions.listing(self.db, params)
+        results = await questions.render(self.db, page.items, self.viewer_id)
+        self.write_json({"results": results, "next_cursor": page.next_cursor})
+
+    async def post(self) -> None:
+        data = self.load_body(questions.NewQuestionSchema())
+        question = await questions.create(self.db, self.user_id, data)
+        [view] = await questions.render(self.db, [question], self.user_id)
+        self.write_json(view, 201)
+
+
+class QuestionHandler(ForumHandler):
+    public_methods = frozenset({"GET"})
+    docs = {
+        "GET": Operation(
+            "A question with its answers",
+            response=questions.QuestionDetailSchema,
+            description="Answers: the accepted one first, then by score, then oldest first.",
+        ),
+        "PATCH": Operation(
+            "Edit your question",
+            body=questions.EditQuestionSchema,
+            response=questions.QuestionDetailSchema,
+            errors=(403,),
+        ),
+        "DELETE": Operation(
+            "Delete your question",
+            response=None,
+            errors=(403, 409),
+            description="Its answers go too, and every point they brought anyone is taken back.",
+        ),
+    }
+
+    async def get(self, question_id: str) -> None:
+        question = await questions.get(self.db, self.path_id(question_id, "question"))
+        self.write_json(await self.question_detail(question))
+
+    async def patch(self, question_id: str) -> None:
+        changes = self.load_body(questions.EditQuestionSchema())
+        question = await questions.edit(
+            self.db, self.path_id(question_id, "question"), self.user_id, changes
+        )
+        self.write_json(await self.question_detail(question))
+
+    async def delete(self, question_id: str) -> None:
+        await questions.delete(self.db, self.path_id(question_id, "question"), self.user_id)
+        self.no_content()
+
+
+class AnswerListHandler(ForumHandler):
+    docs = {
+        "POST": Operation(
+            "Answer a question",
+            body=answers.NewAnswerSchema,
+            response=answers.AnswerSchema,
+            status=201,
+            errors=(404,),
+        )
+    }
+
+    async def post(self) -> None:
+        data = self.load_body(answers.NewAnswerSchema())
+        answer = await answers.create(self.db, self.services.hub, self.user_id, data)
+        self.write_json(await answers.render(self.db, answer, self.user_id), 201)
+
+
+class AnswerHandler(ForumHandler):
+    docs = {
+        "PATCH": Operation(
+            "Edit your answer",
+            body=answers.EditAnswerSchema,
+            response=answers.AnswerSchema,
+            errors=(403,),
+        ),
+        "DELETE": Operation(
+            "Delete your answer",
+            response=None,
+            errors=(403, 409),
+            description="Every point it brought anyone is taken back.",
+        ),
+    }
+
+    async def patch(self, answer_id: str) -> None:
+        data = self.load_body(answers.EditAnswerSchema())
+        answer = await answers.edit(
+            self.db, self.path_id(answer_id, "answer"), self.user_id, data["body"]
+        )
+        self.write_json(await answers.render(self.db, answer, self.user_id))
+
+    async def delete(self, answer_id: str) -> None:
+        await answers.delete(self.db, self.path_id(answer_id, "answer"), self.user_id)
+        self.no_content()
+
+
+class VoteHandler(ForumHandler):
+    """POST /api/questions/{id}/vote and /api/answers/{id}/vote."""
+
+    target_type = "question"
+    collection = questions.COLLECTION
+    docs = {
+        "POST": Operation(
+            "Vote on a question",
+            body=votes.VoteSchema,
+            response=votes.VoteResultSchema,
+            errors=(403, 409),
+            description="1 up, -1 down, 0 withdraws; one vote per user; not on your own post.",
+        )
+    }
+
+    async def post(self, post_id: str) -> None:
+        data = self.load_body(votes.VoteSchema())
+        target = self.path_id(post_id, self.target_type)
+        result = await votes.cast(
+            self.db, self.collection, self.target_type, target, self.user_id, data["value"]
+        )
+        if result is None:
+            raise not_found(self.target_type)
+        self.write_json(result)
+
+
+class AnswerVoteHandler(VoteHandler):
+    target_type = "answer"
+    collection = answers.COLLECTION
+    docs = {
+        "POST": Operation(**{**VoteHandler.docs["POST"].__dict__, "summary": "Vote on an answer"})
+    }
+
+
+class AcceptHandler(ForumHandler):
+    docs = {
+        "POST": Operation(
+            "Accept an answer (the question's author)",
+            response=answers.AnswerSchema,
+            errors=(403, 409),
+            description="A question has at most one accepted answer; accepting another moves it.",
+        ),
+        "DELETE": Operation(
+            "Un-accept an answer (the question's author)",
+            response=answers.AnswerSchema,
+            errors=(403, 409),
+        ),
+    }
+
+    async def post(self, answer_id: str) -> None:
+        await self._accept(answer_id, True)
+
+    async def delete(self, answer_id: str) -> None:
+        await self._accept(answer_id, False)
+
+    async def _accept(self, answer_id: str, accepted: bool) -> None:
+        answer = await answers.accept(
+            self.db, self.services.hub, self.path_id(answer_id, "answer"), self.user_id, accepted
+        )
+        self.write_json(await answers.render(self.db, answer, self.user_id))
+
+
+class PointHistoryHandler(BaseHandler):
+    public_methods = frozenset({"GET"})
+    docs = {
+        "GET": Operation(
+            "A user's point history, newest first",
+            query=PageQuerySchema,
+            response=PointHistorySchema,
+        )
+    }
+
+    async def get(self, user_id: str) -> None:
+        uid = self.path_id(user_id, "user")
+        if await users.get_user(self.db, uid) is None:
+            raise not_found("user")
+        params = self.load_query(PageQuerySchema())
+        page = await points.history(self.db, uid, params["limit"], params.get("cursor"))
+        self.write_json(
+            {"results": [points.event_view(e) for e in page.items], "next_cursor": page.next_cursor}
+        )

@@ -1,0 +1,167 @@
+"""Notifications: stored per user, pushed to the user's open sockets, listed when they return.
+
+`new_message` notifications are coalesced: a conversation has at most one unread one per
+user, which later messages update (count, latest message) instead of adding more. The unread
+one carries an `unread_key` (user and conversation) under a unique sparse index; reading it
+removes the key. Nobody is notified of their own actions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from pymongo import IndexModel
+from pymongo.errors import DuplicateKeyError
+
+from hypee.jsonio import utcnow
+from hypee.pagination import Page, find_page
+from hypee.realtime.hub import Hub
+from models.fields import ObjectIdField, StrictBoolean, UtcDateTime
+from models.paging import PageQuerySchema
+
+COLLECTION = "notifications"
+KINDS = ("new_message", "new_answer", "answer_accepted", "new_conversation")
+PREVIEW_CHARACTERS = 140
+LIST_SORT = [("created_at", -1), ("_id", -1)]
+
+INDEXES = {
+    COLLECTION: [
+        IndexModel("unread_key", unique=True, sparse=True, name="one_unread_per_conversation"),
+        IndexModel([("user_id", 1), ("created_at", -1), ("_id", -1)], name="newest"),
+        IndexModel(
+            [("user_id", 1), ("read", 1), ("created_at", -1), ("_id", -1)], name="unread_newest"
+        ),
+    ]
+}
+
+
+class NotificationSchema(Schema):
+    id = ObjectIdField(attribute="_id", required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    data = fields.Dict(required=True, metadata={"description": "Depends on the kind."})
+    read = fields.Boolean(required=True)
+    created_at = UtcDateTime(
+        required=True, metadata={"description": "Of the latest event it covers."}
+    )
+
+
+class NotificationQuerySchema(PageQuerySchema):
+    unread = fields.Boolean(metadata={"description": "true: unread ones only."})
+
+
+class MarkReadSchema(Schema):
+    ids = fields.List(ObjectIdField(), validate=validate.Length(1, 500))
+    all = StrictBoolean()
+
+    @validates_schema
+    def _one_of(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if ("ids" in data) == bool(data.get("all")):
+            raise ValidationError("Give either ids or all: true.", "ids")
+
+
+_schema = NotificationSchema()
+
+
+def view(notification: dict[str, Any]) -> dict[str, Any]:
+    return _schema.dump(notification)
+
+
+async def _push(hub: Hub, notification: dict[str, Any]) -> None:
+    await hub.publish(
+        [notification["user_id"]], {"type": "notification", "notification": view(notification)}
+    )
+
+
+async def notify(db: Any, hub: Hub, user_id: ObjectId, kind: str, data: dict[str, Any]) -> None:
+    """Store a notification for `user_id` and push it to the user's sockets."""
+    notification = {
+        "_id": ObjectId(),
+        "user_id": user_id,
+        "kind": kind,
+        "data": data,
+        "read": False,
+        "created_at": utcnow(),
+    }
+    await db[COLLECTION].insert_one(notification)
+    await _push(hub, notification)
+
+
+def _unread_key(user_id: ObjectId, conversation_id: ObjectId) -> str:
+    return f"{user_id}:{conversation_id}"
+
+
+async def message_stored(
+    db: Any, hub: Hub, recipients: list[ObjectId], message: dict[str, Any]
+) -> None:
+    """A message was stored: each recipient's unread `new_message` notification for that
+    conversation is created (and pushed) or brought up to date."""
+    conversation_id = ObjectId(message["conversation_id"])
+    latest = {
+        "id": message["id"],
+        "seq": message["seq"],
+        "sender_id": message["sender_id"],
+        "body": message["body"][:PREVIEW_CHARACTERS],
+    }
+    now = utcnow()
+    keys = {_unread_key(user, conversation_id): user for user in recipients}
+    if not keys:
+        return
+    await db[COLLECTION].update_many(
+        {"unread_key": {"$in": list(keys)}},
+        {"$set": {"data.last_message": latest, "created_at": now}, "$inc": {"data.count": 1}},
+    )
+    existing = set(await db[COLLECTION].distinct("unread_key", {"unread_key": {"$in": list(keys)}}))
+    for key, user_id in keys.items():
+        if key in existing:
+            continue
+        notification = {
+            "_id": ObjectId(),
+            "user_id": user_id,
+            "kind": "new_message",
+            "data": {"conversation_id": str(conversation_id), "count": 1, "last_message": latest},
+            "read": False,
+            "unread_key": key,
+            "created_at": now,
+        }
+        try:
+            await db[COLLECTION].insert_one(notification)
+        except DuplicateKeyError:
+            continue  # a concurrent message created it first
+        await _push(hub, notification)
+
+
+async def conversation_read(db: Any, user_id: ObjectId, conversation_id: ObjectId) -> None:
+    """The user read a conversation to its end: its `new_message` notification is read."""
+    await db[COLLECTION].update_one(
+        {"unread_key": _unread_key(user_id, conversation_id)},
+        {"$set": {"read": True}, "$unset": {"unread_key": ""}},
+    )
+
+
+async def listing(db: Any, user_id: ObjectId, params: dict[str, Any]) -> tuple[Page, int]:
+    """A page of the user's notifications, newest first, and the number unread."""
+    query: dict[str, Any] = {"user_id": user_id}
+    if params.get("unread"):
+        query["read"] = False
+    page = await find_page(
+        db[COLLECTION],
+        query,
+        LIST_SORT,
+        listing=f"notifications:{bool(params.get('unread'))}",
+        types=(datetime, ObjectId),
+        limit=params["limit"],
+        cursor=params.get("cursor"),
+    )
+    unread = await db[COLLECTION].count_documents({"user_id": user_id, "read": False})
+    return page, unread
+
+
+async def mark_read(db: Any, user_id: ObjectId, data: dict[str, Any]) -> None:
+    """Mark the user's notifications read: loaded MarkReadSchema `data` (ids, or all)."""
+    query: dict[str, Any] = {"user_id": user_id, "read": False}
+    if not data.get("all"):
+        query["_id"] = {"$in": data["ids"]}
+    await db[COLLECTION].update_many(query, {"$set": {"read": True}, "$unset": {"unread_key": ""}})

@@ -1,0 +1,132 @@
+"""Reputation points: every change is an event in `point_events` and a change of `users.points`.
+
+Points never go below 0, so a loss may apply less than its nominal amount. Each event records
+what was actually applied, and undoing an event applies exactly the opposite of that (again
+without going below 0).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+from marshmallow import Schema, fields
+from pymongo import IndexModel, ReturnDocument
+
+from hypee.jsonio import utcnow
+from hypee.pagination import Page, find_page
+from models.fields import ObjectIdField, UtcDateTime
+
+COLLECTION = "point_events"
+USERS = "users"
+
+# What each action is worth (API.md "Points").
+QUESTION_UPVOTED = 5
+ANSWER_UPVOTED = 10
+POST_DOWNVOTED = -2
+DOWNVOTED_AN_ANSWER = -1
+ANSWER_ACCEPTED = 15
+ACCEPTED_AN_ANSWER = 2
+
+INDEXES = {COLLECTION: [IndexModel([("user_id", 1), ("_id", -1)], name="history")]}
+HISTORY_SORT = [("_id", -1)]
+
+
+class ReferenceSchema(Schema):
+    type = fields.String(required=True, metadata={"enum": ["question", "answer"]})
+    id = ObjectIdField(required=True)
+
+
+class PointEventSchema(Schema):
+    id = ObjectIdField(attribute="_id", required=True)
+    delta = fields.Integer(required=True, metadata={"description": "Points actually applied."})
+    reason = fields.String(
+        required=True,
+        metadata={
+            "enum": [
+                "question_upvoted",
+                "answer_upvoted",
+                "question_downvoted",
+                "answer_downvoted",
+                "downvoted_answer",
+                "answer_accepted",
+                "accepted_answer",
+            ]
+        },
+    )
+    undo = fields.Boolean(
+        required=True, metadata={"description": "True when this reverses an earlier event."}
+    )
+    ref = fields.Nested(ReferenceSchema, required=True)
+    created_at = UtcDateTime(required=True)
+
+
+_event_schema = PointEventSchema()
+
+
+def event_view(event: dict[str, Any]) -> dict[str, Any]:
+    return _event_schema.dump(event)
+
+
+async def _apply(db: Any, user_id: ObjectId, delta: int) -> int:
+    """Change a user's points by `delta`, never below 0; returns the change actually made."""
+    if delta >= 0:
+        result = await db[USERS].update_one({"_id": user_id}, {"$inc": {"points": delta}})
+        return delta if result.matched_count else 0
+    while True:
+        result = await db[USERS].update_one(
+            {"_id": user_id, "points": {"$gte": -delta}}, {"$inc": {"points": delta}}
+        )
+        if result.matched_count:
+            return delta
+        before = await db[USERS].find_one_and_update(
+            {"_id": user_id, "points": {"$lt": -delta}},
+            {"$set": {"points": 0}},
+            projection={"points": 1},
+            return_document=ReturnDocument.BEFORE,
+        )
+        if before is not None:
+            return -before["points"]
+        if not await db[USERS].count_documents({"_id": user_id}, limit=1):
+            return 0  # the user is gone
+        # The points changed between the two updates: try again.
+
+
+async def grant(
+    db: Any, user_id: ObjectId, delta: int, reason: str, ref: dict[str, Any], *, undo: bool = False
+) -> dict[str, Any]:
+    """Apply `delta` points to `user_id` for `reason` and record it; returns the effect
+    ({user_id, delta actually applied, reason, ref}) to keep for undoing it later."""
+    applied = await _apply(db, user_id, delta)
+    await db[COLLECTION].insert_one(
+        {
+            "user_id": user_id,
+            "delta": applied,
+            "reason": reason,
+            "undo": undo,
+            "ref": ref,
+            "created_at": utcnow(),
+        }
+    )
+    return {"user_id": user_id, "delta": applied, "reason": reason, "ref": ref}
+
+
+async def undo(db: Any, effects: list[dict[str, Any]]) -> None:
+    """Reverse effects returned by `grant`, exactly."""
+    for effect in effects:
+        await grant(
+            db, effect["user_id"], -effect["delta"], effect["reason"], effect["ref"], undo=True
+        )
+
+
+async def history(db: Any, user_id: ObjectId, limit: int, cursor: str | None) -> Page:
+    """A user's point events, newest first."""
+    return await find_page(
+        db[COLLECTION],
+        {"user_id": user_id},
+        HISTORY_SORT,
+        listing=f"points:{user_id}",
+        types=(ObjectId,),
+        limit=limit,
+        cursor=cursor,
+    )

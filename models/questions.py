@@ -1,0 +1,249 @@
+"""Questions of the forum: asking, editing, deleting, listing and searching them."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from marshmallow import Schema, ValidationError, fields, validate
+from pymongo import IndexModel, ReturnDocument
+
+from hypee import locks
+from hypee.errors import forbidden, not_found
+from hypee.jsonio import utcnow
+from hypee.pagination import Page, find_page
+from hypee.textsearch import prefix_filter, query_words, words
+from models import answers, points, users, votes
+from models.fields import ObjectIdField, Text, UtcDateTime
+from models.paging import PageQuerySchema
+
+COLLECTION = "questions"
+MAX_TAGS = 5
+MAX_SEARCH_WORDS = 2000
+_TAG = re.compile(r"^[a-z0-9][a-z0-9+#._-]{0,34}$")
+
+INDEXES = {
+    COLLECTION: [
+        IndexModel([("score", -1), ("_id", -1)], name="by_votes"),
+        IndexModel([("last_activity_at", -1), ("_id", -1)], name="by_activity"),
+        IndexModel([("tags", 1), ("_id", -1)], name="by_tag"),
+        IndexModel([("author_id", 1), ("_id", -1)], name="by_author"),
+        IndexModel("search", name="search_words"),
+    ]
+}
+
+SORTS: dict[str, list[tuple[str, int]]] = {
+    "newest": [("_id", -1)],
+    "votes": [("score", -1), ("_id", -1)],
+    "active": [("last_activity_at", -1), ("_id", -1)],
+}
+_SORT_TYPES: dict[str, tuple[type, ...]] = {
+    "newest": (ObjectId,),
+    "votes": (int, ObjectId),
+    "active": (datetime, ObjectId),
+}
+STATUSES = {
+    "open": {"answer_count": 0},
+    "answered": {"answer_count": {"$gt": 0}, "accepted_answer_id": None},
+    "accepted": {"accepted_answer_id": {"$ne": None}},
+}
+
+
+class Tags(fields.List):
+    """0 to 5 tags; any case in, lower case out, duplicates dropped."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(fields.String(), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
+        tags = list(
+            dict.fromkeys(
+                tag.strip().lower() for tag in super()._deserialize(value, attr, data, **kwargs)
+            )
+        )
+        if len(tags) > MAX_TAGS:
+            raise ValidationError(f"At most {MAX_TAGS} tags.")
+        bad = [tag for tag in tags if not _TAG.match(tag)]
+        if bad:
+            raise ValidationError(f"Not a valid tag: {bad[0]!r} (letters, digits, + # . _ -).")
+        return tags
+
+
+class NewQuestionSchema(Schema):
+    title = Text(min_length=10, max_length=200, required=True)
+    body = Text(max_length=20000, multiline=True, required=True)
+    tags = Tags(load_default=list, metadata={"description": "0 to 5, lower-case."})
+
+
+class EditQuestionSchema(Schema):
+    title = Text(min_length=10, max_length=200)
+    body = Text(max_length=20000, multiline=True)
+    tags = Tags()
+
+
+class QuestionQuerySchema(PageQuerySchema):
+    q = Text(min_length=0, max_length=200, metadata={"description": "Words in title or body."})
+    tag = fields.String(validate=validate.Length(1, 35))
+    author = ObjectIdField(metadata={"description": "A user id."})
+    status = fields.String(
+        validate=validate.OneOf(list(STATUSES)),
+        metadata={
+            "description": "open: no answer; answered: answers, none accepted; "
+            "accepted: an accepted answer."
+        },
+    )
+    sort = fields.String(load_default="newest", validate=validate.OneOf(list(SORTS)))
+
+
+class QuestionSchema(Schema):
+    id = ObjectIdField(required=True)
+    author = fields.Nested(users.PublicUserSchema, required=True, allow_none=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    tags = fields.List(fields.String(), required=True)
+    score = fields.Integer(required=True)
+    answer_count = fields.Integer(required=True)
+    accepted_answer_id = ObjectIdField(required=True, allow_none=True)
+    my_vote = fields.Integer(required=True, metadata={"description": "1, -1 or 0 (anonymous: 0)."})
+    created_at = UtcDateTime(required=True)
+    last_activity_at = UtcDateTime(required=True)
+
+
+class QuestionDetailSchema(QuestionSchema):
+    answers = fields.List(fields.Nested(answers.AnswerSchema), required=True)
+
+
+def view(
+    question: dict[str, Any], people: dict[ObjectId, dict], my_votes: dict[ObjectId, int]
+) -> dict:
+    author = people.get(question["author_id"])
+    accepted = question.get("accepted_answer_id")
+    return {
+        "id": str(question["_id"]),
+        "author": users.public_view(author) if author else None,
+        "title": question["title"],
+        "body": question["body"],
+        "tags": question["tags"],
+        "score": question.get("score", 0),
+        "answer_count": question.get("answer_count", 0),
+        "accepted_answer_id": str(accepted) if accepted else None,
+        "my_vote": my_votes.get(question["_id"], 0),
+        "created_at": question["created_at"],
+        "last_activity_at": question["last_activity_at"],
+    }
+
+
+async def render(
+    db: Any, questions: list[dict[str, Any]], viewer_id: ObjectId | None
+) -> list[dict]:
+    """Views of `questions` for `viewer_id` (authors and the viewer's votes in two queries)."""
+    people = await answers.authors_of(db, questions)
+    mine = await votes.mine(db, viewer_id, "question", [q["_id"] for q in questions])
+    return [view(question, people, mine) for question in questions]
+
+
+def _search(title: str, body: str) -> list[str]:
+    return words(title, body)[:MAX_SEARCH_WORDS]
+
+
+async def create(db: Any, author_id: ObjectId, data: dict[str, Any]) -> dict[str, Any]:
+    now = utcnow()
+    question = {
+        "_id": ObjectId(),
+        "author_id": author_id,
+        "title": data["title"],
+        "body": data["body"],
+        "tags": data["tags"],
+        "score": 0,
+        "answer_count": 0,
+        "accepted_answer_id": None,
+        "created_at": now,
+        "updated_at": now,
+        "last_activity_at": now,
+        "search": _search(data["title"], data["body"]),
+    }
+    await db[COLLECTION].insert_one(question)
+    return question
+
+
+async def get(db: Any, question_id: ObjectId) -> dict[str, Any]:
+    question = await db[COLLECTION].find_one({"_id": question_id, "deleting": {"$ne": True}})
+    if question is None:
+        raise not_found("question")
+    return question
+
+
+async def _own(db: Any, question_id: ObjectId, user_id: ObjectId) -> dict[str, Any]:
+    question = await get(db, question_id)
+    if question["author_id"] != user_id:
+        raise forbidden("Only its author can change a question.")
+    return question
+
+
+async def edit(db: Any, question_id: ObjectId, user_id: ObjectId, changes: dict[str, Any]) -> dict:
+    question = await _own(db, question_id, user_id)
+    if not changes:
+        return question
+    merged = {**question, **changes}
+    now = utcnow()
+    updated = await db[COLLECTION].find_one_and_update(
+        {"_id": question_id},
+        {
+            "$set": {
+                **changes,
+                "search": _search(merged["title"], merged["body"]),
+                "updated_at": now,
+                "last_activity_at": now,
+            }
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    if updated is None:
+        raise not_found("question")
+    return updated
+
+
+async def delete(db: Any, question_id: ObjectId, user_id: ObjectId) -> None:
+    """Delete the caller's question and its answers, undoing every point they brought."""
+    await _own(db, question_id, user_id)
+    held = await locks.lock(db[COLLECTION], {"_id": question_id})
+    if held is None:
+        raise not_found("question")
+    # From here on, no new answer or vote can land on it.
+    await db[COLLECTION].update_one({"_id": question_id}, {"$set": {"deleting": True}})
+    await points.undo(
+        db, held.document.get("accept_effects", []) + held.document.get("accept_bonus", [])
+    )
+    for answer in (
+        await db[answers.COLLECTION].find({"question_id": question_id}, {"_id": 1}).to_list(None)
+    ):
+        await answers.purge(db, answer["_id"])
+    await votes.undo_all(db, "question", question_id)
+    await held.delete()
+
+
+async def listing(db: Any, params: dict[str, Any]) -> Page:
+    """A page of questions for loaded QuestionQuerySchema `params`."""
+    clauses: list[dict[str, Any]] = [{"deleting": {"$ne": True}}]
+    query = query_words(params.get("q") or "")
+    if query:
+        clauses.append(prefix_filter("search", query))
+    if params.get("tag"):
+        clauses.append({"tags": params["tag"].strip().lower()})
+    if params.get("author"):
+        clauses.append({"author_id": params["author"]})
+    if params.get("status"):
+        clauses.append(STATUSES[params["status"]])
+    sort = params["sort"]
+    return await find_page(
+        db[COLLECTION],
+        {"$and": clauses},
+        SORTS[sort],
+        listing=f"questions:{sort}",
+        types=_SORT_TYPES[sort],
+        limit=params["limit"],
+        cursor=params.get("cursor"),
+        projection={"search": 0},
+    )
