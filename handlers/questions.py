@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from handlers.base import BaseHandler
 from hypee.errors import not_found
 from hypee.openapi import Operation
@@ -165,9 +167,7 @@ class VoteHandler(ForumHandler):
 class AnswerVoteHandler(VoteHandler):
     target_type = "answer"
     collection = answers.COLLECTION
-    docs = {
-        "POST": Operation(**{**VoteHandler.docs["POST"].__dict__, "summary": "Vote on an answer"})
-    }
+    docs = {"POST": dataclasses.replace(VoteHandler.docs["POST"], summary="Vote on an answer")}
 
 
 class AcceptHandler(ForumHandler):

@@ -242,26 +242,32 @@ async def accept(db: Any, hub: Hub, answer_id: ObjectId, user_id: ObjectId, acce
     return await db[COLLECTION].find_one({"_id": answer_id}) or answer
 
 
+def acceptance_effects(question: dict[str, Any]) -> list[dict[str, Any]]:
+    """The points a question's acceptance gave (to undo when it goes)."""
+    return question.get("accept_effects", []) + question.get("accept_bonus", [])
+
+
 async def delete(db: Any, answer_id: ObjectId, user_id: ObjectId) -> None:
     """Delete the caller's answer, undoing every point it brought anyone."""
     answer = await own(db, answer_id, user_id)
     question = await _lock_question_of(db, answer)
+    update: dict[str, Any] = {"$inc": {"answer_count": -1}}
     try:
-        await db[COLLECTION].update_one({"_id": answer_id}, {"$set": {"deleting": True}})
-        update: dict[str, Any] = {}
+        effects = await purge(db, answer_id)
         if question.document.get("accepted_answer_id") == answer_id:
-            update = await _set_accepted(db, question, None)
-        await purge(db, answer_id)
+            effects += acceptance_effects(question.document)
+            update["$set"] = {"accepted_answer_id": None, "accept_effects": [], "accept_bonus": []}
+        await points.undo(db, effects)
     except BaseException:
         await question.release()
         raise
-    await question.release(
-        {"$set": update, "$inc": {"answer_count": -1}} if update else {"$inc": {"answer_count": -1}}
-    )
+    await question.release(update)
 
 
-async def purge(db: Any, answer_id: ObjectId) -> None:
-    """Undo the votes on an answer and remove it (acceptance is the caller's business)."""
+async def purge(db: Any, answer_id: ObjectId) -> list[dict[str, Any]]:
+    """Remove an answer and its votes; returns the points they gave, for the caller to undo
+    (with the answer's acceptance, which is the question's business)."""
     await db[COLLECTION].update_one({"_id": answer_id}, {"$set": {"deleting": True}})
-    await votes.undo_all(db, "answer", answer_id)
+    effects = await votes.remove_all(db, "answer", answer_id)
     await db[COLLECTION].delete_one({"_id": answer_id})
+    return effects

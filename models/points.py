@@ -2,7 +2,8 @@
 
 Points never go below 0, so a loss may apply less than its nominal amount. Each event records
 what was actually applied, and undoing an event applies exactly the opposite of that (again
-without going below 0).
+without going below 0). Several events are undone newest first, like unwinding a stack, so
+that removing a post gives its author back exactly the points they had before it.
 """
 
 from __future__ import annotations
@@ -98,8 +99,10 @@ async def grant(
     """Apply `delta` points to `user_id` for `reason` and record it; returns the effect
     ({user_id, delta actually applied, reason, ref}) to keep for undoing it later."""
     applied = await _apply(db, user_id, delta)
+    event_id = ObjectId()
     await db[COLLECTION].insert_one(
         {
+            "_id": event_id,
             "user_id": user_id,
             "delta": applied,
             "reason": reason,
@@ -108,12 +111,18 @@ async def grant(
             "created_at": utcnow(),
         }
     )
-    return {"user_id": user_id, "delta": applied, "reason": reason, "ref": ref}
+    return {
+        "user_id": user_id,
+        "delta": applied,
+        "reason": reason,
+        "ref": ref,
+        "event_id": event_id,
+    }
 
 
 async def undo(db: Any, effects: list[dict[str, Any]]) -> None:
-    """Reverse effects returned by `grant`, exactly."""
-    for effect in effects:
+    """Reverse effects returned by `grant`, exactly, newest first."""
+    for effect in sorted(effects, key=lambda e: e["event_id"], reverse=True):
         await grant(
             db, effect["user_id"], -effect["delta"], effect["reason"], effect["ref"], undo=True
         )

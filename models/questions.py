@@ -213,14 +213,14 @@ async def delete(db: Any, question_id: ObjectId, user_id: ObjectId) -> None:
         raise not_found("question")
     # From here on, no new answer or vote can land on it.
     await db[COLLECTION].update_one({"_id": question_id}, {"$set": {"deleting": True}})
-    await points.undo(
-        db, held.document.get("accept_effects", []) + held.document.get("accept_bonus", [])
-    )
-    for answer in (
+    effects = answers.acceptance_effects(held.document)
+    replies = (
         await db[answers.COLLECTION].find({"question_id": question_id}, {"_id": 1}).to_list(None)
-    ):
-        await answers.purge(db, answer["_id"])
-    await votes.undo_all(db, "question", question_id)
+    )
+    for reply in replies:
+        effects += await answers.purge(db, reply["_id"])
+    effects += await votes.remove_all(db, "question", question_id)
+    await points.undo(db, effects)
     await held.delete()
 
 

@@ -111,20 +111,22 @@ async def cast(
     return {"score": score, "my_vote": value}
 
 
-async def undo_all(db: Any, target_type: str, post_id: ObjectId) -> None:
-    """Undo and remove every vote on a deleted post."""
+async def remove_all(db: Any, target_type: str, post_id: ObjectId) -> list[dict[str, Any]]:
+    """Remove every vote on a post being deleted; returns the point effects to undo."""
     votes = (
         await db[COLLECTION]
         .find({"target_type": target_type, "target_id": post_id}, {"user_id": 1})
         .to_list(None)
     )
+    effects: list[dict[str, Any]] = []
     for vote in votes:
         key = {"user_id": vote["user_id"], "target_type": target_type, "target_id": post_id}
         held = await locks.lock(db[COLLECTION], key)
         if held is None:
             continue
-        await points.undo(db, held.document.get("effects", []))
+        effects += held.document.get("effects", [])
         await held.delete()
+    return effects
 
 
 async def mine(

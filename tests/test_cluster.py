@@ -9,6 +9,7 @@ import pytest
 from tests.client import ApiClient, Socket
 from tests.processes import RedisProcess, ServerProcess, WireMongoProcess
 from tests.test_conversations import history, open_direct, send
+from tests.test_forum import answer, ask
 
 pytestmark = pytest.mark.slow
 
@@ -160,3 +161,14 @@ async def test_failed_login_limit_is_shared_between_processes(cluster):
         "/api/auth/login", {"email": account.email, "password": account.password}
     )
     assert blocked.status == 429
+
+
+async def test_notifications_reach_a_socket_on_another_process(cluster):
+    _, a, b = cluster
+    asker = await a.client.register("Asker")
+    writer = await a.client.register("Writer")
+    socket = await Socket.connect(b.client.base_url, "/ws", asker.access)
+    question = await ask(a.client, asker)
+    await answer(a.client, writer, question["id"])
+    frame = await socket.expect("notification", skip=("presence",))
+    assert frame["notification"]["kind"] == "new_answer"
