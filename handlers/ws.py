@@ -18,6 +18,7 @@ from pymongo.errors import ConnectionFailure
 from hypee.errors import ApiError, field_error, not_found, validation_error
 from hypee.ids import parse_object_id
 from hypee.jsonio import dumps, loads
+from hypee.openapi import Operation
 from hypee.ratelimit import RateLimiter
 from hypee.realtime.hub import CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED
 from hypee.services import Services
@@ -58,6 +59,20 @@ class ResumeFrameSchema(Schema):
 
 class SocketHandler(tornado.websocket.WebSocketHandler):
     """One client device's socket. Frames of one socket are handled one at a time, in order."""
+
+    # The upgrade itself needs no token: the first frame authenticates.
+    public_methods = frozenset({"GET"})
+    docs = {
+        "GET": Operation(
+            "WebSocket (upgrade)",
+            response={"type": "string"},
+            status=101,
+            content_type="text/plain",
+            description="The real-time protocol of API.md's WebSocket section: send "
+            '`{"type": "auth", "token": ...}` within 10 s, then JSON frames. `/ws` carries every '
+            "conversation and notifications; `/ws/chat/{conversation_id}/` one conversation.",
+        )
+    }
 
     def initialize(self, route: str) -> None:
         self.route = route

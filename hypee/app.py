@@ -50,7 +50,6 @@ ROUTES = [
 ]
 
 
-# WebSocket endpoints: described in API.md's WebSocket section, not in OpenAPI.
 SOCKET_ROUTES = [
     Route("/ws", ws.SocketHandler),
     Route("/ws/chat/{conversation_id}/", ws.SocketHandler),
@@ -60,7 +59,7 @@ SOCKET_ROUTES = [
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document of every route."""
     return build_spec(
-        ROUTES,
+        ROUTES + SOCKET_ROUTES,
         methods_of=implemented_methods,
         public_methods_of=lambda handler: handler.public_methods,
     )

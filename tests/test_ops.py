@@ -10,7 +10,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from handlers.base import implemented_methods
-from hypee.app import ROUTES
+from hypee.app import ROUTES, SOCKET_ROUTES
 from tests.client import ApiClient
 from tests.test_http_layer import assert_error
 from tests.test_mentors import PROFILE
@@ -86,11 +86,11 @@ async def test_openapi_is_valid_and_lists_every_route(api: ApiClient):
     spec = response.json
     validate_spec(spec)
     assert spec["openapi"] == "3.1.0"
-    for route in ROUTES:
+    for route in ROUTES + SOCKET_ROUTES:
         assert route.template in spec["paths"], route.template
         documented = {m.upper() for m in spec["paths"][route.template] if m != "parameters"}
         assert documented == set(implemented_methods(route.handler)), route.template
-    assert len(spec["paths"]) == len(ROUTES)
+    assert len(spec["paths"]) == len(ROUTES) + len(SOCKET_ROUTES)
     mentors = spec["paths"]["/api/mentors/"]["get"]
     names = {p["name"] for p in mentors["parameters"]}
     assert {
@@ -143,3 +143,61 @@ async def test_answers_match_the_documented_schemas(api: ApiClient):
     _response_validator(spec, "/readyz", "get", 200).validate(ready.json)
     bad = await api.post("/api/auth/register", {"email": 1})
     _response_validator(spec, "/api/auth/register", "post", 400).validate(bad.json)
+
+
+async def test_realtime_and_forum_answers_match_the_documented_schemas(api: ApiClient):
+    spec = (await api.get("/api/openapi.json")).json
+
+    def check(path: str, method: str, status: int, body) -> None:
+        _response_validator(spec, path, method, status).validate(body)
+
+    alice, bob = await api.register("Alice"), await api.register("Bob")
+    created = await api.post(
+        "/api/conversations/",
+        {"participant_ids": [bob.id], "message": {"client_id": "c", "body": "hi"}},
+        token=alice.access,
+    )
+    check("/api/conversations/", "post", 201, created.json)
+    cid = created.json["id"]
+    check(
+        "/api/conversations/",
+        "get",
+        200,
+        (await api.get("/api/conversations/", token=bob.access)).json,
+    )
+    sent = await api.post(
+        f"/api/conversations/{cid}/messages/", {"client_id": "d", "body": "yo"}, token=bob.access
+    )
+    check("/api/conversations/{conversation_id}/messages/", "post", 201, sent.json)
+    history = await api.get(f"/api/conversations/{cid}/messages/", token=bob.access)
+    check("/api/conversations/{conversation_id}/messages/", "get", 200, history.json)
+    ticket = await api.post(
+        "/api/uploads/",
+        {"filename": "a.pdf", "content_type": "application/pdf", "size": 10},
+        token=alice.access,
+    )
+    check("/api/uploads/", "post", 201, ticket.json)
+    question = await api.post(
+        "/api/questions/", {"title": "A question long enough", "body": "b"}, token=alice.access
+    )
+    check("/api/questions/", "post", 201, question.json)
+    qid = question.json["id"]
+    reply = await api.post(
+        "/api/answers/", {"question_id": qid, "body": "an answer"}, token=bob.access
+    )
+    check("/api/answers/", "post", 201, reply.json)
+    voted = await api.post(
+        f"/api/answers/{reply.json['id']}/vote", {"value": 1}, token=alice.access
+    )
+    check("/api/answers/{post_id}/vote", "post", 200, voted.json)
+    accepted = await api.post(f"/api/answers/{reply.json['id']}/accept", token=alice.access)
+    check("/api/answers/{answer_id}/accept", "post", 200, accepted.json)
+    check("/api/questions/", "get", 200, (await api.get("/api/questions/")).json)
+    check(
+        "/api/questions/{question_id}/", "get", 200, (await api.get(f"/api/questions/{qid}/")).json
+    )
+    points = await api.get(f"/api/users/{bob.id}/points")
+    check("/api/users/{user_id}/points", "get", 200, points.json)
+    listed = await api.get("/api/notifications/", token=bob.access)
+    assert listed.json["results"]
+    check("/api/notifications/", "get", 200, listed.json)
