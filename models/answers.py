@@ -74,9 +74,7 @@ def view(
 
 async def authors_of(db: Any, posts: list[dict[str, Any]]) -> dict[ObjectId, dict]:
     """The users who wrote `posts` (questions or answers), in one query."""
-    ids = list({post["author_id"] for post in posts})
-    found = await db[users.COLLECTION].find({"_id": {"$in": ids}}).to_list(None)
-    return {user["_id"]: user for user in found}
+    return await users.public_users(db, (post["author_id"] for post in posts))
 
 
 async def render(db: Any, answer: dict[str, Any], viewer_id: ObjectId | None) -> dict[str, Any]:

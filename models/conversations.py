@@ -88,9 +88,9 @@ def view(
 
 async def people_of(db: Any, conversations: list[dict[str, Any]]) -> dict[ObjectId, dict]:
     """The user documents of every participant of `conversations`, in one query."""
-    ids = {p for conversation in conversations for p in conversation["participants"]}
-    found = await db[users.COLLECTION].find({"_id": {"$in": list(ids)}}).to_list(None)
-    return {user["_id"]: user for user in found}
+    return await users.public_users(
+        db, (p for conversation in conversations for p in conversation["participants"])
+    )
 
 
 async def create(

@@ -18,6 +18,14 @@ from models.paging import PageQuerySchema
 
 COLLECTION = "users"
 IS_MENTOR = {"mentor": {"$exists": True}}
+# What public views of a user need: no credentials, no search arrays.
+PUBLIC_PROJECTION = {
+    "password_hash": 0,
+    "email": 0,
+    "mentor.search": 0,
+    "mentor.search_primary": 0,
+    "mentor.specialty_keys": 0,
+}
 _MENTORS_ONLY = {"partialFilterExpression": IS_MENTOR}
 
 INDEXES = {
@@ -175,7 +183,7 @@ async def set_profile(db: Any, user_id: ObjectId, profile: dict[str, Any]) -> di
 
 async def get_mentor(db: Any, user_id: ObjectId) -> dict[str, Any] | None:
     """The user `user_id` if it is listed as a mentor."""
-    return await db[COLLECTION].find_one({"_id": user_id, **IS_MENTOR})
+    return await db[COLLECTION].find_one({"_id": user_id, **IS_MENTOR}, PUBLIC_PROJECTION)
 
 
 def _directory_filter(params: dict[str, Any], query: list[str]) -> dict[str, Any]:
@@ -209,6 +217,7 @@ async def list_mentors(db: Any, params: dict[str, Any]) -> Page:
         types=_SORT_TYPES[sort],
         limit=params["limit"],
         cursor=params.get("cursor"),
+        projection=PUBLIC_PROJECTION,
     )
 
 
@@ -240,6 +249,7 @@ async def _ranked_page(
     next_cursor = encode_cursor("mentors:ranked", page_keys[-1]) if len(ranked) > limit else None
     ids = [key[-1] for key in page_keys]
     found = {
-        doc["_id"]: doc for doc in await db[COLLECTION].find({"_id": {"$in": ids}}).to_list(None)
+        doc["_id"]: doc
+        for doc in await db[COLLECTION].find({"_id": {"$in": ids}}, PUBLIC_PROJECTION).to_list(None)
     }
     return Page([found[i] for i in ids if i in found], next_cursor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from bson import ObjectId
@@ -154,6 +155,16 @@ async def authenticate(
 async def get_user(db: Any, user_id: ObjectId) -> dict[str, Any] | None:
     """The user `user_id`, or None."""
     return await db[COLLECTION].find_one({"_id": user_id})
+
+
+async def public_users(db: Any, user_ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+    """The users `user_ids` with what their public views need, by id, in one query."""
+    found = (
+        await db[COLLECTION]
+        .find({"_id": {"$in": list(set(user_ids))}}, mentors.PUBLIC_PROJECTION)
+        .to_list(None)
+    )
+    return {user["_id"]: user for user in found}
 
 
 async def update_profile(
