@@ -27,16 +27,7 @@ from hypee.jsonio import dumps
 from hypee.realtime.hub import Hub
 from tests.client import ApiClient, Socket
 from tests.processes import ServerProcess
-
-PROFILE = {
-    "headline": "Backend engineer",
-    "bio": "I help people build reliable services and grow their careers.",
-    "country": "FR",
-    "specialties": ["Python", "Career change"],
-    "languages": ["fr", "en"],
-    "years_experience": 8,
-    "available": True,
-}
+from tests.test_mentors import PROFILE
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -243,6 +243,10 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_status(status)
         self.finish(dumps(data))
 
+    def write_page(self, results: list[Any], next_cursor: str | None, **extra: Any) -> None:
+        """Answer with one page of a list: {"results", "next_cursor", ...extra}."""
+        self.write_json({"results": results, "next_cursor": next_cursor, **extra})
+
     def no_content(self) -> None:
         """Answer 204 with no body."""
         self.set_status(204)

@@ -42,12 +42,8 @@ class ConversationListHandler(BaseHandler):
             self.db, self.user_id, params["limit"], params.get("cursor")
         )
         people = await conversations.people_of(self.db, page.items)
-        self.write_json(
-            {
-                "results": [conversations.view(c, self.user_id, people) for c in page.items],
-                "next_cursor": page.next_cursor,
-            }
-        )
+        results = [conversations.view(c, self.user_id, people) for c in page.items]
+        self.write_page(results, page.next_cursor)
 
     async def post(self) -> None:
         data = self.load_body(conversations.NewConversationSchema())
@@ -107,8 +103,8 @@ class MessageListHandler(BaseHandler):
     async def get(self, conversation_id: str) -> None:
         cid = self.path_id(conversation_id, "conversation")
         params = self.load_query(messages.HistoryQuerySchema())
-        results, next_cursor = await messages.history(self.db, cid, self.user_id, params)
-        self.write_json({"results": results, "next_cursor": next_cursor})
+        page = await messages.history(self.db, cid, self.user_id, params)
+        self.write_page(page.items, page.next_cursor)
 
     async def post(self, conversation_id: str) -> None:
         cid = self.path_id(conversation_id, "conversation")

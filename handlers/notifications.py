@@ -29,13 +29,8 @@ class NotificationListHandler(BaseHandler):
     async def get(self) -> None:
         params = self.load_query(notifications.NotificationQuerySchema())
         page, unread = await notifications.listing(self.db, self.user_id, params)
-        self.write_json(
-            {
-                "results": [notifications.view(n) for n in page.items],
-                "next_cursor": page.next_cursor,
-                "unread_count": unread,
-            }
-        )
+        results = [notifications.view(n) for n in page.items]
+        self.write_page(results, page.next_cursor, unread_count=unread)
 
 
 class NotificationReadHandler(BaseHandler):

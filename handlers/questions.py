@@ -46,7 +46,7 @@ class QuestionListHandler(ForumHandler):
         params = self.load_query(questions.QuestionQuerySchema())
         page = await questions.listing(self.db, params)
         results = await questions.render(self.db, page.items, self.viewer_id)
-        self.write_json({"results": results, "next_cursor": page.next_cursor})
+        self.write_page(results, page.next_cursor)
 
     async def post(self) -> None:
         data = self.load_body(questions.NewQuestionSchema())
@@ -214,6 +214,4 @@ class PointHistoryHandler(BaseHandler):
             raise not_found("user")
         params = self.load_query(PageQuerySchema())
         page = await points.history(self.db, uid, params["limit"], params.get("cursor"))
-        self.write_json(
-            {"results": [points.event_view(e) for e in page.items], "next_cursor": page.next_cursor}
-        )
+        self.write_page([points.event_view(e) for e in page.items], page.next_cursor)

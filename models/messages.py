@@ -20,7 +20,7 @@ from pymongo.errors import DuplicateKeyError
 
 from hypee.errors import ApiError, conflict, forbidden, not_found, validation_error
 from hypee.jsonio import utcnow
-from hypee.pagination import decode_cursor, encode_cursor
+from hypee.pagination import Page, decode_cursor, encode_cursor
 from hypee.realtime.hub import Hub
 from hypee.storage import Storage
 from models import notifications, uploads
@@ -353,8 +353,8 @@ async def _member_seq(db: Any, conversation_id: ObjectId, user_id: ObjectId) -> 
 
 async def history(
     db: Any, conversation_id: ObjectId, user_id: ObjectId, params: dict[str, Any]
-) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of messages for a loaded HistoryQuerySchema: (views in seq order, next cursor).
+) -> Page:
+    """A page of message views, in seq order, for a loaded HistoryQuerySchema.
 
     `after` pages forward (catching up); `before`, or neither, pages back from the newest.
     """
@@ -377,7 +377,7 @@ async def history(
         more = low > 1
         next_cursor = encode_cursor(listing, ["before", low]) if more else None
     messages = await _range(db, conversation_id, low, high)
-    return [message_view(conversation_id, m) for m in messages], next_cursor
+    return Page([message_view(conversation_id, m) for m in messages], next_cursor)
 
 
 async def missed(
