@@ -126,7 +126,9 @@ class LogoutHandler(BaseHandler):
             "End a login",
             body=sessions.RefreshSchema,
             response=None,
-            description="That login's refresh tokens stop working and its sockets are closed.",
+            description="That login's refresh tokens stop working, its open sockets are closed "
+            "and new sockets refuse its access tokens; access tokens already issued still pass "
+            "REST calls until they expire (15 minutes at most).",
         )
     }
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from bson import ObjectId
+
 from handlers.base import BaseHandler
 from hypee.errors import not_found
 from hypee.openapi import Operation
@@ -16,7 +18,7 @@ PointHistorySchema = page_schema(points.PointEventSchema, "PointHistory")
 
 class ForumHandler(BaseHandler):
     @property
-    def viewer_id(self):
+    def viewer_id(self) -> ObjectId | None:
         """The caller, when a token was sent (reads are public; `my_vote` needs a viewer)."""
         return self.identity.user_id if self.identity else None
 

@@ -8,6 +8,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bson import ObjectId
 from pymongo.errors import PyMongoError
@@ -88,7 +89,7 @@ class Services:
     tasks: list[asyncio.Task] = field(default_factory=list)
 
     @property
-    def db(self):
+    def db(self) -> Any:
         """The database handle models take."""
         return self.store.db
 

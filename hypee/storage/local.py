@@ -14,6 +14,7 @@ import hmac
 import json
 import os
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -114,7 +115,7 @@ class LocalWriter:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+        self.temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
         self.file = open(self.temporary, "wb")  # noqa: SIM115 - closed by commit or abort
         self.size = 0
 
