@@ -82,8 +82,16 @@ class SharedRateLimiter:
     per process rather than not at all, and the service keeps working.
     """
 
-    def __init__(self, redis: Any, prefix: str, limit: int, window_seconds: float) -> None:
+    def __init__(
+        self,
+        redis: Any,
+        prefix: str,
+        limit: int,
+        window_seconds: float,
+        redis_up: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.redis = redis
+        self.redis_up = redis_up
         self.prefix = prefix
         self.limit = limit
         self.window_ms = int(window_seconds * 1000)
@@ -93,6 +101,8 @@ class SharedRateLimiter:
         return f"hypee:rate:{self.prefix}:{key}"
 
     async def blocked(self, key: str) -> int | None:
+        if not self.redis_up():
+            return await self.local.blocked(key)
         try:
             pipe = self.redis.pipeline(transaction=False)
             pipe.get(self._key(key))
@@ -105,6 +115,8 @@ class SharedRateLimiter:
         return max(1, math.ceil(ttl / 1000))
 
     async def hit(self, key: str) -> int | None:
+        if not self.redis_up():
+            return await self.local.hit(key)
         try:
             pipe = self.redis.pipeline(transaction=True)
             pipe.set(self._key(key), 0, px=self.window_ms, nx=True)
@@ -118,6 +130,9 @@ class SharedRateLimiter:
         return None
 
     async def reset(self, key: str) -> None:
+        if not self.redis_up():
+            await self.local.reset(key)
+            return
         try:
             await self.redis.delete(self._key(key))
         except (RedisError, OSError):

@@ -129,7 +129,7 @@ async def _ensure_indexes(store: Store) -> None:
 def _limiter(bridge: RedisBridge | None, name: str, limit: int, window: float) -> Limiter:
     if bridge is None:
         return RateLimiter(limit, window)
-    return SharedRateLimiter(bridge.redis, name, limit, window)
+    return SharedRateLimiter(bridge.redis, name, limit, window, lambda: bridge.connected)
 
 
 async def start_services(settings: Settings) -> Services:

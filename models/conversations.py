@@ -168,7 +168,9 @@ async def _direct(db: Any, document: dict[str, Any]) -> tuple[dict[str, Any], bo
 
 async def get_for_member(db: Any, conversation_id: ObjectId, user_id: ObjectId) -> dict[str, Any]:
     """The conversation if `user_id` takes part in it; 404 otherwise (never 403)."""
-    conversation = await db[COLLECTION].find_one({"_id": conversation_id, "participants": user_id})
+    conversation = await db[COLLECTION].find_one(
+        {"_id": conversation_id, "participants": user_id}, {"recent_client_ids": 0}
+    )
     if conversation is None:
         raise not_found("conversation")
     return conversation

@@ -179,8 +179,8 @@ class RedisBridge:
         )
         envelope = header + b"\n" + data
         users = [user for user in user_ids if user != exclude_user]
-        if not users:
-            return
+        if not users or not self.connected:
+            return  # while Redis is down, skip it rather than wait for a timeout per event
         try:
             pipe = self.redis.pipeline(transaction=False)
             for user_id in users:
@@ -197,6 +197,8 @@ class RedisBridge:
             "code": code,
             "reason": reason,
         }
+        if not self.connected:
+            return
         try:
             await self.redis.publish(CONTROL_CHANNEL, json.dumps(command))
         except (RedisError, OSError) as exc:
@@ -226,6 +228,8 @@ class RedisBridge:
 
         Without Redis, fall back to what this process knows (the change is announced).
         """
+        if not self.connected:
+            return True
         key = _presence_key(user_id)
         now = time.time()
         try:
@@ -246,7 +250,7 @@ class RedisBridge:
 
     async def online(self, user_ids: list[ObjectId]) -> set[ObjectId]:
         """Users with sockets on any live process."""
-        if not user_ids:
+        if not user_ids or not self.connected:
             return set()
         now = time.time()
         try:
