@@ -7,7 +7,7 @@ import random
 
 from config import Settings
 from hypee.services import start_services, stop_services
-from models import mentors, users
+from models import answers, mentors, questions, users, votes
 
 DEMO_PASSWORD = "hypee-demo-password"
 MENTOR_COUNT = 48
@@ -156,6 +156,72 @@ def _mentor_profile(rng: random.Random, index: int) -> tuple[str, dict]:
     return f"{first} {last}", profile
 
 
+QUESTIONS = [
+    (
+        "How do I switch from teaching to software engineering?",
+        "I teach maths and code in my "
+        "spare time. Where should I start, and how do I show employers I can do the job?",
+        ["career-change", "python"],
+    ),
+    (
+        "What should a junior developer's first open source contribution look like?",
+        "I'd like to contribute but every project looks intimidating.",
+        ["open-source"],
+    ),
+    (
+        "How do I prepare for a system design interview?",
+        "I have three weeks before an interview for a mid-level backend role.",
+        ["interviews", "backend"],
+    ),
+    (
+        "Is it worth learning Rust as a second language?",
+        "I know Python well and wonder whether Rust or Go would teach me more.",
+        ["rust", "go", "python"],
+    ),
+    (
+        "How do I negotiate my first salary offer?",
+        "The offer is below what I expected, and I am afraid of losing it.",
+        ["career", "negotiation"],
+    ),
+    (
+        "Which portfolio projects impress data science recruiters?",
+        "Everyone seems to have the same Titanic notebook.",
+        ["data-science", "portfolio"],
+    ),
+]
+ANSWERS = [
+    "Start with one small, finished project and write about what you learned; finished beats "
+    "ambitious.",
+    "Pick a tool you already use, read its contributing guide, and look for issues labelled "
+    "'good first issue'. Documentation fixes count.",
+    "Practise out loud with a friend: the interviewer wants to hear your trade-offs, not a "
+    "perfect diagram.",
+    "Whatever you choose, build the same small project in both languages and compare.",
+]
+
+
+async def _seed_forum(services, rng: random.Random, mentor_ids: list, mentee_ids: list) -> int:
+    """Questions from mentees answered, voted on and accepted through the real models, so the
+    mentors' points come from forum activity like everyone else's."""
+    db, hub = services.db, services.hub
+    for title, body, tags in QUESTIONS:
+        asker = rng.choice(mentee_ids)
+        question = await questions.create(db, asker, {"title": title, "body": body, "tags": tags})
+        writers = rng.sample(mentor_ids, 3)
+        replies = [
+            await answers.create(db, hub, writer, {"question_id": question["_id"], "body": text})
+            for writer, text in zip(writers, rng.sample(ANSWERS, 3), strict=True)
+        ]
+        for voter in rng.sample(mentee_ids + mentor_ids, 8):
+            reply = rng.choice(replies)
+            if voter != reply["author_id"]:
+                await votes.cast(db, answers.COLLECTION, "answer", reply["_id"], voter, 1)
+            if voter != asker:
+                await votes.cast(db, questions.COLLECTION, "question", question["_id"], voter, 1)
+        await answers.accept(db, hub, rng.choice(replies)["_id"], asker, True)
+    return len(QUESTIONS)
+
+
 async def seed_demo(settings: Settings) -> None:
     """Fill an empty store with demo accounts and print their logins; leave any other alone."""
     services = await start_services(settings)
@@ -173,20 +239,20 @@ async def seed_demo(settings: Settings) -> None:
             for i in range(MENTEE_COUNT)
         ]
 
-        async def create(name: str, profile: dict | None, email: str) -> None:
+        async def create(name: str, profile: dict | None, email: str):
             role = "mentor" if profile else "mentee"
             data = {"email": email, "password": DEMO_PASSWORD, "display_name": name, "role": role}
             user = await users.register(db, services.passwords, data)
             if profile:
-                await db[users.COLLECTION].update_one(
-                    {"_id": user["_id"]}, {"$set": {"points": rng.randint(0, 400)}}
-                )
                 await mentors.set_profile(db, user["_id"], profile)
+            return user["_id"]
 
-        await asyncio.gather(*(create(*person) for person in people + mentees))
+        mentor_ids = list(await asyncio.gather(*(create(*person) for person in people)))
+        mentee_ids = list(await asyncio.gather(*(create(*person) for person in mentees)))
+        asked = await _seed_forum(services, rng, mentor_ids, mentee_ids)
         print(
-            f"Seeded {MENTOR_COUNT} mentors and {MENTEE_COUNT} mentees; "
-            f"every password is {DEMO_PASSWORD!r}."
+            f"Seeded {MENTOR_COUNT} mentors, {MENTEE_COUNT} mentees and {asked} answered "
+            f"questions; every password is {DEMO_PASSWORD!r}."
         )
         print(f"Mentor logins: mentor1@demo.hypee.dev ... mentor{MENTOR_COUNT}@demo.hypee.dev")
         print("Mentee logins: " + ", ".join(email for _, _, email in mentees))

@@ -183,6 +183,13 @@ async def test_seed_demo_fills_an_empty_store_once(processes, tmp_path):
         "/api/auth/login", {"email": "mentee1@demo.hypee.dev", "password": password}
     )
     assert mentee.status == 200 and "mentor" not in mentee.json["user"]
+    # A forum with answered questions, and points earned there (each backed by its history).
+    forum = (await server.client.get("/api/questions/?status=accepted")).json["results"]
+    assert len(forum) >= 5
+    top = (await server.client.get("/api/mentors/?sort=points&limit=1")).json["results"][0]
+    assert top["points"] > 0
+    history = (await server.client.get(f"/api/users/{top['id']}/points?limit=100")).json["results"]
+    assert sum(event["delta"] for event in history) == top["points"]
     # Accent-insensitive search works on the demo data too.
     found = await server.client.get("/api/mentors/?" + urlencode({"q": "jose"}))
     assert any("José" in m["display_name"] for m in found.json["results"])
