@@ -13,7 +13,14 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields
 from pymongo.errors import ConnectionFailure
 
 from hypee.auth import Identity, bearer_token
-from hypee.errors import CODE_FOR_STATUS, ApiError, not_found, unauthorized, validation_error
+from hypee.errors import (
+    CODE_FOR_STATUS,
+    ApiError,
+    not_found,
+    unauthorized,
+    unavailable,
+    validation_error,
+)
 from hypee.ids import parse_object_id
 from hypee.jsonio import dumps, loads
 from hypee.services import Services
@@ -268,7 +275,7 @@ class BaseHandler(tornado.web.RequestHandler):
         if isinstance(exc, ApiError):
             return exc
         if isinstance(exc, ConnectionFailure):
-            return ApiError("unavailable", "The database is unavailable; try again shortly.")
+            return unavailable()
         if isinstance(exc, tornado.web.HTTPError) and status_code < 500:
             code = CODE_FOR_STATUS.get(status_code, "validation_error")
             message = {

@@ -15,7 +15,14 @@ from bson import ObjectId
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from pymongo.errors import ConnectionFailure
 
-from hypee.errors import ApiError, field_error, not_found, validation_error
+from hypee.errors import (
+    ApiError,
+    field_error,
+    not_found,
+    unauthorized,
+    unavailable,
+    validation_error,
+)
 from hypee.ids import parse_object_id
 from hypee.jsonio import dumps, loads
 from hypee.openapi import Operation
@@ -192,7 +199,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             if error.code == "rate_limited":
                 await self._count_rejection()
         except ConnectionFailure:
-            self.send_error(ApiError("unavailable", "The database is unavailable; retry."), ref)
+            self.send_error(unavailable(), ref)
         except Exception:
             log.exception("frame failed", extra={"frame_type": kind, "user_id": str(self.user_id)})
             self.send_error(ApiError("internal", "Something went wrong on our side."), ref)
@@ -236,13 +243,13 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         token = frame.get("token")
         try:
             if not isinstance(token, str):
-                raise ApiError("unauthorized", "The auth frame needs a token.")
+                raise unauthorized("The auth frame needs a token.")
             identity = services.tokens.verify_access(token)
             if not await sessions.is_active(services.db, identity.session_id):
-                raise ApiError("unauthorized", "This login has ended.")
+                raise unauthorized("This login has ended.")
             user = await users.get_user(services.db, identity.user_id)
             if user is None:
-                raise ApiError("unauthorized", "This account no longer exists.")
+                raise unauthorized("This account no longer exists.")
         except ApiError:
             self.close_with(CLOSE_UNAUTHORIZED, "invalid token")
             return

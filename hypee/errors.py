@@ -94,5 +94,6 @@ def rate_limited(
     return ApiError("rate_limited", message, retry_after=max(1, retry_after))
 
 
-def unavailable(message: str = "A backing service is unavailable; try again shortly.") -> ApiError:
+def unavailable(message: str = "The database is unavailable; try again shortly.") -> ApiError:
+    """A 503: a backing service does not answer."""
     return ApiError("unavailable", message)

@@ -17,7 +17,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from hypee.errors import ApiError
+from hypee.errors import conflict
 from hypee.jsonio import utcnow
 
 STALE_SECONDS = 30
@@ -76,6 +76,6 @@ async def lock(
         if insert is None and not await collection.count_documents(key, limit=1):
             return None
         if asyncio.get_running_loop().time() > deadline:
-            raise ApiError("conflict", "This item is busy; retry in a moment.")
+            raise conflict("This item is busy; retry in a moment.")
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.1)

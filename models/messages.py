@@ -18,7 +18,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from pymongo import IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from hypee.errors import ApiError, conflict, forbidden, not_found, validation_error
+from hypee.errors import conflict, forbidden, not_found, validation_error
 from hypee.jsonio import utcnow
 from hypee.pagination import Page, decode_cursor, encode_cursor
 from hypee.realtime.hub import Hub
@@ -401,7 +401,7 @@ async def _own_message(
     if message["sender_id"] != user_id:
         raise forbidden("Only the sender can change a message.")
     if message.get("deleted"):
-        raise ApiError("conflict", "This message was deleted.")
+        raise conflict("This message was deleted.")
     return message, conversation["participants"]
 
 
@@ -424,7 +424,7 @@ async def _change(
         {"$set": {f"messages.$.{field}": value for field, value in changes.items()}},
     )
     if result.matched_count == 0:
-        raise ApiError("conflict", "This message was deleted.")
+        raise conflict("This message was deleted.")
     await db[CONVERSATIONS].update_one(
         {"_id": conversation_id, "last_message.id": message["id"]},
         {"$set": {f"last_message.{field}": value for field, value in changes.items()}},
