@@ -60,11 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     log.info(describe_mode(settings))
     try:
         if args.seed_demo:
-            from hypee.demo import seed_demo
+            from server.demo import seed_demo
 
             asyncio.run(seed_demo(settings))
         else:
-            from hypee.server import serve
+            from server.process import serve
 
             asyncio.run(serve(settings))
     except DataDirInUse as exc:

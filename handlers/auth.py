@@ -7,7 +7,6 @@ from marshmallow import Schema, fields
 from handlers.base import BaseHandler
 from hypee.errors import not_found, rate_limited, unauthorized
 from hypee.openapi import Operation
-from hypee.realtime.hub import CLOSE_UNAUTHORIZED
 from models import mentors, sessions, users
 
 
@@ -25,18 +24,9 @@ class AuthHandler(BaseHandler):
 
     async def open_session(self, user: dict) -> dict:
         """Start a login for `user`; the {user, access, refresh} answer."""
-        identity, refresh = await sessions.start(
-            self.db,
-            user["_id"],
-            self.services.settings.refresh_token_seconds,
-            user_agent=self.request.headers.get("User-Agent", ""),
-            ip=self.client_ip(),
+        return await self.services.accounts.open_session(
+            user, self.request.headers.get("User-Agent", ""), self.client_ip()
         )
-        return {
-            "user": users.private_view(user),
-            "access": self.services.tokens.access_token(identity),
-            "refresh": refresh,
-        }
 
 
 class RegisterHandler(AuthHandler):
@@ -61,7 +51,7 @@ class RegisterHandler(AuthHandler):
             wait = await limiter.hit(key)
             if wait is not None:
                 raise rate_limited(wait)
-        user = await users.register(self.db, self.services.passwords, data)
+        user = await self.services.accounts.register(data)
         self.write_json(await self.open_session(user), 201)
 
 
@@ -90,7 +80,7 @@ class LoginHandler(AuthHandler):
             wait = await limiter.blocked(key)
             if wait is not None:
                 raise rate_limited(wait, "Too many failed logins; try again later.")
-        user = await users.authenticate(self.db, self.services.passwords, email, data["password"])
+        user = await self.services.accounts.authenticate(email, data["password"])
         if user is None:
             for limiter, key in checks:
                 await limiter.hit(key)
@@ -113,11 +103,7 @@ class RefreshHandler(BaseHandler):
 
     async def post(self) -> None:
         data = self.load_body(sessions.RefreshSchema())
-        settings = self.services.settings
-        identity, refresh = await sessions.rotate(
-            self.db, data["refresh"], settings.refresh_token_seconds
-        )
-        self.write_json({"access": self.services.tokens.access_token(identity), "refresh": refresh})
+        self.write_json(await self.services.accounts.refresh(data["refresh"]))
 
 
 class LogoutHandler(BaseHandler):
@@ -134,8 +120,7 @@ class LogoutHandler(BaseHandler):
 
     async def post(self) -> None:
         data = self.load_body(sessions.RefreshSchema())
-        session_id = await sessions.revoke(self.db, data["refresh"], self.user_id)
-        await self.services.hub.close_session(session_id, CLOSE_UNAUTHORIZED, "logged out")
+        await self.services.accounts.logout(data["refresh"], self.user_id)
         self.no_content()
 
 
@@ -157,7 +142,7 @@ class MeHandler(BaseHandler):
 
     async def patch(self) -> None:
         changes = self.load_body(users.ProfileUpdateSchema())
-        user = await users.update_profile(self.db, self.services.storage, self.user_id, changes)
+        user = await self.services.accounts.update_profile(self.user_id, changes)
         if user is None:
             raise unauthorized("This account no longer exists.")
         self.write_json(users.private_view(user))

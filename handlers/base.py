@@ -9,21 +9,15 @@ from typing import Any
 
 import tornado.web
 from bson import ObjectId
-from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from marshmallow import EXCLUDE, Schema, fields
 from pymongo.errors import ConnectionFailure
 
+from handlers.common import known_error, load, origin_allowed, services_of
 from hypee.auth import Identity, bearer_token
-from hypee.errors import (
-    CODE_FOR_STATUS,
-    ApiError,
-    not_found,
-    unauthorized,
-    unavailable,
-    validation_error,
-)
+from hypee.errors import CODE_FOR_STATUS, ApiError, not_found, unauthorized, validation_error
 from hypee.ids import parse_object_id
 from hypee.jsonio import dumps, loads
-from hypee.services import Services
+from services.container import Services
 
 log = logging.getLogger("hypee.http")
 access_log = logging.getLogger("hypee.access")
@@ -69,7 +63,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     @property
     def services(self) -> Services:
-        return self.application.settings["services"]
+        return services_of(self.application)
 
     @property
     def db(self) -> Any:
@@ -94,8 +88,7 @@ class BaseHandler(tornado.web.RequestHandler):
         """Request id and CORS headers; set again after Tornado clears headers for an error."""
         self.set_header("X-Request-ID", self.request_id)
         origin = self.request.headers.get("Origin")
-        allowed = self.services.settings.cors_origins
-        if origin and ("*" in allowed or origin in allowed):
+        if origin_allowed(self.services, origin):
             self.set_header("Access-Control-Allow-Origin", origin)
             self.set_header("Vary", "Origin")
             self.set_header("Access-Control-Expose-Headers", "Retry-After, X-Request-ID")
@@ -208,10 +201,7 @@ class BaseHandler(tornado.web.RequestHandler):
         data = self.json_body()
         if not isinstance(data, dict):
             raise ApiError("invalid_json", "The request body must be a JSON object.")
-        try:
-            return schema.load(data)
-        except ValidationError as exc:
-            raise validation_error(exc.messages) from None
+        return load(schema, data)
 
     def load_query(self, schema: Schema) -> dict[str, Any]:
         """The query string validated by `schema`; list fields take every repeated value."""
@@ -223,10 +213,7 @@ class BaseHandler(tornado.web.RequestHandler):
                 data[name] = texts if is_list else texts[-1]
         except UnicodeDecodeError:
             raise validation_error({"_query": ["The query string is not valid UTF-8."]}) from None
-        try:
-            return schema.load(data, unknown=EXCLUDE)
-        except ValidationError as exc:
-            raise validation_error(exc.messages) from None
+        return load(schema, data, unknown=EXCLUDE)
 
     @staticmethod
     def path_id(value: str, what: str) -> ObjectId:
@@ -272,10 +259,9 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def _api_error(self, status_code: int, exc_info: Any) -> ApiError:
         exc = exc_info[1] if exc_info else None
-        if isinstance(exc, ApiError):
-            return exc
-        if isinstance(exc, ConnectionFailure):
-            return unavailable()
+        known = known_error(exc)
+        if known is not None:
+            return known
         if isinstance(exc, tornado.web.HTTPError) and status_code < 500:
             code = CODE_FOR_STATUS.get(status_code, "validation_error")
             message = {
@@ -311,7 +297,7 @@ class NotFoundHandler(BaseHandler):
 
 def log_request(handler: tornado.web.RequestHandler) -> None:
     """Application `log_function`: one structured access-log line and the request metrics."""
-    services: Services = handler.application.settings["services"]
+    services = services_of(handler.application)
     route = getattr(handler, "route", "unmatched")
     status = handler.get_status()
     seconds = handler.request.request_time()

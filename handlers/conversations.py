@@ -1,15 +1,15 @@
-"""Conversations and messages over REST. Sends share one code path with the WebSocket."""
+"""Conversations and messages over REST; sends go through services/messages.py, as on the socket."""
 
 from __future__ import annotations
 
 from handlers.base import BaseHandler
 from hypee.errors import not_found
 from hypee.openapi import Operation
-from models import conversations, messages
-from models.paging import PageQuerySchema, page_schema
+from hypee.paging import PageQuerySchema, page_schema
+from models import conversations, message_schemas, messages
 
 ConversationPageSchema = page_schema(conversations.ConversationSchema, "ConversationPage")
-MessagePageSchema = page_schema(messages.MessageSchema, "MessagePage")
+MessagePageSchema = page_schema(message_schemas.MessageSchema, "MessagePage")
 
 
 def _seq(value: str) -> int:
@@ -47,24 +47,7 @@ class ConversationListHandler(BaseHandler):
 
     async def post(self) -> None:
         data = self.load_body(conversations.NewConversationSchema())
-        services = self.services
-        conversation, created = await conversations.create(
-            self.db, services.hub, self.user_id, data
-        )
-        if "message" in data:
-            await services.check_send_rate(self.user_id)
-            sent = await messages.send(
-                self.db,
-                services.hub,
-                conversation["_id"],
-                self.user_id,
-                {**data["message"], "attachments": []},
-            )
-            if sent.created:
-                services.metrics.messages_stored.inc()
-        conversation = await conversations.get_for_member(
-            self.db, conversation["_id"], self.user_id
-        )
+        conversation, created = await self.services.conversations.open(self.user_id, data)
         people = await conversations.people_of(self.db, [conversation])
         self.write_json(
             conversations.view(conversation, self.user_id, people), 201 if created else 200
@@ -76,7 +59,7 @@ class ConversationHandler(BaseHandler):
 
     async def get(self, conversation_id: str) -> None:
         cid = self.path_id(conversation_id, "conversation")
-        conversation = await conversations.get_for_member(self.db, cid, self.user_id)
+        conversation = await conversations.for_member(self.db, cid, self.user_id)
         people = await conversations.people_of(self.db, [conversation])
         self.write_json(conversations.view(conversation, self.user_id, people))
 
@@ -85,15 +68,15 @@ class MessageListHandler(BaseHandler):
     docs = {
         "GET": Operation(
             "A page of messages, in ascending seq",
-            query=messages.HistoryQuerySchema,
+            query=message_schemas.HistoryQuerySchema,
             response=MessagePageSchema,
             description="`before` pages back through history (the default starts at the newest "
             "message); `after` catches up. Follow `next_cursor` to continue in the same direction.",
         ),
         "POST": Operation(
             "Send a message",
-            body=messages.NewMessageSchema,
-            response=messages.MessageSchema,
+            body=message_schemas.NewMessageSchema,
+            response=message_schemas.MessageSchema,
             status=201,
             errors=(409, 429),
             description="The same client_id sent again returns the stored message with 200.",
@@ -102,27 +85,23 @@ class MessageListHandler(BaseHandler):
 
     async def get(self, conversation_id: str) -> None:
         cid = self.path_id(conversation_id, "conversation")
-        params = self.load_query(messages.HistoryQuerySchema())
+        params = self.load_query(message_schemas.HistoryQuerySchema())
         page = await messages.history(self.db, cid, self.user_id, params)
         self.write_page(page.items, page.next_cursor)
 
     async def post(self, conversation_id: str) -> None:
         cid = self.path_id(conversation_id, "conversation")
-        data = self.load_body(messages.NewMessageSchema())
-        services = self.services
-        await services.check_send_rate(self.user_id)
-        sent = await messages.post(self.db, services.hub, services.storage, cid, self.user_id, data)
-        if sent.created:
-            services.metrics.messages_stored.inc()
-        self.write_json(sent.message, 201 if sent.created else 200)
+        data = self.load_body(message_schemas.NewMessageSchema())
+        stored = await self.services.messages.send(cid, self.user_id, data)
+        self.write_json(stored.message, 201 if stored.created else 200)
 
 
 class MessageHandler(BaseHandler):
     docs = {
         "PATCH": Operation(
             "Edit one of your messages",
-            body=messages.EditMessageSchema,
-            response=messages.MessageSchema,
+            body=message_schemas.EditMessageSchema,
+            response=message_schemas.MessageSchema,
             errors=(403, 409),
         ),
         "DELETE": Operation(
@@ -135,16 +114,13 @@ class MessageHandler(BaseHandler):
 
     async def patch(self, conversation_id: str, seq: str) -> None:
         cid = self.path_id(conversation_id, "conversation")
-        data = self.load_body(messages.EditMessageSchema())
-        view = await messages.edit(
-            self.db, self.services.hub, cid, self.user_id, _seq(seq), data["body"]
-        )
+        data = self.load_body(message_schemas.EditMessageSchema())
+        view = await self.services.messages.edit(cid, self.user_id, _seq(seq), data["body"])
         self.write_json(view)
 
     async def delete(self, conversation_id: str, seq: str) -> None:
         cid = self.path_id(conversation_id, "conversation")
-        services = self.services
-        await messages.delete(self.db, services.hub, services.storage, cid, self.user_id, _seq(seq))
+        await self.services.messages.delete(cid, self.user_id, _seq(seq))
         self.no_content()
 
 
@@ -161,5 +137,5 @@ class ReadHandler(BaseHandler):
     async def post(self, conversation_id: str) -> None:
         cid = self.path_id(conversation_id, "conversation")
         data = self.load_body(conversations.ReadMarkerSchema())
-        await conversations.mark_read(self.db, self.services.hub, cid, self.user_id, data["seq"])
+        await self.services.conversations.mark_read(cid, self.user_id, data["seq"])
         self.no_content()

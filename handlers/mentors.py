@@ -5,8 +5,8 @@ from __future__ import annotations
 from handlers.base import BaseHandler
 from hypee.errors import not_found
 from hypee.openapi import Operation
+from hypee.paging import page_schema
 from models import mentors, users
-from models.paging import page_schema
 
 MentorPageSchema = page_schema(users.PublicUserSchema, "MentorPage")
 

@@ -6,8 +6,8 @@ from marshmallow import fields
 
 from handlers.base import BaseHandler
 from hypee.openapi import Operation
+from hypee.paging import page_schema
 from models import notifications
-from models.paging import page_schema
 
 _Page = page_schema(notifications.NotificationSchema, "NotificationPageItems")
 NotificationPageSchema = type(

@@ -9,8 +9,8 @@ from bson import ObjectId
 from handlers.base import BaseHandler
 from hypee.errors import not_found
 from hypee.openapi import Operation
+from hypee.paging import PageQuerySchema, page_schema
 from models import answers, points, questions, users, votes
-from models.paging import PageQuerySchema, page_schema
 
 QuestionPageSchema = page_schema(questions.QuestionSchema, "QuestionPage")
 PointHistorySchema = page_schema(points.PointEventSchema, "PointHistory")
@@ -52,7 +52,7 @@ class QuestionListHandler(ForumHandler):
 
     async def post(self) -> None:
         data = self.load_body(questions.NewQuestionSchema())
-        question = await questions.create(self.db, self.user_id, data)
+        question = await self.services.forum.ask(self.user_id, data)
         [view] = await questions.render(self.db, [question], self.user_id)
         self.write_json(view, 201)
 
@@ -80,18 +80,20 @@ class QuestionHandler(ForumHandler):
     }
 
     async def get(self, question_id: str) -> None:
-        question = await questions.get(self.db, self.path_id(question_id, "question"))
+        question = await questions.get_live(self.db, self.path_id(question_id, "question"))
         self.write_json(await self.question_detail(question))
 
     async def patch(self, question_id: str) -> None:
         changes = self.load_body(questions.EditQuestionSchema())
-        question = await questions.edit(
-            self.db, self.path_id(question_id, "question"), self.user_id, changes
+        question = await self.services.forum.edit_question(
+            self.path_id(question_id, "question"), self.user_id, changes
         )
         self.write_json(await self.question_detail(question))
 
     async def delete(self, question_id: str) -> None:
-        await questions.delete(self.db, self.path_id(question_id, "question"), self.user_id)
+        await self.services.forum.delete_question(
+            self.path_id(question_id, "question"), self.user_id
+        )
         self.no_content()
 
 
@@ -108,7 +110,7 @@ class AnswerListHandler(ForumHandler):
 
     async def post(self) -> None:
         data = self.load_body(answers.NewAnswerSchema())
-        answer = await answers.create(self.db, self.services.hub, self.user_id, data)
+        answer = await self.services.forum.answer(self.user_id, data)
         self.write_json(await answers.render(self.db, answer, self.user_id), 201)
 
 
@@ -130,13 +132,13 @@ class AnswerHandler(ForumHandler):
 
     async def patch(self, answer_id: str) -> None:
         data = self.load_body(answers.EditAnswerSchema())
-        answer = await answers.edit(
-            self.db, self.path_id(answer_id, "answer"), self.user_id, data["body"]
+        answer = await self.services.forum.edit_answer(
+            self.path_id(answer_id, "answer"), self.user_id, data["body"]
         )
         self.write_json(await answers.render(self.db, answer, self.user_id))
 
     async def delete(self, answer_id: str) -> None:
-        await answers.delete(self.db, self.path_id(answer_id, "answer"), self.user_id)
+        await self.services.forum.delete_answer(self.path_id(answer_id, "answer"), self.user_id)
         self.no_content()
 
 
@@ -144,7 +146,6 @@ class VoteHandler(ForumHandler):
     """POST /api/questions/{id}/vote and /api/answers/{id}/vote."""
 
     target_type = "question"
-    collection = questions.COLLECTION
     docs = {
         "POST": Operation(
             "Vote on a question",
@@ -158,17 +159,14 @@ class VoteHandler(ForumHandler):
     async def post(self, post_id: str) -> None:
         data = self.load_body(votes.VoteSchema())
         target = self.path_id(post_id, self.target_type)
-        result = await votes.cast(
-            self.db, self.collection, self.target_type, target, self.user_id, data["value"]
+        result = await self.services.forum.vote(
+            self.target_type, target, self.user_id, data["value"]
         )
-        if result is None:
-            raise not_found(self.target_type)
         self.write_json(result)
 
 
 class AnswerVoteHandler(VoteHandler):
     target_type = "answer"
-    collection = answers.COLLECTION
     docs = {"POST": dataclasses.replace(VoteHandler.docs["POST"], summary="Vote on an answer")}
 
 
@@ -194,8 +192,8 @@ class AcceptHandler(ForumHandler):
         await self._accept(answer_id, False)
 
     async def _accept(self, answer_id: str, accepted: bool) -> None:
-        answer = await answers.accept(
-            self.db, self.services.hub, self.path_id(answer_id, "answer"), self.user_id, accepted
+        answer = await self.services.forum.accept(
+            self.path_id(answer_id, "answer"), self.user_id, accepted
         )
         self.write_json(await answers.render(self.db, answer, self.user_id))
 

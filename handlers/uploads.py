@@ -35,16 +35,7 @@ class UploadHandler(BaseHandler):
 
     async def post(self) -> None:
         data = self.load_body(uploads.NewUploadSchema())
-        settings = self.services.settings
-        ticket = await uploads.create(
-            self.db,
-            self.services.storage,
-            self.user_id,
-            data,
-            max_bytes=settings.max_upload_bytes,
-            allowed_types=settings.upload_content_types,
-            base_url=self.base_url(),
-        )
+        ticket = await self.services.attachments.ticket(self.user_id, data, self.base_url())
         self.write_json(ticket, 201)
 
 
@@ -62,9 +53,7 @@ class AttachmentHandler(BaseHandler):
 
     async def get(self, attachment_id: str) -> None:
         upload_id = self.path_id(attachment_id, "attachment")
-        url = await uploads.download_url(
-            self.db, self.services.storage, upload_id, self.user_id, self.base_url()
-        )
+        url = await self.services.attachments.download_url(upload_id, self.user_id, self.base_url())
         self.redirect(url)
 
 
@@ -84,8 +73,8 @@ class AvatarHandler(BaseHandler):
         user = await users.get_user(self.db, self.path_id(user_id, "user"))
         if user is None or not user.get("avatar"):
             raise not_found("avatar")
-        url = await uploads.public_download_url(
-            self.db, self.services.storage, user["avatar"]["upload_id"], self.base_url()
+        url = await self.services.attachments.public_download_url(
+            user["avatar"]["upload_id"], self.base_url()
         )
         self.redirect(url)
 

@@ -1,58 +1,93 @@
 """Document locks: serialize read-modify-write sequences on one document, across processes.
 
-MongoDB transactions are out of reach (the embedded engine has none), yet some changes span
-documents: a vote changes a post's score and two users' points, and must be undone exactly
-later. The vote (or question) document itself is the lock: a conditional update stamps it
-with a token, the sequence runs, and clearing the stamp releases it. A lock older than
-STALE_SECONDS (a crashed process) is taken over.
+Some changes span documents (a vote changes a post's score and two users' points, and must be
+undone exactly later) and MongoDB without transactions cannot make them atomic. The document
+itself is the lock: a conditional update stamps it with a token, the sequence runs, and
+clearing the stamp releases it. A lock older than STALE_SECONDS (a crashed process) is taken
+over. Use it as `async with locked(...) as held:`; the lock is released however the block ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from hypee.errors import conflict
+from hypee.errors import ApiError, conflict
 from hypee.jsonio import utcnow
 
 STALE_SECONDS = 30
 WAIT_SECONDS = 10
 
 
-class Locked:
-    """A held lock: the document as it was when locked, and the token that releases it."""
+class DocumentGone(LookupError):
+    """The document to lock does not exist."""
 
-    def __init__(self, collection: Any, document: dict[str, Any], token: str) -> None:
-        self.collection = collection
+
+class Held:
+    """A held lock: the document as it was when locked, and what to do when the block ends.
+
+    By default the release only clears the stamp; `update_on_release` adds a MongoDB update
+    applied in the same write, and `delete_on_release` deletes the document instead. Either
+    takes effect only when the block ends without an exception.
+    """
+
+    def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
-        self.token = token
+        self.update: dict[str, Any] = {}
+        self.delete = False
 
-    async def release(self, update: dict[str, Any] | None = None) -> None:
-        """Apply `update` (a MongoDB update document) and release the lock in one write."""
-        update = {**(update or {})}
-        update["$unset"] = {**update.get("$unset", {}), "lock": "", "lock_at": ""}
-        await self.collection.update_one({"_id": self.document["_id"], "lock": self.token}, update)
+    def update_on_release(self, update: dict[str, Any]) -> None:
+        self.update = update
 
-    async def delete(self) -> None:
-        """Delete the locked document (which releases the lock)."""
-        await self.collection.delete_one({"_id": self.document["_id"], "lock": self.token})
+    def delete_on_release(self) -> None:
+        self.delete = True
 
 
-async def lock(
-    collection: Any, key: dict[str, Any], *, insert: dict[str, Any] | None = None
-) -> Locked | None:
-    """Lock the document matching `key`; None when there is none.
+@asynccontextmanager
+async def locked(
+    collection: Any,
+    key: dict[str, Any],
+    *,
+    insert: dict[str, Any] | None = None,
+    missing: ApiError | None = None,
+) -> AsyncIterator[Held]:
+    """Hold the lock of the document matching `key` for the duration of the block.
 
-    With `insert`, a missing document is created (from `key` and `insert`) already locked.
-    Waits while another holder has it; 409 `conflict` after WAIT_SECONDS.
+    With `insert`, a missing document is created (from `key` and `insert`) already locked;
+    otherwise a missing document raises `missing` (or DocumentGone). Waits while another
+    holder has it; 409 `conflict` after WAIT_SECONDS.
     """
     token = uuid.uuid4().hex
-    deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
+    document = await _acquire(collection, key, token, insert)
+    if document is None:
+        raise missing if missing is not None else DocumentGone(str(key))
+    held = Held(document)
+    mine = {"_id": document["_id"], "lock": token}
+    try:
+        yield held
+    except BaseException:
+        await collection.update_one(mine, {"$unset": {"lock": "", "lock_at": ""}})
+        raise
+    if held.delete:
+        await collection.delete_one(mine)
+        return
+    update = {**held.update}
+    update["$unset"] = {**update.get("$unset", {}), "lock": "", "lock_at": ""}
+    await collection.update_one(mine, update)
+
+
+async def _acquire(
+    collection: Any, key: dict[str, Any], token: str, insert: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_SECONDS
     delay = 0.005
     while True:
         now = utcnow()
@@ -72,10 +107,10 @@ async def lock(
         except DuplicateKeyError:
             document = None  # it exists and someone holds it
         if document is not None:
-            return Locked(collection, document, token)
+            return document
         if insert is None and not await collection.count_documents(key, limit=1):
             return None
-        if asyncio.get_running_loop().time() > deadline:
+        if loop.time() > deadline:
             raise conflict("This item is busy; retry in a moment.")
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.1)

@@ -11,8 +11,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
 from hypee.errors import STATUS_CODES
+from hypee.fields import ObjectIdField, UtcDateTime
 from hypee.routing import Route
-from models.fields import ObjectIdField, UtcDateTime
 
 API_TITLE = "Hypee API"
 API_VERSION = "1.0.0"

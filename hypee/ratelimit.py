@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -137,3 +138,14 @@ class SharedRateLimiter:
             await self.redis.delete(self._key(key))
         except (RedisError, OSError):
             await self.local.reset(key)
+
+
+Limiter = RateLimiter | SharedRateLimiter
+
+
+@dataclass
+class AuthLimits:
+    """Brute-force limits on login and registration."""
+
+    login_failures_by_email: Limiter
+    attempts_by_ip: Limiter

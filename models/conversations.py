@@ -1,4 +1,11 @@
-"""Conversations: direct (one per pair of users) and group, their members and read markers."""
+"""Conversations: the one module that reads and writes the conversation document.
+
+A conversation is direct (one per pair of users, decided by the unique `direct_key`) or a
+group. Its document holds the participants, each member's read marker, the last assigned
+message number `seq`, the inbox summary `last_message`, and the client ids of recent sends
+(for idempotent retries). Every other module asks this one, including the membership check:
+a conversation the caller does not take part in is a 404, never a 403.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +18,16 @@ from pymongo import IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from hypee.errors import field_error, not_found, validation_error
+from hypee.fields import ObjectIdField, StrictInteger, Text, UtcDateTime
 from hypee.jsonio import utcnow
 from hypee.pagination import Page, find_page
-from hypee.realtime.hub import Hub
-from models import notifications, users
-from models.fields import ObjectIdField, StrictInteger, Text, UtcDateTime
-from models.messages import FirstMessageSchema, MessageSchema, message_view
+from models import users
+from models.message_schemas import FirstMessageSchema, MessageSchema, message_view
 
 COLLECTION = "conversations"
 MAX_PARTICIPANTS = 50
+# Idempotency window: the client ids of this many recent sends are remembered per conversation.
+RECENT_CLIENT_IDS = 200
 
 INDEXES = {
     COLLECTION: [
@@ -30,6 +38,7 @@ INDEXES = {
     ]
 }
 INBOX_SORT = [("updated_at", -1), ("_id", -1)]
+_WITHOUT_CLIENT_IDS = {"recent_client_ids": 0}
 
 
 class NewConversationSchema(Schema):
@@ -93,8 +102,11 @@ async def people_of(db: Any, conversations: list[dict[str, Any]]) -> dict[Object
     )
 
 
+# -- creating ------------------------------------------------------------------------------
+
+
 async def create(
-    db: Any, hub: Hub, creator_id: ObjectId, data: dict[str, Any]
+    db: Any, creator_id: ObjectId, data: dict[str, Any]
 ) -> tuple[dict[str, Any], bool]:
     """Open a conversation from loaded NewConversationSchema `data`: (document, created).
 
@@ -104,8 +116,7 @@ async def create(
     others = list(dict.fromkeys(p for p in data["participant_ids"] if p != creator_id))
     if not others:
         raise field_error("participant_ids", "Name at least one other user.")
-    known = set(await db[users.COLLECTION].distinct("_id", {"_id": {"$in": others}}))
-    unknown = [str(p) for p in others if p not in known]
+    unknown = await users.unknown_ids(db, others)
     if unknown:
         raise validation_error({"participant_ids": [f"Unknown user id: {p}" for p in unknown]})
     participants = [creator_id, *others]
@@ -125,29 +136,8 @@ async def create(
     }
     if len(others) > 1:
         await db[COLLECTION].insert_one(document)
-        created, conversation = True, document
-    else:
-        conversation, created = await _direct(db, document)
-    if created:
-        people = await people_of(db, [conversation])
-        await hub.publish(
-            participants,
-            {"type": "conversation", "conversation": view(conversation, creator_id, people)},
-        )
-        for other in others:
-            await notifications.notify(
-                db,
-                hub,
-                other,
-                "new_conversation",
-                {
-                    "conversation_id": str(conversation["_id"]),
-                    "kind": conversation["kind"],
-                    "title": conversation.get("title"),
-                    "created_by": str(creator_id),
-                },
-            )
-    return conversation, created
+        return document, True
+    return await _direct(db, document)
 
 
 async def _direct(db: Any, document: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -166,23 +156,38 @@ async def _direct(db: Any, document: dict[str, Any]) -> tuple[dict[str, Any], bo
     return conversation, conversation["_id"] == document["_id"]
 
 
-async def get_for_member(db: Any, conversation_id: ObjectId, user_id: ObjectId) -> dict[str, Any]:
-    """The conversation if `user_id` takes part in it; 404 otherwise (never 403)."""
+# -- membership and reading ------------------------------------------------------------------
+
+
+async def for_member(
+    db: Any,
+    conversation_id: ObjectId,
+    user_id: ObjectId,
+    projection: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The conversation (the fields of `projection`) if `user_id` takes part in it; else 404.
+
+    This is the membership check: every access to a conversation goes through it.
+    """
     conversation = await db[COLLECTION].find_one(
-        {"_id": conversation_id, "participants": user_id}, {"recent_client_ids": 0}
+        {"_id": conversation_id, "participants": user_id}, projection or _WITHOUT_CLIENT_IDS
     )
     if conversation is None:
         raise not_found("conversation")
     return conversation
 
 
+async def is_member(db: Any, conversation_id: ObjectId, user_id: ObjectId) -> bool:
+    """True when `user_id` takes part in the conversation."""
+    found = await db[COLLECTION].count_documents(
+        {"_id": conversation_id, "participants": user_id}, limit=1
+    )
+    return found > 0
+
+
 async def participants_of(db: Any, conversation_id: ObjectId, user_id: ObjectId) -> list[ObjectId]:
     """The participants of a conversation `user_id` takes part in; 404 otherwise."""
-    conversation = await db[COLLECTION].find_one(
-        {"_id": conversation_id, "participants": user_id}, {"participants": 1}
-    )
-    if conversation is None:
-        raise not_found("conversation")
+    conversation = await for_member(db, conversation_id, user_id, {"participants": 1})
     return conversation["participants"]
 
 
@@ -196,44 +201,8 @@ async def inbox(db: Any, user_id: ObjectId, limit: int, cursor: str | None) -> P
         types=(datetime, ObjectId),
         limit=limit,
         cursor=cursor,
-        projection={"recent_client_ids": 0},
+        projection=_WITHOUT_CLIENT_IDS,
     )
-
-
-async def mark_read(
-    db: Any, hub: Hub, conversation_id: ObjectId, user_id: ObjectId, seq: int
-) -> int:
-    """Move the caller's read marker forward to `seq` (never back, never past the last message).
-
-    The other participants get a `read` event when it moved. Returns the marker.
-    """
-    conversation = await db[COLLECTION].find_one(
-        {"_id": conversation_id, "participants": user_id},
-        {"participants": 1, "seq": 1, "members": 1},
-    )
-    if conversation is None:
-        raise not_found("conversation")
-    seq = min(seq, conversation["seq"])
-    if seq == conversation["seq"]:
-        await notifications.conversation_read(db, user_id, conversation_id)
-    field = f"members.{user_id}.last_read_seq"
-    result = await db[COLLECTION].update_one(
-        {"_id": conversation_id, field: {"$lt": seq}}, {"$max": {field: seq}}
-    )
-    if result.modified_count:
-        await hub.publish(
-            conversation["participants"],
-            {
-                "type": "read",
-                "conversation_id": str(conversation_id),
-                "user_id": str(user_id),
-                "seq": seq,
-            },
-            conversation_id=conversation_id,
-            exclude_user=user_id,
-        )
-        return seq
-    return max(seq, conversation["members"].get(str(user_id), {}).get("last_read_seq", 0))
 
 
 async def peers(db: Any, user_id: ObjectId) -> list[ObjectId]:
@@ -242,9 +211,91 @@ async def peers(db: Any, user_id: ObjectId) -> list[ObjectId]:
     return [p for p in found if p != user_id]
 
 
-async def announce_presence(db: Any, hub: Hub, user_id: ObjectId, online: bool) -> None:
-    """Tell the people who share a conversation with `user_id` that it came online or left."""
-    await hub.publish(
-        await peers(db, user_id),
-        {"type": "presence", "user_id": str(user_id), "online": online},
+# -- sending ---------------------------------------------------------------------------------
+
+
+def client_key(sender_id: ObjectId, client_id: str) -> str:
+    """How a send's client id is remembered: per sender, since clients choose them."""
+    return f"{sender_id}:{client_id}"
+
+
+async def reserve_seq(
+    db: Any, conversation_id: ObjectId, sender_id: ObjectId, message: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Assign the next seq to `message` from `sender_id`, registering its client id and making
+    it the inbox summary, in one conditional update: the conversation's {participants, seq}.
+
+    None when the sender already used this client id here (a replay), or is not a member.
+    """
+    key = client_key(sender_id, message["client_id"])
+    return await db[COLLECTION].find_one_and_update(
+        {"_id": conversation_id, "participants": sender_id, "recent_client_ids.k": {"$ne": key}},
+        {
+            "$inc": {"seq": 1},
+            "$set": {"updated_at": message["created_at"], "last_message": message},
+            "$push": {
+                "recent_client_ids": {
+                    "$each": [{"k": key, "m": message["id"]}],
+                    "$slice": -RECENT_CLIENT_IDS,
+                }
+            },
+        },
+        projection={"participants": 1, "seq": 1},
+        return_document=ReturnDocument.AFTER,
     )
+
+
+async def sent_with(
+    db: Any, conversation_id: ObjectId, sender_id: ObjectId, client_id: str
+) -> tuple[ObjectId | None, int]:
+    """(the id of the message `sender_id` sent with `client_id`, or None; the current seq).
+
+    404 when the sender is not a member.
+    """
+    key = client_key(sender_id, client_id)
+    conversation = await for_member(
+        db, conversation_id, sender_id, {"seq": 1, "recent_client_ids": {"$elemMatch": {"k": key}}}
+    )
+    entries = conversation.get("recent_client_ids") or []
+    return (entries[0]["m"] if entries else None), conversation["seq"]
+
+
+async def summary_changed(
+    db: Any, conversation_id: ObjectId, message_id: ObjectId, changes: dict[str, Any]
+) -> None:
+    """A message was edited or deleted: the inbox summary follows if it shows that message."""
+    await db[COLLECTION].update_one(
+        {"_id": conversation_id, "last_message.id": message_id},
+        {"$set": {f"last_message.{field}": value for field, value in changes.items()}},
+    )
+
+
+# -- read markers ----------------------------------------------------------------------------
+
+
+async def sender_read(db: Any, conversation_id: ObjectId, sender_id: ObjectId, seq: int) -> None:
+    """The sender of message `seq` has read the conversation up to it."""
+    await db[COLLECTION].update_one(
+        {"_id": conversation_id}, {"$max": {f"members.{sender_id}.last_read_seq": seq}}
+    )
+
+
+async def advance_read_marker(
+    db: Any, conversation_id: ObjectId, user_id: ObjectId, seq: int
+) -> tuple[int, bool, dict[str, Any]]:
+    """Move the member's read marker forward to `seq` (never back, never past the last message).
+
+    Returns (the marker, whether it moved, the conversation's {participants, seq, members}).
+    """
+    conversation = await for_member(
+        db, conversation_id, user_id, {"participants": 1, "seq": 1, "members": 1}
+    )
+    seq = min(seq, conversation["seq"])
+    field = f"members.{user_id}.last_read_seq"
+    result = await db[COLLECTION].update_one(
+        {"_id": conversation_id, field: {"$lt": seq}}, {"$max": {field: seq}}
+    )
+    if result.modified_count:
+        return seq, True, conversation
+    marker = conversation["members"].get(str(user_id), {}).get("last_read_seq", 0)
+    return max(seq, marker), False, conversation

@@ -9,12 +9,12 @@ from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate
 from pymongo import IndexModel, ReturnDocument
 
+from hypee.fields import StrictBoolean, StrictInteger, Text, UtcDateTime
 from hypee.jsonio import utcnow
 from hypee.pagination import Page, decode_cursor, encode_cursor, find_page
+from hypee.paging import PageQuerySchema
 from hypee.textsearch import matches_prefix, prefix_filter, query_words, words
 from models.codes import COUNTRIES, LANGUAGES
-from models.fields import StrictBoolean, StrictInteger, Text, UtcDateTime
-from models.paging import PageQuerySchema
 
 COLLECTION = "users"
 IS_MENTOR = {"mentor": {"$exists": True}}

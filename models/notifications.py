@@ -16,11 +16,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from pymongo import IndexModel
 from pymongo.errors import DuplicateKeyError
 
+from hypee.fields import ObjectIdField, StrictBoolean, UtcDateTime
 from hypee.jsonio import utcnow
 from hypee.pagination import Page, find_page
-from hypee.realtime.hub import Hub
-from models.fields import ObjectIdField, StrictBoolean, UtcDateTime
-from models.paging import PageQuerySchema
+from hypee.paging import PageQuerySchema
 
 COLLECTION = "notifications"
 KINDS = ("new_message", "new_answer", "answer_accepted", "new_conversation")
@@ -69,14 +68,8 @@ def view(notification: dict[str, Any]) -> dict[str, Any]:
     return _schema.dump(notification)
 
 
-async def _push(hub: Hub, notification: dict[str, Any]) -> None:
-    await hub.publish(
-        [notification["user_id"]], {"type": "notification", "notification": view(notification)}
-    )
-
-
-async def notify(db: Any, hub: Hub, user_id: ObjectId, kind: str, data: dict[str, Any]) -> None:
-    """Store a notification for `user_id` and push it to the user's sockets."""
+async def create(db: Any, user_id: ObjectId, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Store a notification for `user_id`; returns it (the caller pushes it)."""
     notification = {
         "_id": ObjectId(),
         "user_id": user_id,
@@ -86,7 +79,7 @@ async def notify(db: Any, hub: Hub, user_id: ObjectId, kind: str, data: dict[str
         "created_at": utcnow(),
     }
     await db[COLLECTION].insert_one(notification)
-    await _push(hub, notification)
+    return notification
 
 
 def _unread_key(user_id: ObjectId, conversation_id: ObjectId) -> str:
@@ -94,10 +87,10 @@ def _unread_key(user_id: ObjectId, conversation_id: ObjectId) -> str:
 
 
 async def message_stored(
-    db: Any, hub: Hub, recipients: list[ObjectId], message: dict[str, Any]
-) -> None:
+    db: Any, recipients: list[ObjectId], message: dict[str, Any]
+) -> list[dict[str, Any]]:
     """A message was stored: each recipient's unread `new_message` notification for that
-    conversation is created (and pushed) or brought up to date."""
+    conversation is brought up to date, or created. Returns the ones created (to push)."""
     conversation_id = ObjectId(message["conversation_id"])
     latest = {
         "id": message["id"],
@@ -108,12 +101,13 @@ async def message_stored(
     now = utcnow()
     keys = {_unread_key(user, conversation_id): user for user in recipients}
     if not keys:
-        return
+        return []
     await db[COLLECTION].update_many(
         {"unread_key": {"$in": list(keys)}},
         {"$set": {"data.last_message": latest, "created_at": now}, "$inc": {"data.count": 1}},
     )
     existing = set(await db[COLLECTION].distinct("unread_key", {"unread_key": {"$in": list(keys)}}))
+    created = []
     for key, user_id in keys.items():
         if key in existing:
             continue
@@ -130,7 +124,8 @@ async def message_stored(
             await db[COLLECTION].insert_one(notification)
         except DuplicateKeyError:
             continue  # a concurrent message created it first
-        await _push(hub, notification)
+        created.append(notification)
+    return created
 
 
 async def conversation_read(db: Any, user_id: ObjectId, conversation_id: ObjectId) -> None:

@@ -12,14 +12,14 @@ from typing import Any
 
 from bson import ObjectId
 from marshmallow import Schema, fields
-from pymongo import IndexModel, ReturnDocument
+from pymongo import IndexModel
 
+from hypee.fields import ObjectIdField, UtcDateTime
 from hypee.jsonio import utcnow
 from hypee.pagination import Page, find_page
-from models.fields import ObjectIdField, UtcDateTime
+from models import users
 
 COLLECTION = "point_events"
-USERS = "users"
 
 # What each action is worth (API.md "Points").
 QUESTION_UPVOTED = 5
@@ -69,36 +69,12 @@ def event_view(event: dict[str, Any]) -> dict[str, Any]:
     return _event_schema.dump(event)
 
 
-async def _apply(db: Any, user_id: ObjectId, delta: int) -> int:
-    """Change a user's points by `delta`, never below 0; returns the change actually made."""
-    if delta >= 0:
-        result = await db[USERS].update_one({"_id": user_id}, {"$inc": {"points": delta}})
-        return delta if result.matched_count else 0
-    while True:
-        result = await db[USERS].update_one(
-            {"_id": user_id, "points": {"$gte": -delta}}, {"$inc": {"points": delta}}
-        )
-        if result.matched_count:
-            return delta
-        before = await db[USERS].find_one_and_update(
-            {"_id": user_id, "points": {"$lt": -delta}},
-            {"$set": {"points": 0}},
-            projection={"points": 1},
-            return_document=ReturnDocument.BEFORE,
-        )
-        if before is not None:
-            return -before["points"]
-        if not await db[USERS].count_documents({"_id": user_id}, limit=1):
-            return 0  # the user is gone
-        # The points changed between the two updates: try again.
-
-
 async def grant(
     db: Any, user_id: ObjectId, delta: int, reason: str, ref: dict[str, Any], *, undo: bool = False
 ) -> dict[str, Any]:
     """Apply `delta` points to `user_id` for `reason` and record it; returns the effect
     ({user_id, delta actually applied, reason, ref}) to keep for undoing it later."""
-    applied = await _apply(db, user_id, delta)
+    applied = await users.add_points(db, user_id, delta)
     event_id = ObjectId()
     await db[COLLECTION].insert_one(
         {

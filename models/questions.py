@@ -1,8 +1,13 @@
-"""Questions of the forum: asking, editing, deleting, listing and searching them."""
+"""Questions of the forum: their documents, views, queries and search.
+
+A question being deleted is marked `deleting` first, so no answer or vote lands on it
+meanwhile. The question document is also the lock of its acceptance (see `locked`).
+"""
 
 from __future__ import annotations
 
 import re
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
@@ -12,14 +17,15 @@ from pymongo import IndexModel, ReturnDocument
 
 from hypee import locks
 from hypee.errors import forbidden, not_found
+from hypee.fields import ObjectIdField, Text, UtcDateTime
 from hypee.jsonio import utcnow
 from hypee.pagination import Page, find_page
+from hypee.paging import PageQuerySchema
 from hypee.textsearch import prefix_filter, query_words, words
-from models import answers, points, users, votes
-from models.fields import ObjectIdField, Text, UtcDateTime
-from models.paging import PageQuerySchema
+from models import answers, users, votes
 
 COLLECTION = "questions"
+LIVE = {"deleting": {"$ne": True}}
 MAX_TAGS = 5
 MAX_SEARCH_WORDS = 2000
 _TAG = re.compile(r"^[a-z0-9][a-z0-9+#._-]{0,34}$")
@@ -168,28 +174,30 @@ async def create(db: Any, author_id: ObjectId, data: dict[str, Any]) -> dict[str
     return question
 
 
-async def get(db: Any, question_id: ObjectId) -> dict[str, Any]:
-    question = await db[COLLECTION].find_one({"_id": question_id, "deleting": {"$ne": True}})
+async def get_live(db: Any, question_id: ObjectId) -> dict[str, Any]:
+    """The question, unless it is gone or being deleted (404)."""
+    question = await db[COLLECTION].find_one({"_id": question_id, **LIVE})
     if question is None:
         raise not_found("question")
     return question
 
 
-async def _own(db: Any, question_id: ObjectId, user_id: ObjectId) -> dict[str, Any]:
-    question = await get(db, question_id)
+async def own(db: Any, question_id: ObjectId, user_id: ObjectId) -> dict[str, Any]:
+    """The caller's question: 404 if there is none, 403 if it is someone else's."""
+    question = await get_live(db, question_id)
     if question["author_id"] != user_id:
         raise forbidden("Only its author can change a question.")
     return question
 
 
-async def edit(db: Any, question_id: ObjectId, user_id: ObjectId, changes: dict[str, Any]) -> dict:
-    question = await _own(db, question_id, user_id)
+async def edit(db: Any, question: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Apply loaded EditQuestionSchema `changes`; the search words follow."""
     if not changes:
         return question
     merged = {**question, **changes}
     now = utcnow()
     updated = await db[COLLECTION].find_one_and_update(
-        {"_id": question_id},
+        {"_id": question["_id"]},
         {
             "$set": {
                 **changes,
@@ -205,28 +213,56 @@ async def edit(db: Any, question_id: ObjectId, user_id: ObjectId, changes: dict[
     return updated
 
 
-async def delete(db: Any, question_id: ObjectId, user_id: ObjectId) -> None:
-    """Delete the caller's question and its answers, undoing every point they brought."""
-    await _own(db, question_id, user_id)
-    held = await locks.lock(db[COLLECTION], {"_id": question_id})
-    if held is None:
-        raise not_found("question")
-    # From here on, no new answer or vote can land on it.
-    await db[COLLECTION].update_one({"_id": question_id}, {"$set": {"deleting": True}})
-    effects = answers.acceptance_effects(held.document)
-    replies = (
-        await db[answers.COLLECTION].find({"question_id": question_id}, {"_id": 1}).to_list(None)
+def locked(db: Any, question_id: ObjectId) -> AbstractAsyncContextManager[locks.Held]:
+    """Hold the question's lock: everything that changes which answer is accepted, or deletes
+    the question, applies one at a time under it. 404 when the question is gone."""
+    return locks.locked(db[COLLECTION], {"_id": question_id}, missing=not_found("question"))
+
+
+async def answer_added(db: Any, question_id: ObjectId, now: datetime) -> dict[str, Any]:
+    """Count a new answer on a live question: its {author_id, title}; 404 when it is gone."""
+    question = await db[COLLECTION].find_one_and_update(
+        {"_id": question_id, **LIVE},
+        {"$inc": {"answer_count": 1}, "$set": {"last_activity_at": now}},
+        projection={"author_id": 1, "title": 1},
+        return_document=ReturnDocument.AFTER,
     )
-    for reply in replies:
-        effects += await answers.purge(db, reply["_id"])
-    effects += await votes.remove_all(db, "question", question_id)
-    await points.undo(db, effects)
-    await held.delete()
+    if question is None:
+        raise not_found("question")
+    return question
+
+
+async def touched(db: Any, question_id: ObjectId, now: datetime) -> None:
+    """Something on the question changed (an answer was edited): it is active again."""
+    await db[COLLECTION].update_one({"_id": question_id}, {"$set": {"last_activity_at": now}})
+
+
+async def add_score(db: Any, question_id: ObjectId, delta: int) -> bool:
+    """Change a live question's score by `delta`; False when it is gone or being deleted."""
+    updated = await db[COLLECTION].find_one_and_update(
+        {"_id": question_id, **LIVE}, {"$inc": {"score": delta}}, projection={"_id": 1}
+    )
+    return updated is not None
+
+
+async def score_of(db: Any, question_id: ObjectId) -> int:
+    found = await db[COLLECTION].find_one({"_id": question_id}, {"score": 1})
+    return (found or {}).get("score", 0)
+
+
+async def mark_deleting(db: Any, question_id: ObjectId) -> None:
+    """From now on no answer or vote lands on the question."""
+    await db[COLLECTION].update_one({"_id": question_id}, {"$set": {"deleting": True}})
+
+
+def acceptance_effects(question: dict[str, Any]) -> list[dict[str, Any]]:
+    """The points a question's accepted answer gave (to undo when it goes)."""
+    return question.get("accept_effects", []) + question.get("accept_bonus", [])
 
 
 async def listing(db: Any, params: dict[str, Any]) -> Page:
     """A page of questions for loaded QuestionQuerySchema `params`."""
-    clauses: list[dict[str, Any]] = [{"deleting": {"$ne": True}}]
+    clauses: list[dict[str, Any]] = [LIVE]
     query = query_words(params.get("q") or "")
     if query:
         clauses.append(prefix_filter("search", query))

@@ -12,10 +12,9 @@ from pymongo.errors import DuplicateKeyError
 
 from hypee.auth import PasswordService
 from hypee.errors import conflict
+from hypee.fields import ObjectIdField, Text, UtcDateTime
 from hypee.jsonio import utcnow
-from hypee.storage import Storage
-from models import mentors, uploads
-from models.fields import ObjectIdField, Text, UtcDateTime
+from models import mentors
 
 COLLECTION = "users"
 ROLES = ("mentee", "mentor")
@@ -152,6 +151,11 @@ async def authenticate(
     return user
 
 
+async def count(db: Any, limit: int = 1) -> int:
+    """How many accounts there are, counting up to `limit`."""
+    return await db[COLLECTION].count_documents({}, limit=limit)
+
+
 async def get_user(db: Any, user_id: ObjectId) -> dict[str, Any] | None:
     """The user `user_id`, or None."""
     return await db[COLLECTION].find_one({"_id": user_id})
@@ -167,17 +171,17 @@ async def public_users(db: Any, user_ids: Iterable[ObjectId]) -> dict[ObjectId, 
     return {user["_id"]: user for user in found}
 
 
-async def update_profile(
-    db: Any, storage: Storage, user_id: ObjectId, changes: dict[str, Any]
-) -> dict[str, Any] | None:
-    """Apply loaded ProfileUpdateSchema `changes`; a mentor's search words follow a new name.
+async def unknown_ids(db: Any, user_ids: list[ObjectId]) -> list[ObjectId]:
+    """Those of `user_ids` that name no account, in the order given."""
+    known = set(await db[COLLECTION].distinct("_id", {"_id": {"$in": user_ids}}))
+    return [user_id for user_id in user_ids if user_id not in known]
 
-    A new avatar must be the caller's unused image upload; the replaced one is deleted.
-    Everything is checked before anything is written.
-    """
-    user = await get_user(db, user_id)
-    if user is None or not changes:
-        return user
+
+async def update_profile(
+    db: Any, user: dict[str, Any], changes: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Apply loaded ProfileUpdateSchema `changes` to `user`; a mentor's search words follow a
+    new name. A new `avatar_upload_id` must already be attached to the user (services do it)."""
     update: dict[str, Any] = {k: v for k, v in changes.items() if k != "avatar_upload_id"}
     unset: dict[str, str] = {}
     if "display_name" in changes and "mentor" in user:
@@ -187,16 +191,41 @@ async def update_profile(
         if avatar_id is None:
             unset["avatar"] = ""
         else:
-            await uploads.claim(db, storage, user_id, [avatar_id], content_types=AVATAR_TYPES)
-            await uploads.mark_attached(db, [avatar_id], conversation_id=None, owner_id=user_id)
             update["avatar"] = {"upload_id": avatar_id, "updated_at": utcnow()}
     operations: dict[str, Any] = {"$set": update} if update else {}
     if unset:
         operations["$unset"] = unset
-    updated = await db[COLLECTION].find_one_and_update(
-        {"_id": user_id}, operations, return_document=ReturnDocument.AFTER
+    if not operations:
+        return user
+    return await db[COLLECTION].find_one_and_update(
+        {"_id": user["_id"]}, operations, return_document=ReturnDocument.AFTER
     )
-    previous = (user.get("avatar") or {}).get("upload_id")
-    if "avatar_upload_id" in changes and previous and previous != changes["avatar_upload_id"]:
-        await uploads.discard(db, storage, [previous])
-    return updated
+
+
+def avatar_upload_id(user: dict[str, Any]) -> ObjectId | None:
+    """The upload of the user's current avatar, if any."""
+    return (user.get("avatar") or {}).get("upload_id")
+
+
+async def add_points(db: Any, user_id: ObjectId, delta: int) -> int:
+    """Change a user's points by `delta`, never below 0; returns the change actually made."""
+    if delta >= 0:
+        result = await db[COLLECTION].update_one({"_id": user_id}, {"$inc": {"points": delta}})
+        return delta if result.matched_count else 0
+    while True:
+        result = await db[COLLECTION].update_one(
+            {"_id": user_id, "points": {"$gte": -delta}}, {"$inc": {"points": delta}}
+        )
+        if result.matched_count:
+            return delta
+        before = await db[COLLECTION].find_one_and_update(
+            {"_id": user_id, "points": {"$lt": -delta}},
+            {"$set": {"points": 0}},
+            projection={"points": 1},
+            return_document=ReturnDocument.BEFORE,
+        )
+        if before is not None:
+            return -before["points"]
+        if not await db[COLLECTION].count_documents({"_id": user_id}, limit=1):
+            return 0  # the user is gone
+        # The points changed between the two updates: try again.

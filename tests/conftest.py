@@ -19,7 +19,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from config import Settings
-from hypee.server import Server
+from server.process import Server
 from tests.client import ApiClient
 
 TEST_MONGO_URI = os.environ.get("HYPEE_TEST_MONGO_URI") or None

@@ -10,7 +10,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from handlers.base import implemented_methods
-from hypee.app import ROUTES, SOCKET_ROUTES
+from server.routes import ROUTES, SOCKET_ROUTES
 from tests.client import ApiClient
 from tests.test_http_layer import assert_error
 from tests.test_mentors import PROFILE

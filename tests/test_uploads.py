@@ -263,9 +263,7 @@ async def test_expired_pending_uploads_are_purged(start_server, files_api):
     await services.db.uploads.update_one(
         {"_id": ObjectId(upload_id)}, {"$set": {"expires_at": utcnow() - timedelta(seconds=1)}}
     )
-    from models import uploads
-
-    assert await uploads.purge_expired(services.db, services.storage) == 1
+    assert await services.attachments.purge_expired() == 1
     assert await services.storage.head(stored["key"]) is None
     assert await services.db.uploads.find_one({"_id": ObjectId(upload_id)}) is None
 

@@ -11,9 +11,10 @@ import tornado.netutil
 
 from config import Settings
 from handlers.base import DRAIN_LIMIT
-from hypee.app import make_app
 from hypee.realtime.hub import CLOSE_GOING_AWAY
-from hypee.services import Services, start_services, stop_services
+from server.app import make_app
+from server.lifecycle import Running, start_services, stop_services
+from services.container import Services
 
 log = logging.getLogger("hypee.server")
 
@@ -23,15 +24,21 @@ class Server:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.services: Services | None = None
+        self.running: Running | None = None
         self.http: tornado.httpserver.HTTPServer | None = None
         self.port: int | None = None
+
+    @property
+    def services(self) -> Services:
+        """The running services (after `start`)."""
+        assert self.running is not None
+        return self.running.services
 
     async def start(self) -> int:
         """Open the stores and listen; returns the port (useful with port 0)."""
         settings = self.settings
-        self.services = await start_services(settings)
-        app = make_app(settings, self.services)
+        self.running = await start_services(settings)
+        app = make_app(settings, self.running.services)
         self.http = tornado.httpserver.HTTPServer(
             app,
             xheaders=settings.trust_proxy,
@@ -46,17 +53,16 @@ class Server:
 
     async def stop(self) -> None:
         """Stop accepting, let in-flight requests finish, close connections and stores."""
-        if self.http is None or self.services is None:
+        if self.http is None or self.running is None:
             return
+        services = self.running.services
         self.http.stop()
-        self.services.hub.close_all(CLOSE_GOING_AWAY, "server shutting down; reconnect")
+        services.hub.close_all(CLOSE_GOING_AWAY, "server shutting down; reconnect")
         grace = self.settings.shutdown_grace_seconds
-        if not await self.services.inflight.wait_idle(grace):
-            log.warning(
-                "shutdown grace period over", extra={"inflight": self.services.inflight.count}
-            )
+        if not await services.inflight.wait_idle(grace):
+            log.warning("shutdown grace period over", extra={"inflight": services.inflight.count})
         await self.http.close_all_connections()
-        await stop_services(self.services)
+        await stop_services(self.running)
         self.http = None
 
 

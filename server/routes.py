@@ -1,18 +1,13 @@
-"""make_app: the route table and the Tornado application around the services. Wiring only."""
+"""The route table: every URL the server answers and the handler class of each."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-import tornado.web
-
-from config import Settings
 from handlers import auth, conversations, mentors, notifications, ops, questions, uploads, ws
-from handlers.base import NotFoundHandler, implemented_methods, log_request
+from handlers.base import implemented_methods
 from hypee.openapi import build_spec
 from hypee.routing import Route
-from hypee.services import Services
 
 ROUTES = [
     Route("/api/auth/register", auth.RegisterHandler),
@@ -62,20 +57,4 @@ def openapi_document() -> dict[str, Any]:
         ROUTES + SOCKET_ROUTES,
         methods_of=implemented_methods,
         public_methods_of=lambda handler: handler.public_methods,
-    )
-
-
-def make_app(settings: Settings, services: Services) -> tornado.web.Application:
-    """The Tornado application serving every route with `services`."""
-    return tornado.web.Application(
-        [route.url_spec() for route in ROUTES + SOCKET_ROUTES],
-        default_handler_class=NotFoundHandler,
-        default_handler_args={"route": "unmatched"},
-        services=services,
-        openapi=functools.cache(openapi_document),
-        log_function=log_request,
-        websocket_ping_interval=settings.ws_ping_seconds,
-        websocket_ping_timeout=settings.ws_ping_seconds,
-        websocket_max_message_size=settings.ws_max_frame_bytes,
-        debug=False,
     )

@@ -1,30 +1,33 @@
-"""The long-lived objects one server process shares between its handlers, and their lifecycle."""
+"""Building and tearing down one process's services: stores, clients, domain services, tasks."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from bson import ObjectId
 from pymongo.errors import PyMongoError
 
 from config import Settings
 from hypee.auth import PasswordService, TokenService
 from hypee.db import Store, connect_mongo, open_embedded
-from hypee.errors import rate_limited
 from hypee.health import Health
+from hypee.inflight import Inflight
 from hypee.metrics import Metrics
-from hypee.ratelimit import RateLimiter, SharedRateLimiter
+from hypee.ratelimit import AuthLimits, Limiter, RateLimiter, SharedRateLimiter
 from hypee.realtime.bridge import RedisBridge
 from hypee.realtime.hub import Hub
-from hypee.storage import Storage, open_storage
-from models import conversations, uploads
+from hypee.storage import open_storage
 from models.indexes import all_indexes
+from services.accounts import AccountService
+from services.attachments import AttachmentService
+from services.container import Services
+from services.conversations import ConversationService
+from services.forum import ForumService
+from services.messages import MessageService
+from services.notifier import Notifier
 
 log = logging.getLogger("hypee.services")
 
@@ -32,74 +35,12 @@ HEALTH_INTERVAL_SECONDS = 15
 INDEX_RETRY_SECONDS = 5
 
 
-class Inflight:
-    """Counts requests being answered, so shutdown can wait for them to finish."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    def enter(self) -> None:
-        self.count += 1
-        self._idle.clear()
-
-    def leave(self) -> None:
-        self.count -= 1
-        if self.count <= 0:
-            self.count = 0
-            self._idle.set()
-
-    async def wait_idle(self, seconds: float) -> bool:
-        """Wait until no request is in flight; False if `seconds` passed first."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), seconds)
-        except TimeoutError:
-            return False
-        return True
-
-
-Limiter = RateLimiter | SharedRateLimiter
-
-
 @dataclass
-class AuthLimits:
-    """Brute-force limits on login and registration."""
+class Running:
+    """Started services and the background tasks that run until they stop."""
 
-    login_failures_by_email: Limiter
-    attempts_by_ip: Limiter
-
-
-@dataclass
-class Services:
-    """Everything handlers reach through `self.services`."""
-
-    settings: Settings
-    store: Store
-    tokens: TokenService
-    passwords: PasswordService
-    auth_limits: AuthLimits
-    metrics: Metrics
-    health: Health
-    hub: Hub
-    storage: Storage
-    send_limiter: Limiter | None
-    bridge: RedisBridge | None = None
-    inflight: Inflight = field(default_factory=Inflight)
+    services: Services
     tasks: list[asyncio.Task] = field(default_factory=list)
-
-    @property
-    def db(self) -> Any:
-        """The database handle models take."""
-        return self.store.db
-
-    async def check_send_rate(self, user_id: ObjectId) -> None:
-        """Count one message sent by `user_id`; 429 `rate_limited` past HYPEE_SEND_RATE_PER_10S."""
-        if self.send_limiter is None:
-            return
-        wait = await self.send_limiter.hit(str(user_id))
-        if wait is not None:
-            raise rate_limited(wait, "Too many messages; slow down.")
 
     def spawn(self, coroutine: Awaitable[None], name: str) -> None:
         """Run a background task until the services stop."""
@@ -132,25 +73,31 @@ def _limiter(bridge: RedisBridge | None, name: str, limit: int, window: float) -
     return SharedRateLimiter(bridge.redis, name, limit, window, lambda: bridge.connected)
 
 
-async def start_services(settings: Settings) -> Services:
-    """Open the stores and start the background tasks of one server process."""
-    if settings.embedded_store:
-        store = open_embedded(settings.mongo_db, settings.data_dir)
-    else:
-        store = connect_mongo(
-            settings.mongo_uri or "", settings.mongo_db, settings.mongo_timeout_ms
-        )
+def build_services(settings: Settings, store: Store) -> Services:
+    """Wire every service of one process around `store` (nothing is started yet)."""
     metrics = Metrics()
     storage = open_storage(settings)
     hub = Hub()
     bridge = RedisBridge(settings.redis_url, hub) if settings.redis_url else None
-    hub.on_presence = functools.partial(conversations.announce_presence, store.db, hub)
+    db = store.db
+    tokens = TokenService(settings.jwt_secret, settings.access_token_seconds)
+    notifier = Notifier(db, hub)
+    attachments = AttachmentService(
+        db, storage, settings.max_upload_bytes, settings.upload_content_types
+    )
+    send_limiter = (
+        _limiter(bridge, "send", settings.send_rate_per_10s, 10)
+        if settings.send_rate_per_10s
+        else None
+    )
+    messages = MessageService(db, hub, attachments, notifier, metrics, send_limiter)
+    conversations = ConversationService(db, hub, messages, notifier)
+    hub.on_presence = conversations.announce_presence
     metrics.websocket_connections.set_function(lambda: hub.connection_count)
-    services = Services(
+    return Services(
         settings=settings,
         store=store,
-        tokens=TokenService(settings.jwt_secret, settings.access_token_seconds),
-        passwords=PasswordService(settings.argon2_time_cost, settings.argon2_memory_kib),
+        tokens=tokens,
         auth_limits=AuthLimits(
             login_failures_by_email=_limiter(
                 bridge, "login-failures", settings.login_failures_per_min, 60
@@ -168,43 +115,67 @@ async def start_services(settings: Settings) -> Services:
         ),
         hub=hub,
         storage=storage,
-        send_limiter=_limiter(bridge, "send", settings.send_rate_per_10s, 10)
-        if settings.send_rate_per_10s
-        else None,
         bridge=bridge,
+        inflight=Inflight(),
+        accounts=AccountService(
+            db,
+            hub,
+            tokens,
+            PasswordService(settings.argon2_time_cost, settings.argon2_memory_kib),
+            attachments,
+            settings.refresh_token_seconds,
+        ),
+        attachments=attachments,
+        messages=messages,
+        conversations=conversations,
+        forum=ForumService(db, notifier),
     )
-    if bridge is not None:
-        await bridge.start()
+
+
+def open_store(settings: Settings) -> Store:
+    """The document store the settings name: MongoDB, or the embedded engine."""
+    if settings.embedded_store:
+        return open_embedded(settings.mongo_db, settings.data_dir)
+    return connect_mongo(settings.mongo_uri or "", settings.mongo_db, settings.mongo_timeout_ms)
+
+
+async def start_services(settings: Settings) -> Running:
+    """Open the stores and start the background tasks of one server process."""
+    store = open_store(settings)
+    services = build_services(settings, store)
+    running = Running(services)
+    if services.bridge is not None:
+        await services.bridge.start()
     try:
         await asyncio.wait_for(store.ensure_indexes(all_indexes()), 10)
     except (PyMongoError, TimeoutError) as exc:
         log.warning("MongoDB not reachable at start; will keep trying", extra={"error": repr(exc)})
-        services.spawn(_ensure_indexes(store), "ensure-indexes")
+        running.spawn(_ensure_indexes(store), "ensure-indexes")
     try:
-        await storage.prepare()
+        await services.storage.prepare()
     except Exception as exc:  # storage down at start: the rest of the service still works
         log.warning("attachment storage not ready", extra={"error": repr(exc)})
-
-    async def purge() -> None:
-        await uploads.purge_expired(store.db, storage)
-
-    services.spawn(_every(settings.upload_purge_seconds, purge, "upload purge"), "upload-purge")
+    running.spawn(
+        _every(settings.upload_purge_seconds, services.attachments.purge_expired, "upload purge"),
+        "upload-purge",
+    )
     if store.snapshot is not None:
-        services.spawn(
+        running.spawn(
             _every(settings.snapshot_seconds, store.save_snapshot, "snapshot"), "snapshot"
         )
-    services.spawn(_every(HEALTH_INTERVAL_SECONDS, services.health.check_all, "health"), "health")
-    return services
+    running.spawn(_every(HEALTH_INTERVAL_SECONDS, services.health.check_all, "health"), "health")
+    return running
 
 
-async def stop_services(services: Services) -> None:
+async def stop_services(running: Running) -> None:
     """Stop background tasks, write the embedded snapshot and close every client."""
-    for task in services.tasks:
+    for task in running.tasks:
         task.cancel()
-    for task in services.tasks:
+    for task in running.tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    services.tasks.clear()
+    running.tasks.clear()
+    services = running.services
     await services.hub.stop()
     if services.bridge is not None:
         await services.bridge.stop()

@@ -1,4 +1,4 @@
-"""`run.py --seed-demo`: a realistic demo directory for an empty store, through the real models."""
+"""`run.py --seed-demo`: a realistic demo directory for an empty store, made by the services."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import asyncio
 import random
 
 from config import Settings
-from hypee.services import start_services, stop_services
-from models import answers, mentors, questions, users, votes
+from models import mentors, users
+from server.lifecycle import start_services, stop_services
+from services.container import Services
 
 DEMO_PASSWORD = "hypee-demo-password"
 MENTOR_COUNT = 48
@@ -200,34 +201,37 @@ ANSWERS = [
 ]
 
 
-async def _seed_forum(services, rng: random.Random, mentor_ids: list, mentee_ids: list) -> int:
-    """Questions from mentees answered, voted on and accepted through the real models, so the
+async def _seed_forum(
+    services: Services, rng: random.Random, mentor_ids: list, mentee_ids: list
+) -> int:
+    """Questions from mentees answered, voted on and accepted through the real services, so the
     mentors' points come from forum activity like everyone else's."""
-    db, hub = services.db, services.hub
+    forum = services.forum
     for title, body, tags in QUESTIONS:
         asker = rng.choice(mentee_ids)
-        question = await questions.create(db, asker, {"title": title, "body": body, "tags": tags})
+        question = await forum.ask(asker, {"title": title, "body": body, "tags": tags})
         writers = rng.sample(mentor_ids, 3)
         replies = [
-            await answers.create(db, hub, writer, {"question_id": question["_id"], "body": text})
+            await forum.answer(writer, {"question_id": question["_id"], "body": text})
             for writer, text in zip(writers, rng.sample(ANSWERS, 3), strict=True)
         ]
         for voter in rng.sample(mentee_ids + mentor_ids, 8):
             reply = rng.choice(replies)
             if voter != reply["author_id"]:
-                await votes.cast(db, answers.COLLECTION, "answer", reply["_id"], voter, 1)
+                await forum.vote("answer", reply["_id"], voter, 1)
             if voter != asker:
-                await votes.cast(db, questions.COLLECTION, "question", question["_id"], voter, 1)
-        await answers.accept(db, hub, rng.choice(replies)["_id"], asker, True)
+                await forum.vote("question", question["_id"], voter, 1)
+        await forum.accept(rng.choice(replies)["_id"], asker, True)
     return len(QUESTIONS)
 
 
 async def seed_demo(settings: Settings) -> None:
     """Fill an empty store with demo accounts and print their logins; leave any other alone."""
-    services = await start_services(settings)
+    running = await start_services(settings)
+    services = running.services
     try:
         db = services.db
-        if await db[users.COLLECTION].count_documents({}, limit=1):
+        if await users.count(db) > 0:
             print("The store already has users: nothing was seeded.")
             return
         rng = random.Random(2026)
@@ -242,7 +246,7 @@ async def seed_demo(settings: Settings) -> None:
         async def create(name: str, profile: dict | None, email: str):
             role = "mentor" if profile else "mentee"
             data = {"email": email, "password": DEMO_PASSWORD, "display_name": name, "role": role}
-            user = await users.register(db, services.passwords, data)
+            user = await services.accounts.register(data)
             if profile:
                 await mentors.set_profile(db, user["_id"], profile)
             return user["_id"]
@@ -257,4 +261,4 @@ async def seed_demo(settings: Settings) -> None:
         print(f"Mentor logins: mentor1@demo.hypee.dev ... mentor{MENTOR_COUNT}@demo.hypee.dev")
         print("Mentee logins: " + ", ".join(email for _, _, email in mentees))
     finally:
-        await stop_services(services)
+        await stop_services(running)

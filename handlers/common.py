@@ -1,0 +1,41 @@
+"""What HTTP handlers and the WebSocket share: the services, origins, input and error mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tornado.web
+from marshmallow import RAISE, Schema, ValidationError
+from pymongo.errors import ConnectionFailure
+
+from hypee.errors import ApiError, unavailable, validation_error
+from services.container import Services
+
+
+def services_of(application: tornado.web.Application) -> Services:
+    """The process's services, as server/app.py put them into the application."""
+    return application.settings["services"]
+
+
+def origin_allowed(services: Services, origin: str | None) -> bool:
+    """True when HYPEE_CORS_ORIGINS lets pages of `origin` call the API."""
+    allowed = services.settings.cors_origins
+    return bool(origin) and ("*" in allowed or origin in allowed)
+
+
+def load(schema: Schema, data: dict[str, Any], unknown: str = RAISE) -> dict[str, Any]:
+    """`data` validated by `schema`; a `validation_error` naming each bad field otherwise."""
+    try:
+        return schema.load(data, unknown=unknown)
+    except ValidationError as exc:
+        raise validation_error(exc.messages) from None
+
+
+def known_error(exc: BaseException | None) -> ApiError | None:
+    """The API error an exception stands for (a database that does not answer is 503
+    `unavailable`), or None for a bug."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, ConnectionFailure):
+        return unavailable()
+    return None

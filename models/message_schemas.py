@@ -1,0 +1,102 @@
+"""Messages on the wire: the schemas of sending, editing and listing them, and their view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from hypee.fields import ObjectIdField, Text, UtcDateTime
+from hypee.paging import PageQuerySchema
+
+MAX_BODY = 4000
+MAX_ATTACHMENTS = 10
+
+
+class AttachmentSchema(Schema):
+    id = ObjectIdField(required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(required=True)
+    url = fields.String(required=True, metadata={"description": "/api/attachments/{id}"})
+
+
+class MessageSchema(Schema):
+    id = ObjectIdField(required=True)
+    conversation_id = ObjectIdField(required=True)
+    seq = fields.Integer(required=True)
+    sender_id = ObjectIdField(required=True)
+    body = fields.String(required=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema), required=True)
+    client_id = fields.String(required=True)
+    created_at = UtcDateTime(required=True)
+    edited_at = UtcDateTime(required=True, allow_none=True)
+    deleted = fields.Boolean(required=True)
+
+
+class NewMessageSchema(Schema):
+    """A message to send: POST .../messages/ and the WebSocket `message` frame."""
+
+    client_id = Text(
+        max_length=100,
+        required=True,
+        metadata={
+            "description": "Chosen by the client; sending it again returns the same message."
+        },
+    )
+    body = Text(min_length=0, max_length=MAX_BODY, multiline=True, load_default="")
+    attachments = fields.List(
+        ObjectIdField(),
+        load_default=list,
+        validate=validate.Length(max=MAX_ATTACHMENTS),
+        metadata={"description": "Upload ids (POST /api/uploads/)."},
+    )
+
+    @validates_schema
+    def _body_or_attachments(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not data.get("body") and not data.get("attachments"):
+            raise ValidationError("Must not be empty (unless the message has attachments).", "body")
+
+
+class FirstMessageSchema(Schema):
+    """The optional first message of a new conversation."""
+
+    client_id = Text(max_length=100, required=True)
+    body = Text(max_length=MAX_BODY, multiline=True, required=True)
+
+
+class EditMessageSchema(Schema):
+    body = Text(max_length=MAX_BODY, multiline=True, required=True)
+
+
+class HistoryQuerySchema(PageQuerySchema):
+    before = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "Messages with a lower seq (paging back through history)."},
+    )
+    after = fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={"description": "Messages with a higher seq (catching up)."},
+    )
+
+    @validates_schema
+    def _one_direction(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "before" in data and "after" in data:
+            raise ValidationError("Give before or after, not both.", "before")
+
+
+def message_view(conversation_id: ObjectId, message: dict[str, Any]) -> dict[str, Any]:
+    """A stored message as the API shows it (MessageSchema)."""
+    return {
+        "id": str(message["id"]),
+        "conversation_id": str(conversation_id),
+        "seq": message["seq"],
+        "sender_id": str(message["sender_id"]),
+        "body": message["body"],
+        "attachments": message.get("attachments", []),
+        "client_id": message["client_id"],
+        "created_at": message["created_at"],
+        "edited_at": message.get("edited_at"),
+        "deleted": message.get("deleted", False),
+    }

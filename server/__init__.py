@@ -1,0 +1,1 @@
+"""The composition root: routes, the application, process lifecycle and the demo seeder."""

@@ -1,0 +1,28 @@
+"""make_app: the Tornado application around the route table and one process's services."""
+
+from __future__ import annotations
+
+import functools
+
+import tornado.web
+
+from config import Settings
+from handlers.base import NotFoundHandler, log_request
+from server.routes import ROUTES, SOCKET_ROUTES, openapi_document
+from services.container import Services
+
+
+def make_app(settings: Settings, services: Services) -> tornado.web.Application:
+    """The Tornado application serving every route with `services`."""
+    return tornado.web.Application(
+        [route.url_spec() for route in ROUTES + SOCKET_ROUTES],
+        default_handler_class=NotFoundHandler,
+        default_handler_args={"route": "unmatched"},
+        services=services,
+        openapi=functools.cache(openapi_document),
+        log_function=log_request,
+        websocket_ping_interval=settings.ws_ping_seconds,
+        websocket_ping_timeout=settings.ws_ping_seconds,
+        websocket_max_message_size=settings.ws_max_frame_bytes,
+        debug=False,
+    )

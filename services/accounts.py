@@ -1,0 +1,82 @@
+"""Accounts: registering, logging in and out, refreshing tokens, and editing a profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+
+from hypee.auth import PasswordService, TokenService
+from hypee.realtime.hub import CLOSE_UNAUTHORIZED, Hub
+from models import sessions, users
+from services.attachments import AttachmentService
+
+
+class AccountService:
+    """Logins (sessions and their tokens) and profiles; a logout closes that login's sockets."""
+
+    def __init__(
+        self,
+        db: Any,
+        hub: Hub,
+        tokens: TokenService,
+        passwords: PasswordService,
+        attachments: AttachmentService,
+        refresh_seconds: int,
+    ) -> None:
+        self.db = db
+        self.hub = hub
+        self.tokens = tokens
+        self.passwords = passwords
+        self.attachments = attachments
+        self.refresh_seconds = refresh_seconds
+
+    async def register(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Create an account from loaded RegisterSchema `data`; 409 if the email is taken."""
+        return await users.register(self.db, self.passwords, data)
+
+    async def authenticate(self, email: str, password: str) -> dict[str, Any] | None:
+        """The user whose credentials these are, or None."""
+        return await users.authenticate(self.db, self.passwords, email, password)
+
+    async def open_session(self, user: dict[str, Any], user_agent: str, ip: str) -> dict:
+        """Start a login for `user`: the {user, access, refresh} answer."""
+        identity, refresh = await sessions.start(
+            self.db, user["_id"], self.refresh_seconds, user_agent=user_agent, ip=ip
+        )
+        return {
+            "user": users.private_view(user),
+            "access": self.tokens.access_token(identity),
+            "refresh": refresh,
+        }
+
+    async def refresh(self, token: str) -> dict[str, str]:
+        """Exchange a refresh token for a new pair: {access, refresh}; 401 when it is not valid."""
+        identity, refresh = await sessions.rotate(self.db, token, self.refresh_seconds)
+        return {"access": self.tokens.access_token(identity), "refresh": refresh}
+
+    async def logout(self, token: str, user_id: ObjectId) -> None:
+        """End the caller's login that `token` belongs to, and close its sockets."""
+        session_id = await sessions.revoke(self.db, token, user_id)
+        await self.hub.close_session(session_id, CLOSE_UNAUTHORIZED, "logged out")
+
+    async def update_profile(
+        self, user_id: ObjectId, changes: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Apply loaded ProfileUpdateSchema `changes`; None when the account is gone.
+
+        A new avatar must be the caller's unused image upload; the replaced one is deleted.
+        Everything is checked before anything is written.
+        """
+        user = await users.get_user(self.db, user_id)
+        if user is None or not changes:
+            return user
+        avatar_id = changes.get("avatar_upload_id")
+        if avatar_id is not None:
+            await self.attachments.claim(user_id, [avatar_id], content_types=users.AVATAR_TYPES)
+            await self.attachments.attach([avatar_id], conversation_id=None, owner_id=user_id)
+        updated = await users.update_profile(self.db, user, changes)
+        previous = users.avatar_upload_id(user)
+        if "avatar_upload_id" in changes and previous and previous != avatar_id:
+            await self.attachments.discard([previous])
+        return updated

@@ -1,0 +1,52 @@
+"""The long-lived objects of one server process, built once and reached through the application."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from config import Settings
+from hypee.auth import PasswordService, TokenService
+from hypee.db import Store
+from hypee.health import Health
+from hypee.inflight import Inflight
+from hypee.metrics import Metrics
+from hypee.ratelimit import AuthLimits
+from hypee.realtime.bridge import RedisBridge
+from hypee.realtime.hub import Hub
+from hypee.storage import Storage
+from services.accounts import AccountService
+from services.attachments import AttachmentService
+from services.conversations import ConversationService
+from services.forum import ForumService
+from services.messages import MessageService
+
+
+@dataclass
+class Services:
+    """Everything handlers reach through `self.services` (server/lifecycle.py builds it)."""
+
+    settings: Settings
+    store: Store
+    tokens: TokenService
+    auth_limits: AuthLimits
+    metrics: Metrics
+    health: Health
+    hub: Hub
+    storage: Storage
+    bridge: RedisBridge | None
+    inflight: Inflight
+    accounts: AccountService
+    attachments: AttachmentService
+    messages: MessageService
+    conversations: ConversationService
+    forum: ForumService
+
+    @property
+    def db(self) -> Any:
+        """The database handle models take (reads go straight to the models)."""
+        return self.store.db
+
+    @property
+    def passwords(self) -> PasswordService:
+        return self.accounts.passwords

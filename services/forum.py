@@ -1,0 +1,215 @@
+"""The forum's changes: answers, votes, acceptance and deletions, with the points they give.
+
+Points follow every change exactly (models/points.py keeps what each grant applied, so undoing
+is exact). The question document is the lock for everything that changes which answer is
+accepted or deletes answers, so accepting, moving, un-accepting and deleting apply one at a
+time; a user's vote document is the lock for changing that vote. The answer author's +15
+belongs to the accepted answer; the asker's +2 is kept while any answer that is not their own
+is accepted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+
+from hypee.errors import forbidden, not_found
+from hypee.jsonio import utcnow
+from models import answers, points, questions, votes
+from services.notifier import Notifier
+
+# The posts one can vote on, and the module that owns each.
+POSTS = {"question": questions, "answer": answers}
+
+
+class ForumService:
+    """Questions, answers, votes and acceptance (see the module docstring)."""
+
+    def __init__(self, db: Any, notifier: Notifier) -> None:
+        self.db = db
+        self.notifier = notifier
+
+    # -- questions ---------------------------------------------------------------------------
+
+    async def ask(self, author_id: ObjectId, data: dict[str, Any]) -> dict[str, Any]:
+        return await questions.create(self.db, author_id, data)
+
+    async def edit_question(
+        self, question_id: ObjectId, user_id: ObjectId, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        question = await questions.own(self.db, question_id, user_id)
+        return await questions.edit(self.db, question, changes)
+
+    async def delete_question(self, question_id: ObjectId, user_id: ObjectId) -> None:
+        """Delete the caller's question and its answers, undoing every point they brought."""
+        await questions.own(self.db, question_id, user_id)
+        async with questions.locked(self.db, question_id) as held:
+            # From here on, no new answer or vote can land on it.
+            await questions.mark_deleting(self.db, question_id)
+            effects = questions.acceptance_effects(held.document)
+            for answer_id in await answers.ids_for_question(self.db, question_id):
+                effects += await self._purge_answer(answer_id)
+            effects += await votes.remove_all(self.db, "question", question_id)
+            await points.undo(self.db, effects)
+            held.delete_on_release()
+
+    # -- answers -----------------------------------------------------------------------------
+
+    async def answer(self, author_id: ObjectId, data: dict[str, Any]) -> dict[str, Any]:
+        """Answer a question; its author is notified (unless answering their own question)."""
+        now = utcnow()
+        question = await questions.answer_added(self.db, data["question_id"], now)
+        answer = await answers.create(self.db, question["_id"], author_id, data["body"], now)
+        if question["author_id"] != author_id:
+            await self.notifier.notify(
+                question["author_id"],
+                "new_answer",
+                {
+                    "question_id": str(question["_id"]),
+                    "answer_id": str(answer["_id"]),
+                    "question_title": question["title"],
+                    "author_id": str(author_id),
+                },
+            )
+        return answer
+
+    async def edit_answer(self, answer_id: ObjectId, user_id: ObjectId, body: str) -> dict:
+        await answers.own(self.db, answer_id, user_id)
+        now = utcnow()
+        answer = await answers.edit(self.db, answer_id, body, now)
+        await questions.touched(self.db, answer["question_id"], now)
+        return answer
+
+    async def delete_answer(self, answer_id: ObjectId, user_id: ObjectId) -> None:
+        """Delete the caller's answer, undoing every point it brought anyone."""
+        answer = await answers.own(self.db, answer_id, user_id)
+        async with questions.locked(self.db, answer["question_id"]) as held:
+            effects = await self._purge_answer(answer_id)
+            update: dict[str, Any] = {"$inc": {"answer_count": -1}}
+            if held.document.get("accepted_answer_id") == answer_id:
+                effects += questions.acceptance_effects(held.document)
+                update["$set"] = {
+                    "accepted_answer_id": None,
+                    "accept_effects": [],
+                    "accept_bonus": [],
+                }
+            await points.undo(self.db, effects)
+            held.update_on_release(update)
+
+    async def _purge_answer(self, answer_id: ObjectId) -> list[dict[str, Any]]:
+        """Remove an answer and its votes; returns the points they gave, for the caller to undo
+        (with the answer's acceptance, which is the question's business)."""
+        await answers.mark_deleting(self.db, answer_id)
+        effects = await votes.remove_all(self.db, "answer", answer_id)
+        await answers.remove(self.db, answer_id)
+        return effects
+
+    # -- acceptance --------------------------------------------------------------------------
+
+    async def accept(self, answer_id: ObjectId, user_id: ObjectId, accepted: bool) -> dict:
+        """Accept (or un-accept) an answer; only the question's author may. Returns the answer."""
+        answer = await answers.get_live(self.db, answer_id)
+        async with questions.locked(self.db, answer["question_id"]) as held:
+            question = held.document
+            if question["author_id"] != user_id:
+                raise forbidden("Only the question's author can accept an answer.")
+            changed = accepted != (question.get("accepted_answer_id") == answer_id)
+            if changed:
+                update = await self._move_acceptance(question, answer if accepted else None)
+                held.update_on_release({"$set": update})
+        if changed and accepted and answer["author_id"] != user_id:
+            await self.notifier.notify(
+                answer["author_id"],
+                "answer_accepted",
+                {
+                    "question_id": str(answer["question_id"]),
+                    "answer_id": str(answer_id),
+                    "question_title": question.get("title", ""),
+                    "accepted_by": str(user_id),
+                },
+            )
+        return await answers.get(self.db, answer_id) or answer
+
+    async def _move_acceptance(
+        self, question: dict[str, Any], answer: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """Make `answer` (or none) the accepted answer of a locked `question`, moving the points.
+
+        Returns the `$set` for the question document, applied when its lock is released.
+        """
+        if question.get("accepted_answer_id"):
+            await answers.set_accepted(self.db, question["accepted_answer_id"], False)
+        await points.undo(self.db, question.get("accept_effects", []))
+        effects: list[dict[str, Any]] = []
+        bonus = question.get("accept_bonus", [])
+        asker = question["author_id"]
+        earns = answer is not None and answer["author_id"] != asker
+        if answer is not None:
+            await answers.set_accepted(self.db, answer["_id"], True)
+            ref = {"type": "answer", "id": answer["_id"]}
+            if earns:
+                effects = [
+                    await points.grant(
+                        self.db, answer["author_id"], points.ANSWER_ACCEPTED, "answer_accepted", ref
+                    )
+                ]
+                if not bonus:
+                    bonus = [
+                        await points.grant(
+                            self.db, asker, points.ACCEPTED_AN_ANSWER, "accepted_answer", ref
+                        )
+                    ]
+        if not earns and bonus:
+            await points.undo(self.db, bonus)
+            bonus = []
+        return {
+            "accepted_answer_id": answer["_id"] if answer else None,
+            "accept_effects": effects,
+            "accept_bonus": bonus,
+        }
+
+    # -- votes -------------------------------------------------------------------------------
+
+    async def vote(
+        self, target_type: str, post_id: ObjectId, user_id: ObjectId, value: int
+    ) -> dict[str, int]:
+        """Set `user_id`'s vote on a post to `value`: {score, my_vote}. 404 when the post is
+        gone; 403 on your own post."""
+        posts = POSTS[target_type]
+        post = await posts.get_live(self.db, post_id)
+        if post["author_id"] == user_id:
+            raise forbidden("You cannot vote on your own post.")
+        gone = False
+        async with votes.locked(self.db, user_id, target_type, post_id) as held:
+            previous = held.document.get("value", 0)
+            effects = held.document.get("effects", [])
+            if previous != value:
+                gone = not await posts.add_score(self.db, post_id, value - previous)
+                if not gone:
+                    await points.undo(self.db, effects)
+                    effects = await self._grant_vote(target_type, post, user_id, value)
+            if gone:
+                # Deleted meanwhile: the deletion undoes the votes it finds, this one included.
+                if previous == 0:
+                    held.delete_on_release()
+            elif value == 0:
+                held.delete_on_release()
+            else:
+                held.update_on_release(
+                    {"$set": {"value": value, "effects": effects, "updated_at": utcnow()}}
+                )
+        if gone:
+            raise not_found(target_type)
+        return {"score": await posts.score_of(self.db, post_id), "my_vote": value}
+
+    async def _grant_vote(
+        self, target_type: str, post: dict[str, Any], voter_id: ObjectId, value: int
+    ) -> list[dict[str, Any]]:
+        ref = {"type": target_type, "id": post["_id"]}
+        return [
+            await points.grant(
+                self.db, voter_id if who == "voter" else post["author_id"], delta, reason, ref
+            )
+            for who, delta, reason in votes.worth(target_type, value)
+        ]

@@ -1,0 +1,143 @@
+"""Sending, editing and deleting messages: where a message is stored and fanned out.
+
+REST (`POST .../messages/`, a new conversation's first message) and the WebSocket `message`
+frame all call `MessageService.send`, which runs, in this order:
+
+1. the sender's rate limit (429 past HYPEE_SEND_RATE_PER_10S);
+2. the attachments, verified and reserved (given back if the message is not stored);
+3. the store (models/messages.py: the seq is assigned, the client id registered);
+4. the metric, then `ack(view)` to the caller (the sending socket's `ack` frame);
+5. the fan-out of a `message` event to every socket of every participant but `origin`;
+6. the recipients' coalesced `new_message` notifications.
+
+A client id the sender already used returns the stored message (acked, not fanned out again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bson import ObjectId
+
+from hypee.errors import rate_limited
+from hypee.jsonio import utcnow
+from hypee.metrics import Metrics
+from hypee.ratelimit import Limiter
+from hypee.realtime.hub import Hub
+from models import messages, uploads
+from models.messages import Stored
+from services.attachments import AttachmentService
+from services.notifier import Notifier
+
+Ack = Callable[[dict[str, Any]], object]
+
+
+class MessageService:
+    """The one path of every message send, edit and delete (see the module docstring)."""
+
+    def __init__(
+        self,
+        db: Any,
+        hub: Hub,
+        attachments: AttachmentService,
+        notifier: Notifier,
+        metrics: Metrics,
+        send_limiter: Limiter | None,
+    ) -> None:
+        self.db = db
+        self.hub = hub
+        self.attachments = attachments
+        self.notifier = notifier
+        self.metrics = metrics
+        self.send_limiter = send_limiter
+
+    async def send(
+        self,
+        conversation_id: ObjectId,
+        sender_id: ObjectId,
+        data: dict[str, Any],
+        *,
+        ack: Ack | None = None,
+        origin: object = None,
+    ) -> Stored:
+        """Send loaded NewMessageSchema `data` from `sender_id`; `origin` is the sending socket,
+        which gets `ack` instead of the `message` event."""
+        await self._check_rate(sender_id)
+        stored = await self._store(conversation_id, sender_id, data)
+        if stored.created:
+            self.metrics.messages_stored.inc()
+        if ack is not None:
+            ack(stored.message)
+        if stored.created:
+            await self.hub.publish(
+                stored.participants,
+                {"type": "message", "message": stored.message},
+                conversation_id=conversation_id,
+                exclude=origin,
+            )
+            others = [p for p in stored.participants if p != sender_id]
+            await self.notifier.message_stored(others, stored.message)
+        return stored
+
+    async def _check_rate(self, sender_id: ObjectId) -> None:
+        if self.send_limiter is None:
+            return
+        wait = await self.send_limiter.hit(str(sender_id))
+        if wait is not None:
+            raise rate_limited(wait, "Too many messages; slow down.")
+
+    async def _store(
+        self, conversation_id: ObjectId, sender_id: ObjectId, data: dict[str, Any]
+    ) -> Stored:
+        """Store the message with its attachments. Uploads are verified and attached before
+        the message is stored; if it is not stored (an error, or a replay of a client id),
+        they are given back untouched."""
+        if not data["attachments"]:
+            message = messages.new_message(sender_id, data, [])
+            return await messages.store(self.db, conversation_id, message)
+        replayed = await messages.replay_of(self.db, conversation_id, sender_id, data["client_id"])
+        if replayed is not None:
+            return Stored(replayed, False, [])
+        claimed = await self.attachments.claim(
+            sender_id, data["attachments"], conversation_id=conversation_id
+        )
+        ids = [upload["_id"] for upload in claimed]
+        message_id = ObjectId()
+        await self.attachments.attach(ids, conversation_id=conversation_id, owner_id=message_id)
+        views = [uploads.attachment_view(upload) for upload in claimed]
+        message = messages.new_message(sender_id, data, views, message_id)
+        try:
+            stored = await messages.store(self.db, conversation_id, message)
+        except BaseException:
+            await self.attachments.release(ids, message_id)
+            raise
+        if not stored.created:
+            await self.attachments.release(ids, message_id)
+        return stored
+
+    async def edit(
+        self, conversation_id: ObjectId, user_id: ObjectId, seq: int, body: str
+    ) -> dict[str, Any]:
+        """Replace the body of the caller's message `seq`; participants get `message_updated`."""
+        changed = await messages.change_own(
+            self.db, conversation_id, user_id, seq, {"body": body, "edited_at": utcnow()}
+        )
+        await self._updated(conversation_id, changed)
+        return changed.view
+
+    async def delete(self, conversation_id: ObjectId, user_id: ObjectId, seq: int) -> None:
+        """Soft-delete the caller's message `seq`: it stays, with an empty body, no attachments
+        and `deleted` set; its attachments are removed from storage."""
+        changes = {"deleted": True, "body": "", "attachments": []}
+        changed = await messages.change_own(self.db, conversation_id, user_id, seq, changes)
+        await self._updated(conversation_id, changed)
+        attached = [ObjectId(a["id"]) for a in changed.before.get("attachments", [])]
+        await self.attachments.discard(attached)
+
+    async def _updated(self, conversation_id: ObjectId, changed: messages.Changed) -> None:
+        await self.hub.publish(
+            changed.participants,
+            {"type": "message_updated", "message": changed.view},
+            conversation_id=conversation_id,
+        )
