@@ -12,19 +12,17 @@ from bson import ObjectId
 from marshmallow import EXCLUDE, Schema, fields
 from pymongo.errors import ConnectionFailure
 
-from handlers.common import known_error, load, origin_allowed, services_of
+from handlers.body import JSON_BODY_LIMIT, BodyBuffer, body_expected
+from handlers.common import error_answer, load, origin_allowed, services_of
 from hypee.auth import Identity, bearer_token
-from hypee.errors import CODE_FOR_STATUS, ApiError, not_found, unauthorized, validation_error
+from hypee.errors import ApiError, not_found, unauthorized, validation_error
 from hypee.ids import parse_object_id
-from hypee.jsonio import dumps, loads
+from hypee.jsonio import dumps
 from services.container import Services
 
 log = logging.getLogger("hypee.http")
 access_log = logging.getLogger("hypee.access")
 
-JSON_BODY_LIMIT = 1024 * 1024
-# Bodies over a handler's limit but under this one are read and discarded before the 413.
-DRAIN_LIMIT = 32 * 1024 * 1024
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -44,8 +42,7 @@ class BaseHandler(tornado.web.RequestHandler):
     """JSON API handler. Subclasses implement get/post/...; everything else happens here.
 
     `public_methods` are answered without a token (a token, when sent, is still checked).
-    Bodies are streamed in and kept up to `body_limit` bytes; a larger body is read to its end
-    and discarded, so the client reliably gets the 413 answer instead of a reset connection.
+    Bodies are streamed into a BodyBuffer of `body_limit` bytes (handlers/body.py).
     """
 
     public_methods: frozenset[str] = frozenset()
@@ -54,8 +51,7 @@ class BaseHandler(tornado.web.RequestHandler):
     def initialize(self, route: str = "unmatched") -> None:
         self.route = route
         self.identity: Identity | None = None
-        self._body = bytearray()
-        self._body_too_large = False
+        self.body = BodyBuffer(self.body_limit)
         self._counted = False
         incoming = self.request.headers.get("X-Request-ID", "")
         self.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
@@ -98,11 +94,11 @@ class BaseHandler(tornado.web.RequestHandler):
     async def prepare(self) -> None:
         self.services.inflight.enter()
         self._counted = True
-        self._check_body_size()
+        self.body.check_length(self.request.headers)
         try:
             self._authorize(self.request.method or "GET")
         except (ApiError, tornado.web.HTTPError) as error:
-            if not self._body_expected():
+            if not body_expected(self.request.headers):
                 raise
             # Answer once the body is in: answering now would close the connection with unread
             # data, and the client could see a reset instead of this error.
@@ -127,37 +123,8 @@ class BaseHandler(tornado.web.RequestHandler):
     def _raise_deferred_error(self, *args: Any, **kwargs: Any) -> None:
         raise self._deferred_error
 
-    def _body_expected(self) -> bool:
-        headers = self.request.headers
-        return headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in headers
-
-    def _check_body_size(self) -> None:
-        length_header = self.request.headers.get("Content-Length")
-        if not length_header:
-            return
-        try:
-            length = int(length_header)
-        except ValueError:
-            raise ApiError("invalid_json", "Content-Length is not a number.") from None
-        if length > max(self.body_limit, DRAIN_LIMIT):
-            # Too large even to read and discard: answer now; the connection will be closed.
-            raise self._too_large()
-        if length > self.body_limit:
-            self._body_too_large = True
-
-    def _too_large(self) -> ApiError:
-        return ApiError(
-            "payload_too_large", f"The request body is larger than {self.body_limit} bytes."
-        )
-
     def data_received(self, chunk: bytes) -> None:
-        if self._body_too_large:
-            return
-        if len(self._body) + len(chunk) > self.body_limit:
-            self._body_too_large = True
-            self._body = bytearray()
-            return
-        self._body.extend(chunk)
+        self.body.add(chunk)
 
     def on_finish(self) -> None:
         self._leave()
@@ -185,20 +152,9 @@ class BaseHandler(tornado.web.RequestHandler):
 
     # -- input -----------------------------------------------------------------------------
 
-    def json_body(self) -> Any:
-        """The parsed JSON body; 413 when over the limit, `invalid_json` when not JSON."""
-        if self._body_too_large:
-            raise self._too_large()
-        if not self._body:
-            raise ApiError("invalid_json", "The request body is empty; send a JSON object.")
-        try:
-            return loads(bytes(self._body))
-        except ValueError:
-            raise ApiError("invalid_json", "The request body is not valid JSON.") from None
-
     def load_body(self, schema: Schema) -> dict[str, Any]:
         """The JSON object body validated by `schema`; `validation_error` names each bad field."""
-        data = self.json_body()
+        data = self.body.json()
         if not isinstance(data, dict):
             raise ApiError("invalid_json", "The request body must be a JSON object.")
         return load(schema, data)
@@ -248,7 +204,10 @@ class BaseHandler(tornado.web.RequestHandler):
         self.finish()
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        error = self._api_error(status_code, kwargs.get("exc_info"))
+        exc_info = kwargs.get("exc_info")
+        error = error_answer(
+            status_code, exc_info[1] if exc_info else None, self.request.method, self.request_id
+        )
         self._standard_headers()
         if error.retry_after is not None:
             self.set_header("Retry-After", str(error.retry_after))
@@ -256,22 +215,6 @@ class BaseHandler(tornado.web.RequestHandler):
             self.set_header("Allow", ", ".join([*implemented_methods(type(self)), "OPTIONS"]))
         self.set_status(error.status)
         self.finish(dumps(error.to_json()))
-
-    def _api_error(self, status_code: int, exc_info: Any) -> ApiError:
-        exc = exc_info[1] if exc_info else None
-        known = known_error(exc)
-        if known is not None:
-            return known
-        if isinstance(exc, tornado.web.HTTPError) and status_code < 500:
-            code = CODE_FOR_STATUS.get(status_code, "validation_error")
-            message = {
-                "method_not_allowed": f"{self.request.method} is not allowed on this route.",
-                "not_found": "No route matches this path.",
-            }.get(code, exc.reason or "The request is not valid.")
-            return ApiError(code, message, fields={} if code == "validation_error" else None)
-        return ApiError(
-            "internal", f"Something went wrong on our side (request id {self.request_id})."
-        )
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, ApiError | tornado.web.HTTPError):

@@ -8,7 +8,7 @@ import tornado.web
 from marshmallow import RAISE, Schema, ValidationError
 from pymongo.errors import ConnectionFailure
 
-from hypee.errors import ApiError, unavailable, validation_error
+from hypee.errors import CODE_FOR_STATUS, ApiError, unavailable, validation_error
 from services.container import Services
 
 
@@ -39,3 +39,21 @@ def known_error(exc: BaseException | None) -> ApiError | None:
     if isinstance(exc, ConnectionFailure):
         return unavailable()
     return None
+
+
+def error_answer(
+    status_code: int, exc: BaseException | None, method: str | None, request_id: str
+) -> ApiError:
+    """The JSON error to answer for a request that failed with `exc` (or Tornado's own
+    `status_code`): ours as they are, Tornado's mapped to API codes, bugs as `internal`."""
+    known = known_error(exc)
+    if known is not None:
+        return known
+    if isinstance(exc, tornado.web.HTTPError) and status_code < 500:
+        code = CODE_FOR_STATUS.get(status_code, "validation_error")
+        message = {
+            "method_not_allowed": f"{method} is not allowed on this route.",
+            "not_found": "No route matches this path.",
+        }.get(code, exc.reason or "The request is not valid.")
+        return ApiError(code, message, fields={} if code == "validation_error" else None)
+    return ApiError("internal", f"Something went wrong on our side (request id {request_id}).")

@@ -63,11 +63,13 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
 
     @property
     def user_id(self) -> ObjectId | None:
-        return self.protocol.user_id if self.protocol else None
+        identity = self.protocol.identity if self.protocol else None
+        return identity.user_id if identity else None
 
     @property
     def session_id(self) -> ObjectId | None:
-        return self.protocol.session_id if self.protocol else None
+        identity = self.protocol.identity if self.protocol else None
+        return identity.session_id if identity else None
 
     @property
     def scope(self) -> ObjectId | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -98,25 +99,39 @@ def sort_values(document: dict[str, Any], sort: SortSpec) -> list[Any]:
     return values
 
 
+@dataclass(frozen=True)
+class Listing:
+    """A sorted listing: its name (a cursor works only in the listing it came from), its sort
+    (the last field unique, usually _id) and the types of the sort values."""
+
+    name: str
+    sort: SortSpec
+    types: tuple[type, ...]
+
+    def scoped(self, scope: str) -> Listing:
+        """The same listing for one owner (a user's history, say), with cursors of its own."""
+        return dataclasses.replace(self, name=f"{self.name}:{scope}")
+
+
 async def find_page(
     collection: Any,
     query: dict[str, Any],
-    sort: SortSpec,
+    listing: Listing,
     *,
-    listing: str,
-    types: Sequence[type],
     limit: int,
     cursor: str | None,
     projection: dict[str, Any] | None = None,
 ) -> Page:
-    """One page of `collection` matching `query` in `sort` order, after `cursor`."""
+    """One page of `collection` matching `query` in `listing` order, after `cursor`."""
+    sort = listing.sort
     if cursor:
-        query = {"$and": [query, after_filter(sort, decode_cursor(cursor, listing, types))]}
+        after = decode_cursor(cursor, listing.name, listing.types)
+        query = {"$and": [query, after_filter(sort, after)]}
     documents = (
         await collection.find(query, projection).sort(list(sort)).limit(limit + 1).to_list(None)
     )
     next_cursor = None
     if len(documents) > limit:
         documents = documents[:limit]
-        next_cursor = encode_cursor(listing, sort_values(documents[-1], sort))
+        next_cursor = encode_cursor(listing.name, sort_values(documents[-1], sort))
     return Page(documents, next_cursor)

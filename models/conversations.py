@@ -20,7 +20,7 @@ from pymongo.errors import DuplicateKeyError
 from hypee.errors import field_error, not_found, validation_error
 from hypee.fields import ObjectIdField, StrictInteger, Text, UtcDateTime
 from hypee.jsonio import utcnow
-from hypee.pagination import Page, find_page
+from hypee.pagination import Listing, Page, find_page
 from models import users
 from models.message_schemas import FirstMessageSchema, MessageSchema, message_view
 
@@ -37,7 +37,7 @@ INDEXES = {
         ),
     ]
 }
-INBOX_SORT = [("updated_at", -1), ("_id", -1)]
+INBOX = Listing("inbox", [("updated_at", -1), ("_id", -1)], (datetime, ObjectId))
 _WITHOUT_CLIENT_IDS = {"recent_client_ids": 0}
 
 
@@ -196,9 +196,7 @@ async def inbox(db: Any, user_id: ObjectId, limit: int, cursor: str | None) -> P
     return await find_page(
         db[COLLECTION],
         {"participants": user_id},
-        INBOX_SORT,
-        listing="inbox",
-        types=(datetime, ObjectId),
+        INBOX,
         limit=limit,
         cursor=cursor,
         projection=_WITHOUT_CLIENT_IDS,

@@ -11,7 +11,7 @@ from pymongo import IndexModel, ReturnDocument
 
 from hypee.fields import StrictBoolean, StrictInteger, Text, UtcDateTime
 from hypee.jsonio import utcnow
-from hypee.pagination import Page, decode_cursor, encode_cursor, find_page
+from hypee.pagination import Listing, Page, decode_cursor, encode_cursor, find_page
 from hypee.paging import PageQuerySchema
 from hypee.textsearch import matches_prefix, prefix_filter, query_words, words
 from models.codes import COUNTRIES, LANGUAGES
@@ -46,15 +46,16 @@ INDEXES = {
     ]
 }
 
-SORTS: dict[str, list[tuple[str, int]]] = {
-    "relevance": [("mentor.available", -1), ("points", -1), ("_id", -1)],
-    "newest": [("mentor.listed_at", -1), ("_id", -1)],
-    "points": [("points", -1), ("_id", -1)],
-}
-_SORT_TYPES: dict[str, tuple[type, ...]] = {
-    "relevance": (bool, int, ObjectId),
-    "newest": (datetime, ObjectId),
-    "points": (int, ObjectId),
+LISTINGS = {
+    "relevance": Listing(
+        "mentors:relevance",
+        [("mentor.available", -1), ("points", -1), ("_id", -1)],
+        (bool, int, ObjectId),
+    ),
+    "newest": Listing(
+        "mentors:newest", [("mentor.listed_at", -1), ("_id", -1)], (datetime, ObjectId)
+    ),
+    "points": Listing("mentors:points", [("points", -1), ("_id", -1)], (int, ObjectId)),
 }
 _RANKED_TYPES = (int, bool, int, ObjectId)
 
@@ -137,7 +138,7 @@ class MentorQuerySchema(PageQuerySchema):
     )
     sort = fields.String(
         load_default="relevance",
-        validate=validate.OneOf(list(SORTS)),
+        validate=validate.OneOf(list(LISTINGS)),
         metadata={
             "description": "relevance (default): with q, matches in name, headline or "
             "specialties before matches in the bio only; then available mentors, then "
@@ -212,9 +213,7 @@ async def list_mentors(db: Any, params: dict[str, Any]) -> Page:
     return await find_page(
         db[COLLECTION],
         where,
-        SORTS[sort],
-        listing=f"mentors:{sort}",
-        types=_SORT_TYPES[sort],
+        LISTINGS[sort],
         limit=params["limit"],
         cursor=params.get("cursor"),
         projection=PUBLIC_PROJECTION,

@@ -18,13 +18,13 @@ from pymongo.errors import DuplicateKeyError
 
 from hypee.fields import ObjectIdField, StrictBoolean, UtcDateTime
 from hypee.jsonio import utcnow
-from hypee.pagination import Page, find_page
+from hypee.pagination import Listing, Page, find_page
 from hypee.paging import PageQuerySchema
 
 COLLECTION = "notifications"
 KINDS = ("new_message", "new_answer", "answer_accepted", "new_conversation")
 PREVIEW_CHARACTERS = 140
-LIST_SORT = [("created_at", -1), ("_id", -1)]
+NEWEST_FIRST = Listing("notifications", [("created_at", -1), ("_id", -1)], (datetime, ObjectId))
 
 INDEXES = {
     COLLECTION: [
@@ -144,9 +144,7 @@ async def listing(db: Any, user_id: ObjectId, params: dict[str, Any]) -> tuple[P
     page = await find_page(
         db[COLLECTION],
         query,
-        LIST_SORT,
-        listing=f"notifications:{bool(params.get('unread'))}",
-        types=(datetime, ObjectId),
+        NEWEST_FIRST.scoped(str(bool(params.get("unread")))),
         limit=params["limit"],
         cursor=params.get("cursor"),
     )

@@ -16,7 +16,7 @@ from pymongo import IndexModel
 
 from hypee.fields import ObjectIdField, UtcDateTime
 from hypee.jsonio import utcnow
-from hypee.pagination import Page, find_page
+from hypee.pagination import Listing, Page, find_page
 from models import users
 
 COLLECTION = "point_events"
@@ -30,7 +30,7 @@ ANSWER_ACCEPTED = 15
 ACCEPTED_AN_ANSWER = 2
 
 INDEXES = {COLLECTION: [IndexModel([("user_id", 1), ("_id", -1)], name="history")]}
-HISTORY_SORT = [("_id", -1)]
+HISTORY = Listing("points", [("_id", -1)], (ObjectId,))
 
 
 class ReferenceSchema(Schema):
@@ -109,9 +109,7 @@ async def history(db: Any, user_id: ObjectId, limit: int, cursor: str | None) ->
     return await find_page(
         db[COLLECTION],
         {"user_id": user_id},
-        HISTORY_SORT,
-        listing=f"points:{user_id}",
-        types=(ObjectId,),
+        HISTORY.scoped(str(user_id)),
         limit=limit,
         cursor=cursor,
     )

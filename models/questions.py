@@ -19,7 +19,7 @@ from hypee import locks
 from hypee.errors import forbidden, not_found
 from hypee.fields import ObjectIdField, Text, UtcDateTime
 from hypee.jsonio import utcnow
-from hypee.pagination import Page, find_page
+from hypee.pagination import Listing, Page, find_page
 from hypee.paging import PageQuerySchema
 from hypee.textsearch import prefix_filter, query_words, words
 from models import answers, users, votes
@@ -40,15 +40,12 @@ INDEXES = {
     ]
 }
 
-SORTS: dict[str, list[tuple[str, int]]] = {
-    "newest": [("_id", -1)],
-    "votes": [("score", -1), ("_id", -1)],
-    "active": [("last_activity_at", -1), ("_id", -1)],
-}
-_SORT_TYPES: dict[str, tuple[type, ...]] = {
-    "newest": (ObjectId,),
-    "votes": (int, ObjectId),
-    "active": (datetime, ObjectId),
+LISTINGS = {
+    "newest": Listing("questions:newest", [("_id", -1)], (ObjectId,)),
+    "votes": Listing("questions:votes", [("score", -1), ("_id", -1)], (int, ObjectId)),
+    "active": Listing(
+        "questions:active", [("last_activity_at", -1), ("_id", -1)], (datetime, ObjectId)
+    ),
 }
 STATUSES = {
     "open": {"answer_count": 0},
@@ -100,7 +97,7 @@ class QuestionQuerySchema(PageQuerySchema):
             "accepted: an accepted answer."
         },
     )
-    sort = fields.String(load_default="newest", validate=validate.OneOf(list(SORTS)))
+    sort = fields.String(load_default="newest", validate=validate.OneOf(list(LISTINGS)))
 
 
 class QuestionSchema(Schema):
@@ -276,9 +273,7 @@ async def listing(db: Any, params: dict[str, Any]) -> Page:
     return await find_page(
         db[COLLECTION],
         {"$and": clauses},
-        SORTS[sort],
-        listing=f"questions:{sort}",
-        types=_SORT_TYPES[sort],
+        LISTINGS[sort],
         limit=params["limit"],
         cursor=params.get("cursor"),
         projection={"search": 0},

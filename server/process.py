@@ -10,7 +10,7 @@ import tornado.httpserver
 import tornado.netutil
 
 from config import Settings
-from handlers.base import DRAIN_LIMIT
+from handlers.body import DRAIN_LIMIT
 from hypee.realtime.hub import CLOSE_GOING_AWAY
 from server.app import make_app
 from server.lifecycle import Running, start_services, stop_services

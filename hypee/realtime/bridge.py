@@ -3,9 +3,8 @@
 Each process subscribes to one channel per user it holds sockets for (`hypee:user:<id>`) and to
 a control channel. Publishing an event sends the already-encoded frame to the channel of each
 recipient; every process delivers it to its own sockets and ignores what it sent itself (it
-delivered that locally already). Presence is a sorted set per user of the processes holding
-its sockets, each entry expiring unless its process refreshes it, so a crashed process does
-not keep users online forever.
+delivered that locally already). Presence across processes lives in
+hypee/realtime/presence.py.
 
 When Redis goes away, publishing fails quietly (messages are stored and acked anyway, and local
 fan-out continues), `/readyz` shows it, and the listener reconnects with backoff, subscribing
@@ -18,21 +17,21 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
 import redis.asyncio as aioredis
 from bson import ObjectId
+from bson.errors import InvalidId
 from redis.exceptions import RedisError
 
 from hypee.realtime.hub import Hub
+from hypee.realtime.presence import RedisPresence
 
 log = logging.getLogger("hypee.bridge")
 
 CONTROL_CHANNEL = "hypee:control"
-PRESENCE_TTL_SECONDS = 60
 HEARTBEAT_SECONDS = 20
 _NONE = b"-"
 
@@ -41,8 +40,25 @@ def user_channel(user_id: ObjectId) -> str:
     return f"hypee:user:{user_id}"
 
 
-def _presence_key(user_id: ObjectId) -> str:
-    return f"hypee:presence:{user_id}"
+def _envelope(
+    origin: bytes, frame: bytes, conversation_id: ObjectId | None, exclude_user: ObjectId | None
+) -> bytes:
+    """`<origin> <conversation or -> <excluded user or ->` newline, then the encoded frame."""
+    conversation = str(conversation_id).encode() if conversation_id else _NONE
+    excluded = str(exclude_user).encode() if exclude_user else _NONE
+    return b" ".join([origin, conversation, excluded]) + b"\n" + frame
+
+
+def _open_envelope(data: bytes) -> tuple[bytes, bytes, ObjectId | None, ObjectId | None]:
+    """(origin, frame, conversation id, excluded user) of an envelope; ValueError if malformed."""
+    header, frame = data.split(b"\n", 1)
+    origin, conversation, excluded = header.split(b" ")
+    return (
+        origin,
+        frame,
+        None if conversation == _NONE else ObjectId(conversation.decode()),
+        None if excluded == _NONE else ObjectId(excluded.decode()),
+    )
 
 
 class RedisBridge:
@@ -55,6 +71,7 @@ class RedisBridge:
         self.redis = aioredis.from_url(
             url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=15
         )
+        self.presence = RedisPresence(self.redis, self.process_id)
         self.connected = False
         self._pubsub: Any = None
         self._tasks: list[asyncio.Task] = []
@@ -77,12 +94,7 @@ class RedisBridge:
         if self.hub.bridge is self:
             self.hub.bridge = None
         with contextlib.suppress(RedisError, OSError):
-            users = self.hub.local_users()
-            if users:
-                pipe = self.redis.pipeline(transaction=False)
-                for user_id in users:
-                    pipe.zrem(_presence_key(user_id), self.process_id)
-                await pipe.execute()
+            await self.presence.forget(self.hub.local_users())
         await self.redis.aclose()
 
     async def ping(self) -> None:
@@ -137,20 +149,14 @@ class RedisBridge:
             if channel == CONTROL_CHANNEL:
                 self._control(json.loads(data))
                 return
-            header, frame = data.split(b"\n", 1)
-            origin, conversation, exclude_user = header.split(b" ")
-        except ValueError:
+            origin, frame, conversation, exclude_user = _open_envelope(data)
+        except (ValueError, InvalidId):
             log.warning("malformed bridge message", extra={"channel": channel})
             return
         if origin == self._origin:
             return
         user_id = ObjectId(channel.rsplit(":", 1)[1])
-        self.hub.deliver(
-            [user_id],
-            frame,
-            None if conversation == _NONE else ObjectId(conversation.decode()),
-            exclude_user=None if exclude_user == _NONE else ObjectId(exclude_user.decode()),
-        )
+        self.hub.deliver([user_id], frame, conversation, exclude_user=exclude_user)
 
     def _control(self, command: dict[str, Any]) -> None:
         if command.get("origin") == self.process_id:
@@ -170,14 +176,7 @@ class RedisBridge:
         exclude_user: ObjectId | None,
     ) -> None:
         """Send an encoded frame to the other processes' sockets of `user_ids`."""
-        header = b" ".join(
-            [
-                self._origin,
-                str(conversation_id).encode() if conversation_id else _NONE,
-                str(exclude_user).encode() if exclude_user else _NONE,
-            ]
-        )
-        envelope = header + b"\n" + data
+        envelope = _envelope(self._origin, data, conversation_id, exclude_user)
         users = [user for user in user_ids if user != exclude_user]
         if not users or not self.connected:
             return  # while Redis is down, skip it rather than wait for a timeout per event
@@ -221,7 +220,7 @@ class RedisBridge:
             except (RedisError, OSError) as exc:
                 self._went_down(exc)
 
-    # -- presence --------------------------------------------------------------------------
+    # -- presence (hypee/realtime/presence.py) ---------------------------------------------
 
     async def presence_changed(self, user_id: ObjectId, online: bool) -> bool:
         """Record this process's sockets of `user_id`; True if the user's global state changed.
@@ -230,51 +229,26 @@ class RedisBridge:
         """
         if not self.connected:
             return True
-        key = _presence_key(user_id)
-        now = time.time()
         try:
-            pipe = self.redis.pipeline(transaction=True)
-            if online:
-                pipe.zadd(key, {self.process_id: now + PRESENCE_TTL_SECONDS})
-            else:
-                pipe.zrem(key, self.process_id)
-            pipe.zremrangebyscore(key, "-inf", now)
-            pipe.zcard(key)
-            pipe.expire(key, PRESENCE_TTL_SECONDS)
-            results = await pipe.execute()
+            return await self.presence.changed(user_id, online)
         except (RedisError, OSError) as exc:
             self._went_down(exc)
             return True
-        processes = results[2]
-        return processes == 1 if online else processes == 0
 
     async def online(self, user_ids: list[ObjectId]) -> set[ObjectId]:
         """Users with sockets on any live process."""
         if not user_ids or not self.connected:
             return set()
-        now = time.time()
         try:
-            pipe = self.redis.pipeline(transaction=False)
-            for user_id in user_ids:
-                pipe.zcount(_presence_key(user_id), now, "+inf")
-            counts = await pipe.execute()
+            return await self.presence.online(user_ids)
         except (RedisError, OSError) as exc:
             self._went_down(exc)
             return set()
-        return {user for user, count in zip(user_ids, counts, strict=True) if count}
 
     async def _heartbeat(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            users = self.hub.local_users()
-            if not users:
-                continue
-            expiry = time.time() + PRESENCE_TTL_SECONDS
             try:
-                pipe = self.redis.pipeline(transaction=False)
-                for user_id in users:
-                    pipe.zadd(_presence_key(user_id), {self.process_id: expiry})
-                    pipe.expire(_presence_key(user_id), PRESENCE_TTL_SECONDS)
-                await pipe.execute()
+                await self.presence.refresh(self.hub.local_users())
             except (RedisError, OSError) as exc:
                 self._went_down(exc)

@@ -1,0 +1,70 @@
+"""Request bodies streamed in with a size limit that still lets the client read the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tornado.httputil import HTTPHeaders
+
+from hypee.errors import ApiError
+from hypee.jsonio import loads
+
+JSON_BODY_LIMIT = 1024 * 1024
+# Bodies over a handler's limit but under this one are read and discarded before the 413.
+DRAIN_LIMIT = 32 * 1024 * 1024
+
+
+def body_expected(headers: HTTPHeaders) -> bool:
+    """True when the request announces a body."""
+    return headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in headers
+
+
+class BodyBuffer:
+    """Keeps up to `limit` bytes of a body; past that it drops what it has and stays too large.
+
+    A body over the limit is read to its end and discarded (up to DRAIN_LIMIT), so the client
+    reliably gets the 413 answer instead of a reset connection.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.data = bytearray()
+        self.too_large = False
+
+    def check_length(self, headers: HTTPHeaders) -> None:
+        """Look at Content-Length before any byte arrives: 413 at once when the body is too
+        large even to drain, `invalid_json` when the header is not a number."""
+        length_header = headers.get("Content-Length")
+        if not length_header:
+            return
+        try:
+            length = int(length_header)
+        except ValueError:
+            raise ApiError("invalid_json", "Content-Length is not a number.") from None
+        if length > max(self.limit, DRAIN_LIMIT):
+            raise self.too_large_error()  # the connection will be closed after this answer
+        if length > self.limit:
+            self.too_large = True
+
+    def add(self, chunk: bytes) -> None:
+        if self.too_large:
+            return
+        if len(self.data) + len(chunk) > self.limit:
+            self.too_large = True
+            self.data = bytearray()
+            return
+        self.data.extend(chunk)
+
+    def too_large_error(self) -> ApiError:
+        return ApiError("payload_too_large", f"The request body is larger than {self.limit} bytes.")
+
+    def json(self) -> Any:
+        """The parsed JSON body; 413 when over the limit, `invalid_json` when not JSON."""
+        if self.too_large:
+            raise self.too_large_error()
+        if not self.data:
+            raise ApiError("invalid_json", "The request body is empty; send a JSON object.")
+        try:
+            return loads(bytes(self.data))
+        except ValueError:
+            raise ApiError("invalid_json", "The request body is not valid JSON.") from None
