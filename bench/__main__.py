@@ -26,8 +26,8 @@ from tornado.httpclient import AsyncHTTPClient
 from hypee.jsonio import dumps
 from hypee.realtime.hub import Hub
 from tests.client import ApiClient, Socket
+from tests.helpers import PROFILE
 from tests.processes import ServerProcess
-from tests.test_mentors import PROFILE
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -19,6 +19,8 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from config import Settings
+from hypee.db import open_embedded
+from models.indexes import all_indexes
 from server.process import Server
 from tests.client import ApiClient
 
@@ -113,3 +115,13 @@ async def start_server(base_settings: Settings) -> AsyncIterator[StartServer]:
 async def api(start_server: StartServer) -> ApiClient:
     """A client of a freshly started server with default test settings."""
     return await start_server()
+
+
+@pytest.fixture
+async def memory_db() -> AsyncIterator[Any]:
+    """A database of the embedded engine in memory, with every index: for unit tests of the
+    models and rules, without a server."""
+    store = open_embedded("unit", None)
+    await store.ensure_indexes(all_indexes())
+    yield store.db
+    await store.close()

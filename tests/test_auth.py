@@ -9,7 +9,7 @@ from bson import ObjectId
 
 from hypee.auth import Identity, TokenService
 from tests.client import PASSWORD, ApiClient
-from tests.test_http_layer import assert_error
+from tests.helpers import assert_error
 
 GOOD = {"email": "ada@example.com", "password": "long enough", "display_name": "Ada"}
 

@@ -7,9 +7,8 @@ import asyncio
 import pytest
 
 from tests.client import ApiClient, Socket
+from tests.helpers import answer, ask, history, open_direct, send
 from tests.processes import RedisProcess, ServerProcess, WireMongoProcess
-from tests.test_conversations import history, open_direct, send
-from tests.test_forum import answer, ask
 
 pytestmark = pytest.mark.slow
 

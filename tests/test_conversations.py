@@ -3,40 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlencode
 
 import pytest
 from bson import ObjectId
 
 from tests.client import Account, ApiClient
-from tests.test_http_layer import assert_error
-
-
-async def open_direct(api: ApiClient, a: Account, b: Account, **extra) -> dict:
-    response = await api.post(
-        "/api/conversations/", {"participant_ids": [b.id], **extra}, token=a.access
-    )
-    assert response.status in (200, 201), response
-    return response.json
-
-
-async def send(
-    api: ApiClient, account: Account, conversation_id: str, body: str, client_id: str | None = None
-):
-    return await api.post(
-        f"/api/conversations/{conversation_id}/messages/",
-        {"client_id": client_id or ObjectId().__str__(), "body": body},
-        token=account.access,
-    )
-
-
-async def history(api: ApiClient, account: Account, conversation_id: str, **params) -> dict:
-    query = urlencode(params)
-    response = await api.get(
-        f"/api/conversations/{conversation_id}/messages/?{query}", token=account.access
-    )
-    assert response.status == 200, response
-    return response.json
+from tests.helpers import assert_error, history, open_direct, send
 
 
 @pytest.fixture

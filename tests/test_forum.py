@@ -9,34 +9,7 @@ import pytest
 from bson import ObjectId
 
 from tests.client import Account, ApiClient
-from tests.test_http_layer import assert_error
-from tests.test_mentors import PROFILE
-
-TITLE = "How do I start contributing to open source?"
-
-
-async def ask(
-    api: ApiClient,
-    account: Account,
-    title: str = TITLE,
-    body: str = "Any advice welcome.",
-    tags=None,
-):
-    response = await api.post(
-        "/api/questions/", {"title": title, "body": body, "tags": tags or []}, token=account.access
-    )
-    assert response.status == 201, response
-    return response.json
-
-
-async def answer(
-    api: ApiClient, account: Account, question_id: str, body: str = "Start small."
-) -> dict:
-    response = await api.post(
-        "/api/answers/", {"question_id": question_id, "body": body}, token=account.access
-    )
-    assert response.status == 201, response
-    return response.json
+from tests.helpers import PROFILE, QUESTION_TITLE, answer, ask, assert_error
 
 
 async def vote(api: ApiClient, account: Account, kind: str, post_id: str, value) -> dict:
@@ -65,7 +38,7 @@ async def history(api: ApiClient, account: Account) -> list[tuple[str, int, bool
 async def test_ask_and_read_a_question(api: ApiClient):
     alice = await api.register("Alice")
     question = await ask(api, alice, tags=["Python", "career", "python"])
-    assert question["title"] == TITLE
+    assert question["title"] == QUESTION_TITLE
     assert question["tags"] == ["python", "career"]
     assert question["score"] == 0 and question["answer_count"] == 0
     assert question["accepted_answer_id"] is None and question["my_vote"] == 0
@@ -82,14 +55,14 @@ async def test_ask_and_read_a_question(api: ApiClient):
     [
         ({"title": "Too short", "body": "x"}, "title"),
         ({"title": "x" * 201, "body": "x"}, "title"),
-        ({"title": TITLE, "body": ""}, "body"),
-        ({"title": TITLE, "body": "x" * 20001}, "body"),
-        ({"title": TITLE, "body": "x", "tags": ["a", "b", "c", "d", "e", "f"]}, "tags"),
-        ({"title": TITLE, "body": "x", "tags": ["has space"]}, "tags"),
-        ({"title": TITLE, "body": "x", "tags": "python"}, "tags"),
+        ({"title": QUESTION_TITLE, "body": ""}, "body"),
+        ({"title": QUESTION_TITLE, "body": "x" * 20001}, "body"),
+        ({"title": QUESTION_TITLE, "body": "x", "tags": ["a", "b", "c", "d", "e", "f"]}, "tags"),
+        ({"title": QUESTION_TITLE, "body": "x", "tags": ["has space"]}, "tags"),
+        ({"title": QUESTION_TITLE, "body": "x", "tags": "python"}, "tags"),
         ({"title": {"$ne": ""}, "body": "x"}, "title"),
         ({"body": "x"}, "title"),
-        ({"title": TITLE, "body": "x", "score": 100}, "score"),
+        ({"title": QUESTION_TITLE, "body": "x", "score": 100}, "score"),
     ],
 )
 async def test_question_validation(api: ApiClient, body: dict, field: str):

@@ -7,16 +7,7 @@ import json
 import pytest
 
 from tests.client import ApiClient
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status == status, response
-    assert response.headers["Content-Type"].startswith("application/json")
-    body = response.json
-    assert set(body) == {"error"}
-    assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    return body["error"]
+from tests.helpers import assert_error
 
 
 async def test_unknown_route_is_json_404(api: ApiClient):

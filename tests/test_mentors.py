@@ -9,17 +9,7 @@ import pytest
 from bson import ObjectId
 
 from tests.client import Account, ApiClient
-from tests.test_http_layer import assert_error
-
-PROFILE = {
-    "headline": "Backend engineer",
-    "bio": "I help people learn to build reliable services.",
-    "country": "FR",
-    "specialties": ["Python", "Career change"],
-    "languages": ["fr", "en"],
-    "years_experience": 8,
-    "available": True,
-}
+from tests.helpers import PROFILE, assert_error
 
 
 async def make_mentor(api: ApiClient, name: str | None = None, **profile) -> Account:

@@ -6,9 +6,7 @@ import pytest
 from bson import ObjectId
 
 from tests.client import Account, ApiClient, Socket
-from tests.test_conversations import open_direct, send
-from tests.test_forum import answer, ask
-from tests.test_http_layer import assert_error
+from tests.helpers import answer, ask, assert_error, open_direct, send
 
 
 async def notifications(api: ApiClient, account: Account, query: str = "") -> dict:

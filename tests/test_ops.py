@@ -12,8 +12,7 @@ from referencing.jsonschema import DRAFT202012
 from handlers.base import implemented_methods
 from server.routes import ROUTES, SOCKET_ROUTES
 from tests.client import ApiClient
-from tests.test_http_layer import assert_error
-from tests.test_mentors import PROFILE
+from tests.helpers import PROFILE, assert_error
 
 
 async def test_healthz(api: ApiClient):

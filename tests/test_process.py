@@ -11,8 +11,8 @@ import pytest
 
 from config import Settings
 from tests.client import PASSWORD, Socket
+from tests.helpers import PROFILE
 from tests.processes import ServerProcess, run_command, server_env
-from tests.test_mentors import PROFILE
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from bson import ObjectId
 
 from hypee.auth import Identity, TokenService
 from tests.client import Account, ApiClient, Socket
-from tests.test_conversations import history, open_direct, send
+from tests.helpers import history, open_direct, send
 
 
 async def connect(api: ApiClient, account: Account | None = None, path: str = "/ws") -> Socket:

@@ -8,8 +8,8 @@ import os
 import pytest
 from tornado.httpclient import HTTPRequest
 
+from tests.helpers import open_direct
 from tests.processes import ServerProcess
-from tests.test_conversations import open_direct
 
 pytestmark = pytest.mark.slow
 

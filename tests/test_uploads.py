@@ -15,8 +15,7 @@ from tornado.httpclient import HTTPRequest
 
 from hypee.jsonio import utcnow
 from tests.client import Account, ApiClient, Response, Socket
-from tests.test_conversations import open_direct
-from tests.test_http_layer import assert_error
+from tests.helpers import assert_error, open_direct
 
 PDF = b"%PDF-1.4\n" + os.urandom(3000) + b"\n%%EOF"
 
