@@ -16,10 +16,10 @@ from pymongo import IndexModel, ReturnDocument
 
 from hypee.errors import forbidden, not_found
 from hypee.fields import ObjectIdField, Text, UtcDateTime
-from models import users, votes
+from models import posts, users, votes
 
 COLLECTION = "answers"
-LIVE = {"deleting": {"$ne": True}}
+LIVE = posts.LIVE
 MAX_BODY = 20000
 
 INDEXES = {
@@ -148,15 +148,12 @@ async def set_accepted(db: Any, answer_id: ObjectId, accepted: bool) -> None:
 
 
 async def add_score(db: Any, answer_id: ObjectId, delta: int) -> bool:
-    """Change a live answer's score by `delta`; False when it is gone or being deleted."""
-    updated = await db[COLLECTION].find_one_and_update(
-        {"_id": answer_id, **LIVE}, {"$inc": {"score": delta}}, projection={"_id": 1}
-    )
-    return updated is not None
+    """Change a live post's score by `delta`; False when it is gone or being deleted."""
+    return await posts.add_score(db[COLLECTION], answer_id, delta)
 
 
 async def score_of(db: Any, answer_id: ObjectId) -> int:
-    return ((await db[COLLECTION].find_one({"_id": answer_id}, {"score": 1})) or {}).get("score", 0)
+    return await posts.score_of(db[COLLECTION], answer_id)
 
 
 async def ids_for_question(db: Any, question_id: ObjectId) -> list[ObjectId]:
@@ -165,8 +162,7 @@ async def ids_for_question(db: Any, question_id: ObjectId) -> list[ObjectId]:
 
 
 async def mark_deleting(db: Any, answer_id: ObjectId) -> None:
-    """From now on the answer takes no vote and no change."""
-    await db[COLLECTION].update_one({"_id": answer_id}, {"$set": {"deleting": True}})
+    await posts.mark_deleting(db[COLLECTION], answer_id)
 
 
 async def remove(db: Any, answer_id: ObjectId) -> None:

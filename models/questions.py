@@ -22,10 +22,10 @@ from hypee.jsonio import utcnow
 from hypee.pagination import Listing, Page, find_page
 from hypee.paging import PageQuerySchema
 from hypee.textsearch import prefix_filter, query_words, words
-from models import answers, users, votes
+from models import answers, posts, users, votes
 
 COLLECTION = "questions"
-LIVE = {"deleting": {"$ne": True}}
+LIVE = posts.LIVE
 MAX_TAGS = 5
 MAX_SEARCH_WORDS = 2000
 _TAG = re.compile(r"^[a-z0-9][a-z0-9+#._-]{0,34}$")
@@ -235,21 +235,16 @@ async def touched(db: Any, question_id: ObjectId, now: datetime) -> None:
 
 
 async def add_score(db: Any, question_id: ObjectId, delta: int) -> bool:
-    """Change a live question's score by `delta`; False when it is gone or being deleted."""
-    updated = await db[COLLECTION].find_one_and_update(
-        {"_id": question_id, **LIVE}, {"$inc": {"score": delta}}, projection={"_id": 1}
-    )
-    return updated is not None
+    """Change a live post's score by `delta`; False when it is gone or being deleted."""
+    return await posts.add_score(db[COLLECTION], question_id, delta)
 
 
 async def score_of(db: Any, question_id: ObjectId) -> int:
-    found = await db[COLLECTION].find_one({"_id": question_id}, {"score": 1})
-    return (found or {}).get("score", 0)
+    return await posts.score_of(db[COLLECTION], question_id)
 
 
 async def mark_deleting(db: Any, question_id: ObjectId) -> None:
-    """From now on no answer or vote lands on the question."""
-    await db[COLLECTION].update_one({"_id": question_id}, {"$set": {"deleting": True}})
+    await posts.mark_deleting(db[COLLECTION], question_id)
 
 
 def acceptance_effects(question: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,0 +1,31 @@
+"""What questions and answers share: a score, and deletion in two steps.
+
+A post being deleted is marked `deleting` first, so that no vote (or answer) lands on it while
+its votes and points are undone; only live posts take a score change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+
+LIVE = {"deleting": {"$ne": True}}
+
+
+async def add_score(collection: Any, post_id: ObjectId, delta: int) -> bool:
+    """Change a live post's score by `delta`; False when it is gone or being deleted."""
+    updated = await collection.find_one_and_update(
+        {"_id": post_id, **LIVE}, {"$inc": {"score": delta}}, projection={"_id": 1}
+    )
+    return updated is not None
+
+
+async def score_of(collection: Any, post_id: ObjectId) -> int:
+    found = await collection.find_one({"_id": post_id}, {"score": 1})
+    return (found or {}).get("score", 0)
+
+
+async def mark_deleting(collection: Any, post_id: ObjectId) -> None:
+    """From now on the post takes no vote, answer or change."""
+    await collection.update_one({"_id": post_id}, {"$set": {"deleting": True}})
