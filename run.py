@@ -8,7 +8,7 @@ import logging
 import sys
 
 from config import ConfigError, Settings, describe_settings
-from hypee.embedded import DataDirInUse
+from hypee.embedded.datadir import DamagedStore, DataDirInUse
 from hypee.logs import setup_logging
 
 log = logging.getLogger("hypee")
@@ -18,7 +18,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="run.py",
         description="The Hypee server. With no settings it runs in embedded mode: documents in "
-        "an in-process engine saved under HYPEE_DATA_DIR, attachments on local disk.",
+        "a SQLite database under HYPEE_DATA_DIR, attachments on local disk.",
         epilog=describe_settings(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -35,7 +35,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def describe_mode(settings: Settings) -> str:
     """The first log line: which stores this process uses."""
     if settings.embedded_store:
-        documents = f"embedded store in {settings.data_dir} (no MongoDB needed; for development)"
+        documents = f"SQLite database in {settings.data_dir} (no MongoDB needed)"
     else:
         documents = f"MongoDB database {settings.mongo_db!r}"
     files = "local disk" if settings.local_storage else f"S3 bucket {settings.s3_bucket!r}"
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             from server.process import serve
 
             asyncio.run(serve(settings))
-    except DataDirInUse as exc:
+    except (DataDirInUse, DamagedStore) as exc:
         print(f"hypee: refusing to start: {exc}", file=sys.stderr)
         return 2
     return 0

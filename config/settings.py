@@ -99,13 +99,13 @@ class Settings:
         "HYPEE_DATA_DIR",
         "./var",
         _text,
-        "embedded store snapshot and local-disk attachments",
+        "the embedded database (hypee.db) and local-disk attachments",
     )
     mongo_uri: str | None = _setting(
         "HYPEE_MONGO_URI",
         None,
         _optional_text,
-        "MongoDB connection string; unset means the embedded in-process engine",
+        "MongoDB connection string; unset means the embedded SQLite database",
     )
     mongo_db: str = _setting("HYPEE_MONGO_DB", "hypee", _text, "MongoDB database name")
     mongo_timeout_ms: int = _setting(
@@ -262,12 +262,6 @@ class Settings:
         65536,
         _integer(8),
         "Argon2id memory per hash, in KiB",
-    )
-    snapshot_seconds: int = _setting(
-        "HYPEE_SNAPSHOT_SECONDS",
-        30,
-        _integer(1),
-        "embedded store: seconds between snapshots",
     )
     shutdown_grace_seconds: int = _setting(
         "HYPEE_SHUTDOWN_GRACE_SECONDS",

@@ -13,7 +13,13 @@ class HealthSchema(Schema):
 
 
 class ReadinessSchema(Schema):
-    mongo = fields.String(required=True, metadata={"enum": ["ok", "down"]})
+    store = fields.String(
+        required=True,
+        metadata={
+            "description": 'The document store: "ok", "down", or "read-only: <reason>" when '
+            "the embedded database cannot commit writes (a full disk, say)."
+        },
+    )
     storage = fields.String(required=True, metadata={"enum": ["ok", "down", "disabled"]})
     redis = fields.String(required=True, metadata={"enum": ["ok", "down", "disabled"]})
 
@@ -35,14 +41,15 @@ class ReadyzHandler(OpsHandler):
             "Whether this process can serve traffic",
             response=ReadinessSchema,
             errors=(503,),
-            description="200 while MongoDB answers, 503 when it does not. The body always lists "
-            "every component, so a Redis or storage outage shows without failing the check.",
+            description="200 while the document store answers and accepts writes, 503 when it "
+            "does not. The body always lists every component, so a Redis or storage outage shows "
+            "without failing the check.",
         )
     }
 
     async def get(self) -> None:
         components = await self.services.health.check_all()
-        self.write_json(components, 200 if components.get("mongo") == "ok" else 503)
+        self.write_json(components, 200 if components.get("store") == "ok" else 503)
 
 
 class MetricsHandler(OpsHandler):

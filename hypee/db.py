@@ -1,15 +1,20 @@
-"""The document store: PyMongo's async client, or the embedded engine behind the same interface."""
+"""The document store: PyMongo's async client, or the embedded engine behind the same calls."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
-from collections.abc import Iterable, Mapping
-from typing import Any
+import tempfile
+from collections.abc import AsyncIterator, Iterable, Mapping
+from pathlib import Path
+from typing import IO, Any
 
 from pymongo import AsyncMongoClient, IndexModel
 
-from hypee.embedded import EmbeddedSnapshot
+from hypee.embedded import datadir, documents
+from hypee.embedded.collections import Database
+from hypee.embedded.engine import Engine, StoreUnavailable
 
 log = logging.getLogger("hypee.db")
 
@@ -17,23 +22,41 @@ IndexSpecs = Mapping[str, Iterable[IndexModel]]
 
 
 class Store:
-    """A database handle (`store.db["users"]`) plus the lifecycle around it.
+    """A database handle (`store.db["users"]`) plus what the engines differ in.
 
     Models receive `store.db`; both engines answer the same PyMongo-style async calls.
+    Services wrap a change of several documents in `async with store.atomic():` one
+    transaction on the embedded engine; on MongoDB the steps run one by one and a crash
+    between them is repaired (`run.py --repair`).
     """
 
-    def __init__(self, client: Any, db: Any, snapshot: EmbeddedSnapshot | None = None) -> None:
+    def __init__(self, client: Any, db: Any, engine: Engine | None = None) -> None:
         self.client = client
         self.db = db
-        self.snapshot = snapshot
+        self.engine = engine
+        self._lock: IO[Any] | None = None
+        self._temporary: tempfile.TemporaryDirectory | None = None
 
     @property
     def embedded(self) -> bool:
-        return self.snapshot is not None or not isinstance(self.client, AsyncMongoClient)
+        return self.engine is not None
+
+    def atomic(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """A unit of work: one transaction on the embedded engine, steps on MongoDB."""
+        if self.engine is None:
+            return _nothing()
+        return self.engine.atomic()
 
     async def ping(self) -> None:
         """Raise if the database does not answer."""
         await self.db.command("ping")
+
+    async def check(self) -> str:
+        """ "ok", or what is wrong: readiness (`/readyz`) reports it."""
+        await self.ping()
+        if self.engine is not None and self.engine.read_only is not None:
+            return f"read-only: {self.engine.read_only}"
+        return "ok"
 
     async def ensure_indexes(self, specs: IndexSpecs) -> None:
         """Create every index of `specs` ({collection: [IndexModel]}); existing ones are kept."""
@@ -42,19 +65,29 @@ class Store:
             if indexes:
                 await self.db[collection].create_indexes(indexes)
 
-    async def save_snapshot(self) -> None:
-        """Embedded engine only: write the data to disk now."""
-        if self.snapshot is not None:
-            await self.snapshot.save(self.db.delegate)
+    async def expire(self) -> int:
+        """Embedded engine: delete documents past their TTL (MongoDB does it by itself)."""
+        if isinstance(self.db, Database):
+            return await self.db.expire()
+        return 0
 
     async def close(self) -> None:
-        """Write the embedded snapshot (if any) and close the client."""
-        await self.save_snapshot()
-        if self.snapshot is not None:
-            self.snapshot.release()
-        result = self.client.close()
-        if inspect.isawaitable(result):
-            await result
+        """Commit what is pending and close the client."""
+        if self.engine is not None:
+            await self.engine.close()
+        else:
+            result = self.client.close()
+            if inspect.isawaitable(result):
+                await result
+        if self._lock is not None:
+            self._lock.close()
+        if self._temporary is not None:
+            self._temporary.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def _nothing() -> AsyncIterator[None]:
+    yield
 
 
 def connect_mongo(uri: str, db_name: str, timeout_ms: int) -> Store:
@@ -73,16 +106,59 @@ def connect_mongo(uri: str, db_name: str, timeout_ms: int) -> Store:
     return Store(client, client[db_name])
 
 
-def open_embedded(db_name: str, data_dir: str | None) -> Store:
-    """The in-process engine; with `data_dir`, loaded from and saved to a snapshot there."""
-    from mongomock_motor import AsyncMongoMockClient
+def open_embedded(db_name: str, data_dir: str | None, *, strict: bool = False) -> Store:
+    """The embedded engine on `data_dir/hypee.db` (a temporary directory when None).
 
-    client = AsyncMongoMockClient(tz_aware=True)
-    db = client[db_name]
-    snapshot = None
-    if data_dir is not None:
-        snapshot = EmbeddedSnapshot(data_dir)
-        snapshot.acquire()
-        loaded = snapshot.load(db.delegate)
-        log.info("embedded store loaded", extra={"documents": loaded, "path": str(snapshot.path)})
-    return Store(client, db, snapshot)
+    Refuses (DataDirInUse, DamagedStore) a directory another process uses or a database that is
+    missing, truncated or damaged. Snapshots of earlier versions are migrated on first start.
+    `strict` refuses queries that no index serves (the test suite runs this way).
+    """
+    temporary = tempfile.TemporaryDirectory(prefix="hypee-") if data_dir is None else None
+    directory = Path(temporary.name if temporary else data_dir or ".")
+    lock = datadir.lock(directory)
+    try:
+        datadir.check(directory)
+        engine = Engine(directory / datadir.DATABASE)
+        db = Database(engine, db_name, strict=strict)
+        if datadir.is_new(directory):
+            _migrate_snapshots(directory, db)
+            datadir.mark_created(directory)
+    except BaseException:
+        lock.close()
+        raise
+    store = Store(None, db, engine)
+    store._lock = lock
+    store._temporary = temporary
+    return store
+
+
+def _migrate_snapshots(directory: Path, db: Database) -> None:
+    """Copy an earlier version's snapshot into the new database, in one transaction."""
+    files = datadir.snapshot_files(directory)
+    if not files or any(
+        db.engine.write.execute(f'SELECT 1 FROM "{meta.table}" LIMIT 1').fetchone()
+        for meta in db.catalog.collections.values()
+    ):
+        return
+    connection = db.engine.write
+    total = 0
+    connection.execute("BEGIN")
+    try:
+        for file in files:
+            meta = db.catalog.ensure(file.name.removesuffix(".bson"))
+            for document in datadir.read_snapshot(file):
+                documents.insert(connection, meta, document)
+                total += 1
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        db.catalog.load()
+        raise
+    moved = datadir.retire_snapshots(directory)
+    log.warning(
+        "migrated the snapshot of an earlier version into the database",
+        extra={"documents": total, "snapshot_moved_to": str(moved)},
+    )
+
+
+__all__ = ["Store", "StoreUnavailable", "connect_mongo", "open_embedded"]

@@ -15,7 +15,11 @@ CHECK_TIMEOUT_SECONDS = 2.0
 
 
 class Health:
-    """Runs the checks of the components in use; a component without a check is "disabled"."""
+    """Runs the checks of the components in use; a component without a check is "disabled".
+
+    A check that returns a string reports it as the component's state ("read-only: disk full");
+    one that raises is "down"; anything else is "ok".
+    """
 
     def __init__(self, checks: dict[str, Check | None], metrics: Metrics) -> None:
         self.checks = checks
@@ -26,14 +30,14 @@ class Health:
         if check is None:
             return "disabled"
         try:
-            await asyncio.wait_for(check(), CHECK_TIMEOUT_SECONDS)
+            result = await asyncio.wait_for(check(), CHECK_TIMEOUT_SECONDS)
         except Exception as exc:  # any failure of a backing service means "down"
             log.warning("component down", extra={"component": name, "error": repr(exc)})
             return "down"
-        return "ok"
+        return result if isinstance(result, str) else "ok"
 
     async def check_all(self) -> dict[str, str]:
-        """{component: "ok" | "down" | "disabled"}, checked concurrently now."""
+        """{component: "ok" | "down" | "disabled" | what is wrong}, checked concurrently now."""
         names = list(self.checks)
         statuses = await asyncio.gather(*(self._status(n, self.checks[n]) for n in names))
         self.last = dict(zip(names, statuses, strict=True))

@@ -19,6 +19,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from hypee.embedded.collections import Collection as EmbeddedCollection
 from hypee.errors import ApiError, conflict
 from hypee.jsonio import utcnow
 
@@ -83,6 +84,10 @@ async def locked(
     await collection.update_one(mine, update)
 
 
+def _in_transaction(collection: Any) -> bool:
+    return isinstance(collection, EmbeddedCollection) and collection.engine.in_unit()
+
+
 async def _acquire(
     collection: Any, key: dict[str, Any], token: str, insert: dict[str, Any] | None
 ) -> dict[str, Any] | None:
@@ -110,7 +115,8 @@ async def _acquire(
             return document
         if insert is None and not await collection.count_documents(key, limit=1):
             return None
-        if loop.time() > deadline:
+        if loop.time() > deadline or _in_transaction(collection):
+            # Inside a transaction of the embedded engine nobody else can release it meanwhile.
             raise conflict("This item is busy; retry in a moment.")
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.1)

@@ -2,8 +2,9 @@
 
 A conversation is direct (one per pair of users, decided by the unique `direct_key`) or a
 group. Its document holds the participants, each member's read marker, the last assigned
-message number `seq`, the inbox summary `last_message`, and the client ids of recent sends
-(for idempotent retries). Every other module asks this one, including the membership check:
+message number `seq`, the inbox summary `last_message`, and `skipped`: the seqs that were
+assigned but hold no message (a crash between the two writes of a send on MongoDB), so that
+unread counts stay exact. Every other module asks this one, including the membership check:
 a conversation the caller does not take part in is a 404, never a 403.
 """
 
@@ -26,8 +27,6 @@ from models.message_schemas import FirstMessageSchema, MessageSchema, message_vi
 
 COLLECTION = "conversations"
 MAX_PARTICIPANTS = 50
-# Idempotency window: the client ids of this many recent sends are remembered per conversation.
-RECENT_CLIENT_IDS = 200
 
 INDEXES = {
     COLLECTION: [
@@ -38,7 +37,6 @@ INDEXES = {
     ]
 }
 INBOX = Listing("inbox", [("updated_at", -1), ("_id", -1)], (datetime, ObjectId))
-_WITHOUT_CLIENT_IDS = {"recent_client_ids": 0}
 
 
 class NewConversationSchema(Schema):
@@ -77,6 +75,7 @@ def view(
     """`conversation` as `viewer_id` sees it; `people` maps participant ids to user documents."""
     last_read = conversation["members"].get(str(viewer_id), {}).get("last_read_seq", 0)
     last = conversation.get("last_message")
+    skipped = sum(1 for seq in conversation.get("skipped", ()) if seq > last_read)
     return {
         "id": str(conversation["_id"]),
         "kind": conversation["kind"],
@@ -84,11 +83,11 @@ def view(
         "participants": [
             users.public_view(people[p]) for p in conversation["participants"] if p in people
         ],
-        # The summary is set in the same update that assigns the seq, so its seq is `seq`.
-        "last_message": message_view(conversation["_id"], {**last, "seq": conversation["seq"]})
+        # The summary is set in the update that assigns the seq: its seq is `seq` unless it says.
+        "last_message": message_view(conversation["_id"], {"seq": conversation["seq"], **last})
         if last
         else None,
-        "unread_count": max(0, conversation["seq"] - last_read),
+        "unread_count": max(0, conversation["seq"] - last_read - skipped),
         "last_read_seq": last_read,
         "created_at": conversation["created_at"],
         "updated_at": conversation["updated_at"],
@@ -129,7 +128,7 @@ async def create(
         "members": {str(p): {"last_read_seq": 0, "joined_at": now} for p in participants},
         "seq": 0,
         "last_message": None,
-        "recent_client_ids": [],
+        "skipped": [],
         "created_by": creator_id,
         "created_at": now,
         "updated_at": now,
@@ -170,7 +169,7 @@ async def for_member(
     This is the membership check: every access to a conversation goes through it.
     """
     conversation = await db[COLLECTION].find_one(
-        {"_id": conversation_id, "participants": user_id}, projection or _WITHOUT_CLIENT_IDS
+        {"_id": conversation_id, "participants": user_id}, projection
     )
     if conversation is None:
         raise not_found("conversation")
@@ -199,7 +198,6 @@ async def inbox(db: Any, user_id: ObjectId, limit: int, cursor: str | None) -> P
         INBOX,
         limit=limit,
         cursor=cursor,
-        projection=_WITHOUT_CLIENT_IDS,
     )
 
 
@@ -212,50 +210,39 @@ async def peers(db: Any, user_id: ObjectId) -> list[ObjectId]:
 # -- sending ---------------------------------------------------------------------------------
 
 
-def client_key(sender_id: ObjectId, client_id: str) -> str:
-    """How a send's client id is remembered: per sender, since clients choose them."""
-    return f"{sender_id}:{client_id}"
-
-
 async def reserve_seq(
     db: Any, conversation_id: ObjectId, sender_id: ObjectId, message: dict[str, Any]
-) -> dict[str, Any] | None:
-    """Assign the next seq to `message` from `sender_id`, registering its client id and making
-    it the inbox summary, in one conditional update: the conversation's {participants, seq}.
-
-    None when the sender already used this client id here (a replay), or is not a member.
-    """
-    key = client_key(sender_id, message["client_id"])
-    return await db[COLLECTION].find_one_and_update(
-        {"_id": conversation_id, "participants": sender_id, "recent_client_ids.k": {"$ne": key}},
+) -> dict[str, Any]:
+    """Assign the next seq to `message` from `sender_id` and make it the inbox summary, in one
+    conditional update: the conversation's {participants, seq}. 404 when not a member."""
+    conversation = await db[COLLECTION].find_one_and_update(
+        {"_id": conversation_id, "participants": sender_id},
         {
             "$inc": {"seq": 1},
             "$set": {"updated_at": message["created_at"], "last_message": message},
-            "$push": {
-                "recent_client_ids": {
-                    "$each": [{"k": key, "m": message["id"]}],
-                    "$slice": -RECENT_CLIENT_IDS,
-                }
-            },
         },
         projection={"participants": 1, "seq": 1},
         return_document=ReturnDocument.AFTER,
     )
+    if conversation is None:
+        raise not_found("conversation")
+    return conversation
 
 
-async def sent_with(
-    db: Any, conversation_id: ObjectId, sender_id: ObjectId, client_id: str
-) -> tuple[ObjectId | None, int]:
-    """(the id of the message `sender_id` sent with `client_id`, or None; the current seq).
-
-    404 when the sender is not a member.
-    """
-    key = client_key(sender_id, client_id)
-    conversation = await for_member(
-        db, conversation_id, sender_id, {"seq": 1, "recent_client_ids": {"$elemMatch": {"k": key}}}
+async def skip_seq(
+    db: Any, conversation_id: ObjectId, unused: dict[str, Any], stored: dict[str, Any]
+) -> None:
+    """The seq assigned to `unused` will hold no message, because `stored` (the same send,
+    stored first) holds it: unread counts leave the seq out, and a summary that shows `unused`
+    shows `stored` instead."""
+    await db[COLLECTION].update_one(
+        {"_id": conversation_id}, {"$addToSet": {"skipped": unused["seq"]}}
     )
-    entries = conversation.get("recent_client_ids") or []
-    return (entries[0]["m"] if entries else None), conversation["seq"]
+    summary = {k: v for k, v in stored.items() if k != "conversation_id"}
+    await db[COLLECTION].update_one(
+        {"_id": conversation_id, "last_message._id": unused["_id"]},
+        {"$set": {"last_message": summary}},
+    )
 
 
 async def summary_changed(
@@ -263,7 +250,7 @@ async def summary_changed(
 ) -> None:
     """A message was edited or deleted: the inbox summary follows if it shows that message."""
     await db[COLLECTION].update_one(
-        {"_id": conversation_id, "last_message.id": message_id},
+        {"_id": conversation_id, "last_message._id": message_id},
         {"$set": {f"last_message.{field}": value for field, value in changes.items()}},
     )
 

@@ -89,7 +89,7 @@ class HistoryQuerySchema(PageQuerySchema):
 def message_view(conversation_id: ObjectId, message: dict[str, Any]) -> dict[str, Any]:
     """A stored message as the API shows it (MessageSchema)."""
     return {
-        "id": str(message["id"]),
+        "id": str(message["_id"] if "_id" in message else message["id"]),
         "conversation_id": str(conversation_id),
         "seq": message["seq"],
         "sender_id": str(message["sender_id"]),

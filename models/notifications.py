@@ -1,4 +1,4 @@
-"""Notifications: stored per user, pushed to the user's open sockets, listed when they return.
+"""Notifications: stored per user (services push them to the user's sockets), listed later.
 
 `new_message` notifications are coalesced: a conversation has at most one unread one per
 user, which later messages update (count, latest message) instead of adding more. The unread
@@ -13,8 +13,8 @@ from typing import Any
 
 from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from pymongo import IndexModel
-from pymongo.errors import DuplicateKeyError
+from pymongo import IndexModel, UpdateOne
+from pymongo.errors import BulkWriteError
 
 from hypee.fields import ObjectIdField, StrictBoolean, UtcDateTime
 from hypee.jsonio import utcnow
@@ -90,7 +90,8 @@ async def message_stored(
     db: Any, recipients: list[ObjectId], message: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """A message was stored: each recipient's unread `new_message` notification for that
-    conversation is brought up to date, or created. Returns the ones created (to push)."""
+    conversation is brought up to date, or created, in one bulk write. Returns the ones created
+    (to push)."""
     conversation_id = ObjectId(message["conversation_id"])
     latest = {
         "id": message["id"],
@@ -99,33 +100,46 @@ async def message_stored(
         "body": message["body"][:PREVIEW_CHARACTERS],
     }
     now = utcnow()
-    keys = {_unread_key(user, conversation_id): user for user in recipients}
-    if not keys:
+    recipients = list(dict.fromkeys(recipients))
+    requests = [
+        UpdateOne(
+            {"unread_key": _unread_key(user_id, conversation_id)},
+            {
+                "$set": {"data.last_message": latest, "created_at": now},
+                "$inc": {"data.count": 1},
+                "$setOnInsert": {
+                    "user_id": user_id,
+                    "kind": "new_message",
+                    "data.conversation_id": str(conversation_id),
+                    "read": False,
+                },
+            },
+            upsert=True,
+        )
+        for user_id in recipients
+    ]
+    if not requests:
         return []
-    await db[COLLECTION].update_many(
-        {"unread_key": {"$in": list(keys)}},
-        {"$set": {"data.last_message": latest, "created_at": now}, "$inc": {"data.count": 1}},
-    )
-    existing = set(await db[COLLECTION].distinct("unread_key", {"unread_key": {"$in": list(keys)}}))
-    created = []
-    for key, user_id in keys.items():
-        if key in existing:
-            continue
-        notification = {
-            "_id": ObjectId(),
-            "user_id": user_id,
+    try:
+        upserted = (await db[COLLECTION].bulk_write(requests, ordered=False)).upserted_ids
+    except BulkWriteError as error:
+        # Two messages created the same notification at once: the loser updates it instead.
+        upserted = {item["index"]: item["_id"] for item in error.details.get("upserted", [])}
+        for failed in error.details.get("writeErrors", []):
+            request = requests[failed["index"]]
+            await db[COLLECTION].update_one(request._filter, request._doc)
+    return [
+        {
+            "_id": notification_id,
+            "user_id": recipients[index],
             "kind": "new_message",
             "data": {"conversation_id": str(conversation_id), "count": 1, "last_message": latest},
             "read": False,
-            "unread_key": key,
+            "unread_key": _unread_key(recipients[index], conversation_id),
             "created_at": now,
         }
-        try:
-            await db[COLLECTION].insert_one(notification)
-        except DuplicateKeyError:
-            continue  # a concurrent message created it first
-        created.append(notification)
-    return created
+        for index, notification_id in sorted(upserted.items())
+    ]
 
 
 async def conversation_read(db: Any, user_id: ObjectId, conversation_id: ObjectId) -> None:

@@ -20,6 +20,7 @@ from hypee.ratelimit import AuthLimits, Limiter, RateLimiter, SharedRateLimiter
 from hypee.realtime.bridge import RedisBridge
 from hypee.realtime.hub import Hub
 from hypee.storage import open_storage
+from models import migrations
 from models.indexes import all_indexes
 from services.accounts import AccountService
 from services.attachments import AttachmentService
@@ -32,6 +33,7 @@ from services.notifier import Notifier
 log = logging.getLogger("hypee.services")
 
 HEALTH_INTERVAL_SECONDS = 15
+EXPIRY_SECONDS = 60
 INDEX_RETRY_SECONDS = 5
 
 
@@ -61,6 +63,7 @@ async def _ensure_indexes(store: Store) -> None:
     while True:
         try:
             await store.ensure_indexes(all_indexes())
+            await migrations.run(store.db)
             return
         except PyMongoError as exc:
             log.warning("index creation failed; retrying", extra={"error": repr(exc)})
@@ -90,8 +93,8 @@ def build_services(settings: Settings, store: Store) -> Services:
         if settings.send_rate_per_10s
         else None
     )
-    messages = MessageService(db, hub, attachments, notifier, metrics, send_limiter)
-    conversations = ConversationService(db, hub, messages, notifier)
+    messages = MessageService(store, hub, attachments, notifier, metrics, send_limiter)
+    conversations = ConversationService(store, hub, messages, notifier)
     hub.on_presence = conversations.announce_presence
     metrics.websocket_connections.set_function(lambda: hub.connection_count)
     return Services(
@@ -107,7 +110,7 @@ def build_services(settings: Settings, store: Store) -> Services:
         metrics=metrics,
         health=Health(
             {
-                "mongo": store.ping,
+                "store": store.check,
                 "storage": storage.check,
                 "redis": bridge.ping if bridge else None,
             },
@@ -118,7 +121,7 @@ def build_services(settings: Settings, store: Store) -> Services:
         bridge=bridge,
         inflight=Inflight(),
         accounts=AccountService(
-            db,
+            store,
             hub,
             tokens,
             PasswordService(settings.argon2_time_cost, settings.argon2_memory_kib),
@@ -128,14 +131,14 @@ def build_services(settings: Settings, store: Store) -> Services:
         attachments=attachments,
         messages=messages,
         conversations=conversations,
-        forum=ForumService(db, notifier),
+        forum=ForumService(store, notifier),
     )
 
 
 def open_store(settings: Settings) -> Store:
     """The document store the settings name: MongoDB, or the embedded engine."""
     if settings.embedded_store:
-        return open_embedded(settings.mongo_db, settings.data_dir)
+        return open_embedded(settings.mongo_db, settings.data_dir, strict=settings.env == "test")
     return connect_mongo(settings.mongo_uri or "", settings.mongo_db, settings.mongo_timeout_ms)
 
 
@@ -148,6 +151,7 @@ async def start_services(settings: Settings) -> Running:
         await services.bridge.start()
     try:
         await asyncio.wait_for(store.ensure_indexes(all_indexes()), 10)
+        await migrations.run(store.db)
     except (PyMongoError, TimeoutError) as exc:
         log.warning("MongoDB not reachable at start; will keep trying", extra={"error": repr(exc)})
         running.spawn(_ensure_indexes(store), "ensure-indexes")
@@ -159,16 +163,14 @@ async def start_services(settings: Settings) -> Running:
         _every(settings.upload_purge_seconds, services.attachments.purge_expired, "upload purge"),
         "upload-purge",
     )
-    if store.snapshot is not None:
-        running.spawn(
-            _every(settings.snapshot_seconds, store.save_snapshot, "snapshot"), "snapshot"
-        )
+    if store.embedded:
+        running.spawn(_every(EXPIRY_SECONDS, store.expire, "ttl expiry"), "ttl-expiry")
     running.spawn(_every(HEALTH_INTERVAL_SECONDS, services.health.check_all, "health"), "health")
     return running
 
 
 async def stop_services(running: Running) -> None:
-    """Stop background tasks, write the embedded snapshot and close every client."""
+    """Stop background tasks, commit what is pending and close every client."""
     for task in running.tasks:
         task.cancel()
     for task in running.tasks:

@@ -7,6 +7,7 @@ from typing import Any
 from bson import ObjectId
 
 from hypee.auth import PasswordService, TokenService
+from hypee.db import Store
 from hypee.realtime.hub import CLOSE_UNAUTHORIZED, Hub
 from models import sessions, users
 from services.attachments import AttachmentService
@@ -17,14 +18,15 @@ class AccountService:
 
     def __init__(
         self,
-        db: Any,
+        store: Store,
         hub: Hub,
         tokens: TokenService,
         passwords: PasswordService,
         attachments: AttachmentService,
         refresh_seconds: int,
     ) -> None:
-        self.db = db
+        self.store = store
+        self.db = store.db
         self.hub = hub
         self.tokens = tokens
         self.passwords = passwords
@@ -74,8 +76,10 @@ class AccountService:
         avatar_id = changes.get("avatar_upload_id")
         if avatar_id is not None:
             await self.attachments.claim(user_id, [avatar_id], content_types=users.AVATAR_TYPES)
-            await self.attachments.attach([avatar_id], conversation_id=None, owner_id=user_id)
-        updated = await users.update_profile(self.db, user, changes)
+        async with self.store.atomic():
+            if avatar_id is not None:
+                await self.attachments.attach([avatar_id], conversation_id=None, owner_id=user_id)
+            updated = await users.update_profile(self.db, user, changes)
         previous = users.avatar_upload_id(user)
         if "avatar_upload_id" in changes and previous and previous != avatar_id:
             await self.attachments.discard([previous])

@@ -9,6 +9,7 @@ Uploads never attached are removed, object and document, after they expire.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,8 @@ from bson import ObjectId
 from hypee.errors import ApiError, not_found, validation_error
 from hypee.storage import Storage
 from models import conversations, uploads
+
+log = logging.getLogger("hypee.attachments")
 
 
 class AttachmentService:
@@ -116,6 +119,14 @@ class AttachmentService:
     async def release(self, upload_ids: list[ObjectId], owner_id: ObjectId | None = None) -> None:
         """Give uploads back: the message that was to carry them was not stored."""
         await uploads.release(self.db, upload_ids, owner_id)
+
+    async def give_back(self, upload_ids: list[ObjectId], owner_id: ObjectId) -> None:
+        """`release` after a failed send. If the store cannot take even that, the uploads stay
+        reserved until they expire and the cleanup removes them."""
+        try:
+            await self.release(upload_ids, owner_id)
+        except Exception:
+            log.warning("uploads not given back", extra={"uploads": [str(i) for i in upload_ids]})
 
     async def download_url(self, upload_id: ObjectId, user_id: ObjectId, base_url: str) -> str:
         """A short-lived download URL of a message attachment, for participants only (else 404)."""

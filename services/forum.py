@@ -14,6 +14,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from hypee.db import Store
 from hypee.errors import forbidden, not_found
 from hypee.jsonio import utcnow
 from models import answers, points, questions, votes
@@ -26,8 +27,9 @@ POSTS = {"question": questions, "answer": answers}
 class ForumService:
     """Questions, answers, votes and acceptance (see the module docstring)."""
 
-    def __init__(self, db: Any, notifier: Notifier) -> None:
-        self.db = db
+    def __init__(self, store: Store, notifier: Notifier) -> None:
+        self.store = store
+        self.db = store.db
         self.notifier = notifier
 
     # -- questions ---------------------------------------------------------------------------
@@ -44,7 +46,7 @@ class ForumService:
     async def delete_question(self, question_id: ObjectId, user_id: ObjectId) -> None:
         """Delete the caller's question and its answers, undoing every point they brought."""
         await questions.own(self.db, question_id, user_id)
-        async with questions.locked(self.db, question_id) as held:
+        async with self.store.atomic(), questions.locked(self.db, question_id) as held:
             # From here on, no new answer or vote can land on it.
             await questions.mark_deleting(self.db, question_id)
             effects = questions.acceptance_effects(held.document)
@@ -59,32 +61,36 @@ class ForumService:
     async def answer(self, author_id: ObjectId, data: dict[str, Any]) -> dict[str, Any]:
         """Answer a question; its author is notified (unless answering their own question)."""
         now = utcnow()
-        question = await questions.answer_added(self.db, data["question_id"], now)
-        answer = await answers.create(self.db, question["_id"], author_id, data["body"], now)
-        if question["author_id"] != author_id:
-            await self.notifier.notify(
-                question["author_id"],
-                "new_answer",
-                {
+        fresh = []
+        async with self.store.atomic():
+            question = await questions.answer_added(self.db, data["question_id"], now)
+            answer = await answers.create(self.db, question["_id"], author_id, data["body"], now)
+            if question["author_id"] != author_id:
+                details = {
                     "question_id": str(question["_id"]),
                     "answer_id": str(answer["_id"]),
                     "question_title": question["title"],
                     "author_id": str(author_id),
-                },
-            )
+                }
+                fresh.append(
+                    await self.notifier.notify(question["author_id"], "new_answer", details)
+                )
+        await self.notifier.push(fresh)
         return answer
 
     async def edit_answer(self, answer_id: ObjectId, user_id: ObjectId, body: str) -> dict:
         await answers.own(self.db, answer_id, user_id)
         now = utcnow()
-        answer = await answers.edit(self.db, answer_id, body, now)
-        await questions.touched(self.db, answer["question_id"], now)
+        async with self.store.atomic():
+            answer = await answers.edit(self.db, answer_id, body, now)
+            await questions.touched(self.db, answer["question_id"], now)
         return answer
 
     async def delete_answer(self, answer_id: ObjectId, user_id: ObjectId) -> None:
         """Delete the caller's answer, undoing every point it brought anyone."""
         answer = await answers.own(self.db, answer_id, user_id)
-        async with questions.locked(self.db, answer["question_id"]) as held:
+        question_lock = questions.locked(self.db, answer["question_id"])
+        async with self.store.atomic(), question_lock as held:
             effects = await self._purge_answer(answer_id)
             update: dict[str, Any] = {"$inc": {"answer_count": -1}}
             if held.document.get("accepted_answer_id") == answer_id:
@@ -110,7 +116,9 @@ class ForumService:
     async def accept(self, answer_id: ObjectId, user_id: ObjectId, accepted: bool) -> dict:
         """Accept (or un-accept) an answer; only the question's author may. Returns the answer."""
         answer = await answers.get_live(self.db, answer_id)
-        async with questions.locked(self.db, answer["question_id"]) as held:
+        fresh = []
+        question_lock = questions.locked(self.db, answer["question_id"])
+        async with self.store.atomic(), question_lock as held:
             question = held.document
             if question["author_id"] != user_id:
                 raise forbidden("Only the question's author can accept an answer.")
@@ -118,17 +126,17 @@ class ForumService:
             if changed:
                 update = await self._move_acceptance(question, answer if accepted else None)
                 held.update_on_release({"$set": update})
-        if changed and accepted and answer["author_id"] != user_id:
-            await self.notifier.notify(
-                answer["author_id"],
-                "answer_accepted",
-                {
+            if changed and accepted and answer["author_id"] != user_id:
+                details = {
                     "question_id": str(answer["question_id"]),
                     "answer_id": str(answer_id),
                     "question_title": question.get("title", ""),
                     "accepted_by": str(user_id),
-                },
-            )
+                }
+                fresh.append(
+                    await self.notifier.notify(answer["author_id"], "answer_accepted", details)
+                )
+        await self.notifier.push(fresh)
         return await answers.get(self.db, answer_id) or answer
 
     async def _move_acceptance(
@@ -181,7 +189,8 @@ class ForumService:
         if post["author_id"] == user_id:
             raise forbidden("You cannot vote on your own post.")
         gone = False
-        async with votes.locked(self.db, user_id, target_type, post_id) as held:
+        vote_lock = votes.locked(self.db, user_id, target_type, post_id)
+        async with self.store.atomic(), vote_lock as held:
             previous = held.document.get("value", 0)
             effects = held.document.get("effects", [])
             if previous != value:

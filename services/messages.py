@@ -4,11 +4,15 @@ REST (`POST .../messages/`, a new conversation's first message) and the WebSocke
 frame all call `MessageService.send`, which runs, in this order:
 
 1. the sender's rate limit (429 past HYPEE_SEND_RATE_PER_10S);
-2. the attachments, verified and reserved (given back if the message is not stored);
-3. the store (models/messages.py: the seq is assigned, the client id registered);
-4. the metric, then `ack(view)` to the caller (the sending socket's `ack` frame);
-5. the fan-out of a `message` event to every socket of every participant but `origin`;
-6. the recipients' coalesced `new_message` notifications.
+2. the attachments, verified with storage and reserved (given back if the message is not
+   stored);
+3. one unit of work (one transaction on the embedded engine): the attachments attached, the
+   message stored (models/messages.py: the seq is assigned, the sender's read marker moved),
+   the recipients' coalesced `new_message` notifications kept;
+4. once that is committed: the metric, then `ack(view)` to the caller (the sending socket's
+   `ack` frame);
+5. the fan-out of a `message` event to every socket of every participant but `origin`, and of
+   the new notifications.
 
 A client id the sender already used returns the stored message (acked, not fanned out again).
 """
@@ -20,6 +24,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from hypee.db import Store
 from hypee.errors import rate_limited
 from hypee.jsonio import utcnow
 from hypee.metrics import Metrics
@@ -38,14 +43,15 @@ class MessageService:
 
     def __init__(
         self,
-        db: Any,
+        store: Store,
         hub: Hub,
         attachments: AttachmentService,
         notifier: Notifier,
         metrics: Metrics,
         send_limiter: Limiter | None,
     ) -> None:
-        self.db = db
+        self.store = store
+        self.db = store.db
         self.hub = hub
         self.attachments = attachments
         self.notifier = notifier
@@ -64,7 +70,7 @@ class MessageService:
         """Send loaded NewMessageSchema `data` from `sender_id`; `origin` is the sending socket,
         which gets `ack` instead of the `message` event."""
         await self._check_rate(sender_id)
-        stored = await self._store(conversation_id, sender_id, data)
+        stored, fresh = await self._store(conversation_id, sender_id, data)
         if stored.created:
             self.metrics.messages_stored.inc()
         if ack is not None:
@@ -76,8 +82,7 @@ class MessageService:
                 conversation_id=conversation_id,
                 exclude=origin,
             )
-            others = [p for p in stored.participants if p != sender_id]
-            await self.notifier.message_stored(others, stored.message)
+            await self.notifier.push(fresh)
         return stored
 
     async def _check_rate(self, sender_id: ObjectId) -> None:
@@ -89,40 +94,51 @@ class MessageService:
 
     async def _store(
         self, conversation_id: ObjectId, sender_id: ObjectId, data: dict[str, Any]
-    ) -> Stored:
-        """Store the message with its attachments. Uploads are verified and attached before
-        the message is stored; if it is not stored (an error, or a replay of a client id),
-        they are given back untouched."""
-        if not data["attachments"]:
-            message = messages.new_message(sender_id, data, [])
-            return await messages.store(self.db, conversation_id, message)
-        replayed = await messages.replay_of(self.db, conversation_id, sender_id, data["client_id"])
-        if replayed is not None:
-            return Stored(replayed, False, [])
-        claimed = await self.attachments.claim(
-            sender_id, data["attachments"], conversation_id=conversation_id
-        )
+    ) -> tuple[Stored, list[dict[str, Any]]]:
+        """Store the message with its attachments, and the recipients' notifications, in one
+        unit of work: (the outcome, the notifications to push). Uploads are verified (a call to
+        storage, so outside the unit) and attached with the message; if it is not stored (an
+        error, or a replay of a client id) they are given back untouched."""
+        claimed: list[dict[str, Any]] = []
+        if data["attachments"]:
+            replayed = await messages.sent_before(
+                self.db, conversation_id, sender_id, data["client_id"]
+            )
+            if replayed is not None:
+                return Stored(replayed, False, []), []
+            claimed = await self.attachments.claim(
+                sender_id, data["attachments"], conversation_id=conversation_id
+            )
         ids = [upload["_id"] for upload in claimed]
-        message_id = ObjectId()
-        await self.attachments.attach(ids, conversation_id=conversation_id, owner_id=message_id)
         views = [uploads.attachment_view(upload) for upload in claimed]
-        message = messages.new_message(sender_id, data, views, message_id)
+        message = messages.new_message(sender_id, data, views)
         try:
-            stored = await messages.store(self.db, conversation_id, message)
+            async with self.store.atomic():
+                if ids:
+                    await self.attachments.attach(
+                        ids, conversation_id=conversation_id, owner_id=message["_id"]
+                    )
+                stored = await messages.store(self.db, conversation_id, message)
+                fresh: list[dict[str, Any]] = []
+                if stored.created:
+                    others = [p for p in stored.participants if p != sender_id]
+                    fresh = await self.notifier.message_stored(others, stored.message)
+                elif ids:
+                    await self.attachments.release(ids, message["_id"])
         except BaseException:
-            await self.attachments.release(ids, message_id)
+            if ids:
+                await self.attachments.give_back(ids, message["_id"])
             raise
-        if not stored.created:
-            await self.attachments.release(ids, message_id)
-        return stored
+        return stored, fresh
 
     async def edit(
         self, conversation_id: ObjectId, user_id: ObjectId, seq: int, body: str
     ) -> dict[str, Any]:
         """Replace the body of the caller's message `seq`; participants get `message_updated`."""
-        changed = await messages.change_own(
-            self.db, conversation_id, user_id, seq, {"body": body, "edited_at": utcnow()}
-        )
+        async with self.store.atomic():
+            changed = await messages.change_own(
+                self.db, conversation_id, user_id, seq, {"body": body, "edited_at": utcnow()}
+            )
         await self._updated(conversation_id, changed)
         return changed.view
 
@@ -130,7 +146,8 @@ class MessageService:
         """Soft-delete the caller's message `seq`: it stays, with an empty body, no attachments
         and `deleted` set; its attachments are removed from storage."""
         changes = {"deleted": True, "body": "", "attachments": []}
-        changed = await messages.change_own(self.db, conversation_id, user_id, seq, changes)
+        async with self.store.atomic():
+            changed = await messages.change_own(self.db, conversation_id, user_id, seq, changes)
         await self._updated(conversation_id, changed)
         attached = [ObjectId(a["id"]) for a in changed.before.get("attachments", [])]
         await self.attachments.discard(attached)

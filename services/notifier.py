@@ -1,4 +1,4 @@
-"""Notifications as events: stored for later, and pushed at once to the user's open sockets."""
+"""Notifications as events: stored for later, then pushed to the user's open sockets."""
 
 from __future__ import annotations
 
@@ -11,23 +11,30 @@ from models import notifications
 
 
 class Notifier:
-    """Stores notifications (models/notifications.py) and pushes each new one."""
+    """Stores notifications (models/notifications.py) and pushes them once committed.
+
+    The storing methods run inside the caller's unit of work and return what to push; the
+    caller pushes after the unit ends, so no socket hears of something that was not kept.
+    """
 
     def __init__(self, db: Any, hub: Hub) -> None:
         self.db = db
         self.hub = hub
 
-    async def notify(self, user_id: ObjectId, kind: str, data: dict[str, Any]) -> None:
-        """Tell `user_id` about something (never about their own action: callers check)."""
-        await self._push(await notifications.create(self.db, user_id, kind, data))
+    async def notify(self, user_id: ObjectId, kind: str, data: dict[str, Any]) -> dict:
+        """Store a notification for `user_id` (never about their own action: callers check)."""
+        return await notifications.create(self.db, user_id, kind, data)
 
-    async def message_stored(self, recipients: list[ObjectId], message: dict[str, Any]) -> None:
+    async def message_stored(
+        self, recipients: list[ObjectId], message: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         """A message was stored: the recipients' coalesced `new_message` notifications."""
-        for notification in await notifications.message_stored(self.db, recipients, message):
-            await self._push(notification)
+        return await notifications.message_stored(self.db, recipients, message)
 
-    async def _push(self, notification: dict[str, Any]) -> None:
-        await self.hub.publish(
-            [notification["user_id"]],
-            {"type": "notification", "notification": notifications.view(notification)},
-        )
+    async def push(self, stored: list[dict[str, Any]]) -> None:
+        """Send stored notifications to their users' sockets."""
+        for notification in stored:
+            await self.hub.publish(
+                [notification["user_id"]],
+                {"type": "notification", "notification": notifications.view(notification)},
+            )

@@ -74,7 +74,6 @@ def base_settings(tmp_path) -> Settings:
         argon2_time_cost=1,
         argon2_memory_kib=256,
         auth_attempts_per_ip_per_min=100_000,
-        snapshot_seconds=3600,
         shutdown_grace_seconds=5,
         log_level="warning",
     )

@@ -49,7 +49,7 @@ async def test_events_cross_processes_and_survive_a_redis_restart(cluster, tmp_p
     alice = await a.client.register("Alice")
     bob = await b.client.register("Bob")
     cid = (await open_direct(a.client, alice, bob))["id"]
-    assert (await wait_ready(a.client, "ok"))["mongo"] == "ok"
+    assert (await wait_ready(a.client, "ok"))["store"] == "ok"
 
     alice_socket = await Socket.connect(a.client.base_url, "/ws", alice.access)
     bob_socket = await Socket.connect(b.client.base_url, "/ws", bob.access)
@@ -77,7 +77,7 @@ async def test_events_cross_processes_and_survive_a_redis_restart(cluster, tmp_p
     )
     assert (await alice_socket.expect("ack"))["message"]["seq"] == 3
     ready = await wait_ready(a.client, "down")
-    assert ready["mongo"] == "ok"
+    assert ready["store"] == "ok"
     assert (await a.client.get("/readyz")).status == 200
 
     # Redis comes back on the same port: the bridges reconnect by themselves.

@@ -255,9 +255,11 @@ async def test_history_pages_back_through_1000_messages(start_server):
         forward = await history(api, bob, cid, cursor=forward["next_cursor"], limit=100)
         collected += [m["seq"] for m in forward["results"]]
     assert collected == list(range(1, 1001))
-    # 1,000 messages live in five buckets of at most 200.
-    buckets = await api.server.services.db.message_buckets.find({}).to_list(None)
-    assert sorted(len(b["messages"]) for b in buckets) == [200] * 5
+    # One document per message, found through the (conversation, seq) index.
+    stored = await api.server.services.db.messages.count_documents(
+        {"conversation_id": ObjectId(cid)}
+    )
+    assert stored == 1000
 
 
 @pytest.mark.parametrize(

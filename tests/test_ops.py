@@ -24,7 +24,7 @@ async def test_healthz(api: ApiClient):
 async def test_readyz_lists_every_component(api: ApiClient):
     response = await api.get("/readyz")
     assert response.status == 200
-    assert response.json == {"mongo": "ok", "storage": "ok", "redis": "disabled"}
+    assert response.json == {"store": "ok", "storage": "ok", "redis": "disabled"}
 
 
 def _closed_port() -> int:
@@ -39,8 +39,8 @@ async def test_mongo_down_gives_503_not_500(start_server):
     )
     ready = await api.get("/readyz")
     assert ready.status == 503
-    assert ready.json["mongo"] == "down"
-    assert set(ready.json) == {"mongo", "storage", "redis"}
+    assert ready.json["store"] == "down"
+    assert set(ready.json) == {"store", "storage", "redis"}
     assert (await api.get("/healthz")).status == 200
     assert_error(await api.get("/api/mentors/"), 503, "unavailable")
     assert_error(
@@ -49,7 +49,7 @@ async def test_mongo_down_gives_503_not_500(start_server):
         "unavailable",
     )
     metrics = (await api.get("/metrics")).body.decode()
-    assert 'hypee_component_up{component="mongo"} 0.0' in metrics
+    assert 'hypee_component_up{component="store"} 0.0' in metrics
 
 
 async def test_metrics_count_requests_by_route(api: ApiClient):
@@ -75,7 +75,7 @@ async def test_metrics_count_requests_by_route(api: ApiClient):
         'hypee_http_request_duration_seconds_bucket{le="0.005",method="POST",route="/api/auth/register"}'
         in text
     )
-    assert 'hypee_component_up{component="mongo"} 1.0' in text
+    assert 'hypee_component_up{component="store"} 1.0' in text
     assert "process_resident_memory_bytes" in text
 
 

@@ -1,0 +1,230 @@
+"""Reading and writing documents of one collection on one connection, with their index rows.
+
+Every function here is synchronous and runs inside the engine's current transaction (writes)
+or on a committed snapshot (reads). A write first computes everything it will store and
+checks unique indexes, then writes, so a refused write (a duplicate key) leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC
+from typing import Any
+
+import bson
+from bson.codec_options import CodecOptions
+from pymongo.errors import DuplicateKeyError
+
+from hypee.embedded.catalog import CollectionMeta
+from hypee.embedded.indexes import IndexSpec, Key
+from hypee.embedded.keys import Unsupported, encode
+from hypee.embedded.matching import compile_filter
+from hypee.embedded.paths import MISSING, values_at
+from hypee.embedded.planning import Plan, Sort, plan
+
+CODEC = CodecOptions(tz_aware=True, tzinfo=UTC)
+
+
+class UnindexedQuery(Unsupported):
+    """A query that would read a whole collection (refused in strict mode)."""
+
+
+def decode(blob: bytes) -> dict[str, Any]:
+    return bson.decode(blob, CODEC)
+
+
+def encode_document(document: dict[str, Any]) -> bytes:
+    return bson.encode(document)
+
+
+class Found:
+    """A matching document: its row id, its stored bytes and the decoded document."""
+
+    __slots__ = ("blob", "document", "rid")
+
+    def __init__(self, rid: int, blob: bytes, document: dict[str, Any]) -> None:
+        self.rid = rid
+        self.blob = blob
+        self.document = document
+
+
+class Reader:
+    """A connection to read from, and how: readers of committed data use committed indexes
+    only; strict readers refuse queries that would read a whole collection."""
+
+    def __init__(self, connection: sqlite3.Connection, committed_only: bool, strict: bool) -> None:
+        self.connection = connection
+        self.committed_only = committed_only
+        self.strict = strict
+
+    def plan(self, meta: CollectionMeta, query: dict[str, Any] | None, sort: Sort) -> Plan:
+        indexes = [i for i in meta.indexes if i.committed or not self.committed_only]
+        chosen = plan(meta.table, indexes, query, sort)
+        if self.strict and chosen.scans and query:
+            raise UnindexedQuery(f"query on {meta.name} uses no index: {query!r}")
+        return chosen
+
+    def matching(self, chosen: Plan, query: dict[str, Any] | None) -> Iterator[Found]:
+        """The documents matching `query` among the plan's candidates, in the plan's order."""
+        test = compile_filter(query)
+        seen: set[int] = set()
+        for rid, blob in self.connection.execute(chosen.sql, chosen.params):
+            if rid in seen:
+                continue
+            seen.add(rid)
+            document = decode(blob)
+            if test(document):
+                yield Found(rid, blob, document)
+
+    def select(
+        self,
+        meta: CollectionMeta,
+        query: dict[str, Any] | None,
+        sort: Sort,
+        window: tuple[int, int | None] = (0, None),
+    ) -> list[Found]:
+        """Matching documents in `sort` order, `window` = (skip, limit or None)."""
+        skip, limit = window
+        chosen = self.plan(meta, query, sort)
+        found: list[Found] = []
+        wanted = None if limit is None else skip + limit
+        for item in self.matching(chosen, query):
+            found.append(item)
+            if (chosen.ordered or not sort) and wanted is not None and len(found) >= wanted:
+                break
+        if sort and not chosen.ordered:
+            sort_documents(found, sort)
+        return found[skip:wanted]
+
+    def count(self, meta: CollectionMeta, query: dict[str, Any] | None, limit: int | None) -> int:
+        chosen = self.plan(meta, query, [])
+        if chosen.exact:
+            sql = chosen.count_sql + (" LIMIT ?" if limit else "")
+            params = [*chosen.params, limit] if limit else chosen.params
+            return self.connection.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+        total = 0
+        for _ in self.matching(chosen, query):
+            total += 1
+            if limit and total >= limit:
+                break
+        return total
+
+
+def sort_documents(found: list[Found], sort: Sort) -> None:
+    """Sort in place by `sort` (stable, one field at a time from the last)."""
+    for path, direction in reversed(sort):
+        found.sort(key=lambda f, p=path: _sort_key(f.document, p), reverse=direction < 0)
+
+
+def _sort_key(document: dict[str, Any], path: str) -> bytes:
+    values = [v for v in values_at(document, path) if v is not MISSING]
+    return encode(values[0] if values else None)
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def _key_where(index: IndexSpec) -> str:
+    return " AND ".join(f"k{i} = ?" for i in range(len(index.fields)))
+
+
+def _check_unique(
+    connection: sqlite3.Connection, meta: CollectionMeta, index: IndexSpec, keys: set[Key], rid: int
+) -> None:
+    for key in keys:
+        row = connection.execute(
+            f'SELECT rid FROM "{index.table}" WHERE {_key_where(index)} AND rid != ? LIMIT 1',
+            (*key, rid),
+        ).fetchone()
+        if row is not None:
+            raise DuplicateKeyError(
+                f"E11000 duplicate key error collection: {meta.name} index: {index.name}",
+                11000,
+                {"keyPattern": dict(index.fields), "index": index.name},
+            )
+
+
+def _write_keys(
+    connection: sqlite3.Connection, index: IndexSpec, added: set[Key], removed: set[Key], rid: int
+) -> None:
+    if removed:
+        connection.executemany(
+            f'DELETE FROM "{index.table}" WHERE {_key_where(index)} AND rid = ?',
+            [(*key, rid) for key in removed],
+        )
+    if added:
+        marks = ", ".join("?" * (len(index.fields) + 1))
+        connection.executemany(
+            f'INSERT INTO "{index.table}" VALUES ({marks})', [(*key, rid) for key in added]
+        )
+
+
+def insert(connection: sqlite3.Connection, meta: CollectionMeta, document: dict[str, Any]) -> int:
+    """Insert a document (with its `_id` set); DuplicateKeyError on any unique index."""
+    id_key = encode(document["_id"])
+    if connection.execute(f'SELECT 1 FROM "{meta.table}" WHERE id = ?', (id_key,)).fetchone():
+        raise DuplicateKeyError(
+            f"E11000 duplicate key error collection: {meta.name} index: _id_",
+            11000,
+            {"keyPattern": {"_id": 1}, "index": "_id_"},
+        )
+    blob = encode_document(document)
+    keys = {index.name: index.keys_of(document) for index in meta.indexes}
+    for index in meta.indexes:
+        if index.unique:
+            _check_unique(connection, meta, index, keys[index.name], -1)
+    rid = connection.execute(
+        f'INSERT INTO "{meta.table}" (id, doc) VALUES (?, ?)', (id_key, blob)
+    ).lastrowid
+    for index in meta.indexes:
+        _write_keys(connection, index, keys[index.name], set(), rid)
+    return rid
+
+
+def replace(
+    connection: sqlite3.Connection,
+    meta: CollectionMeta,
+    old: Found,
+    new_document: dict[str, Any],
+    touched: list[IndexSpec],
+    old_keys: dict[str, set[Key]],
+) -> bool:
+    """Store `new_document` in place of `old` (whose keys in the `touched` indexes were computed
+    before it changed); False when nothing changed."""
+    blob = encode_document(new_document)
+    if blob == old.blob:
+        return False
+    changes = []
+    for index in touched:
+        new_keys = index.keys_of(new_document)
+        before = old_keys[index.name]
+        if new_keys != before:
+            if index.unique:
+                _check_unique(connection, meta, index, new_keys - before, old.rid)
+            changes.append((index, new_keys - before, before - new_keys))
+    connection.execute(f'UPDATE "{meta.table}" SET doc = ? WHERE rid = ?', (blob, old.rid))
+    for index, added, removed in changes:
+        _write_keys(connection, index, added, removed, old.rid)
+    return True
+
+
+def delete(connection: sqlite3.Connection, meta: CollectionMeta, found: Found) -> None:
+    for index in meta.indexes:
+        _write_keys(connection, index, set(), index.keys_of(found.document), found.rid)
+    connection.execute(f'DELETE FROM "{meta.table}" WHERE rid = ?', (found.rid,))
+
+
+def fill_index(connection: sqlite3.Connection, meta: CollectionMeta, index: IndexSpec) -> None:
+    """Add the keys of every existing document to a new index (unique ones checked)."""
+    seen: dict[Key, int] = {}
+    for rid, blob in connection.execute(f'SELECT rid, doc FROM "{meta.table}"'):
+        keys = index.keys_of(decode(blob))
+        if index.unique:
+            for key in keys:
+                if seen.setdefault(key, rid) != rid:
+                    raise DuplicateKeyError(
+                        f"E11000 duplicate key error collection: {meta.name} index: {index.name}",
+                        11000,
+                    )
+        _write_keys(connection, index, keys, set(), rid)

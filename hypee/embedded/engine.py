@@ -1,0 +1,303 @@
+"""The SQLite side of the embedded engine: connections, transactions, group commit, faults.
+
+Invariants:
+- Writes run on the event loop, one at a time, on the write connection, inside one open
+  transaction. A write returns (or a unit of work ends) only once a COMMIT that includes it
+  has succeeded: `durable` waits for it. COMMITs run in a worker thread (they fsync), and one
+  COMMIT covers every write made before it started: group commit.
+- While a unit of work (`atomic`) or a COMMIT holds the gate, no other write runs; a unit is
+  a SAVEPOINT, so a failing unit leaves nothing behind.
+- Reads outside a unit use the read connection and see committed data only (WAL snapshots),
+  so nothing uncommitted is ever shown to a client. Reads inside a unit see its own writes.
+- A write that cannot be committed (disk full, read-only file system, I/O error) rolls the
+  whole open transaction back: every write since the last COMMIT fails with StoreUnavailable,
+  the engine turns read-only, and a probe turns it writable again once a test write commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pymongo.errors import ConnectionFailure
+
+log = logging.getLogger("hypee.store")
+
+T = TypeVar("T")
+PROBE_SECONDS = 2.0
+PROBE_BYTES = 64 * 1024
+# SQLite result codes that mean the disk, not the query, is at fault.
+_FAULTS = {
+    "SQLITE_FULL": "disk full",
+    "SQLITE_READONLY": "read-only file system",
+    "SQLITE_IOERR": "I/O error",
+    "SQLITE_CANTOPEN": "cannot open the database file",
+    "SQLITE_CORRUPT": "database file damaged",
+    "SQLITE_NOTADB": "not a database file",
+}
+
+
+class StoreUnavailable(ConnectionFailure):
+    """The store cannot commit writes now (the API answers 503 `unavailable`)."""
+
+
+@dataclass
+class Unit:
+    """A unit of work in progress (see `Engine.atomic`)."""
+
+    engine: Engine
+    generation: int
+    open: bool = True
+
+
+_UNIT: contextvars.ContextVar[Unit | None] = contextvars.ContextVar("hypee_unit", default=None)
+
+
+def fault_of(error: sqlite3.Error) -> str | None:
+    """What is wrong with the disk, if `error` says so."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    for prefix, description in _FAULTS.items():
+        if name.startswith(prefix):
+            return description
+    return None
+
+
+def open_connections(path: Path) -> tuple[sqlite3.Connection, sqlite3.Connection]:
+    """(the write connection, the read-only one) of a database file, in WAL mode, every commit
+    synced to disk."""
+    options: dict[str, Any] = {
+        "isolation_level": None,
+        "check_same_thread": False,
+        "cached_statements": 512,
+    }
+    write = sqlite3.connect(path, **options)
+    write.execute("PRAGMA journal_mode=WAL")
+    write.execute("PRAGMA synchronous=FULL")
+    write.execute("PRAGMA cache_size=-65536")
+    read = sqlite3.connect(f"file:{path}?mode=ro", uri=True, **options)
+    read.execute("PRAGMA cache_size=-65536")
+    read.execute("PRAGMA busy_timeout=5000")
+    return write, read
+
+
+def probe_write(connection: sqlite3.Connection) -> None:
+    """Commit a small write and remove it: raises while the disk still refuses writes."""
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("CREATE TABLE IF NOT EXISTS _probe (data BLOB)")
+        connection.execute("INSERT INTO _probe VALUES (zeroblob(?))", (PROBE_BYTES,))
+        connection.execute("DELETE FROM _probe")
+        connection.execute("COMMIT")
+    except sqlite3.Error:
+        with contextlib.suppress(sqlite3.Error):
+            connection.execute("ROLLBACK")
+        raise
+
+
+class Engine:
+    """One SQLite database file, its two connections and its commit machinery."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.write, self.read = open_connections(path)
+        self.read_only: str | None = None
+        self.written = 0  # writes made so far
+        self.committed = 0  # writes known committed
+        self.lost = 0  # writes at or below this number were rolled back
+        self.commits = 0
+        self.generation = 0  # changes at every commit or rollback of the open transaction
+        self._in_transaction = False
+        self._gate: asyncio.Lock | None = None
+        self._commit_task: asyncio.Task | None = None
+        self._probe_task: asyncio.Task | None = None
+        # Called after the open transaction was rolled back (the catalog reloads itself).
+        self.on_rollback: list[Callable[[], None]] = []
+
+    @property
+    def gate(self) -> asyncio.Lock:
+        if self._gate is None:
+            self._gate = asyncio.Lock()
+        return self._gate
+
+    # -- reads and writes ------------------------------------------------------------------
+
+    def _unit(self) -> Unit | None:
+        unit = _UNIT.get()
+        return unit if unit is not None and unit.open and unit.engine is self else None
+
+    def in_unit(self) -> bool:
+        return self._unit() is not None
+
+    def reader(self) -> sqlite3.Connection:
+        """The connection a read uses now: the unit's own view inside a unit, else committed."""
+        return self.write if self._unit() is not None else self.read
+
+    def run_read(self, action: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a read now (it is quick: the planner bounds it by an index)."""
+        try:
+            return action(self.reader())
+        except sqlite3.Error as error:
+            if fault_of(error):
+                raise StoreUnavailable(f"the database cannot be read: {error}") from error
+            raise
+
+    async def run_write(self, action: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a write and return its result once it is committed."""
+        unit = self._unit()
+        if unit is not None:
+            if unit.generation != self.generation:
+                raise StoreUnavailable(f"the database cannot be written: {self.read_only}")
+            return self._execute(action)
+        self._refuse_if_read_only()
+        async with self.gate:
+            self._refuse_if_read_only()
+            result = self._execute(action)
+            mark = self.written
+        await self.durable(mark)
+        return result
+
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only is not None:
+            raise StoreUnavailable(f"the database is read-only: {self.read_only}")
+
+    def _execute(self, action: Callable[[sqlite3.Connection], T]) -> T:
+        if not self._in_transaction:
+            self.write.execute("BEGIN")
+            self._in_transaction = True
+        try:
+            result = action(self.write)
+        except sqlite3.Error as error:
+            if fault_of(error):
+                self._fail(error)
+                raise StoreUnavailable(f"the database cannot be written: {error}") from error
+            raise
+        self.written += 1
+        return result
+
+    @contextlib.asynccontextmanager
+    async def atomic(self) -> AsyncIterator[None]:
+        """A unit of work: the writes inside commit together or not at all, and the block ends
+        once they are committed. Nested units are part of the outer one."""
+        if self._unit() is not None:
+            yield
+            return
+        self._refuse_if_read_only()
+        async with self.gate:
+            self._refuse_if_read_only()
+            if not self._in_transaction:
+                self.write.execute("BEGIN")
+                self._in_transaction = True
+            self.write.execute("SAVEPOINT unit")
+            unit = Unit(self, self.generation)
+            token = _UNIT.set(unit)
+            try:
+                yield
+            except BaseException:
+                unit.open = False
+                self._end_unit(unit, "ROLLBACK TO unit")
+                raise
+            finally:
+                unit.open = False
+                _UNIT.reset(token)
+            self._end_unit(unit, None)
+            self.written += 1
+            mark = self.written
+        await self.durable(mark)
+
+    def _end_unit(self, unit: Unit, undo: str | None) -> None:
+        if unit.generation != self.generation:
+            # The transaction failed under the unit: everything was rolled back already.
+            raise StoreUnavailable(f"the database cannot be written: {self.read_only}")
+        try:
+            if undo:
+                self.write.execute(undo)
+            self.write.execute("RELEASE unit")
+        except sqlite3.Error as error:
+            self._fail(error)
+            raise StoreUnavailable(f"the database cannot be written: {error}") from error
+
+    # -- committing ------------------------------------------------------------------------
+
+    async def durable(self, mark: int | None = None) -> None:
+        """Wait until the writes up to `mark` (default: all so far) are committed."""
+        mark = self.written if mark is None else mark
+        while self.committed < mark:
+            if mark <= self.lost:
+                raise StoreUnavailable(f"the write was not committed: {self.read_only}")
+            if self._commit_task is None or self._commit_task.done():
+                self._commit_task = asyncio.ensure_future(self._commit())
+            with contextlib.suppress(StoreUnavailable):
+                await asyncio.shield(self._commit_task)
+        # A commit after a failure may have moved `committed` past rolled-back writes.
+        if mark <= self.lost:
+            raise StoreUnavailable(f"the write was not committed: {self.read_only}")
+
+    async def _commit(self) -> None:
+        async with self.gate:
+            target = self.written
+            if not self._in_transaction:
+                self.committed = max(self.committed, target)
+                return
+            try:
+                await asyncio.to_thread(self.write.execute, "COMMIT")
+            except sqlite3.Error as error:
+                self._fail(error)
+                raise StoreUnavailable(f"the commit failed: {error}") from error
+            self._in_transaction = False
+            self.generation += 1
+            self.commits += 1
+            self.committed = target
+
+    def _fail(self, error: sqlite3.Error) -> None:
+        """Roll the open transaction back and turn read-only until a probe write succeeds."""
+        with contextlib.suppress(sqlite3.Error):
+            self.write.execute("ROLLBACK")
+        self._in_transaction = False
+        self.generation += 1
+        self.lost = self.written
+        self.committed = max(self.committed, self.written)
+        for listener in self.on_rollback:
+            listener()
+        reason = fault_of(error) or "write failed"
+        if self.read_only is None:
+            log.error(
+                "the database is read-only until writes succeed again",
+                extra={"reason": reason, "error": str(error), "path": str(self.path)},
+            )
+        self.read_only = reason
+        if self._probe_task is None or self._probe_task.done():
+            self._probe_task = asyncio.ensure_future(self._probe())
+
+    async def _probe(self) -> None:
+        while self.read_only is not None:
+            await asyncio.sleep(PROBE_SECONDS)
+            async with self.gate:
+                try:
+                    await asyncio.to_thread(probe_write, self.write)
+                except sqlite3.Error:
+                    continue
+                log.warning("the database is writable again", extra={"path": str(self.path)})
+                self.read_only = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Commit what is pending, checkpoint the WAL into the database file, close."""
+        with contextlib.suppress(StoreUnavailable):
+            await self.durable()
+        if self._probe_task is not None:
+            self._probe_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._probe_task
+        async with self.gate:
+            with contextlib.suppress(sqlite3.Error):
+                await asyncio.to_thread(self.write.execute, "PRAGMA wal_checkpoint(TRUNCATE)")
+            self.read.close()
+            self.write.close()

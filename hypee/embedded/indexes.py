@@ -1,0 +1,108 @@
+"""Declared indexes as the engine keeps them: which keys a document has in each.
+
+An index of fields (f0, f1, ...) is a SQLite table `(k0, k1, ..., rid)` whose primary key is
+the keys in the declared directions followed by the document's row id; a document has one row
+per combination of its values (array fields give one row per element: a multikey index).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypee.embedded.keys import encode
+from hypee.embedded.matching import Predicate, compile_filter
+from hypee.embedded.paths import MISSING, index_values, values_at
+
+Key = tuple[bytes, ...]
+# A document with more index entries than this in one index is refused (runaway multikey).
+MAX_KEYS_PER_DOCUMENT = 10_000
+
+
+@dataclass
+class IndexSpec:
+    """One declared index of one collection."""
+
+    name: str
+    fields: tuple[tuple[str, int], ...]
+    table: str
+    unique: bool = False
+    sparse: bool = False
+    partial: dict[str, Any] | None = None
+    ttl_seconds: int | None = None
+    # Whether readers (who see committed data only) may use it yet.
+    committed: bool = False
+    _partial_test: Predicate | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.partial:
+            self._partial_test = compile_filter(self.partial)
+
+    @property
+    def paths(self) -> list[str]:
+        return [path for path, _ in self.fields]
+
+    def describe(self) -> dict[str, Any]:
+        """The options as stored in the catalog (and compared when declared again)."""
+        return {
+            "fields": [list(f) for f in self.fields],
+            "unique": self.unique,
+            "sparse": self.sparse,
+            "partial": self.partial,
+            "ttl_seconds": self.ttl_seconds,
+        }
+
+    def keys_of(self, document: dict[str, Any]) -> set[Key]:
+        """Every key `document` has in this index (none when sparse or partial leave it out)."""
+        if self.sparse and all(values_at(document, p) == [MISSING] for p in self.paths):
+            return set()
+        if self._partial_test is not None and not self._partial_test(document):
+            return set()
+        per_field = [[encode(value) for value in index_values(document, p)] for p in self.paths]
+        count = 1
+        for values in per_field:
+            count *= len(values)
+        if count > MAX_KEYS_PER_DOCUMENT:
+            raise ValueError(f"a document has {count} keys in index {self.name}")
+        return set(itertools.product(*per_field))
+
+    def touched_by(self, paths: list[str]) -> bool:
+        """Whether changing `paths` may change a document's keys in this index."""
+        watched = self.paths + (list(_filter_paths(self.partial)) if self.partial else [])
+        return any(
+            changed == path or changed.startswith(path + ".") or path.startswith(changed + ".")
+            for changed in paths
+            for path in watched
+        )
+
+
+def _filter_paths(query: dict[str, Any]) -> set[str]:
+    paths: set[str] = set()
+    for name, value in query.items():
+        if name in ("$and", "$or", "$nor"):
+            for part in value:
+                paths |= _filter_paths(part)
+        elif not name.startswith("$"):
+            paths.add(name)
+    return paths
+
+
+def from_model(model: Any, table: str) -> IndexSpec:
+    """The spec of a PyMongo IndexModel."""
+    document = model.document
+    fields = tuple((path, int(direction)) for path, direction in document["key"].items())
+    return IndexSpec(
+        name=document["name"],
+        fields=fields,
+        table=table,
+        unique=bool(document.get("unique", False)),
+        sparse=bool(document.get("sparse", False)),
+        partial=document.get("partialFilterExpression"),
+        ttl_seconds=document.get("expireAfterSeconds"),
+    )
+
+
+def updated_paths(update: dict[str, Any]) -> list[str]:
+    """The paths an update document writes."""
+    return [path for fields in update.values() if isinstance(fields, dict) for path in fields]

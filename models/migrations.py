@@ -1,0 +1,44 @@
+"""Changes to stored documents between versions, applied at start-up, idempotently.
+
+Both engines run them; several processes may run them at once (every step tolerates it).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from models import conversations, messages
+
+log = logging.getLogger("hypee.migrations")
+
+BUCKETS = "message_buckets"
+
+
+async def run(db: Any) -> None:
+    """Bring documents written by earlier versions to the current shapes."""
+    if BUCKETS in await db.list_collection_names():
+        await _unbucket_messages(db)
+
+
+async def _unbucket_messages(db: Any) -> None:
+    """Messages kept 200 to a bucket document become one document each."""
+    moved = 0
+    async for bucket in db[BUCKETS].find({}):
+        for message in bucket.get("messages", []):
+            document = {k: v for k, v in message.items() if k != "id"}
+            document["_id"] = message["id"]
+            document["conversation_id"] = bucket["conversation_id"]
+            try:
+                await db[messages.COLLECTION].insert_one(document)
+                moved += 1
+            except DuplicateKeyError:
+                pass  # moved already (by another process, or before a crash)
+        await db[BUCKETS].delete_one({"_id": bucket["_id"]})
+    await db[conversations.COLLECTION].update_many(
+        {"recent_client_ids": {"$exists": True}}, {"$unset": {"recent_client_ids": ""}}
+    )
+    await db.drop_collection(BUCKETS)
+    log.warning("messages moved out of buckets", extra={"messages": moved})
