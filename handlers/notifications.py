@@ -45,5 +45,5 @@ class NotificationReadHandler(BaseHandler):
 
     async def post(self) -> None:
         data = self.load_body(notifications.MarkReadSchema())
-        await notifications.mark_read(self.db, self.user_id, data)
+        await self.services.notifier.mark_read(self.user_id, data)
         self.no_content()

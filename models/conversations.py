@@ -27,6 +27,7 @@ from models.message_schemas import FirstMessageSchema, MessageSchema, message_vi
 
 COLLECTION = "conversations"
 MAX_PARTICIPANTS = 50
+PREVIEW_CHARACTERS = 140
 
 INDEXES = {
     COLLECTION: [
@@ -69,13 +70,42 @@ class ConversationSchema(Schema):
     updated_at = UtcDateTime(required=True)
 
 
+def _last_read(conversation: dict[str, Any], user_id: ObjectId) -> int:
+    return conversation["members"].get(str(user_id), {}).get("last_read_seq", 0)
+
+
+def unread_count(conversation: dict[str, Any], user_id: ObjectId, after: int | None = None) -> int:
+    """Messages after the user's read marker (or after seq `after`), skipped seqs left out."""
+    last_read = _last_read(conversation, user_id) if after is None else after
+    skipped = sum(1 for seq in conversation.get("skipped", ()) if seq > last_read)
+    return max(0, conversation["seq"] - last_read - skipped)
+
+
+def preview(message: dict[str, Any]) -> dict[str, Any]:
+    """What a notification shows of a message: {id, seq, sender_id, body (shortened)}."""
+    return {
+        "id": str(message["_id"] if "_id" in message else message["id"]),
+        "seq": message["seq"],
+        "sender_id": str(message["sender_id"]),
+        "body": message["body"][:PREVIEW_CHARACTERS],
+    }
+
+
+def run_of(conversation: dict[str, Any], user_id: ObjectId) -> dict[str, Any]:
+    """The user's run of unread messages: {count, last_message (a preview, or None)}."""
+    last = conversation.get("last_message")
+    return {
+        "count": unread_count(conversation, user_id),
+        "last_message": preview({"seq": conversation["seq"], **last}) if last else None,
+    }
+
+
 def view(
     conversation: dict[str, Any], viewer_id: ObjectId, people: dict[ObjectId, dict]
 ) -> dict[str, Any]:
     """`conversation` as `viewer_id` sees it; `people` maps participant ids to user documents."""
-    last_read = conversation["members"].get(str(viewer_id), {}).get("last_read_seq", 0)
+    last_read = _last_read(conversation, viewer_id)
     last = conversation.get("last_message")
-    skipped = sum(1 for seq in conversation.get("skipped", ()) if seq > last_read)
     return {
         "id": str(conversation["_id"]),
         "kind": conversation["kind"],
@@ -87,7 +117,7 @@ def view(
         "last_message": message_view(conversation["_id"], {"seq": conversation["seq"], **last})
         if last
         else None,
-        "unread_count": max(0, conversation["seq"] - last_read - skipped),
+        "unread_count": unread_count(conversation, viewer_id),
         "last_read_seq": last_read,
         "created_at": conversation["created_at"],
         "updated_at": conversation["updated_at"],
@@ -201,6 +231,23 @@ async def inbox(db: Any, user_id: ObjectId, limit: int, cursor: str | None) -> P
     )
 
 
+async def unread_runs(
+    db: Any, user_id: ObjectId, conversation_ids: list[ObjectId]
+) -> dict[ObjectId, dict[str, Any]]:
+    """The user's runs of unread messages (`run_of`) in the conversations they take part in."""
+    if not conversation_ids:
+        return {}
+    found = (
+        await db[COLLECTION]
+        .find(
+            {"_id": {"$in": conversation_ids}, "participants": user_id},
+            {"seq": 1, "last_message": 1, "skipped": 1, f"members.{user_id}": 1},
+        )
+        .to_list(None)
+    )
+    return {conversation["_id"]: run_of(conversation, user_id) for conversation in found}
+
+
 async def peers(db: Any, user_id: ObjectId) -> list[ObjectId]:
     """Everyone who shares a conversation with `user_id`."""
     found = await db[COLLECTION].distinct("participants", {"participants": user_id})
@@ -270,10 +317,14 @@ async def advance_read_marker(
 ) -> tuple[int, bool, dict[str, Any]]:
     """Move the member's read marker forward to `seq` (never back, never past the last message).
 
-    Returns (the marker, whether it moved, the conversation's {participants, seq, members}).
+    Returns (the marker, whether it moved, the conversation as it was: {participants, seq,
+    members, last_message, skipped}).
     """
     conversation = await for_member(
-        db, conversation_id, user_id, {"participants": 1, "seq": 1, "members": 1}
+        db,
+        conversation_id,
+        user_id,
+        {"participants": 1, "seq": 1, "members": 1, "last_message": 1, "skipped": 1},
     )
     seq = min(seq, conversation["seq"])
     field = f"members.{user_id}.last_read_seq"

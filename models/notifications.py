@@ -1,8 +1,9 @@
 """Notifications: stored per user (services push them to the user's sockets), listed later.
 
 `new_message` notifications are coalesced: a conversation has at most one unread one per
-user, which later messages update (count, latest message) instead of adding more. The unread
-one carries an `unread_key` (user and conversation) under a unique sparse index; reading it
+user, created by the first message of a run; its count and last message are the
+conversation's, read when it is listed, and kept in it once it is read. The unread one
+carries an `unread_key` (user and conversation) under a unique sparse index; reading it
 removes the key. Nobody is notified of their own actions.
 """
 
@@ -13,17 +14,17 @@ from typing import Any
 
 from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from pymongo import IndexModel, UpdateOne
-from pymongo.errors import BulkWriteError
+from pymongo import IndexModel
+from pymongo.errors import DuplicateKeyError
 
 from hypee.fields import ObjectIdField, StrictBoolean, UtcDateTime
 from hypee.jsonio import utcnow
 from hypee.pagination import Listing, Page, find_page
 from hypee.paging import PageQuerySchema
+from models import conversations
 
 COLLECTION = "notifications"
 KINDS = ("new_message", "new_answer", "answer_accepted", "new_conversation")
-PREVIEW_CHARACTERS = 140
 NEWEST_FIRST = Listing("notifications", [("created_at", -1), ("_id", -1)], (datetime, ObjectId))
 
 INDEXES = {
@@ -43,7 +44,11 @@ class NotificationSchema(Schema):
     data = fields.Dict(required=True, metadata={"description": "Depends on the kind."})
     read = fields.Boolean(required=True)
     created_at = UtcDateTime(
-        required=True, metadata={"description": "Of the latest event it covers."}
+        required=True,
+        metadata={
+            "description": "When it was created (for new_message: the run's first message; "
+            "data.last_message is the latest)."
+        },
     )
 
 
@@ -89,64 +94,78 @@ def _unread_key(user_id: ObjectId, conversation_id: ObjectId) -> str:
 async def message_stored(
     db: Any, recipients: list[ObjectId], message: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """A message was stored: each recipient's unread `new_message` notification for that
-    conversation is brought up to date, or created, in one bulk write. Returns the ones created
-    (to push)."""
+    """A message was stored: a recipient with no unread `new_message` notification for its
+    conversation gets one. Returns the ones created (to push).
+
+    Later messages of the run write nothing here: an unread notification's count and last
+    message are read from the conversation when it is listed (`_with_live_data`), so a message
+    costs one lookup, not an update per recipient.
+    """
     conversation_id = ObjectId(message["conversation_id"])
-    latest = {
-        "id": message["id"],
-        "seq": message["seq"],
-        "sender_id": message["sender_id"],
-        "body": message["body"][:PREVIEW_CHARACTERS],
-    }
-    now = utcnow()
-    recipients = list(dict.fromkeys(recipients))
-    requests = [
-        UpdateOne(
-            {"unread_key": _unread_key(user_id, conversation_id)},
-            {
-                "$set": {"data.last_message": latest, "created_at": now},
-                "$inc": {"data.count": 1},
-                "$setOnInsert": {
-                    "user_id": user_id,
-                    "kind": "new_message",
-                    "data.conversation_id": str(conversation_id),
-                    "read": False,
-                },
-            },
-            upsert=True,
-        )
-        for user_id in recipients
-    ]
-    if not requests:
+    keys = {_unread_key(user_id, conversation_id): user_id for user_id in recipients}
+    if not keys:
         return []
-    try:
-        upserted = (await db[COLLECTION].bulk_write(requests, ordered=False)).upserted_ids
-    except BulkWriteError as error:
-        # Two messages created the same notification at once: the loser updates it instead.
-        upserted = {item["index"]: item["_id"] for item in error.details.get("upserted", [])}
-        for failed in error.details.get("writeErrors", []):
-            request = requests[failed["index"]]
-            await db[COLLECTION].update_one(request._filter, request._doc)
-    return [
-        {
-            "_id": notification_id,
-            "user_id": recipients[index],
+    found = (
+        await db[COLLECTION]
+        .find({"unread_key": {"$in": list(keys)}}, {"unread_key": 1})
+        .to_list(None)
+    )
+    existing = {notification["unread_key"] for notification in found}
+    created = []
+    now = utcnow()
+    for key, user_id in keys.items():
+        if key in existing:
+            continue
+        notification = {
+            "_id": ObjectId(),
+            "user_id": user_id,
             "kind": "new_message",
-            "data": {"conversation_id": str(conversation_id), "count": 1, "last_message": latest},
+            "data": {"conversation_id": str(conversation_id)},
             "read": False,
-            "unread_key": _unread_key(recipients[index], conversation_id),
+            "unread_key": key,
             "created_at": now,
         }
-        for index, notification_id in sorted(upserted.items())
-    ]
+        try:
+            await db[COLLECTION].insert_one(notification)
+        except DuplicateKeyError:
+            continue  # a concurrent message created it first
+        live = {"count": 1, "last_message": conversations.preview(message)}
+        created.append({**notification, "data": {**notification["data"], **live}})
+    return created
 
 
-async def conversation_read(db: Any, user_id: ObjectId, conversation_id: ObjectId) -> None:
-    """The user read a conversation to its end: its `new_message` notification is read."""
+async def _with_live_data(
+    db: Any, user_id: ObjectId, listed: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Unread `new_message` notifications with their run's count and last message, as the
+    conversation holds them now."""
+    unread = [n for n in listed if n["kind"] == "new_message" and not n["read"]]
+    ids = [ObjectId(n["data"]["conversation_id"]) for n in unread]
+    runs = await conversations.unread_runs(db, user_id, ids)
+    for notification in unread:
+        run = runs.get(ObjectId(notification["data"]["conversation_id"]), _EMPTY_RUN)
+        notification["data"] = {**notification["data"], **run}
+    return listed
+
+
+_EMPTY_RUN = {"count": 0, "last_message": None}
+
+
+async def conversation_read(
+    db: Any, user_id: ObjectId, conversation_id: ObjectId, run: dict[str, Any]
+) -> None:
+    """The user read a conversation to its end: its `new_message` notification is read, and
+    keeps `run` ({count, last_message}) as what it covered."""
     await db[COLLECTION].update_one(
         {"unread_key": _unread_key(user_id, conversation_id)},
-        {"$set": {"read": True}, "$unset": {"unread_key": ""}},
+        {
+            "$set": {
+                "read": True,
+                "data.count": run["count"],
+                "data.last_message": run["last_message"],
+            },
+            "$unset": {"unread_key": ""},
+        },
     )
 
 
@@ -162,13 +181,20 @@ async def listing(db: Any, user_id: ObjectId, params: dict[str, Any]) -> tuple[P
         limit=params["limit"],
         cursor=params.get("cursor"),
     )
+    page.items = await _with_live_data(db, user_id, page.items)
     unread = await db[COLLECTION].count_documents({"user_id": user_id, "read": False})
     return page, unread
 
 
 async def mark_read(db: Any, user_id: ObjectId, data: dict[str, Any]) -> None:
-    """Mark the user's notifications read: loaded MarkReadSchema `data` (ids, or all)."""
+    """Mark the user's notifications read: loaded MarkReadSchema `data` (ids, or all). A
+    `new_message` one keeps the count and last message of its run as they are now."""
     query: dict[str, Any] = {"user_id": user_id, "read": False}
     if not data.get("all"):
         query["_id"] = {"$in": data["ids"]}
+    runs = await db[COLLECTION].find({**query, "kind": "new_message"}).to_list(None)
+    for notification in await _with_live_data(db, user_id, runs):
+        await conversation_read(
+            db, user_id, ObjectId(notification["data"]["conversation_id"]), notification["data"]
+        )
     await db[COLLECTION].update_many(query, {"$set": {"read": True}, "$unset": {"unread_key": ""}})

@@ -84,7 +84,7 @@ def build_services(settings: Settings, store: Store) -> Services:
     bridge = RedisBridge(settings.redis_url, hub) if settings.redis_url else None
     db = store.db
     tokens = TokenService(settings.jwt_secret, settings.access_token_seconds)
-    notifier = Notifier(db, hub)
+    notifier = Notifier(store, hub)
     attachments = AttachmentService(
         db, storage, settings.max_upload_bytes, settings.upload_content_types
     )
@@ -132,6 +132,7 @@ def build_services(settings: Settings, store: Store) -> Services:
         messages=messages,
         conversations=conversations,
         forum=ForumService(store, notifier),
+        notifier=notifier,
     )
 
 

@@ -20,6 +20,7 @@ from services.attachments import AttachmentService
 from services.conversations import ConversationService
 from services.forum import ForumService
 from services.messages import MessageService
+from services.notifier import Notifier
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Services:
     messages: MessageService
     conversations: ConversationService
     forum: ForumService
+    notifier: Notifier
 
     @property
     def db(self) -> Any:

@@ -72,7 +72,8 @@ class ConversationService:
                 self.db, conversation_id, user_id, seq
             )
             if min(seq, conversation["seq"]) == conversation["seq"]:
-                await notifications.conversation_read(self.db, user_id, conversation_id)
+                run = conversations.run_of(conversation, user_id)
+                await notifications.conversation_read(self.db, user_id, conversation_id, run)
         if moved:
             await self.hub.publish(
                 conversation["participants"],

@@ -6,6 +6,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from hypee.db import Store
 from hypee.realtime.hub import Hub
 from models import notifications
 
@@ -17,8 +18,9 @@ class Notifier:
     caller pushes after the unit ends, so no socket hears of something that was not kept.
     """
 
-    def __init__(self, db: Any, hub: Hub) -> None:
-        self.db = db
+    def __init__(self, store: Store, hub: Hub) -> None:
+        self.store = store
+        self.db = store.db
         self.hub = hub
 
     async def notify(self, user_id: ObjectId, kind: str, data: dict[str, Any]) -> dict:
@@ -30,6 +32,11 @@ class Notifier:
     ) -> list[dict[str, Any]]:
         """A message was stored: the recipients' coalesced `new_message` notifications."""
         return await notifications.message_stored(self.db, recipients, message)
+
+    async def mark_read(self, user_id: ObjectId, data: dict[str, Any]) -> None:
+        """Mark notifications read (loaded MarkReadSchema `data`), in one unit of work."""
+        async with self.store.atomic():
+            await notifications.mark_read(self.db, user_id, data)
 
     async def push(self, stored: list[dict[str, Any]]) -> None:
         """Send stored notifications to their users' sockets."""

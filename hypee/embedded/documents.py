@@ -125,19 +125,12 @@ def _sort_key(document: dict[str, Any], path: str) -> bytes:
 # -- writing ----------------------------------------------------------------------------------
 
 
-def _key_where(index: IndexSpec) -> str:
-    return " AND ".join(f"k{i} = ?" for i in range(len(index.fields)))
-
-
 def _check_unique(
     connection: sqlite3.Connection, meta: CollectionMeta, index: IndexSpec, keys: set[Key], rid: int
 ) -> None:
+    sql = index.sql("conflict")
     for key in keys:
-        row = connection.execute(
-            f'SELECT rid FROM "{index.table}" WHERE {_key_where(index)} AND rid != ? LIMIT 1',
-            (*key, rid),
-        ).fetchone()
-        if row is not None:
+        if connection.execute(sql, (*key, rid)).fetchone() is not None:
             raise DuplicateKeyError(
                 f"E11000 duplicate key error collection: {meta.name} index: {index.name}",
                 11000,
@@ -149,15 +142,9 @@ def _write_keys(
     connection: sqlite3.Connection, index: IndexSpec, added: set[Key], removed: set[Key], rid: int
 ) -> None:
     if removed:
-        connection.executemany(
-            f'DELETE FROM "{index.table}" WHERE {_key_where(index)} AND rid = ?',
-            [(*key, rid) for key in removed],
-        )
+        connection.executemany(index.sql("delete"), [(*key, rid) for key in removed])
     if added:
-        marks = ", ".join("?" * (len(index.fields) + 1))
-        connection.executemany(
-            f'INSERT INTO "{index.table}" VALUES ({marks})', [(*key, rid) for key in added]
-        )
+        connection.executemany(index.sql("insert"), [(*key, rid) for key in added])
 
 
 def insert(connection: sqlite3.Connection, meta: CollectionMeta, document: dict[str, Any]) -> int:

@@ -38,6 +38,20 @@ class IndexSpec:
     def __post_init__(self) -> None:
         if self.partial:
             self._partial_test = compile_filter(self.partial)
+        self._parts = [path.split(".") for path in self.paths]
+        self._touched: dict[tuple[str, ...], bool] = {}
+        where = " AND ".join(f"k{i} = ?" for i in range(len(self.fields)))
+        self.sql_where_key = where
+
+    def sql(self, statement: str) -> str:
+        """The SQL of one of this index's statements: "insert", "delete" or "conflict"."""
+        table, where = self.table, self.sql_where_key
+        if statement == "insert":
+            marks = ", ".join("?" * (len(self.fields) + 1))
+            return f'INSERT INTO "{table}" VALUES ({marks})'
+        if statement == "delete":
+            return f'DELETE FROM "{table}" WHERE {where} AND rid = ?'
+        return f'SELECT rid FROM "{table}" WHERE {where} AND rid != ? LIMIT 1'
 
     @property
     def paths(self) -> list[str]:
@@ -59,7 +73,12 @@ class IndexSpec:
             return set()
         if self._partial_test is not None and not self._partial_test(document):
             return set()
-        per_field = [[encode(value) for value in index_values(document, p)] for p in self.paths]
+        per_field = [
+            _field_keys(document, path, parts)
+            for path, parts in zip(self.paths, self._parts, strict=True)
+        ]
+        if all(len(keys) == 1 for keys in per_field):
+            return {tuple(keys[0] for keys in per_field)}
         count = 1
         for values in per_field:
             count *= len(values)
@@ -69,12 +88,32 @@ class IndexSpec:
 
     def touched_by(self, paths: list[str]) -> bool:
         """Whether changing `paths` may change a document's keys in this index."""
-        watched = self.paths + (list(_filter_paths(self.partial)) if self.partial else [])
-        return any(
-            changed == path or changed.startswith(path + ".") or path.startswith(changed + ".")
-            for changed in paths
-            for path in watched
-        )
+        key = tuple(paths)
+        known = self._touched.get(key)
+        if known is None:
+            watched = self.paths + (list(_filter_paths(self.partial)) if self.partial else [])
+            known = any(
+                changed == path or changed.startswith(path + ".") or path.startswith(changed + ".")
+                for changed in paths
+                for path in watched
+            )
+            if len(self._touched) < 1000:
+                self._touched[key] = known
+        return known
+
+
+def _field_keys(document: dict[str, Any], path: str, parts: list[str]) -> list[bytes]:
+    """The keys of one field: a quick walk through objects, MongoDB's rules past arrays."""
+    value: Any = document
+    for part in parts:
+        if type(value) is not dict:
+            return [encode(v) for v in index_values(document, path)]
+        value = value.get(part, MISSING)
+        if value is MISSING:
+            return [encode(None)]
+    if type(value) is list:
+        return [encode(v) for v in index_values(document, path)]
+    return [encode(value)]
 
 
 def _filter_paths(query: dict[str, Any]) -> set[str]:

@@ -223,7 +223,11 @@ def plan(
     if id_bound is not None and id_bound.kind in ("eq", "in"):
         return _id_plan(collection_table, id_bound, sort, exact and len(bounds) == 1)
     best: _Candidate | None = None
+    first_sorted = sort[0][0] if sort else None
     for index in indexes:
+        leading = index.fields[0][0]
+        if leading not in bounds and leading != first_sorted:
+            continue  # neither bounded nor walking the sort: it cannot help
         candidate = _candidate(index, bounds, exact, parts, sort)
         if candidate is not None and (best is None or candidate.score() > best.score()):
             best = candidate

@@ -3,7 +3,6 @@ $slice) $pull $addToSet and, on insert, $setOnInsert. Anything else raises Unsup
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from hypee.embedded.keys import Unsupported
@@ -35,7 +34,8 @@ def _each(document: dict[str, Any], fields: dict[str, Any], action: Any) -> None
 
 
 def _set(document: dict[str, Any], path: str, value: Any) -> None:
-    set_path(document, path, copy.deepcopy(value) if isinstance(value, dict | list) else value)
+    # No copy: the document is encoded right after the update and never kept as objects.
+    set_path(document, path, value)
 
 
 def _unset(document: dict[str, Any], path: str, value: Any) -> None:
@@ -79,12 +79,12 @@ def _array_at(document: dict[str, Any], path: str) -> list[Any]:
 def _push(document: dict[str, Any], path: str, value: Any) -> None:
     array = _array_at(document, path)
     if is_operator_dict(value) and "$each" in value:
-        array += copy.deepcopy(value["$each"])
+        array += value["$each"]
         if "$slice" in value:
             size = value["$slice"]
             array[:] = array[size:] if size < 0 else array[:size]
     else:
-        array.append(copy.deepcopy(value))
+        array.append(value)
 
 
 def _add_to_set(document: dict[str, Any], path: str, value: Any) -> None:
@@ -92,7 +92,7 @@ def _add_to_set(document: dict[str, Any], path: str, value: Any) -> None:
     items = value["$each"] if is_operator_dict(value) and "$each" in value else [value]
     for item in items:
         if not any(equal(existing, item) for existing in array):
-            array.append(copy.deepcopy(item))
+            array.append(item)
 
 
 def _pull(document: dict[str, Any], path: str, value: Any) -> None:
@@ -140,6 +140,6 @@ def _equalities(query: dict[str, Any], document: dict[str, Any]) -> None:
             continue
         elif is_operator_dict(value):
             if "$eq" in value:
-                set_path(document, name, copy.deepcopy(value["$eq"]))
+                set_path(document, name, value["$eq"])
         else:
-            set_path(document, name, copy.deepcopy(value))
+            set_path(document, name, value)

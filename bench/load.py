@@ -1,0 +1,176 @@
+"""The load generator of the benchmark, run in a process of its own (`python -m bench.load`).
+
+- `fanout PLAN`: every socket of the plan sends messages to its conversation, as fast as its
+  acks come back (closed loop, `--rate 0`) or at a total rate spread over the sockets (open
+  loop); every socket counts the messages it receives and their latency from the send (the
+  send time travels in the body; one process, one clock).
+- `connect PLAN`: open (and authenticate) every socket of the plan, report how long it took,
+  print `held`, and keep them open until a line arrives on stdin.
+
+A plan is JSON: {"base": "ws://127.0.0.1:PORT", "sockets": [{"path", "token", "conversation"}]}
+(token null for the bare relay). Results are one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import sys
+import time
+from typing import Any
+
+from tornado.websocket import WebSocketClientConnection, websocket_connect
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def connect(base: str, spec: dict[str, Any]) -> WebSocketClientConnection:
+    connection = await websocket_connect(base + spec["path"], max_message_size=1 << 24)
+    if spec.get("token"):
+        await connection.write_message(json.dumps({"type": "auth", "token": spec["token"]}))
+    while True:
+        frame = json.loads(await connection.read_message())
+        if frame["type"] == "ready":
+            return connection
+
+
+class Counts:
+    def __init__(self) -> None:
+        self.sent = 0
+        self.acked = 0
+        self.delivered = 0
+        self.latencies: list[float] = []
+        self.ack_latencies: list[float] = []
+        self.errors: dict[str, int] = {}
+
+
+async def run_socket(
+    connection: WebSocketClientConnection,
+    spec: dict[str, Any],
+    counts: Counts,
+    stop_at: float,
+    interval: float,
+) -> None:
+    """Send (closed loop when `interval` is 0) and receive until `stop_at`."""
+    acked = asyncio.Event()
+    acked.set()
+    pending: dict[str, float] = {}
+
+    async def receive() -> None:
+        while True:
+            message = await connection.read_message()
+            if message is None:
+                return
+            frame = json.loads(message)
+            kind = frame["type"]
+            now = time.perf_counter()
+            if kind == "ack":
+                started = pending.pop(frame["client_id"], None)
+                if started is not None:
+                    counts.ack_latencies.append(now - started)
+                counts.acked += 1
+                acked.set()
+            elif kind == "message":
+                counts.delivered += 1
+                counts.latencies.append(now - float(frame["message"]["body"]))
+            elif kind == "error":
+                counts.errors[frame["code"]] = counts.errors.get(frame["code"], 0) + 1
+                acked.set()
+
+    reader = asyncio.ensure_future(receive())
+    number = 0
+    next_send = time.perf_counter()
+    while time.perf_counter() < stop_at:
+        if interval:
+            await asyncio.sleep(max(0.0, next_send - time.perf_counter()))
+            next_send += interval
+        else:
+            await acked.wait()
+            acked.clear()
+        number += 1
+        client_id = f"{id(connection)}-{number}"
+        sent_at = time.perf_counter()
+        pending[client_id] = sent_at
+        frame = {
+            "type": "message",
+            "conversation_id": spec["conversation"],
+            "client_id": client_id,
+            "body": repr(sent_at),
+        }
+        await connection.write_message(json.dumps(frame))
+        counts.sent += 1
+    await asyncio.sleep(1.0)  # let the last deliveries arrive
+    reader.cancel()
+
+
+async def fanout(plan: dict[str, Any], seconds: float, rate: float) -> dict[str, Any]:
+    base = plan["base"]
+    connections = [await connect(base, spec) for spec in plan["sockets"]]
+    counts = Counts()
+    interval = len(connections) / rate if rate else 0.0
+    started = time.perf_counter()
+    stop_at = started + seconds
+    await asyncio.gather(
+        *(
+            run_socket(connection, spec, counts, stop_at, interval)
+            for connection, spec in zip(connections, plan["sockets"], strict=True)
+        )
+    )
+    for connection in connections:
+        connection.close()
+    return {
+        "seconds": seconds,
+        "sent": counts.sent,
+        "acked": counts.acked,
+        "delivered": counts.delivered,
+        "delivered_per_second": counts.delivered / seconds,
+        "latency_p50_ms": percentile(counts.latencies, 0.5) * 1000,
+        "latency_p99_ms": percentile(counts.latencies, 0.99) * 1000,
+        "ack_p99_ms": percentile(counts.ack_latencies, 0.99) * 1000,
+        "errors": counts.errors,
+    }
+
+
+async def hold(plan: dict[str, Any], batch: int) -> None:
+    base = plan["base"]
+    specs = plan["sockets"]
+    started = time.perf_counter()
+    connections = []
+    for first in range(0, len(specs), batch):
+        connections += await asyncio.gather(
+            *(connect(base, spec) for spec in specs[first : first + batch])
+        )
+    elapsed = time.perf_counter() - started
+    print(json.dumps({"connected": len(connections), "seconds": elapsed}), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    for connection in connections:
+        connection.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bench.load")
+    parser.add_argument("scenario", choices=["fanout", "connect"])
+    parser.add_argument("plan")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rate", type=float, default=0, help="messages/s in all; 0: saturate")
+    parser.add_argument("--batch", type=int, default=50, help="connect: sockets opened at once")
+    args = parser.parse_args()
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    with open(args.plan) as file:
+        plan = json.load(file)
+    if args.scenario == "fanout":
+        print(json.dumps(asyncio.run(fanout(plan, args.seconds, args.rate))))
+    else:
+        asyncio.run(hold(plan, args.batch))
+
+
+if __name__ == "__main__":
+    main()
