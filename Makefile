@@ -5,13 +5,20 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run test lint bench seed-demo redis-server clean
+.PHONY: run test lint bench seed-demo check repair redis-server clean
 
 run: $(STAMP)
 	$(BIN)/python run.py
 
 seed-demo: $(STAMP)
 	$(BIN)/python run.py --seed-demo
+
+# The stored data's invariants: --check reports (exit 1 when one is broken), --repair restores.
+check: $(STAMP)
+	$(BIN)/python run.py --check
+
+repair: $(STAMP)
+	$(BIN)/python run.py --repair
 
 # The whole suite on the embedded engine, then once more through PyMongo's real async client
 # (the production code path) against the same engine served over MongoDB's wire protocol.

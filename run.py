@@ -29,6 +29,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="fill an empty store with demo mentors and mentees, print their logins, and exit",
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="check the stored data's invariants (exit 1 when one is broken), and exit",
+    )
+    parser.add_argument(
+        "--repair",
+        action="store_true",
+        help="restore the stored data's invariants where they are broken, and exit",
+    )
     return parser.parse_args(argv)
 
 
@@ -59,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings.log_level)
     log.info(describe_mode(settings))
     try:
+        if args.check or args.repair:
+            from server.maintenance import check_store
+
+            return asyncio.run(check_store(settings, repair=args.repair))
         if args.seed_demo:
             from server.demo import seed_demo
 

@@ -120,3 +120,12 @@ async def _acquire(
             raise conflict("This item is busy; retry in a moment.")
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.1)
+
+
+async def release_stale(collection: Any, repair: bool) -> int:
+    """Count (and, with `repair`, clear) locks left by crashed holders."""
+    stale = {"lock_at": {"$lt": utcnow() - timedelta(seconds=STALE_SECONDS)}}
+    found = await collection.count_documents(stale)
+    if repair and found:
+        await collection.update_many(stale, {"$unset": {"lock": "", "lock_at": ""}})
+    return found

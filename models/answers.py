@@ -14,6 +14,7 @@ from bson import ObjectId
 from marshmallow import Schema, fields
 from pymongo import IndexModel, ReturnDocument
 
+from hypee import batches
 from hypee.errors import forbidden, not_found
 from hypee.fields import ObjectIdField, Text, UtcDateTime
 from models import posts, users, votes
@@ -167,3 +168,11 @@ async def mark_deleting(db: Any, answer_id: ObjectId) -> None:
 
 async def remove(db: Any, answer_id: ObjectId) -> None:
     await db[COLLECTION].delete_one({"_id": answer_id})
+
+
+async def by_question(db: Any) -> dict[ObjectId, list[dict[str, Any]]]:
+    """Every live answer's {_id, accepted}, by question (the integrity check)."""
+    found: dict[ObjectId, list[dict[str, Any]]] = {}
+    async for answer in batches.each(db[COLLECTION], LIVE, {"question_id": 1, "accepted": 1}):
+        found.setdefault(answer["question_id"], []).append(answer)
+    return found

@@ -10,6 +10,7 @@ a conversation the caller does not take part in is a 404, never a 403.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from marshmallow import Schema, fields, validate
 from pymongo import IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from hypee import batches
 from hypee.errors import field_error, not_found, validation_error
 from hypee.fields import ObjectIdField, StrictInteger, Text, UtcDateTime
 from hypee.jsonio import utcnow
@@ -335,3 +337,22 @@ async def advance_read_marker(
         return seq, True, conversation
     marker = conversation["members"].get(str(user_id), {}).get("last_read_seq", 0)
     return max(seq, marker), False, conversation
+
+
+# -- integrity (run.py --check) ---------------------------------------------------------------
+
+
+def each(db: Any) -> AsyncIterator[dict[str, Any]]:
+    """Every conversation's {seq, skipped, last_message}, for the integrity check."""
+    return batches.each(db[COLLECTION], projection={"seq": 1, "skipped": 1, "last_message": 1})
+
+
+async def correct_sequence(
+    db: Any, conversation_id: ObjectId, seq: int, skipped: list[int], last: dict | None
+) -> None:
+    """Set what the stored messages say: the last seq, the seqs with no message, the summary."""
+    summary = {k: v for k, v in last.items() if k != "conversation_id"} if last else None
+    await db[COLLECTION].update_one(
+        {"_id": conversation_id},
+        {"$set": {"seq": seq, "skipped": skipped, "last_message": summary}},
+    )

@@ -201,3 +201,20 @@ async def change_own(
 
 async def exists(db: Any, message_id: ObjectId) -> bool:
     return await db[COLLECTION].count_documents({"_id": message_id}, limit=1) > 0
+
+
+async def seqs(db: Any, conversation_id: ObjectId) -> list[int]:
+    """The seqs of a conversation's stored messages, ascending (the integrity check)."""
+    found = (
+        await db[COLLECTION]
+        .find({"conversation_id": conversation_id}, {"seq": 1})
+        .sort([("seq", ASCENDING)])
+        .to_list(None)
+    )
+    return [message["seq"] for message in found]
+
+
+async def last(db: Any, conversation_id: ObjectId) -> dict[str, Any] | None:
+    """A conversation's stored message with the highest seq."""
+    found = await _between(db, conversation_id, {"$gte": 0}, True, 1)
+    return found[0] if found else None

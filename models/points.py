@@ -14,6 +14,7 @@ from bson import ObjectId
 from marshmallow import Schema, fields
 from pymongo import IndexModel
 
+from hypee import batches
 from hypee.fields import ObjectIdField, UtcDateTime
 from hypee.jsonio import utcnow
 from hypee.pagination import Listing, Page, find_page
@@ -113,3 +114,11 @@ async def history(db: Any, user_id: ObjectId, limit: int, cursor: str | None) ->
         limit=limit,
         cursor=cursor,
     )
+
+
+async def totals(db: Any) -> dict[ObjectId, int]:
+    """Each user's sum of applied point deltas: what `users.points` must be."""
+    sums: dict[ObjectId, int] = {}
+    async for event in batches.each(db[COLLECTION], projection={"user_id": 1, "delta": 1}):
+        sums[event["user_id"]] = sums.get(event["user_id"], 0) + event["delta"]
+    return sums

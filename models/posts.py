@@ -6,9 +6,12 @@ its votes and points are undone; only live posts take a score change.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from bson import ObjectId
+
+from hypee import batches
 
 LIVE = {"deleting": {"$ne": True}}
 
@@ -29,3 +32,12 @@ async def score_of(collection: Any, post_id: ObjectId) -> int:
 async def mark_deleting(collection: Any, post_id: ObjectId) -> None:
     """From now on the post takes no vote, answer or change."""
     await collection.update_one({"_id": post_id}, {"$set": {"deleting": True}})
+
+
+def scores(collection: Any) -> AsyncIterator[dict[str, Any]]:
+    """Every post's {score} (the integrity check)."""
+    return batches.each(collection, projection={"score": 1})
+
+
+async def set_score(collection: Any, post_id: ObjectId, score: int) -> None:
+    await collection.update_one({"_id": post_id}, {"$set": {"score": score}})

@@ -7,6 +7,7 @@ meanwhile. The question document is also the lock of its acceptance (see `locked
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate
 from pymongo import IndexModel, ReturnDocument
 
-from hypee import locks
+from hypee import batches, locks
 from hypee.errors import forbidden, not_found
 from hypee.fields import ObjectIdField, Text, UtcDateTime
 from hypee.jsonio import utcnow
@@ -273,3 +274,18 @@ async def listing(db: Any, params: dict[str, Any]) -> Page:
         cursor=params.get("cursor"),
         projection={"search": 0},
     )
+
+
+# -- integrity (run.py --check) ---------------------------------------------------------------
+
+
+def each(db: Any) -> AsyncIterator[dict[str, Any]]:
+    """Every question's score, answer count and acceptance."""
+    return batches.each(
+        db[COLLECTION],
+        projection={"score": 1, "answer_count": 1, "accepted_answer_id": 1, "deleting": 1},
+    )
+
+
+async def correct(db: Any, question_id: ObjectId, changes: dict[str, Any]) -> None:
+    await db[COLLECTION].update_one({"_id": question_id}, {"$set": changes})

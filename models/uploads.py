@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate
 from pymongo import IndexModel
 
+from hypee import batches
 from hypee.fields import ObjectIdField, StrictInteger, UtcDateTime
 from hypee.jsonio import utcnow
 
@@ -214,3 +216,10 @@ async def expired(db: Any, batch: int) -> list[dict[str, Any]]:
 async def remove(db: Any, upload: dict[str, Any]) -> None:
     """Delete an expired upload's document, unless its state changed meanwhile."""
     await db[COLLECTION].delete_one({"_id": upload["_id"], "state": upload["state"]})
+
+
+def attached_to_messages(db: Any) -> AsyncIterator[dict[str, Any]]:
+    """Every upload attached to a message (the integrity check)."""
+    return batches.each(
+        db[COLLECTION], {"state": "attached", "conversation_id": {"$ne": None}}, {"owner_id": 1}
+    )

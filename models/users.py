@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from pymongo import IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from hypee import batches
 from hypee.auth import PasswordService
 from hypee.errors import conflict
 from hypee.fields import ObjectIdField, Text, UtcDateTime
@@ -229,3 +230,15 @@ async def add_points(db: Any, user_id: ObjectId, delta: int) -> int:
         if not await db[COLLECTION].count_documents({"_id": user_id}, limit=1):
             return 0  # the user is gone
         # The points changed between the two updates: try again.
+
+
+async def points_of_everyone(db: Any) -> dict[ObjectId, int]:
+    """Every user's points (the integrity check)."""
+    return {
+        user["_id"]: user.get("points", 0)
+        async for user in batches.each(db[COLLECTION], projection={"points": 1})
+    }
+
+
+async def set_points(db: Any, user_id: ObjectId, value: int) -> None:
+    await db[COLLECTION].update_one({"_id": user_id}, {"$set": {"points": value}})

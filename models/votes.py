@@ -15,7 +15,7 @@ from bson import ObjectId
 from marshmallow import Schema, fields, validate
 from pymongo import IndexModel
 
-from hypee import locks
+from hypee import batches, locks
 from hypee.jsonio import utcnow
 from models import points
 
@@ -105,3 +105,12 @@ async def mine(
         .to_list(None)
     )
     return {vote["target_id"]: vote.get("value", 0) for vote in found}
+
+
+async def totals(db: Any, target_type: str) -> dict[ObjectId, int]:
+    """Each post's sum of vote values: what its score must be."""
+    sums: dict[ObjectId, int] = {}
+    votes = batches.each(db[COLLECTION], {"target_type": target_type}, {"target_id": 1, "value": 1})
+    async for vote in votes:
+        sums[vote["target_id"]] = sums.get(vote["target_id"], 0) + vote.get("value", 0)
+    return sums

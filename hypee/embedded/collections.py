@@ -112,6 +112,22 @@ class Database:
     async def drop_collection(self, name: str) -> None:
         await self.engine.run_write(lambda connection: self.catalog.drop(name))
 
+    async def verify_indexes(self, repair: bool) -> list[str]:
+        """The indexes whose rows disagree with their documents (rebuilt when `repair`)."""
+
+        def action(connection: sqlite3.Connection) -> list[str]:
+            wrong = []
+            for meta in self.catalog.collections.values():
+                for index in meta.indexes:
+                    if not documents.index_agrees(connection, meta, index):
+                        wrong.append(f"{meta.name}.{index.name}")
+                        if repair:
+                            connection.execute(f'DELETE FROM "{index.table}"')
+                            documents.fill_index(connection, meta, index)
+            return wrong
+
+        return await self.engine.run_write(action)
+
     async def expire(self, now: datetime | None = None, batch: int = 500) -> int:
         """Delete documents past a TTL index's expiry (as MongoDB's TTL monitor does)."""
         now = now or datetime.now(UTC)

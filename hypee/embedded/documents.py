@@ -215,3 +215,12 @@ def fill_index(connection: sqlite3.Connection, meta: CollectionMeta, index: Inde
                         11000,
                     )
         _write_keys(connection, index, keys, set(), rid)
+
+
+def index_agrees(connection: sqlite3.Connection, meta: CollectionMeta, index: IndexSpec) -> bool:
+    """Whether an index holds exactly the keys of the collection's documents."""
+    expected = set()
+    for rid, blob in connection.execute(f'SELECT rid, doc FROM "{meta.table}"'):
+        expected |= {(*key, rid) for key in index.keys_of(decode(blob))}
+    stored = set(connection.execute(f'SELECT * FROM "{index.table}"'))
+    return stored == expected

@@ -1,0 +1,32 @@
+"""`run.py --check` and `--repair`: the data's invariants, without serving anything."""
+
+from __future__ import annotations
+
+from config import Settings
+from models import migrations
+from models.indexes import all_indexes
+from server.lifecycle import build_services, open_store
+from services.integrity import IntegrityService
+
+
+async def check_store(settings: Settings, repair: bool) -> int:
+    """Check (and with `repair`, restore) every invariant; prints a report. Exit code: 0 when
+    the store is sound (after repairing), 1 when `--check` found something."""
+    store = open_store(settings.replace(env="development") if settings.env == "test" else settings)
+    services = build_services(settings, store)
+    try:
+        await store.ensure_indexes(all_indexes())
+        await migrations.run(store.db)
+        integrity = IntegrityService(store, services.attachments)
+        report = await integrity.run(repair)
+        for line in report.lines(repaired=repair):
+            print(line)
+        if repair and not report.clean:
+            after = await integrity.run(False)
+            print("after repair: " + "; ".join(after.lines(repaired=False)))
+            return 0 if after.clean else 1
+        return 0 if report.clean else 1
+    finally:
+        services.passwords.close()
+        services.storage.close()
+        await store.close()
