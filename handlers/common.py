@@ -8,6 +8,7 @@ import tornado.web
 from marshmallow import RAISE, Schema, ValidationError
 from pymongo.errors import ConnectionFailure
 
+from hypee.embedded.engine import StoreUnavailable
 from hypee.errors import CODE_FOR_STATUS, ApiError, unavailable, validation_error
 from services.container import Services
 
@@ -36,6 +37,11 @@ def known_error(exc: BaseException | None) -> ApiError | None:
     `unavailable`), or None for a bug."""
     if isinstance(exc, ApiError):
         return exc
+    if isinstance(exc, StoreUnavailable):
+        return unavailable(
+            "The server cannot save anything right now"
+            f"{f' ({exc.reason})' if exc.reason else ''}; try again shortly."
+        )
     if isinstance(exc, ConnectionFailure):
         return unavailable()
     return None

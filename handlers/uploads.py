@@ -3,19 +3,41 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import logging
 import os
 from typing import Any
 
 import tornado.web
 
 from handlers.base import BaseHandler
-from hypee.errors import field_error, forbidden, not_found, validation_error
+from hypee.errors import (
+    ApiError,
+    field_error,
+    forbidden,
+    insufficient_storage,
+    not_found,
+    unavailable,
+    validation_error,
+)
 from hypee.openapi import Operation
 from hypee.storage import content_disposition
 from hypee.storage.local import LocalStorage, LocalWriter
 from models import uploads, users
 
+log = logging.getLogger("hypee.files")
 REDIRECT_DOC = {"type": "string", "description": "Empty; follow the Location header."}
+_NO_ROOM = (errno.ENOSPC, errno.EDQUOT)
+
+
+def storage_error(error: OSError) -> ApiError:
+    """The answer for a file the disk refused: 507 when it is full, 503 otherwise."""
+    log.warning("local storage refused a write", extra={"error": str(error)})
+    if error.errno in _NO_ROOM:
+        return insufficient_storage("There is no room left to store this file; try again later.")
+    return unavailable("The file storage cannot save files right now; try again shortly.")
+
+
 READ_CHUNK = 64 * 1024
 
 
@@ -92,7 +114,7 @@ class LocalFileHandler(BaseHandler):
         "PUT": Operation(
             "Store an upload's bytes (local-disk storage; URL from POST /api/uploads/)",
             response={"type": "object"},
-            errors=(403,),
+            errors=(403, 503, 507),
             description="The URL's signature must be valid and unexpired (else 403); Content-Type "
             "and Content-Length must match the ticket (else 400).",
         ),
@@ -108,6 +130,7 @@ class LocalFileHandler(BaseHandler):
         super().initialize(route)
         self._writer: LocalWriter | None = None
         self._written_too_much = False
+        self._write_failed: OSError | None = None
 
     @property
     def body_limit(self) -> int:  # type: ignore[override]
@@ -142,6 +165,8 @@ class LocalFileHandler(BaseHandler):
             self._writer = local.writer(key)
         except ValueError:
             raise not_found("file") from None
+        except OSError as error:
+            raise storage_error(error) from None
 
     async def data_received(self, chunk: bytes) -> None:
         # A coroutine: Tornado reads the next chunk only once this one is on disk.
@@ -151,17 +176,28 @@ class LocalFileHandler(BaseHandler):
         if writer.size + len(chunk) > int(self.get_query_argument("size")):
             self._written_too_much = True
             return
-        await asyncio.to_thread(writer.write, chunk)
+        try:
+            await asyncio.to_thread(writer.write, chunk)
+        except OSError as error:
+            # Keep reading (and dropping) the body, so the client gets the answer.
+            self._write_failed = error
+            self._abort_writer()
 
     async def put(self, key: str) -> None:
+        if self._write_failed is not None:
+            raise storage_error(self._write_failed)
         writer = self._writer
         assert writer is not None
         expected = int(self.get_query_argument("size"))
         if self._written_too_much or writer.size != expected:
             writer.abort()
             raise validation_error({"Content-Length": [f"Expected {expected} bytes."]})
-        writer.commit(self.get_query_argument("ct"))
-        self._writer = None
+        try:
+            await asyncio.to_thread(writer.commit, self.get_query_argument("ct"))
+        except OSError as error:
+            raise storage_error(error) from None
+        finally:
+            self._writer = None
         self.write_json({"size": expected})
 
     async def get(self, key: str) -> None:

@@ -17,6 +17,7 @@ STATUS_CODES = {
     "rate_limited": 429,
     "internal": 500,
     "unavailable": 503,
+    "insufficient_storage": 507,
 }
 
 # The code a bare HTTP status maps to when the error did not come from our own code.
@@ -30,6 +31,7 @@ CODE_FOR_STATUS = {
     413: "payload_too_large",
     429: "rate_limited",
     503: "unavailable",
+    507: "insufficient_storage",
 }
 
 
@@ -97,3 +99,8 @@ def rate_limited(
 def unavailable(message: str = "The database is unavailable; try again shortly.") -> ApiError:
     """A 503: a backing service does not answer."""
     return ApiError("unavailable", message)
+
+
+def insufficient_storage(message: str) -> ApiError:
+    """A 507: there is no room left to keep what the client sent."""
+    return ApiError("insufficient_storage", message)

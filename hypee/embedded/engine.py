@@ -45,7 +45,12 @@ _FAULTS = {
 
 
 class StoreUnavailable(ConnectionFailure):
-    """The store cannot commit writes now (the API answers 503 `unavailable`)."""
+    """The store cannot commit writes now (the API answers 503 `unavailable`); `reason` says
+    why in a few words ("disk full")."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass
@@ -101,6 +106,10 @@ def probe_write(connection: sqlite3.Connection) -> None:
         raise
 
 
+def _refused(what: str, reason: str | None) -> StoreUnavailable:
+    return StoreUnavailable(f"{what}: {reason}", reason)
+
+
 class Engine:
     """One SQLite database file, its two connections and its commit machinery."""
 
@@ -145,7 +154,7 @@ class Engine:
             return action(self.reader())
         except sqlite3.Error as error:
             if fault_of(error):
-                raise StoreUnavailable(f"the database cannot be read: {error}") from error
+                raise _refused("the database cannot be read", fault_of(error)) from error
             raise
 
     async def run_write(self, action: Callable[[sqlite3.Connection], T]) -> T:
@@ -153,7 +162,7 @@ class Engine:
         unit = self._unit()
         if unit is not None:
             if unit.generation != self.generation:
-                raise StoreUnavailable(f"the database cannot be written: {self.read_only}")
+                raise _refused("the database cannot be written", self.read_only)
             return self._execute(action)
         self._refuse_if_read_only()
         async with self.gate:
@@ -165,18 +174,20 @@ class Engine:
 
     def _refuse_if_read_only(self) -> None:
         if self.read_only is not None:
-            raise StoreUnavailable(f"the database is read-only: {self.read_only}")
+            raise _refused("the database is read-only", self.read_only)
 
-    def _execute(self, action: Callable[[sqlite3.Connection], T]) -> T:
+    def _begin(self) -> None:
         if not self._in_transaction:
             self.write.execute("BEGIN")
             self._in_transaction = True
+
+    def _execute(self, action: Callable[[sqlite3.Connection], T]) -> T:
+        self._begin()
         try:
             result = action(self.write)
         except sqlite3.Error as error:
             if fault_of(error):
-                self._fail(error)
-                raise StoreUnavailable(f"the database cannot be written: {error}") from error
+                raise self._fail(error) from error
             raise
         self.written += 1
         return result
@@ -191,9 +202,7 @@ class Engine:
         self._refuse_if_read_only()
         async with self.gate:
             self._refuse_if_read_only()
-            if not self._in_transaction:
-                self.write.execute("BEGIN")
-                self._in_transaction = True
+            self._begin()
             self.write.execute("SAVEPOINT unit")
             unit = Unit(self, self.generation)
             token = _UNIT.set(unit)
@@ -214,14 +223,13 @@ class Engine:
     def _end_unit(self, unit: Unit, undo: str | None) -> None:
         if unit.generation != self.generation:
             # The transaction failed under the unit: everything was rolled back already.
-            raise StoreUnavailable(f"the database cannot be written: {self.read_only}")
+            raise _refused("the database cannot be written", self.read_only)
         try:
             if undo:
                 self.write.execute(undo)
             self.write.execute("RELEASE unit")
         except sqlite3.Error as error:
-            self._fail(error)
-            raise StoreUnavailable(f"the database cannot be written: {error}") from error
+            raise self._fail(error) from error
 
     # -- committing ------------------------------------------------------------------------
 
@@ -230,14 +238,14 @@ class Engine:
         mark = self.written if mark is None else mark
         while self.committed < mark:
             if mark <= self.lost:
-                raise StoreUnavailable(f"the write was not committed: {self.read_only}")
+                raise _refused("the write was not committed", self.read_only)
             if self._commit_task is None or self._commit_task.done():
                 self._commit_task = asyncio.ensure_future(self._commit())
             with contextlib.suppress(StoreUnavailable):
                 await asyncio.shield(self._commit_task)
         # A commit after a failure may have moved `committed` past rolled-back writes.
         if mark <= self.lost:
-            raise StoreUnavailable(f"the write was not committed: {self.read_only}")
+            raise _refused("the write was not committed", self.read_only)
 
     async def _commit(self) -> None:
         async with self.gate:
@@ -248,15 +256,15 @@ class Engine:
             try:
                 await asyncio.to_thread(self.write.execute, "COMMIT")
             except sqlite3.Error as error:
-                self._fail(error)
-                raise StoreUnavailable(f"the commit failed: {error}") from error
+                raise self._fail(error) from error
             self._in_transaction = False
             self.generation += 1
             self.commits += 1
             self.committed = target
 
-    def _fail(self, error: sqlite3.Error) -> None:
-        """Roll the open transaction back and turn read-only until a probe write succeeds."""
+    def _fail(self, error: sqlite3.Error) -> StoreUnavailable:
+        """Roll the open transaction back and turn read-only until a probe write succeeds;
+        returns the error to raise."""
         with contextlib.suppress(sqlite3.Error):
             self.write.execute("ROLLBACK")
         self._in_transaction = False
@@ -274,6 +282,7 @@ class Engine:
         self.read_only = reason
         if self._probe_task is None or self._probe_task.done():
             self._probe_task = asyncio.ensure_future(self._probe())
+        return _refused("the database cannot be written", reason)
 
     async def _probe(self) -> None:
         while self.read_only is not None:

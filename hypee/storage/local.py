@@ -124,13 +124,21 @@ class LocalWriter:
         self.size += len(chunk)
 
     def commit(self, content_type: str) -> None:
-        self.file.close()
-        self.path.with_name(self.path.name + _META).write_text(
-            json.dumps({"content_type": content_type})
-        )
-        os.replace(self.temporary, self.path)
+        """Make the object durable and visible; on any OSError (a full disk) nothing is left."""
+        meta = self.path.with_name(self.path.name + _META)
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+            meta.write_text(json.dumps({"content_type": content_type}))
+            os.replace(self.temporary, self.path)
+        except OSError:
+            self.abort()
+            meta.unlink(missing_ok=True)
+            raise
 
     def abort(self) -> None:
         if not self.file.closed:
-            self.file.close()
+            with contextlib.suppress(OSError):  # a full disk refuses the buffered rest
+                self.file.close()
         self.temporary.unlink(missing_ok=True)

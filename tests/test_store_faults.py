@@ -1,0 +1,231 @@
+"""The embedded store's faults, as an operator meets them: a full disk, and a database file that
+is damaged, truncated or missing, or left by an earlier version."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+from pathlib import Path
+
+import bson
+import pytest
+from bson import ObjectId
+
+from hypee.db import open_embedded
+from hypee.jsonio import utcnow
+from tests.client import ApiClient, Socket
+from tests.helpers import assert_error, history, open_direct, send
+from tests.processes import ServerProcess, run_command, server_env
+
+pytestmark = pytest.mark.slow
+
+
+@contextlib.contextmanager
+def small_disk(path: Path, megabytes: int):
+    """A tmpfs of `megabytes` at `path` (the test is skipped where mounting is not allowed)."""
+    path.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", str(path)],
+        capture_output=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def fill(disk: Path) -> Path:
+    """Write a file until the disk is full; returns it (delete it to free the space)."""
+    filler = disk / "filler"
+    descriptor = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        for size in (1 << 20, 1 << 16, 1 << 12, 1 << 9):
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(descriptor, b"\0" * size)
+    finally:
+        os.close(descriptor)
+    return filler
+
+
+async def test_a_full_disk_refuses_writes_with_503_keeps_what_was_acked_and_recovers(tmp_path):
+    with small_disk(tmp_path / "disk", 16) as disk:
+        data = disk / "data"
+        settings = {"HYPEE_DATA_DIR": str(data), "HYPEE_SEND_RATE_PER_10S": "0"}
+        server = await ServerProcess(tmp_path / "server.log", **settings).start()
+        api = server.client
+        try:
+            alice, bob = await api.register("Alice"), await api.register("Bob")
+            cid = (await open_direct(api, alice, bob))["id"]
+            socket = await Socket.connect(api.base_url, "/ws", alice.access)
+            ticket = await api.post(
+                "/api/uploads/",
+                {"filename": "a.pdf", "content_type": "application/pdf", "size": 200_000},
+                token=alice.access,
+            )
+            filler = fill(disk)
+            acked, refused = await send_until_refused(api, alice, cid)
+            assert refused, "the full disk never refused a write"
+            assert_error(refused, 503, "unavailable")
+            assert "disk full" in refused.json["error"]["message"]
+            await socket.send(
+                {"type": "message", "conversation_id": cid, "client_id": "ws-1", "body": "x"}
+            )
+            error = await socket.expect("error")
+            assert error["code"] == "unavailable" and error["ref"] == "ws-1"
+            ready = await api.get("/readyz")
+            assert ready.status == 503 and ready.json["store"] == "read-only: disk full"
+            # An upload onto the full disk: a JSON 507 once its body is read, and no file left.
+            put = await api.put(
+                ticket.json["url"].split(str(server.port), 1)[1],
+                body=b"x" * 200_000,
+                headers=ticket.json["headers"],
+            )
+            assert_error(put, 507, "insufficient_storage")
+            assert not [p for p in (data / "attachments").rglob("*") if p.is_file()]
+            # Space comes back: so do writes, by themselves.
+            filler.unlink()
+            await wait_ready(api)
+            assert (await send(api, alice, cid, "after")).status == 201
+            acked.append("after")
+            assert await server.stop() == 0
+            log = server.log()
+            assert "the database is read-only until writes succeed again" in log
+            assert "the database is writable again" in log
+            server = await ServerProcess(tmp_path / "server.log", **settings).start()
+            api = server.client
+            kept = await every_body(api, bob, cid)
+            assert kept == acked  # every acknowledged message, and nothing refused
+        finally:
+            server.kill()
+            await asyncio.sleep(0.2)
+
+
+async def send_until_refused(api: ApiClient, account, cid: str, limit: int = 4000):
+    """Send 1 KB messages until one is refused: (bodies acknowledged, the refusal)."""
+    acked = []
+    for number in range(limit):
+        body = f"{number:05d}" + "x" * 1000
+        response = await send(api, account, cid, body)
+        if response.status != 201:
+            return acked, response
+        acked.append(body)
+    return acked, None
+
+
+async def wait_ready(api: ApiClient, seconds: float = 15) -> None:
+    for _ in range(int(seconds * 10)):
+        if (await api.get("/readyz")).status == 200:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the store did not become writable again")
+
+
+async def every_body(api: ApiClient, account, cid: str) -> list[str]:
+    bodies, page = [], await history(api, account, cid, after=0, limit=100)
+    while True:
+        bodies += [m["body"] for m in page["results"]]
+        if not page["next_cursor"]:
+            return bodies
+        page = await history(api, account, cid, cursor=page["next_cursor"], limit=100)
+
+
+# -- a database that cannot be used as it is ---------------------------------------------------
+
+
+async def stopped_data_dir(tmp_path: Path) -> Path:
+    """A data directory with a few accounts in it, its server stopped."""
+    data = tmp_path / "data"
+    server = await ServerProcess(tmp_path / "first.log", HYPEE_DATA_DIR=str(data)).start()
+    for number in range(30):
+        await server.client.register(f"Person {number}", email=f"p{number}@example.com")
+    assert await server.stop() == 0
+    return data
+
+
+async def refusal(data: Path) -> str:
+    code, _, stderr = await run_command(env=server_env(HYPEE_DATA_DIR=str(data), HYPEE_PORT="0"))
+    assert code == 2, stderr
+    [line] = [line for line in stderr.splitlines() if line.startswith("hypee: refusing to start")]
+    return line
+
+
+async def test_a_truncated_database_is_refused_with_one_line(tmp_path):
+    data = await stopped_data_dir(tmp_path)
+    database = data / "hypee.db"
+    size = database.stat().st_size
+    with open(database, "r+b") as file:
+        file.truncate(size // 2)
+    line = await refusal(data)
+    assert str(database) in line and "truncated" in line and "backup" in line
+
+
+async def test_a_damaged_database_is_refused_with_one_line(tmp_path):
+    data = await stopped_data_dir(tmp_path)
+    database = data / "hypee.db"
+    with open(database, "r+b") as file:
+        file.seek(4096 * 2)
+        file.write(b"\xde\xad\xbe\xef" * 2048)
+    line = await refusal(data)
+    assert str(database) in line and "damaged" in line
+
+
+async def test_a_file_that_is_not_a_database_is_refused(tmp_path):
+    data = await stopped_data_dir(tmp_path)
+    (data / "hypee.db").write_bytes(b"this is not a database at all" * 100)
+    line = await refusal(data)
+    assert "not a SQLite database" in line
+
+
+async def test_a_missing_database_is_refused_not_silently_recreated(tmp_path):
+    data = await stopped_data_dir(tmp_path)
+    (data / "hypee.db").unlink()
+    line = await refusal(data)
+    assert "missing" in line and str(data / "hypee.db") in line
+
+
+async def test_the_snapshot_of_an_earlier_version_is_migrated(tmp_path):
+    data = tmp_path / "data"
+    snapshot = data / "store"
+    snapshot.mkdir(parents=True)
+    user_id, conversation_id = ObjectId(), ObjectId()
+    user = {"_id": user_id, "email": "old@example.com", "password_hash": "x", "role": "mentee"}
+    user |= {"display_name": "Old Timer", "bio": "", "points": 0, "created_at": utcnow()}
+    snapshot.joinpath("users.bson").write_bytes(bson.encode(user))
+    messages = [
+        {"id": ObjectId(), "seq": n, "sender_id": user_id, "body": f"m{n}", "client_id": f"c{n}"}
+        for n in (1, 2)
+    ]
+    bucket = {"_id": ObjectId(), "conversation_id": conversation_id, "bucket": 0}
+    snapshot.joinpath("message_buckets.bson").write_bytes(
+        bson.encode({**bucket, "messages": messages})
+    )
+    server = await ServerProcess(tmp_path / "server.log", HYPEE_DATA_DIR=str(data)).start()
+    try:
+        profile = await server.client.get(f"/api/users/{user_id}")
+        assert profile.status == 200 and profile.json["display_name"] == "Old Timer"
+        assert "migrated the snapshot" in server.log()
+    finally:
+        assert await server.stop() == 0
+    assert not snapshot.exists() and list(data.glob("store.migrated-*"))
+    store = open_embedded("hypee", str(data))
+    try:
+        moved = await store.db.messages.find({"conversation_id": conversation_id}).to_list(None)
+        assert sorted(m["body"] for m in moved) == ["m1", "m2"]
+        assert "message_buckets" not in await store.db.list_collection_names()
+    finally:
+        await store.close()
+    store_check = await run_command("--check", env=server_env(HYPEE_DATA_DIR=str(data)))
+    assert store_check[0] == 0, store_check
+
+
+async def test_a_damaged_snapshot_is_refused_naming_the_file(tmp_path):
+    data = tmp_path / "data"
+    (data / "store").mkdir(parents=True)
+    (data / "store" / "users.bson").write_bytes(b"\x05\x00\x00\x00garbage")
+    line = await refusal(data)
+    assert str(data / "store" / "users.bson") in line
