@@ -26,7 +26,6 @@ MAX_BODY = 20000
 INDEXES = {
     COLLECTION: [
         IndexModel([("question_id", 1), ("_id", 1)], name="by_question"),
-        IndexModel("author_id", name="by_author"),
     ]
 }
 

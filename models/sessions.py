@@ -25,7 +25,6 @@ REMEMBERED_TOKENS = 20
 INDEXES = {
     COLLECTION: [
         IndexModel("expires_at", expireAfterSeconds=0, name="expiry_ttl"),
-        IndexModel("user_id", name="by_user"),
     ]
 }
 

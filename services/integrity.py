@@ -19,6 +19,7 @@ from bson import ObjectId
 from hypee import locks
 from hypee.db import Store
 from hypee.embedded.collections import Database
+from hypee.embedded.documents import scans_allowed
 from models import answers, conversations, messages, points, posts, questions, uploads, users, votes
 from services.attachments import AttachmentService
 
@@ -58,6 +59,10 @@ class IntegrityService:
         self.attachments = attachments
 
     async def run(self, repair: bool) -> Report:
+        with scans_allowed():
+            return await self._run(repair)
+
+    async def _run(self, repair: bool) -> Report:
         report = Report()
         if isinstance(self.db, Database):
             for index in await self.db.verify_indexes(repair):

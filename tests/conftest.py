@@ -8,6 +8,7 @@ way, so the servers talk to it through PyMongo's real async client, as in produc
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from pymongo import AsyncMongoClient
 
 from config import Settings
 from hypee.db import open_embedded
+from hypee.embedded.collections import Database
 from models.indexes import all_indexes
 from server.process import Server
 from tests.client import ApiClient
@@ -85,6 +87,18 @@ def base_settings(tmp_path) -> Settings:
 
 
 StartServer = Callable[..., Awaitable[ApiClient]]
+# With HYPEE_INDEX_REPORT=<file>, every server appends the uses of each index to it: a tool to
+# find declared indexes that no query uses (tests/test_index_use.py checks the important ones).
+INDEX_REPORT = os.environ.get("HYPEE_INDEX_REPORT")
+
+
+def _report_index_uses(server: Server) -> None:
+    if INDEX_REPORT and server.running is not None:
+        db = server.services.db
+        uses = db.index_uses if isinstance(db, Database) else None
+        if uses:
+            with open(INDEX_REPORT, "a") as report:
+                report.write(json.dumps(dict(uses)) + "\n")
 
 
 @pytest.fixture
@@ -102,6 +116,7 @@ async def start_server(base_settings: Settings) -> AsyncIterator[StartServer]:
 
     yield start
     for server in servers:
+        _report_index_uses(server)
         await server.stop()
     if TEST_MONGO_URI:
         client: AsyncMongoClient = AsyncMongoClient(TEST_MONGO_URI)

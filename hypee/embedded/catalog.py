@@ -43,6 +43,16 @@ class Catalog:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
         self.collections: dict[str, CollectionMeta] = {}
+        # True while the open transaction holds catalog changes a rollback would undo.
+        self.changed = False
+
+    def reload_if_changed(self) -> None:
+        """After a rollback: forget what it undid."""
+        if self.changed:
+            self.load()
+
+    def committed(self) -> None:
+        self.changed = False
 
     def create_schema(self) -> None:
         self.connection.executescript(SCHEMA)
@@ -91,6 +101,7 @@ class Catalog:
         self.connection.execute("INSERT INTO _collections VALUES (?, ?)", (name, number))
         meta = CollectionMeta(name, table)
         self.collections[name] = meta
+        self.changed = True
         return meta
 
     def add_index(self, meta: CollectionMeta, spec: IndexSpec) -> None:
@@ -108,6 +119,7 @@ class Catalog:
             (meta.name, spec.name, json.dumps(spec.describe()), number),
         )
         meta.indexes.append(spec)
+        self.changed = True
 
     def drop(self, name: str) -> None:
         meta = self.collections.pop(name, None)
@@ -118,6 +130,7 @@ class Catalog:
         self.connection.execute(f'DROP TABLE IF EXISTS "{meta.table}"')
         self.connection.execute("DELETE FROM _indexes WHERE collection = ?", (name,))
         self.connection.execute("DELETE FROM _collections WHERE name = ?", (name,))
+        self.changed = True
 
     def _next(self, table: str) -> int:
         row = self.connection.execute(f"SELECT coalesce(max(number), 0) + 1 FROM {table}")

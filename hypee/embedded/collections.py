@@ -8,6 +8,7 @@ unit of work, on its own view); writes go through the engine and return once com
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -84,9 +85,13 @@ class Database:
         self.name = name
         self.strict = strict
         self.catalog = Catalog(engine.write)
+        # How often each index (or the _id index) answered a query: every declared index
+        # should be here once a server has done a bit of everything (see the tests).
+        self.index_uses: Counter[str] = Counter()
         self.catalog.create_schema()
         self.catalog.load()
-        engine.on_rollback.append(self.catalog.load)
+        engine.on_rollback.append(self.catalog.reload_if_changed)
+        engine.on_commit.append(self.catalog.committed)
 
     def __getitem__(self, name: str) -> Collection:
         return Collection(self, name)
@@ -98,7 +103,7 @@ class Database:
 
     def reader(self) -> Reader:
         connection = self.engine.reader()
-        return Reader(connection, connection is self.engine.read, self.strict)
+        return Reader(connection, connection is self.engine.read, self.strict, self.index_uses)
 
     async def command(self, name: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
         if name != "ping":
@@ -138,6 +143,7 @@ class Database:
                     continue
                 cutoff = encode(now - timedelta(seconds=index.ttl_seconds))
                 removed += await self[meta.name]._expire(index, cutoff, batch)
+                self.index_uses[f"{meta.name}.{index.name}"] += 1
         return removed
 
 
@@ -216,7 +222,7 @@ class Collection:
             raise
 
     def _writer(self) -> Reader:
-        return Reader(self.engine.write, False, self.database.strict)
+        return Reader(self.engine.write, False, self.database.strict, self.database.index_uses)
 
     def _select(
         self, query: Any, projection: Any, sort: Sort, window: tuple[int, int | None]

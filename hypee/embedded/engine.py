@@ -111,7 +111,12 @@ def _refused(what: str, reason: str | None) -> StoreUnavailable:
 
 
 class Engine:
-    """One SQLite database file, its two connections and its commit machinery."""
+    """One SQLite database file, its two connections and its commit machinery.
+
+    Longer than 200 lines on purpose: writes, units, the group commit and the read-only
+    fallback all keep one state (the open transaction, its counters and the gate); split
+    into classes, each would reach into the others' fields.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -126,8 +131,10 @@ class Engine:
         self._gate: asyncio.Lock | None = None
         self._commit_task: asyncio.Task | None = None
         self._probe_task: asyncio.Task | None = None
-        # Called after the open transaction was rolled back (the catalog reloads itself).
+        # Called after the open transaction, or a unit of it, was rolled back, and after each
+        # commit (the catalog reloads itself when it changed meanwhile).
         self.on_rollback: list[Callable[[], None]] = []
+        self.on_commit: list[Callable[[], None]] = []
 
     @property
     def gate(self) -> asyncio.Lock:
@@ -230,6 +237,9 @@ class Engine:
             self.write.execute("RELEASE unit")
         except sqlite3.Error as error:
             raise self._fail(error) from error
+        if undo:
+            for listener in self.on_rollback:
+                listener()
 
     # -- committing ------------------------------------------------------------------------
 
@@ -261,6 +271,8 @@ class Engine:
             self.generation += 1
             self.commits += 1
             self.committed = target
+            for listener in self.on_commit:
+                listener()
 
     def _fail(self, error: sqlite3.Error) -> StoreUnavailable:
         """Roll the open transaction back and turn read-only until a probe write succeeds;

@@ -206,7 +206,7 @@ def _candidate(
     order = _order(index, fixed, [s for s in sort if s[0] not in constant], columns)
     if not used and order is None:
         return None
-    covered = exact and len(used) == len(bounds) and not index.sparse
+    covered = exact and len(used) == len(bounds)
     return _Candidate(index, where, params, len(used), order, covered)
 
 
@@ -231,7 +231,7 @@ def plan(
         candidate = _candidate(index, bounds, exact, parts, sort)
         if candidate is not None and (best is None or candidate.score() > best.score()):
             best = candidate
-    id_order = _order(_ID_INDEX, 0, sort, ["c.id"])
+    id_order = _order(_ID_INDEX, 0, sort, ["c.id"]) if sort else None
     if id_bound is not None and (best is None or best.bounded == 0):
         return _id_plan(collection_table, id_bound, sort, exact and len(bounds) == 1)
     if best is None or (best.bounded == 0 and id_order is not None):

@@ -1,0 +1,68 @@
+"""Every declared index serves a query: a server does a bit of everything, then the embedded
+engine says which index answered each query (and its TTL sweep which ones it used)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from bson import ObjectId
+
+from hypee.embedded.collections import Database
+from hypee.jsonio import utcnow
+from models.indexes import all_indexes
+from tests.client import ApiClient
+from tests.helpers import PROFILE, answer, ask, open_direct, send
+
+
+async def test_every_declared_index_answers_some_query(api: ApiClient):
+    services = api.server.services
+    if not isinstance(services.db, Database):
+        pytest.skip("the embedded engine reports index use; MongoDB has its own explain()")
+    alice, bob = await api.register("Alice"), await api.register("Bob")
+    await api.put("/api/me/mentor-profile", PROFILE, token=bob.access)
+    await api.post("/api/auth/login", {"email": bob.email, "password": bob.password})
+    await api.post("/api/auth/refresh", {"refresh": alice.refresh})
+    for query in (
+        "",
+        "?sort=newest",
+        "?sort=points",
+        "?country=FR",
+        "?specialty=python",
+        "?language=fr",
+        "?q=backend",
+    ):
+        assert (await api.get(f"/api/mentors/{query}")).status == 200
+
+    cid = (await open_direct(api, alice, bob))["id"]
+    await send(api, alice, cid, "hello")
+    await api.get(f"/api/conversations/{cid}/messages/", token=bob.access)
+    await api.get("/api/conversations/", token=bob.access)
+    await api.get("/api/notifications/", token=bob.access)
+    await api.get("/api/notifications/?unread=true", token=bob.access)
+
+    question = await ask(api, alice, tags=["python"])
+    reply = await answer(api, bob, question["id"])
+    await api.post(f"/api/answers/{reply['id']}/vote", {"value": 1}, token=alice.access)
+    for query in ("?sort=votes", "?sort=active", "?tag=python", f"?author={alice.id}", "?q=open"):
+        assert (await api.get(f"/api/questions/{query}")).status == 200
+    await api.get(f"/api/questions/{question['id']}/")
+    await api.get(f"/api/users/{bob.id}/points")
+    await api.delete(f"/api/answers/{reply['id']}/", token=bob.access)
+
+    # Expired uploads and sessions: the cleanup task and the TTL sweep.
+    long_ago = utcnow() - timedelta(days=40)
+    await services.db.uploads.insert_one(
+        {"_id": ObjectId(), "key": "u/x/y/z", "state": "pending", "expires_at": long_ago}
+    )
+    await services.attachments.purge_expired()
+    await services.db.sessions.update_many({}, {"$set": {"expires_at": long_ago}})
+    await services.store.expire()
+
+    used = set(services.db.index_uses)
+    declared = {
+        f"{collection}.{index.document['name']}"
+        for collection, indexes in all_indexes().items()
+        for index in indexes
+    }
+    assert declared - used == set()
