@@ -1,14 +1,11 @@
-"""`python -m bench`: load a real server process and report figures beside their baselines.
+"""`python -m bench` (`make bench`): Hypee beside bare baselines, measured in one run.
 
-1. HTTP: requests per second and latency of API routes, beside GET /healthz, the floor of the
-   HTTP stack (same server, same client, same run).
-2. Fan-out: one sender, R receivers in a group conversation over WebSocket; delivery latency
-   from send to receipt at every receiver, and deliveries per second.
-3. Hub encoding: one publish to N sockets with the frame encoded once (what the hub does)
-   beside encoding it per socket (the baseline it replaces), in process.
-
-The server runs in embedded mode with the send rate limit off; numbers are for comparing
-within a run, on this machine.
+It starts, on this machine: the bare baselines of bench/baseline.py (a WebSocket relay that
+stores nothing, a constant JSON handler), and Hypee servers on the embedded engine, an empty
+store and a large one (10,000 mentors, 5,000 conversations, 100,000 messages), plus MongoDB
+when HYPEE_BENCH_MONGO_URI points at one. One load generator (bench/load.py, a process of its
+own) drives all of them the same way; HTTP rates come from wrk when it is installed. Every
+figure is written beside its baseline, as a ratio, in bench/results/latest.md (and .json).
 """
 
 from __future__ import annotations
@@ -16,218 +13,332 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from bson import ObjectId
-from tornado.httpclient import AsyncHTTPClient
+from bench.procstat import cpu_seconds, load_average, rss_bytes
+from bench.seed import Population, seed
+from config import Settings
+from tests.client import ApiClient
+from tests.processes import ROOT, free_port, server_env
 
-from hypee.jsonio import dumps
-from hypee.realtime.hub import Hub
-from tests.client import ApiClient, Socket
-from tests.helpers import PROFILE
-from tests.processes import ServerProcess
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+RESULTS = ROOT / "bench" / "results"
+GROUPS = 20
 
 
-async def load(api: ApiClient, make_request, seconds: float, concurrency: int) -> dict:
-    """Run `make_request()` from `concurrency` workers for `seconds`: rate and latencies."""
+class Server:
+    """A server process to measure: a Hypee `run.py`, or the baseline."""
+
+    def __init__(self, command: list[str], env: dict[str, str], port: int, log: Path) -> None:
+        self.command, self.env, self.port, self.log = command, env, port, log
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    async def start(self) -> Server:
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=log
+            )
+        client = ApiClient(f"http://127.0.0.1:{self.port}")
+        path = "/json" if "bench.baseline" in self.command else "/healthz"
+        for _ in range(600):
+            try:
+                if (await client.get(path, request_timeout=1)).status == 200:
+                    return self
+            except OSError:
+                await asyncio.sleep(0.05)
+        raise RuntimeError(f"{self.command} did not start; see {self.log}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(30)
+
+
+def load(scenario: str, plan: Path, *args: str) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.load", scenario, str(plan), *args]
+    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def write_plan(path: Path, port: int, sockets: list[dict[str, Any]]) -> Path:
+    path.write_text(json.dumps({"base": f"ws://127.0.0.1:{port}", "sockets": sockets}))
+    return path
+
+
+async def fanout(server: Server, plan: Path, seconds: float, rate: float = 0) -> dict[str, Any]:
+    """Run the fan-out load, with the server's CPU, store operations and /healthz latency."""
+    before = cpu_seconds(server.pid)
+    store_before = await store_counters(server)
+    probe = asyncio.ensure_future(healthz_latencies(server.port, seconds))
+    result = await asyncio.to_thread(
+        load, "fanout", plan, "--seconds", str(seconds), "--rate", str(rate)
+    )
+    latencies = await probe
+    result["server_cpu_ms_per_delivered"] = (
+        (cpu_seconds(server.pid) - before) * 1000 / max(1, result["delivered"])
+    )
+    store_after = await store_counters(server)
+    if store_before and store_after and result["acked"]:
+        sends = result["acked"]
+        result["store_ops_per_send"] = {
+            kind: round((store_after[kind] - store_before[kind]) / sends, 2)
+            for kind in ("reads", "writes")
+        }
+        commits = store_after["commits"] - store_before["commits"]
+        result["sends_per_commit"] = round(sends / max(1, commits), 1)
+    result["healthz_max_ms"] = max(latencies) * 1000 if latencies else None
+    result["healthz_p99_ms"] = (
+        sorted(latencies)[int(0.99 * len(latencies))] * 1000 if latencies else None
+    )
+    return result
+
+
+async def healthz_latencies(port: int, seconds: float) -> list[float]:
+    client = ApiClient(f"http://127.0.0.1:{port}")
+    path = "/healthz"
     latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        try:
+            response = await client.get(path, request_timeout=5)
+        except OSError:
+            return latencies  # the baseline has no /healthz
+        if response.status != 200:
+            return latencies
+        latencies.append(time.perf_counter() - started)
+        await asyncio.sleep(0.02)
+    return latencies
+
+
+async def store_counters(server: Server) -> dict[str, float] | None:
+    try:
+        text = (await ApiClient(f"http://127.0.0.1:{server.port}").get("/metrics")).body.decode()
+    except OSError:
+        return None
+    found = {}
+    for kind, pattern in (
+        ("reads", r'hypee_store_operations_total\{kind="read"\} ([0-9.e+]+)'),
+        ("writes", r'hypee_store_operations_total\{kind="write"\} ([0-9.e+]+)'),
+        ("commits", r"hypee_store_commits_total ([0-9.e+]+)"),
+    ):
+        match = re.search(pattern, text)
+        if match is None:
+            return None
+        found[kind] = float(match.group(1))
+    return found
+
+
+def connect_cost(server: Server, plan: Path) -> dict[str, Any]:
+    """Open every socket of the plan (authenticated for Hypee): CPU per socket, and memory."""
+    rss_before = rss_bytes(server.pid)
+    before = cpu_seconds(server.pid)
+    command = [sys.executable, "-m", "bench.load", "connect", str(plan)]
+    holder = subprocess.Popen(
+        command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdin is not None
+    result = json.loads(holder.stdout.readline())
+    time.sleep(1.0)
+    used = cpu_seconds(server.pid) - before
+    result["server_cpu_ms_per_socket"] = used * 1000 / max(1, result["connected"])
+    result["rss_mb"] = rss_bytes(server.pid) / 2**20
+    result["rss_added_mb"] = (rss_bytes(server.pid) - rss_before) / 2**20
+    holder.stdin.write("\n")
+    holder.stdin.flush()
+    holder.wait(60)
+    return result
+
+
+def http_rate(port: int, path: str, seconds: float) -> dict[str, Any]:
+    """Requests per second of one route, from wrk (or a Python client when wrk is missing)."""
+    url = f"http://127.0.0.1:{port}{path}"
+    if shutil.which("wrk"):
+        out = subprocess.run(
+            ["wrk", "-t1", "-c32", f"-d{int(seconds)}s", "--latency", url],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        rate = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))
+        return {"rate": rate, "tool": "wrk -t1 -c32"}
+    return asyncio.run(_python_rate(url, seconds)) | {"tool": "tornado client, 32 at once"}
+
+
+async def _python_rate(url: str, seconds: float) -> dict[str, Any]:
+    from tornado.httpclient import AsyncHTTPClient
+
+    client = AsyncHTTPClient(max_clients=32)
+    done = 0
     deadline = time.perf_counter() + seconds
 
     async def worker() -> None:
+        nonlocal done
         while time.perf_counter() < deadline:
-            start = time.perf_counter()
-            response = await make_request()
-            assert response.status < 400, response
-            latencies.append(time.perf_counter() - start)
+            await client.fetch(url)
+            done += 1
 
+    await asyncio.gather(*(worker() for _ in range(32)))
+    return {"rate": done / seconds}
+
+
+def hypee(tmp: Path, name: str, settings: dict[str, str]) -> Server:
+    port = free_port()
+    env = server_env(
+        HYPEE_PORT=str(port),
+        HYPEE_SEND_RATE_PER_10S="0",
+        HYPEE_AUTH_ATTEMPTS_PER_IP_PER_MIN="1000000",
+        HYPEE_LOG_LEVEL="warning",
+        **settings,
+    )
+    return Server([sys.executable, "run.py"], env, port, tmp / f"{name}.log")
+
+
+def bench_settings(settings: dict[str, str]) -> Settings:
+    return Settings.from_env(
+        {"HYPEE_ARGON2_TIME_COST": "1", "HYPEE_ARGON2_MEMORY_KIB": "256", **settings}
+    )
+
+
+async def measure_hypee(
+    tmp: Path, name: str, settings: dict[str, str], population: Population, args: Any
+) -> dict[str, Any]:
+    print(f"seeding {name} ...", flush=True)
     started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed = time.perf_counter() - started
-    return {
-        "rate": len(latencies) / elapsed,
-        "p50_ms": percentile(latencies, 0.5) * 1000,
-        "p99_ms": percentile(latencies, 0.99) * 1000,
-    }
+    seeded = await seed(bench_settings(settings), population, GROUPS)
+    figures: dict[str, Any] = {"seed_seconds": round(time.perf_counter() - started, 1)}
+    server = await hypee(tmp, name, settings).start()
+    try:
+        plan = write_plan(tmp / f"{name}-fanout.json", server.port, seeded.sockets)
+        print(f"{name}: fan-out at saturation", flush=True)
+        figures["saturated"] = await fanout(server, plan, args.seconds)
+        print(f"{name}: fan-out at {args.rate} msg/s", flush=True)
+        figures["offered"] = await fanout(server, plan, args.seconds, args.rate)
+        if seeded.idle_tokens:
+            sockets = [{"path": "/ws", "token": t} for t in seeded.idle_tokens]
+            idle = write_plan(tmp / f"{name}-idle.json", server.port, sockets)
+            print(f"{name}: {len(sockets)} sockets connect and stay", flush=True)
+            figures["connect"] = await asyncio.to_thread(connect_cost, server, idle)
+        if population.mentors:
+            print(f"{name}: directory requests", flush=True)
+            figures["mentors"] = await asyncio.to_thread(
+                http_rate, server.port, "/api/mentors/?country=FR&limit=20", args.seconds
+            )
+    finally:
+        server.stop()
+    return figures
 
 
-async def http_figures(api: ApiClient, seconds: float, concurrency: int) -> list[tuple[str, dict]]:
-    alice, bob = await api.register("Alice"), await api.register("Bob")
-    for i in range(200):
-        mentor = await api.register(f"Mentor {i}")
-        await api.put("/api/me/mentor-profile", PROFILE, token=mentor.access)
-    cid = (
-        await api.post("/api/conversations/", {"participant_ids": [bob.id]}, token=alice.access)
-    ).json["id"]
-    for i in range(400):
-        await api.post(
-            f"/api/conversations/{cid}/messages/",
-            {"client_id": f"seed{i}", "body": f"m{i}"},
-            token=alice.access,
+async def measure_baseline(tmp: Path, args: Any) -> dict[str, Any]:
+    port = free_port()
+    server = await Server(
+        [sys.executable, "-m", "bench.baseline", str(port)],
+        os.environ.copy(),
+        port,
+        tmp / "baseline.log",
+    ).start()
+    try:
+        sockets = [
+            {"path": f"/ws?room=r{group}", "token": None, "conversation": f"r{group}"}
+            for group in range(GROUPS)
+            for _ in range(4)
+        ]
+        plan = write_plan(tmp / "relay.json", port, sockets)
+        print("baseline: relay at saturation", flush=True)
+        figures = {"saturated": await fanout(server, plan, args.seconds)}
+        print(f"baseline: relay at {args.rate} msg/s", flush=True)
+        figures["offered"] = await fanout(server, plan, args.seconds, args.rate)
+        idle = [{"path": "/ws?room=idle", "token": None} for _ in range(500)]
+        figures["connect"] = await asyncio.to_thread(
+            connect_cost, server, write_plan(tmp / "relay-idle.json", port, idle)
         )
-    routes = [
-        ("GET /healthz (baseline)", lambda: api.get("/healthz")),
-        ("GET /api/me", lambda: api.get("/api/me", token=alice.access)),
-        ("GET /api/mentors/?limit=20", lambda: api.get("/api/mentors/?limit=20")),
-        ("GET /api/mentors/?q=career&limit=20", lambda: api.get("/api/mentors/?q=career&limit=20")),
-        (
-            "GET .../messages/?limit=50",
-            lambda: api.get(f"/api/conversations/{cid}/messages/?limit=50", token=bob.access),
-        ),
-        (
-            "POST .../messages/",
-            lambda: api.post(
-                f"/api/conversations/{cid}/messages/",
-                {"client_id": str(ObjectId()), "body": "benchmark message"},
-                token=alice.access,
-            ),
-        ),
-    ]
-    return [(name, await load(api, request, seconds, concurrency)) for name, request in routes]
+        print("baseline: JSON handler", flush=True)
+        figures["json"] = await asyncio.to_thread(http_rate, port, "/json", args.seconds)
+    finally:
+        server.stop()
+    return figures
 
 
-async def fanout_figures(api: ApiClient, receivers: int, messages: int) -> dict:
-    sender, *others = [await api.register(f"Member {i}") for i in range(receivers + 1)]
-    cid = (
-        await api.post(
-            "/api/conversations/", {"participant_ids": [o.id for o in others]}, token=sender.access
-        )
-    ).json["id"]
-    sockets = [await Socket.connect(api.base_url, "/ws", o.access) for o in others]
-    out = await Socket.connect(api.base_url, "/ws", sender.access)
-    sent_at: dict[str, float] = {}
-    latencies: list[float] = []
-
-    async def receive(socket: Socket) -> None:
-        count = 0
-        while count < messages:
-            frame = await socket.recv(timeout=30)
-            if frame["type"] == "message":
-                latencies.append(time.perf_counter() - sent_at[frame["message"]["client_id"]])
-                count += 1
-
-    readers = [asyncio.ensure_future(receive(s)) for s in sockets]
-    started = time.perf_counter()
-    for i in range(messages):
-        client_id = f"f{i}"
-        sent_at[client_id] = time.perf_counter()
-        await out.send(
-            {
-                "type": "message",
-                "conversation_id": cid,
-                "client_id": client_id,
-                "body": f"fan-out {i}",
-            }
-        )
-        await out.expect("ack")
-    await asyncio.gather(*readers)
-    elapsed = time.perf_counter() - started
-    return {
-        "deliveries_per_s": len(latencies) / elapsed,
-        "p50_ms": percentile(latencies, 0.5) * 1000,
-        "p99_ms": percentile(latencies, 0.99) * 1000,
-    }
-
-
-class _Sink:
-    """A stand-in socket for the in-process encoding comparison: it only keeps the bytes."""
-
-    scope = None
-
-    def __init__(self, user_id: ObjectId) -> None:
-        self.user_id = user_id
-        self.session_id = user_id
-        self.received = 0
-
-    def deliver(self, data: bytes) -> None:
-        self.received += len(data)
-
-    def close_with(self, code: int, reason: str) -> None:
-        pass
-
-
-async def encoding_figures(sockets: int, rounds: int) -> dict:
-    hub = Hub()
-    sinks = [_Sink(ObjectId()) for _ in range(sockets)]
-    for sink in sinks:
-        await hub.join(sink)
-    users = [sink.user_id for sink in sinks]
-    frame = {
-        "type": "message",
-        "message": {
-            "id": str(ObjectId()),
-            "body": "x" * 300,
-            "seq": 1,
-            "attachments": [],
-            "sender_id": str(ObjectId()),
-        },
-    }
-    start = time.perf_counter()
-    for _ in range(rounds):
-        hub.deliver(users, dumps(frame).encode(), None)
-    once = (time.perf_counter() - start) / rounds
-    start = time.perf_counter()
-    for _ in range(rounds):
-        for sink in sinks:  # the baseline: every socket encodes its own copy
-            sink.deliver(dumps(frame).encode())
-    per_socket = (time.perf_counter() - start) / rounds
-    return {"encode_once_ms": once * 1000, "encode_per_socket_ms": per_socket * 1000}
+def machine() -> str:
+    model = "unknown CPU"
+    with open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} x {model}, {memory:.0f} GiB, {platform.system()} {platform.release()}"
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--seconds", type=float, default=3.0, help="per HTTP route")
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--receivers", type=int, default=50)
-    parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=10, help="length of each load run")
+    parser.add_argument("--rate", type=float, default=150, help="offered messages/s (open loop)")
+    parser.add_argument("--quick", action="store_true", help="a small large store (a smoke run)")
     args = parser.parse_args()
-    AsyncHTTPClient.configure(None, max_clients=args.concurrency * 2)
-    with tempfile.TemporaryDirectory() as workdir:
-        server = ServerProcess(
-            Path(workdir) / "server.log",
-            HYPEE_DATA_DIR=str(Path(workdir) / "data"),
-            HYPEE_SEND_RATE_PER_10S="0",
-            HYPEE_AUTH_ATTEMPTS_PER_IP_PER_MIN="100000",
-            HYPEE_LOG_LEVEL="warning",
+    big = (
+        Population(mentors=1000, conversations=500, messages=5000, idle_sessions=500)
+        if args.quick
+        else Population(mentors=10_000, conversations=5_000, messages=100_000, idle_sessions=5_000)
+    )
+    started = datetime.now(UTC)
+    load_before = load_average()
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="hypee-bench-") as temporary:
+        tmp = Path(temporary)
+        results["baseline"] = await measure_baseline(tmp, args)
+        results["embedded, empty store"] = await measure_hypee(
+            tmp,
+            "empty",
+            {"HYPEE_DATA_DIR": str(tmp / "empty")},
+            Population(idle_sessions=500),
+            args,
         )
-        await server.start()
-        try:
-            http = await http_figures(server.client, args.seconds, args.concurrency)
-            fanout = await fanout_figures(server.client, args.receivers, args.messages)
-        finally:
-            server.kill()
-    encoding = await encoding_figures(1000, 200)
+        results["embedded, large store"] = await measure_hypee(
+            tmp, "large", {"HYPEE_DATA_DIR": str(tmp / "large")}, big, args
+        )
+        mongo = os.environ.get("HYPEE_BENCH_MONGO_URI")
+        if mongo:
+            results["MongoDB (HYPEE_BENCH_MONGO_URI)"] = await measure_hypee(
+                tmp,
+                "mongodb",
+                {"HYPEE_MONGO_URI": mongo, "HYPEE_MONGO_DB": f"hypee_bench_{os.getpid()}"},
+                Population(idle_sessions=500),
+                args,
+            )
+    meta = {
+        "date": started.isoformat(timespec="seconds"),
+        "machine": machine(),
+        "load_average_before": load_before,
+        "load_average_after": load_average(),
+        "command": "make bench (python -m bench " + " ".join(sys.argv[1:]) + ")",
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip(),
+        "mongodb": "measured" if os.environ.get("HYPEE_BENCH_MONGO_URI") else "not reachable here",
+        "rate": args.rate,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2))
+    from bench.report import render
 
-    print(f"\nHTTP, {args.concurrency} concurrent clients, {args.seconds:.0f} s per route")
-    print(f"{'route':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
-    for name, figures in http:
-        rate, p50, p99 = figures["rate"], figures["p50_ms"], figures["p99_ms"]
-        print(f"{name:<40} {rate:>8.0f} {p50:>8.2f} {p99:>8.2f}")
-    print(
-        f"\nFan-out: 1 sender, {args.receivers} receivers, {args.messages} messages over WebSocket"
-    )
-    print(
-        f"deliveries/s {fanout['deliveries_per_s']:.0f}   latency p50 {fanout['p50_ms']:.2f} ms   "
-        f"p99 {fanout['p99_ms']:.2f} ms"
-    )
-    print("\nHub: one publish to 1000 sockets (in process)")
-    print(
-        f"encode once {encoding['encode_once_ms']:.3f} ms   "
-        f"encode per socket (baseline) {encoding['encode_per_socket_ms']:.3f} ms   "
-        f"ratio {encoding['encode_per_socket_ms'] / encoding['encode_once_ms']:.1f}x"
-    )
-    results = Path(__file__).parent / "results"
-    results.mkdir(exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    (results / f"{stamp}.json").write_text(
-        json.dumps({"http": dict(http), "fanout": fanout, "encoding": encoding}, indent=2)
-    )
+    report = render(meta, results)
+    (RESULTS / "latest.md").write_text(report)
+    print(report)
 
 
 if __name__ == "__main__":

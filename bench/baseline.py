@@ -26,6 +26,7 @@ class RelaySocket(tornado.websocket.WebSocketHandler):
         return True
 
     def open(self) -> None:
+        self.set_nodelay(True)
         self.room = self.get_query_argument("room")
         ROOMS[self.room].add(self)
         self.write_message(json.dumps({"type": "ready"}))

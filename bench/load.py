@@ -33,6 +33,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 async def connect(base: str, spec: dict[str, Any]) -> WebSocketClientConnection:
     connection = await websocket_connect(base + spec["path"], max_message_size=1 << 24)
+    connection.protocol.set_nodelay(True)
     if spec.get("token"):
         await connection.write_message(json.dumps({"type": "auth", "token": spec["token"]}))
     while True:
@@ -57,8 +58,10 @@ async def run_socket(
     counts: Counts,
     stop_at: float,
     interval: float,
+    offset: float = 0.0,
 ) -> None:
-    """Send (closed loop when `interval` is 0) and receive until `stop_at`."""
+    """Send (closed loop when `interval` is 0; else every `interval` seconds, starting after
+    `offset`) and receive until `stop_at`."""
     acked = asyncio.Event()
     acked.set()
     pending: dict[str, float] = {}
@@ -86,7 +89,7 @@ async def run_socket(
 
     reader = asyncio.ensure_future(receive())
     number = 0
-    next_send = time.perf_counter()
+    next_send = time.perf_counter() + offset
     while time.perf_counter() < stop_at:
         if interval:
             await asyncio.sleep(max(0.0, next_send - time.perf_counter()))
@@ -117,10 +120,14 @@ async def fanout(plan: dict[str, Any], seconds: float, rate: float) -> dict[str,
     interval = len(connections) / rate if rate else 0.0
     started = time.perf_counter()
     stop_at = started + seconds
+    # Open loop: the sockets take turns, so the offered rate is spread evenly over time.
+    spacing = interval / len(connections) if interval else 0.0
     await asyncio.gather(
         *(
-            run_socket(connection, spec, counts, stop_at, interval)
-            for connection, spec in zip(connections, plan["sockets"], strict=True)
+            run_socket(connection, spec, counts, stop_at, interval, number * spacing)
+            for number, (connection, spec) in enumerate(
+                zip(connections, plan["sockets"], strict=True)
+            )
         )
     )
     for connection in connections:

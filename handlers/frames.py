@@ -56,6 +56,13 @@ class ResumeFrameSchema(Schema):
     )
 
 
+# Built once: a schema instance is reusable, and building one per frame costs more than loading.
+_SCHEMAS: dict[type[Schema], Schema] = {
+    schema: schema()
+    for schema in (MessageFrameSchema, ResumeFrameSchema, ConversationFrameSchema, ReadFrameSchema)
+}
+
+
 class FrameProtocol:
     """One client's side of the protocol: what each of its frames does, through its `Peer`."""
 
@@ -151,7 +158,7 @@ class FrameProtocol:
     # -- frames ------------------------------------------------------------------------------
 
     async def _message(self, frame: dict[str, Any]) -> None:
-        data = self._load(MessageFrameSchema(), frame)
+        data = self._load(_SCHEMAS[MessageFrameSchema], frame)
         client_id = data["client_id"]
         await self.services.messages.send(
             data["conversation_id"],
@@ -164,7 +171,7 @@ class FrameProtocol:
         )
 
     async def _resume(self, frame: dict[str, Any]) -> None:
-        cursors = self._load(ResumeFrameSchema(), frame)["cursors"]
+        cursors = self._load(_SCHEMAS[ResumeFrameSchema], frame)["cursors"]
         for key, after in cursors.items():
             try:
                 conversation_id = self.user.check_scope(parse_object_id(key))
@@ -184,7 +191,7 @@ class FrameProtocol:
         await self.peer.write_frame({"type": "resumed"})
 
     async def _typing(self, frame: dict[str, Any]) -> None:
-        conversation_id = self._load(ConversationFrameSchema(), frame)["conversation_id"]
+        conversation_id = self._load(_SCHEMAS[ConversationFrameSchema], frame)["conversation_id"]
         participants = await self.user.participants_of(conversation_id)
         now = time.monotonic()
         if now - self._typing_sent.get(conversation_id, 0.0) < TYPING_INTERVAL_SECONDS:
@@ -202,7 +209,7 @@ class FrameProtocol:
         )
 
     async def _read(self, frame: dict[str, Any]) -> None:
-        data = self._load(ReadFrameSchema(), frame)
+        data = self._load(_SCHEMAS[ReadFrameSchema], frame)
         await self.services.conversations.mark_read(
             data["conversation_id"], self.user.user_id, data["seq"]
         )

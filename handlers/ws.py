@@ -83,6 +83,9 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
 
     def open(self, conversation_id: str | None = None) -> None:
         self.protocol = FrameProtocol(self.services, self, conversation_id)
+        # Frames are small and each one matters at once: no Nagle delay (up to 40 ms with the
+        # peer's delayed ACKs).
+        self.set_nodelay(True)
         # A bounded kernel send buffer keeps most unsent bytes in our own, counted buffer,
         # so a client that stops reading is noticed (and closed with 1013) early.
         stream = self.ws_connection.stream if self.ws_connection else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -12,6 +14,30 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+
+class _StoreCollector(Collector):
+    def __init__(self, stats: Callable[[], dict[str, int]]) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        now = self.stats()
+        operations = CounterMetricFamily(
+            "hypee_store_operations",
+            "Embedded store operations run, by kind (read or write).",
+            labels=["kind"],
+        )
+        operations.add_metric(["read"], now["reads"])
+        operations.add_metric(["write"], now["writes"])
+        yield operations
+        yield CounterMetricFamily(
+            "hypee_store_commits",
+            "Embedded store commits: each made every write before it durable (group commit).",
+            value=now["commits"],
+        )
+
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -59,6 +85,11 @@ class Metrics:
             "Messages stored by this process (REST and WebSocket sends; replays excluded).",
             registry=self.registry,
         )
+
+    def watch_store(self, stats: Callable[[], dict[str, int]]) -> None:
+        """Export the embedded engine's counters: operations by kind, and commits (each one
+        fsync that made a group of writes durable)."""
+        self.registry.register(_StoreCollector(stats))
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         """Count one answered request."""

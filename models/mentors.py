@@ -37,8 +37,11 @@ INDEXES = {
             name="mentors_relevance",
             **_MENTORS_ONLY,
         ),
+        # A country with the default (relevance) order: a page reads only its own mentors.
         IndexModel(
-            [("mentor.country", 1), ("points", -1)], name="mentors_country", **_MENTORS_ONLY
+            [("mentor.country", 1), ("mentor.available", -1), ("points", -1), ("_id", -1)],
+            name="mentors_country_relevance",
+            **_MENTORS_ONLY,
         ),
         IndexModel("mentor.specialty_keys", name="mentors_specialty", **_MENTORS_ONLY),
         IndexModel("mentor.languages", name="mentors_language", **_MENTORS_ONLY),

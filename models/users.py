@@ -101,18 +101,39 @@ class PrivateUserSchema(PublicUserSchema):
     email = fields.String(required=True)
 
 
-_public = PublicUserSchema()
-_private = PrivateUserSchema()
+_MENTOR_FIELDS = (
+    "headline",
+    "bio",
+    "country",
+    "specialties",
+    "languages",
+    "years_experience",
+    "available",
+    "listed_at",
+)
 
 
 def public_view(user: dict[str, Any]) -> dict[str, Any]:
-    """`user` as anyone may see it."""
-    return _public.dump(user)
+    """`user` as anyone may see it (PublicUserSchema; built by hand because the directory
+    renders many at a time, and tests check it against the schema)."""
+    view = {
+        "id": str(user["_id"]),
+        "display_name": user["display_name"],
+        "role": user["role"],
+        "points": user.get("points", 0),
+        "bio": user.get("bio", ""),
+        "avatar_url": f"/api/users/{user['_id']}/avatar" if user.get("avatar") else None,
+        "created_at": user["created_at"],
+    }
+    mentor = user.get("mentor")
+    if mentor:
+        view["mentor"] = {field: mentor[field] for field in _MENTOR_FIELDS if field in mentor}
+    return view
 
 
 def private_view(user: dict[str, Any]) -> dict[str, Any]:
-    """`user` as its owner sees it."""
-    return _private.dump(user)
+    """`user` as its owner sees it (PrivateUserSchema)."""
+    return {**public_view(user), "email": user["email"]}
 
 
 async def register(db: Any, passwords: PasswordService, data: dict[str, Any]) -> dict[str, Any]:

@@ -97,6 +97,8 @@ def build_services(settings: Settings, store: Store) -> Services:
     conversations = ConversationService(store, hub, messages, notifier)
     hub.on_presence = conversations.announce_presence
     metrics.websocket_connections.set_function(lambda: hub.connection_count)
+    if store.engine is not None:
+        metrics.watch_store(store.engine.stats)
     return Services(
         settings=settings,
         store=store,

@@ -126,6 +126,8 @@ class Engine:
         self.committed = 0  # writes known committed
         self.lost = 0  # writes at or below this number were rolled back
         self.commits = 0
+        self.reads = 0  # read operations (queries) run
+        self.writes = 0  # write operations run (inside units or alone)
         self.generation = 0  # changes at every commit or rollback of the open transaction
         self._in_transaction = False
         self._gate: asyncio.Lock | None = None
@@ -157,6 +159,7 @@ class Engine:
 
     def run_read(self, action: Callable[[sqlite3.Connection], T]) -> T:
         """Run a read now (it is quick: the planner bounds it by an index)."""
+        self.reads += 1
         try:
             return action(self.reader())
         except sqlite3.Error as error:
@@ -190,6 +193,7 @@ class Engine:
 
     def _execute(self, action: Callable[[sqlite3.Connection], T]) -> T:
         self._begin()
+        self.writes += 1
         try:
             result = action(self.write)
         except sqlite3.Error as error:
@@ -306,6 +310,10 @@ class Engine:
                     continue
                 log.warning("the database is writable again", extra={"path": str(self.path)})
                 self.read_only = None
+
+    def stats(self) -> dict[str, int]:
+        """Operations and commits so far (the metrics show them)."""
+        return {"reads": self.reads, "writes": self.writes, "commits": self.commits}
 
     # -- lifecycle -------------------------------------------------------------------------
 

@@ -1,0 +1,122 @@
+"""Stores for the benchmark, filled through the real services before the server starts.
+
+`seed` writes, into the store the settings name: the fan-out groups (20 conversations of 4
+members, each member with an access token), optionally a large population around them
+(mentors, conversations, messages with their notifications), and sessions whose tokens the
+idle-socket figure uses.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from config import Settings
+from hypee.db import Store
+from models import mentors
+from server.lifecycle import build_services, open_store
+from services.container import Services
+
+PASSWORD = "benchmark password"
+COUNTRIES = ["FR", "DE", "BR", "JP", "NG", "IN", "US", "GB", "KE", "MX", "IT", "PL", "CA", "SE"]
+SPECIALTIES = ["Python", "Go", "Rust", "React", "DevOps", "Data science", "Leadership", "UX"]
+BATCH = 500
+
+
+@dataclass
+class Population:
+    """How much to put around the fan-out groups."""
+
+    mentors: int = 0
+    conversations: int = 0
+    messages: int = 0
+    idle_sessions: int = 0
+
+
+@dataclass
+class Seeded:
+    """What the load generator needs: sockets of the fan-out groups, tokens for idle ones."""
+
+    sockets: list[dict[str, str]] = field(default_factory=list)
+    idle_tokens: list[str] = field(default_factory=list)
+
+
+async def seed(settings: Settings, population: Population, groups: int = 20) -> Seeded:
+    store = open_store(settings)
+    services = build_services(settings, store)
+    try:
+        from models.indexes import all_indexes
+
+        await store.ensure_indexes(all_indexes())
+        return await _fill(store, services, population, groups)
+    finally:
+        await services.hub.stop()
+        services.passwords.close()
+        await store.close()
+
+
+async def _fill(store: Store, services: Services, population: Population, groups: int) -> Seeded:
+    rng = random.Random(2026)
+    seeded = Seeded()
+    people: list[dict[str, Any]] = []
+    for group in range(groups):
+        members = [await _account(services, f"member{group}-{n}") for n in range(4)]
+        people += members
+        cid = await _conversation(services, members)
+        for member in members:
+            token = await _token(services, member)
+            seeded.sockets.append({"path": "/ws", "token": token, "conversation": str(cid)})
+    for first in range(0, population.mentors, BATCH):
+        async with store.atomic():
+            for n in range(first, min(first + BATCH, population.mentors)):
+                user = await _account(services, f"mentor{n}")
+                await mentors.set_profile(store.db, user["_id"], _profile(rng))
+                people.append(user)
+    conversations = []
+    for first in range(0, population.conversations, BATCH):
+        async with store.atomic():
+            for _ in range(first, min(first + BATCH, population.conversations)):
+                members = rng.sample(people, rng.choice((2, 2, 3, 4)))
+                conversations.append((await _conversation(services, members), members))
+    for first in range(0, population.messages, BATCH):
+        async with store.atomic():
+            for n in range(first, min(first + BATCH, population.messages)):
+                cid, members = conversations[n % len(conversations)]
+                data = {"client_id": f"seed-{n}", "body": f"message {n}", "attachments": []}
+                await services.messages.send(cid, rng.choice(members)["_id"], data)
+    for n in range(population.idle_sessions):
+        seeded.idle_tokens.append(await _token(services, people[n % len(people)]))
+    return seeded
+
+
+async def _account(services: Services, name: str) -> dict[str, Any]:
+    data = {
+        "email": f"{name}@bench.hypee.dev",
+        "password": PASSWORD,
+        "display_name": name.title(),
+        "role": "mentee",
+    }
+    return await services.accounts.register(data)
+
+
+async def _conversation(services: Services, members: list[dict[str, Any]]) -> Any:
+    data = {"participant_ids": [m["_id"] for m in members[1:]]}
+    conversation, _ = await services.conversations.open(members[0]["_id"], data)
+    return conversation["_id"]
+
+
+async def _token(services: Services, user: dict[str, Any]) -> str:
+    return (await services.accounts.open_session(user, "bench", "127.0.0.1"))["access"]
+
+
+def _profile(rng: random.Random) -> dict[str, Any]:
+    return {
+        "headline": rng.choice(["Staff engineer", "Designer", "Engineering manager"]),
+        "bio": "I mentor people who are starting out.",
+        "country": rng.choice(COUNTRIES),
+        "specialties": rng.sample(SPECIALTIES, 2),
+        "languages": ["en"],
+        "years_experience": rng.randint(1, 30),
+        "available": rng.random() < 0.7,
+    }
