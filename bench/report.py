@@ -87,9 +87,11 @@ def render(meta: dict[str, Any], results: dict[str, dict[str, Any]]) -> str:
             "≥ 0.3x",
         ),
         (
-            "/healthz during saturation on the large store, slowest answer (p99)",
-            f"{_fmt(large['saturated']['healthz_max_ms'], ' ms', 1)} "
-            f"({_fmt(large['saturated']['healthz_p99_ms'], ' ms', 1)})",
+            f"/healthz on the large store while {meta.get('rate', 150)} msg/s are sent: slowest "
+            "answer (p99); in brackets, while the server is saturated",
+            f"{_fmt(large['offered']['healthz_max_ms'], ' ms', 1)} "
+            f"({_fmt(large['offered']['healthz_p99_ms'], ' ms', 1)}); "
+            f"[{_fmt(large['saturated']['healthz_max_ms'], ' ms', 1)}]",
             "-",
             "-",
             "never waits > 20 ms on the store",

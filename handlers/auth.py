@@ -42,7 +42,7 @@ class RegisterHandler(AuthHandler):
     }
 
     async def post(self) -> None:
-        data = self.load_body(users.RegisterSchema())
+        data = self.load_body(users.RegisterSchema)
         limits = self.services.auth_limits
         for limiter, key in (
             (limits.attempts_by_ip, self.client_ip()),
@@ -69,7 +69,7 @@ class LoginHandler(AuthHandler):
     }
 
     async def post(self) -> None:
-        data = self.load_body(users.LoginSchema())
+        data = self.load_body(users.LoginSchema)
         email = users.normalize_email(data["email"])
         limits = self.services.auth_limits
         checks = (
@@ -102,7 +102,7 @@ class RefreshHandler(BaseHandler):
     }
 
     async def post(self) -> None:
-        data = self.load_body(sessions.RefreshSchema())
+        data = self.load_body(sessions.RefreshSchema)
         self.write_json(await self.services.accounts.refresh(data["refresh"]))
 
 
@@ -119,7 +119,7 @@ class LogoutHandler(BaseHandler):
     }
 
     async def post(self) -> None:
-        data = self.load_body(sessions.RefreshSchema())
+        data = self.load_body(sessions.RefreshSchema)
         await self.services.accounts.logout(data["refresh"], self.user_id)
         self.no_content()
 
@@ -141,7 +141,7 @@ class MeHandler(BaseHandler):
         self.write_json(users.private_view(user))
 
     async def patch(self) -> None:
-        changes = self.load_body(users.ProfileUpdateSchema())
+        changes = self.load_body(users.ProfileUpdateSchema)
         user = await self.services.accounts.update_profile(self.user_id, changes)
         if user is None:
             raise unauthorized("This account no longer exists.")
@@ -158,7 +158,7 @@ class MentorProfileHandler(BaseHandler):
     }
 
     async def put(self) -> None:
-        profile = self.load_body(mentors.MentorProfileSchema())
+        profile = self.load_body(mentors.MentorProfileSchema)
         user = await mentors.set_profile(self.db, self.user_id, profile)
         if user is None:
             raise unauthorized("This account no longer exists.")

@@ -13,7 +13,7 @@ from marshmallow import EXCLUDE, Schema, fields
 from pymongo.errors import ConnectionFailure
 
 from handlers.body import JSON_BODY_LIMIT, BodyBuffer, body_expected
-from handlers.common import error_answer, load, origin_allowed, services_of
+from handlers.common import error_answer, load, origin_allowed, schema_of, services_of
 from hypee.auth import Identity, bearer_token
 from hypee.errors import ApiError, not_found, unauthorized, validation_error
 from hypee.ids import parse_object_id
@@ -152,15 +152,20 @@ class BaseHandler(tornado.web.RequestHandler):
 
     # -- input -----------------------------------------------------------------------------
 
-    def load_body(self, schema: Schema) -> dict[str, Any]:
+    def compute_etag(self) -> None:
+        """No ETag: API answers are `no-store`, and hashing every body costs time."""
+        return None
+
+    def load_body(self, schema: Schema | type[Schema]) -> dict[str, Any]:
         """The JSON object body validated by `schema`; `validation_error` names each bad field."""
         data = self.body.json()
         if not isinstance(data, dict):
             raise ApiError("invalid_json", "The request body must be a JSON object.")
         return load(schema, data)
 
-    def load_query(self, schema: Schema) -> dict[str, Any]:
+    def load_query(self, schema: Schema | type[Schema]) -> dict[str, Any]:
         """The query string validated by `schema`; list fields take every repeated value."""
+        schema = schema_of(schema)
         data: dict[str, Any] = {}
         try:
             for name, values in self.request.query_arguments.items():

@@ -37,7 +37,7 @@ class ConversationListHandler(BaseHandler):
     }
 
     async def get(self) -> None:
-        params = self.load_query(PageQuerySchema())
+        params = self.load_query(PageQuerySchema)
         page = await conversations.inbox(
             self.db, self.user_id, params["limit"], params.get("cursor")
         )
@@ -46,7 +46,7 @@ class ConversationListHandler(BaseHandler):
         self.write_page(results, page.next_cursor)
 
     async def post(self) -> None:
-        data = self.load_body(conversations.NewConversationSchema())
+        data = self.load_body(conversations.NewConversationSchema)
         conversation, created = await self.services.conversations.open(self.user_id, data)
         people = await conversations.people_of(self.db, [conversation])
         self.write_json(
@@ -85,13 +85,13 @@ class MessageListHandler(BaseHandler):
 
     async def get(self, conversation_id: str) -> None:
         cid = self.path_id(conversation_id, "conversation")
-        params = self.load_query(message_schemas.HistoryQuerySchema())
+        params = self.load_query(message_schemas.HistoryQuerySchema)
         page = await messages.history(self.db, cid, self.user_id, params)
         self.write_page(page.items, page.next_cursor)
 
     async def post(self, conversation_id: str) -> None:
         cid = self.path_id(conversation_id, "conversation")
-        data = self.load_body(message_schemas.NewMessageSchema())
+        data = self.load_body(message_schemas.NewMessageSchema)
         stored = await self.services.messages.send(cid, self.user_id, data)
         self.write_json(stored.message, 201 if stored.created else 200)
 
@@ -114,7 +114,7 @@ class MessageHandler(BaseHandler):
 
     async def patch(self, conversation_id: str, seq: str) -> None:
         cid = self.path_id(conversation_id, "conversation")
-        data = self.load_body(message_schemas.EditMessageSchema())
+        data = self.load_body(message_schemas.EditMessageSchema)
         view = await self.services.messages.edit(cid, self.user_id, _seq(seq), data["body"])
         self.write_json(view)
 
@@ -136,6 +136,6 @@ class ReadHandler(BaseHandler):
 
     async def post(self, conversation_id: str) -> None:
         cid = self.path_id(conversation_id, "conversation")
-        data = self.load_body(conversations.ReadMarkerSchema())
+        data = self.load_body(conversations.ReadMarkerSchema)
         await self.services.conversations.mark_read(cid, self.user_id, data["seq"])
         self.no_content()

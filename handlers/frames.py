@@ -16,7 +16,7 @@ from typing import Any
 from bson import ObjectId
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from handlers.common import known_error, load
+from handlers.common import known_error, load, schema_of
 from handlers.socket_user import Peer, SocketUser
 from hypee.auth import Identity
 from hypee.errors import ApiError, field_error, not_found
@@ -54,13 +54,6 @@ class ResumeFrameSchema(Schema):
         required=True,
         validate=validate.Length(max=MAX_RESUME_CONVERSATIONS),
     )
-
-
-# Built once: a schema instance is reusable, and building one per frame costs more than loading.
-_SCHEMAS: dict[type[Schema], Schema] = {
-    schema: schema()
-    for schema in (MessageFrameSchema, ResumeFrameSchema, ConversationFrameSchema, ReadFrameSchema)
-}
 
 
 class FrameProtocol:
@@ -146,7 +139,8 @@ class FrameProtocol:
             return None
         return frame
 
-    def _load(self, schema: Schema, frame: dict[str, Any]) -> dict[str, Any]:
+    def _load(self, schema_class: type[Schema], frame: dict[str, Any]) -> dict[str, Any]:
+        schema = schema_of(schema_class)
         scope_text = self.user.scope_text
         if self.scope is not None and "conversation_id" in schema.fields:
             given = frame.get("conversation_id", scope_text)
@@ -158,7 +152,7 @@ class FrameProtocol:
     # -- frames ------------------------------------------------------------------------------
 
     async def _message(self, frame: dict[str, Any]) -> None:
-        data = self._load(_SCHEMAS[MessageFrameSchema], frame)
+        data = self._load(MessageFrameSchema, frame)
         client_id = data["client_id"]
         await self.services.messages.send(
             data["conversation_id"],
@@ -171,7 +165,7 @@ class FrameProtocol:
         )
 
     async def _resume(self, frame: dict[str, Any]) -> None:
-        cursors = self._load(_SCHEMAS[ResumeFrameSchema], frame)["cursors"]
+        cursors = self._load(ResumeFrameSchema, frame)["cursors"]
         for key, after in cursors.items():
             try:
                 conversation_id = self.user.check_scope(parse_object_id(key))
@@ -191,7 +185,7 @@ class FrameProtocol:
         await self.peer.write_frame({"type": "resumed"})
 
     async def _typing(self, frame: dict[str, Any]) -> None:
-        conversation_id = self._load(_SCHEMAS[ConversationFrameSchema], frame)["conversation_id"]
+        conversation_id = self._load(ConversationFrameSchema, frame)["conversation_id"]
         participants = await self.user.participants_of(conversation_id)
         now = time.monotonic()
         if now - self._typing_sent.get(conversation_id, 0.0) < TYPING_INTERVAL_SECONDS:
@@ -209,7 +203,7 @@ class FrameProtocol:
         )
 
     async def _read(self, frame: dict[str, Any]) -> None:
-        data = self._load(_SCHEMAS[ReadFrameSchema], frame)
+        data = self._load(ReadFrameSchema, frame)
         await self.services.conversations.mark_read(
             data["conversation_id"], self.user.user_id, data["seq"]
         )

@@ -22,7 +22,7 @@ class MentorListHandler(BaseHandler):
     }
 
     async def get(self) -> None:
-        params = self.load_query(mentors.MentorQuerySchema())
+        params = self.load_query(mentors.MentorQuerySchema)
         page = await mentors.list_mentors(self.db, params)
         self.write_page([users.public_view(user) for user in page.items], page.next_cursor)
 

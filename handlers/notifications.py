@@ -27,7 +27,7 @@ class NotificationListHandler(BaseHandler):
     }
 
     async def get(self) -> None:
-        params = self.load_query(notifications.NotificationQuerySchema())
+        params = self.load_query(notifications.NotificationQuerySchema)
         page, unread = await notifications.listing(self.db, self.user_id, params)
         results = [notifications.view(n) for n in page.items]
         self.write_page(results, page.next_cursor, unread_count=unread)
@@ -44,6 +44,6 @@ class NotificationReadHandler(BaseHandler):
     }
 
     async def post(self) -> None:
-        data = self.load_body(notifications.MarkReadSchema())
+        data = self.load_body(notifications.MarkReadSchema)
         await self.services.notifier.mark_read(self.user_id, data)
         self.no_content()

@@ -45,13 +45,13 @@ class QuestionListHandler(ForumHandler):
     }
 
     async def get(self) -> None:
-        params = self.load_query(questions.QuestionQuerySchema())
+        params = self.load_query(questions.QuestionQuerySchema)
         page = await questions.listing(self.db, params)
         results = await questions.render(self.db, page.items, self.viewer_id)
         self.write_page(results, page.next_cursor)
 
     async def post(self) -> None:
-        data = self.load_body(questions.NewQuestionSchema())
+        data = self.load_body(questions.NewQuestionSchema)
         question = await self.services.forum.ask(self.user_id, data)
         [view] = await questions.render(self.db, [question], self.user_id)
         self.write_json(view, 201)
@@ -84,7 +84,7 @@ class QuestionHandler(ForumHandler):
         self.write_json(await self.question_detail(question))
 
     async def patch(self, question_id: str) -> None:
-        changes = self.load_body(questions.EditQuestionSchema())
+        changes = self.load_body(questions.EditQuestionSchema)
         question = await self.services.forum.edit_question(
             self.path_id(question_id, "question"), self.user_id, changes
         )
@@ -109,7 +109,7 @@ class AnswerListHandler(ForumHandler):
     }
 
     async def post(self) -> None:
-        data = self.load_body(answers.NewAnswerSchema())
+        data = self.load_body(answers.NewAnswerSchema)
         answer = await self.services.forum.answer(self.user_id, data)
         self.write_json(await answers.render(self.db, answer, self.user_id), 201)
 
@@ -131,7 +131,7 @@ class AnswerHandler(ForumHandler):
     }
 
     async def patch(self, answer_id: str) -> None:
-        data = self.load_body(answers.EditAnswerSchema())
+        data = self.load_body(answers.EditAnswerSchema)
         answer = await self.services.forum.edit_answer(
             self.path_id(answer_id, "answer"), self.user_id, data["body"]
         )
@@ -157,7 +157,7 @@ class VoteHandler(ForumHandler):
     }
 
     async def post(self, post_id: str) -> None:
-        data = self.load_body(votes.VoteSchema())
+        data = self.load_body(votes.VoteSchema)
         target = self.path_id(post_id, self.target_type)
         result = await self.services.forum.vote(
             self.target_type, target, self.user_id, data["value"]
@@ -212,6 +212,6 @@ class PointHistoryHandler(BaseHandler):
         uid = self.path_id(user_id, "user")
         if await users.get_user(self.db, uid) is None:
             raise not_found("user")
-        params = self.load_query(PageQuerySchema())
+        params = self.load_query(PageQuerySchema)
         page = await points.history(self.db, uid, params["limit"], params.get("cursor"))
         self.write_page([points.event_view(e) for e in page.items], page.next_cursor)

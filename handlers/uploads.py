@@ -56,7 +56,7 @@ class UploadHandler(BaseHandler):
     }
 
     async def post(self) -> None:
-        data = self.load_body(uploads.NewUploadSchema())
+        data = self.load_body(uploads.NewUploadSchema)
         ticket = await self.services.attachments.ticket(self.user_id, data, self.base_url())
         self.write_json(ticket, 201)
 

@@ -22,8 +22,8 @@ def as_utc(value: datetime) -> datetime:
 
 def format_datetime(value: datetime) -> str:
     """ISO 8601 UTC with milliseconds and a Z, e.g. 2026-11-27T10:07:58.123Z."""
-    value = as_utc(value)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # isoformat is several times faster than strftime, and views format many dates.
+    return as_utc(value).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def _default(value: Any) -> Any:

@@ -14,7 +14,7 @@ from hypee import batches
 from hypee.auth import PasswordService
 from hypee.errors import conflict
 from hypee.fields import ObjectIdField, Text, UtcDateTime
-from hypee.jsonio import utcnow
+from hypee.jsonio import format_datetime, utcnow
 from models import mentors
 
 COLLECTION = "users"
@@ -115,7 +115,8 @@ _MENTOR_FIELDS = (
 
 def public_view(user: dict[str, Any]) -> dict[str, Any]:
     """`user` as anyone may see it (PublicUserSchema; built by hand because the directory
-    renders many at a time, and tests check it against the schema)."""
+    renders many at a time, and tests check it against the schema). Only these fields leave:
+    never the email or the password hash."""
     view = {
         "id": str(user["_id"]),
         "display_name": user["display_name"],
@@ -123,11 +124,14 @@ def public_view(user: dict[str, Any]) -> dict[str, Any]:
         "points": user.get("points", 0),
         "bio": user.get("bio", ""),
         "avatar_url": f"/api/users/{user['_id']}/avatar" if user.get("avatar") else None,
-        "created_at": user["created_at"],
+        "created_at": format_datetime(user["created_at"]),
     }
     mentor = user.get("mentor")
     if mentor:
-        view["mentor"] = {field: mentor[field] for field in _MENTOR_FIELDS if field in mentor}
+        shown = {field: mentor[field] for field in _MENTOR_FIELDS if field in mentor}
+        if "listed_at" in shown:
+            shown["listed_at"] = format_datetime(shown["listed_at"])
+        view["mentor"] = shown
     return view
 
 

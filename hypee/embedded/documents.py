@@ -93,14 +93,14 @@ class Reader:
 
     def matching(self, chosen: Plan, query: dict[str, Any] | None) -> Iterator[Found]:
         """The documents matching `query` among the plan's candidates, in the plan's order."""
-        test = compile_filter(query)
+        test = None if chosen.exact else compile_filter(query)
         seen: set[int] = set()
         for rid, blob in self.connection.execute(chosen.sql, chosen.params):
             if rid in seen:
                 continue
             seen.add(rid)
             document = decode(blob)
-            if test(document):
+            if test is None or test(document):
                 yield Found(rid, blob, document)
 
     def select(

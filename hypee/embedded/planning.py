@@ -100,7 +100,9 @@ def _bound(value: Any) -> Bound | None:
 
 
 def _range(spec: dict[str, Any]) -> Bound:
-    bound = Bound("range", exact=True)
+    # One side decides the condition alone; two sides are checked on the documents too (in
+    # an array, MongoDB lets different elements meet each side).
+    bound = Bound("range", exact=len(spec) == 1)
     for op, argument in spec.items():
         key = encode(argument)
         if op in ("$gt", "$gte"):
@@ -113,18 +115,19 @@ def _range(spec: dict[str, Any]) -> Bound:
     return bound
 
 
-def field_bounds(query: dict[str, Any] | None) -> tuple[dict[str, Bound], bool]:
-    """The bound of each field, and whether the bounds decide every condition."""
+def field_bounds(query: dict[str, Any] | None) -> tuple[dict[str, Bound], list[tuple[str, Any]]]:
+    """(the bound of each field, the conditions that no bound decides exactly)."""
     bounds: dict[str, Bound] = {}
-    exact = True
+    loose: list[tuple[str, Any]] = []
     for name, value in conjuncts(query):
         bound = None if name.startswith("$") else _bound(value)
         if bound is None or name in bounds:
-            exact = False
+            loose.append((name, value))
             continue
         bounds[name] = bound
-        exact = exact and bound.exact
-    return bounds, exact
+        if not bound.exact:
+            loose.append((name, value))
+    return bounds, loose
 
 
 def _implies(query_parts: list[tuple[str, Any]], partial: dict[str, Any]) -> bool:
@@ -181,7 +184,7 @@ def _order(index: IndexSpec, fixed: int, sort: Sort, columns: list[str]) -> list
 
 
 def _candidate(
-    index: IndexSpec, bounds: dict[str, Bound], exact: bool, parts: list, sort: Sort
+    index: IndexSpec, bounds: dict[str, Bound], loose: list, parts: list, sort: Sort
 ) -> _Candidate | None:
     if index.partial and not _implies(parts, index.partial):
         return None
@@ -206,7 +209,9 @@ def _candidate(
     order = _order(index, fixed, [s for s in sort if s[0] not in constant], columns)
     if not used and order is None:
         return None
-    covered = exact and len(used) == len(bounds)
+    # Exact when every bound is used and what no bound decides is the index's own condition.
+    implied = conjuncts(index.partial) if index.partial else []
+    covered = len(used) == len(bounds) and all(part in implied for part in loose)
     return _Candidate(index, where, params, len(used), order, covered)
 
 
@@ -217,8 +222,9 @@ def plan(
     sort: Sort,
 ) -> Plan:
     """The plan for `query` in `sort` order over a collection's usable `indexes`."""
-    bounds, exact = field_bounds(query)
+    bounds, loose = field_bounds(query)
     parts = conjuncts(query)
+    exact = not loose
     id_bound = bounds.get("_id")
     if id_bound is not None and id_bound.kind in ("eq", "in"):
         return _id_plan(collection_table, id_bound, sort, exact and len(bounds) == 1)
@@ -228,7 +234,7 @@ def plan(
         leading = index.fields[0][0]
         if leading not in bounds and leading != first_sorted:
             continue  # neither bounded nor walking the sort: it cannot help
-        candidate = _candidate(index, bounds, exact, parts, sort)
+        candidate = _candidate(index, bounds, loose, parts, sort)
         if candidate is not None and (best is None or candidate.score() > best.score()):
             best = candidate
     id_order = _order(_ID_INDEX, 0, sort, ["c.id"]) if sort else None

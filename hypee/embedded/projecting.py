@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hypee.embedded.keys import Unsupported
-from hypee.embedded.paths import MISSING, get_path, set_path, unset_path
+from hypee.embedded.paths import MISSING, get_path, set_path
 
 Projector = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -48,11 +48,17 @@ def _including(paths: list[str], keep_id: bool) -> Projector:
 
 
 def _excluding(paths: list[str], keep_id: bool) -> Projector:
+    split = [path.split(".") for path in paths]
+    if not keep_id:
+        split.append(["_id"])
+
     def project(document: dict[str, Any]) -> dict[str, Any]:
-        for path in paths:
-            unset_path(document, path)
-        if not keep_id:
-            document.pop("_id", None)
+        for parts in split:
+            parent: Any = document
+            for part in parts[:-1]:
+                parent = parent.get(part) if type(parent) is dict else None
+            if type(parent) is dict:
+                parent.pop(parts[-1], None)
         return document
 
     return project
