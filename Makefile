@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run test lint bench seed-demo check repair redis-server clean
+.PHONY: run test lint bench seed-demo check repair redis-server wrk clean
 
 run: $(STAMP)
 	$(BIN)/python run.py
@@ -32,7 +32,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(STAMP) redis-server
+# Hypee beside bare baselines (bench/): under five minutes; wrk measures the HTTP rates.
+bench: $(STAMP) wrk
 	$(BIN)/python -m bench
 
 # A virtual environment with the project and its test extras; redone when pyproject.toml changes.
@@ -52,6 +53,11 @@ redis-server:
 	@command -v redis-server >/dev/null || { \
 	  echo "redis-server is missing: installing it with apt-get"; \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q redis-server; }
+
+wrk:
+	@command -v wrk >/dev/null || { \
+	  echo "wrk is missing: installing it with apt-get"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q wrk; }
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

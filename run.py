@@ -35,6 +35,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="check the stored data's invariants (exit 1 when one is broken), and exit",
     )
     parser.add_argument(
+        "--backup",
+        metavar="FILE",
+        help="copy the embedded database to FILE (safe while the server runs), and exit",
+    )
+    parser.add_argument(
         "--repair",
         action="store_true",
         help="restore the stored data's invariants where they are broken, and exit",
@@ -69,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings.log_level)
     log.info(describe_mode(settings))
     try:
+        if args.backup:
+            from server.maintenance import backup_store
+
+            return backup_store(settings, args.backup)
         if args.check or args.repair:
             from server.maintenance import check_store
 

@@ -75,7 +75,7 @@ def build_spec(routes: Sequence[Route], public_methods_of: Any, methods_of: Any)
         version=API_VERSION,
         openapi_version="3.1.0",
         plugins=[plugin],
-        info={"description": "The HTTP contract of the Hypee server (API.md)."},
+        info={"description": "The HTTP contract of the Hypee server (docs/api.md)."},
         servers=[{"url": "/"}],
     )
     plugin.map_to_openapi_type(ObjectIdField, "string", None)

@@ -1,8 +1,12 @@
-"""`run.py --check` and `--repair`: the data's invariants, without serving anything."""
+"""`run.py --check`, `--repair` and `--backup`: the stored data, without serving anything."""
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 from config import Settings
+from hypee.embedded.datadir import DATABASE
 from models import migrations
 from models.indexes import all_indexes
 from server.lifecycle import build_services, open_store
@@ -30,3 +34,23 @@ async def check_store(settings: Settings, repair: bool) -> int:
         services.passwords.close()
         services.storage.close()
         await store.close()
+
+
+def backup_store(settings: Settings, target: str) -> int:
+    """Copy the embedded database to `target`, consistently, even while the server runs."""
+    if not settings.embedded_store:
+        print("--backup copies the embedded database; back MongoDB up with mongodump")
+        return 2
+    source_path = Path(settings.data_dir) / DATABASE
+    if not source_path.exists():
+        print(f"no database at {source_path}")
+        return 2
+    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    destination = sqlite3.connect(target)
+    try:
+        source.backup(destination)
+    finally:
+        destination.close()
+        source.close()
+    print(f"backed up {source_path} to {target}")
+    return 0

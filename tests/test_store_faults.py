@@ -15,7 +15,7 @@ from bson import ObjectId
 
 from hypee.db import open_embedded
 from hypee.jsonio import utcnow
-from tests.client import ApiClient, Socket
+from tests.client import PASSWORD, ApiClient, Socket
 from tests.helpers import assert_error, history, open_direct, send
 from tests.processes import ServerProcess, run_command, server_env
 
@@ -229,3 +229,28 @@ async def test_a_damaged_snapshot_is_refused_naming_the_file(tmp_path):
     (data / "store" / "users.bson").write_bytes(b"\x05\x00\x00\x00garbage")
     line = await refusal(data)
     assert str(data / "store" / "users.bson") in line
+
+
+async def test_a_backup_taken_while_serving_restores_every_account(tmp_path):
+    data = tmp_path / "data"
+    server = await ServerProcess(tmp_path / "a.log", HYPEE_DATA_DIR=str(data)).start()
+    try:
+        await server.client.register(email="kept@example.com")
+        copy = tmp_path / "copy.db"
+        code, stdout, _ = await run_command(
+            "--backup", str(copy), env=server_env(HYPEE_DATA_DIR=str(data))
+        )
+        assert code == 0, stdout
+    finally:
+        assert await server.stop() == 0
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    copy.rename(restored / "hypee.db")
+    again = await ServerProcess(tmp_path / "b.log", HYPEE_DATA_DIR=str(restored)).start()
+    try:
+        login = await again.client.post(
+            "/api/auth/login", {"email": "kept@example.com", "password": PASSWORD}
+        )
+        assert login.status == 200
+    finally:
+        assert await again.stop() == 0

@@ -86,8 +86,10 @@ def open_connections(path: Path) -> tuple[sqlite3.Connection, sqlite3.Connection
     write.execute("PRAGMA journal_mode=WAL")
     write.execute("PRAGMA synchronous=FULL")
     write.execute("PRAGMA cache_size=-65536")
+    write.execute("PRAGMA mmap_size=268435456")
     read = sqlite3.connect(f"file:{path}?mode=ro", uri=True, **options)
     read.execute("PRAGMA cache_size=-65536")
+    read.execute("PRAGMA mmap_size=268435456")
     read.execute("PRAGMA busy_timeout=5000")
     return write, read
 
