@@ -79,14 +79,15 @@ def write_plan(path: Path, port: int, sockets: list[dict[str, Any]]) -> Path:
     return path
 
 
-async def fanout(server: Server, plan: Path, seconds: float, rate: float = 0) -> dict[str, Any]:
+async def fanout(
+    server: Server, plan: Path, seconds: float, rate: float = 0, nagle: bool = False
+) -> dict[str, Any]:
     """Run the fan-out load, with the server's CPU, store operations and /healthz latency."""
     before = cpu_seconds(server.pid)
     store_before = await store_counters(server)
     probe = asyncio.ensure_future(healthz_latencies(server.port, seconds))
-    result = await asyncio.to_thread(
-        load, "fanout", plan, "--seconds", str(seconds), "--rate", str(rate)
-    )
+    options = ["--seconds", str(seconds), "--rate", str(rate), *(["--nagle"] if nagle else [])]
+    result = await asyncio.to_thread(load, "fanout", plan, *options)
     latencies = await probe
     result["server_cpu_ms_per_delivered"] = (
         (cpu_seconds(server.pid) - before) * 1000 / max(1, result["delivered"])
@@ -268,6 +269,17 @@ async def measure_baseline(tmp: Path, args: Any) -> dict[str, Any]:
         )
         print("baseline: JSON handler", flush=True)
         figures["json"] = await asyncio.to_thread(http_rate, port, "/json", args.seconds)
+    finally:
+        server.stop()
+    # The relay as Tornado ships it (Nagle's algorithm on at both ends), for comparison with
+    # figures measured that way.
+    port = free_port()
+    command = [sys.executable, "-m", "bench.baseline", str(port), "nagle"]
+    server = await Server(command, os.environ.copy(), port, tmp / "baseline-nagle.log").start()
+    try:
+        print("baseline: relay with Tornado's defaults at saturation", flush=True)
+        plan = write_plan(tmp / "relay-nagle.json", port, sockets)
+        figures["saturated_nagle"] = await fanout(server, plan, args.seconds, nagle=True)
     finally:
         server.stop()
     return figures

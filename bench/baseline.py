@@ -5,7 +5,8 @@
   same frame shapes as Hypee's protocol.
 - `/json`: a JSON handler that answers a small constant object.
 
-Run alone with `python -m bench.baseline PORT`.
+Run alone with `python -m bench.baseline PORT [nagle]`; like Hypee, the relay turns Nagle's
+algorithm off on its sockets unless `nagle` is given (Tornado's default).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import tornado.web
 import tornado.websocket
 
 ROOMS: dict[str, set[RelaySocket]] = defaultdict(set)
+# `python -m bench.baseline PORT nagle`: keep Tornado's default (Nagle's algorithm on).
+NODELAY = "nagle" not in sys.argv[2:]
 
 
 class RelaySocket(tornado.websocket.WebSocketHandler):
@@ -26,7 +29,8 @@ class RelaySocket(tornado.websocket.WebSocketHandler):
         return True
 
     def open(self) -> None:
-        self.set_nodelay(True)
+        if NODELAY:
+            self.set_nodelay(True)
         self.room = self.get_query_argument("room")
         ROOMS[self.room].add(self)
         self.write_message(json.dumps({"type": "ready"}))

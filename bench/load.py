@@ -31,9 +31,13 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+NODELAY = True
+
+
 async def connect(base: str, spec: dict[str, Any]) -> WebSocketClientConnection:
     connection = await websocket_connect(base + spec["path"], max_message_size=1 << 24)
-    connection.protocol.set_nodelay(True)
+    if NODELAY:
+        connection.protocol.set_nodelay(True)
     if spec.get("token"):
         await connection.write_message(json.dumps({"type": "auth", "token": spec["token"]}))
     while True:
@@ -168,7 +172,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rate", type=float, default=0, help="messages/s in all; 0: saturate")
     parser.add_argument("--batch", type=int, default=50, help="connect: sockets opened at once")
+    parser.add_argument("--nagle", action="store_true", help="keep Nagle's algorithm on")
     args = parser.parse_args()
+    global NODELAY
+    NODELAY = not args.nagle
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     with open(args.plan) as file:

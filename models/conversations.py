@@ -262,14 +262,21 @@ async def peers(db: Any, user_id: ObjectId) -> list[ObjectId]:
 async def reserve_seq(
     db: Any, conversation_id: ObjectId, sender_id: ObjectId, message: dict[str, Any]
 ) -> dict[str, Any]:
-    """Assign the next seq to `message` from `sender_id` and make it the inbox summary, in one
-    conditional update: the conversation's {participants, seq}. 404 when not a member."""
+    """Assign the next seq to `message` from `sender_id`, make it the inbox summary and move the
+    sender's read marker to it, in one conditional update (an update pipeline, so the marker
+    takes the new seq): the conversation's {participants, seq}. 404 when not a member."""
     conversation = await db[COLLECTION].find_one_and_update(
         {"_id": conversation_id, "participants": sender_id},
-        {
-            "$inc": {"seq": 1},
-            "$set": {"updated_at": message["created_at"], "last_message": message},
-        },
+        [
+            {
+                "$set": {
+                    "seq": {"$add": ["$seq", 1]},
+                    "updated_at": {"$literal": message["created_at"]},
+                    "last_message": {"$literal": message},
+                }
+            },
+            {"$set": {f"members.{sender_id}.last_read_seq": "$seq"}},
+        ],
         projection={"participants": 1, "seq": 1},
         return_document=ReturnDocument.AFTER,
     )
@@ -305,13 +312,6 @@ async def summary_changed(
 
 
 # -- read markers ----------------------------------------------------------------------------
-
-
-async def sender_read(db: Any, conversation_id: ObjectId, sender_id: ObjectId, seq: int) -> None:
-    """The sender of message `seq` has read the conversation up to it."""
-    await db[COLLECTION].update_one(
-        {"_id": conversation_id}, {"$max": {f"members.{sender_id}.last_read_seq": seq}}
-    )
 
 
 async def advance_read_marker(

@@ -85,7 +85,8 @@ async def sent_before(
 
 async def store(db: Any, conversation_id: ObjectId, message: dict[str, Any]) -> Stored:
     """Store `message` (from `new_message`): a seq is assigned and the sender has read up to
-    it. A client id its sender already used here returns the stored message instead."""
+    it (one update of the conversation), then the message is inserted. A client id its sender
+    already used here returns the stored message instead."""
     sender_id = message["sender_id"]
     replayed = await sent_before(db, conversation_id, sender_id, message["client_id"])
     if replayed is not None:
@@ -107,7 +108,6 @@ async def store(db: Any, conversation_id: ObjectId, message: dict[str, Any]) -> 
             raise conflict("This message could not be stored; send it again.") from None
         await conversations.skip_seq(db, conversation_id, document, stored)
         return Stored(message_view(conversation_id, stored), False, [])
-    await conversations.sender_read(db, conversation_id, sender_id, document["seq"])
     return Stored(message_view(conversation_id, document), True, conversation["participants"])
 
 

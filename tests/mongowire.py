@@ -44,6 +44,11 @@ def _duplicate(exc: mongomock.DuplicateKeyError) -> dict[str, Any]:
     }
 
 
+def _is_update(change: Any) -> bool:
+    """An update document ({"$set": ...}) or pipeline ([...]), not a replacement."""
+    return isinstance(change, list) or any(key.startswith("$") for key in change)
+
+
 class WireEngine:
     """Executes wire-protocol commands against one mongomock client."""
 
@@ -197,7 +202,7 @@ class WireEngine:
         for index, spec in enumerate(documents.get("updates") or command.get("updates", [])):
             query, change, upsert = spec["q"], spec["u"], spec.get("upsert", False)
             try:
-                if not any(key.startswith("$") for key in change):
+                if not _is_update(change):
                     result = collection.replace_one(query, change, upsert=upsert)
                 elif spec.get("multi"):
                     result = collection.update_many(query, change, upsert=upsert)
@@ -243,7 +248,7 @@ class WireEngine:
         existed = collection.count_documents(query, limit=1) > 0
         returned = ReturnDocument.AFTER if command.get("new") else ReturnDocument.BEFORE
         upsert = command.get("upsert", False)
-        if any(key.startswith("$") for key in change):
+        if _is_update(change):
             value = collection.find_one_and_update(
                 query, change, upsert=upsert, return_document=returned, **options
             )

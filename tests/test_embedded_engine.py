@@ -142,6 +142,18 @@ def test_update_operators() -> None:
         apply(document, {"n": 1})  # replacing is not supported
 
 
+def test_update_pipelines_compute_from_the_document() -> None:
+    document = {"_id": 1, "seq": 4, "members": {"a": {"read": 1}}}
+    apply(
+        document,
+        [
+            {"$set": {"seq": {"$add": ["$seq", 1]}, "note": {"$literal": "$not a path"}}},
+            {"$set": {"members.a.read": "$seq"}},
+        ],
+    )
+    assert document == {"_id": 1, "seq": 5, "members": {"a": {"read": 5}}, "note": "$not a path"}
+
+
 def test_an_upsert_starts_from_the_filters_equalities() -> None:
     base = upsert_base({"a": 1, "$and": [{"b.c": 2}], "d": {"$gt": 1}, "e": {"$eq": 3}})
     assert base == {"a": 1, "b": {"c": 2}, "e": 3}

@@ -142,6 +142,12 @@ def from_model(model: Any, table: str) -> IndexSpec:
     )
 
 
-def updated_paths(update: dict[str, Any]) -> list[str]:
-    """The paths an update document writes."""
+def updated_paths(update: dict[str, Any] | list[dict[str, Any]]) -> list[str]:
+    """The paths an update document (or pipeline) writes."""
+    if isinstance(update, list):
+        paths: list[str] = []
+        for stage in update:
+            for spec in stage.values():
+                paths += list(spec) if isinstance(spec, dict | list) else [spec]
+        return paths
     return [path for fields in update.values() if isinstance(fields, dict) for path in fields]

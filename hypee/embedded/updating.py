@@ -10,8 +10,21 @@ from hypee.embedded.matching import compare, compile_filter, equal, is_operator_
 from hypee.embedded.paths import MISSING, get_path, set_path, unset_path
 
 
-def apply(document: dict[str, Any], update: dict[str, Any], *, inserting: bool = False) -> None:
-    """Apply `update` to `document` in place (callers compare encodings to see a change)."""
+def apply(
+    document: dict[str, Any],
+    update: dict[str, Any] | list[dict[str, Any]],
+    *,
+    inserting: bool = False,
+) -> None:
+    """Apply `update` to `document` in place (callers compare encodings to see a change).
+
+    A list is an update pipeline: `$set` (or `$addFields`) and `$unset` stages whose values
+    are expressions: "$field.path", {"$add": [...]}, {"$literal": value}, or constants.
+    """
+    if isinstance(update, list):
+        for stage in update:
+            _stage(document, stage)
+        return
     if not update or not all(op.startswith("$") for op in update):
         raise Unsupported("an update needs operators such as $set (replacing is not supported)")
     for op, fields in update.items():
@@ -143,3 +156,37 @@ def _equalities(query: dict[str, Any], document: dict[str, Any]) -> None:
                 set_path(document, name, value["$eq"])
         else:
             set_path(document, name, value)
+
+
+def _stage(document: dict[str, Any], stage: dict[str, Any]) -> None:
+    [(name, spec)] = stage.items()
+    if name in ("$set", "$addFields"):
+        values = {path: evaluate(expression, document) for path, expression in spec.items()}
+        for path, value in values.items():
+            if path.split(".")[0] == "_id" and get_path(document, path) != value:
+                raise Unsupported("the _id of a document cannot change")
+            set_path(document, path, value)
+    elif name == "$unset":
+        for path in [spec] if isinstance(spec, str) else spec:
+            unset_path(document, path)
+    else:
+        raise Unsupported(f"update pipeline stage {name}")
+
+
+def evaluate(expression: Any, document: dict[str, Any]) -> Any:
+    """An aggregation expression's value on `document` (the few forms updates use)."""
+    if isinstance(expression, str) and expression.startswith("$"):
+        value = get_path(document, expression[1:])
+        return None if value is MISSING else value
+    if isinstance(expression, dict):
+        if len(expression) == 1 and next(iter(expression)).startswith("$"):
+            [(op, argument)] = expression.items()
+            if op == "$literal":
+                return argument
+            if op == "$add":
+                return sum(_number(evaluate(a, document), op) for a in argument)
+            raise Unsupported(f"expression operator {op}")
+        return {key: evaluate(value, document) for key, value in expression.items()}
+    if isinstance(expression, list):
+        return [evaluate(item, document) for item in expression]
+    return expression
