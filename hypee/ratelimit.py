@@ -6,6 +6,7 @@ Both answer `blocked`, `hit` and `reset` the same way.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Callable
@@ -76,11 +77,16 @@ class RateLimiter:
             del self._windows[key]
 
 
+# A request never waits longer than this on Redis for a limit: past it, the count is local.
+REDIS_WAIT_SECONDS = 0.05
+
+
 class SharedRateLimiter:
     """The same limits counted in Redis, so every process shares them.
 
-    While Redis is unreachable the limits fall back to this process's memory: limits then apply
-    per process rather than not at all, and the service keeps working.
+    While Redis is unreachable, or slower than REDIS_WAIT_SECONDS, the limits fall back to
+    this process's memory: they then apply per process rather than not at all, and no request
+    waits on Redis.
     """
 
     def __init__(
@@ -108,8 +114,8 @@ class SharedRateLimiter:
             pipe = self.redis.pipeline(transaction=False)
             pipe.get(self._key(key))
             pipe.pttl(self._key(key))
-            count, ttl = await pipe.execute()
-        except (RedisError, OSError):
+            count, ttl = await asyncio.wait_for(pipe.execute(), REDIS_WAIT_SECONDS)
+        except (RedisError, OSError, TimeoutError):
             return await self.local.blocked(key)
         if count is None or int(count) < self.limit:
             return None
@@ -123,8 +129,8 @@ class SharedRateLimiter:
             pipe.set(self._key(key), 0, px=self.window_ms, nx=True)
             pipe.incr(self._key(key))
             pipe.pttl(self._key(key))
-            _, count, ttl = await pipe.execute()
-        except (RedisError, OSError):
+            _, count, ttl = await asyncio.wait_for(pipe.execute(), REDIS_WAIT_SECONDS)
+        except (RedisError, OSError, TimeoutError):
             return await self.local.hit(key)
         if count > self.limit:
             return max(1, math.ceil(ttl / 1000))
@@ -135,8 +141,8 @@ class SharedRateLimiter:
             await self.local.reset(key)
             return
         try:
-            await self.redis.delete(self._key(key))
-        except (RedisError, OSError):
+            await asyncio.wait_for(self.redis.delete(self._key(key)), REDIS_WAIT_SECONDS)
+        except (RedisError, OSError, TimeoutError):
             await self.local.reset(key)
 
 

@@ -1,14 +1,21 @@
 """The Redis bridge: fan-out between server processes through Redis pub/sub.
 
-Each process subscribes to one channel per user it holds sockets for (`hypee:user:<id>`) and to
-a control channel. Publishing an event sends the already-encoded frame to the channel of each
-recipient; every process delivers it to its own sockets and ignores what it sent itself (it
-delivered that locally already). Presence across processes lives in
+Each process subscribes to one channel per user it holds sockets for and to a control
+channel (hypee/realtime/envelope.py). Publishing an event sends the already-encoded frame to
+the channel of each recipient; every process delivers it to its own sockets and ignores what
+it sent itself (it delivered that locally already). Presence across processes lives in
 hypee/realtime/presence.py.
 
-When Redis goes away, publishing fails quietly (messages are stored and acked anyway, and local
-fan-out continues), `/readyz` shows it, and the listener reconnects with backoff, subscribing
-again to the channels of every local user.
+Invariants:
+- Nothing on a request's path waits on Redis: publishing goes through an outbox that never
+  blocks (hypee/realtime/outbox.py), and every other call is bounded by a short timeout.
+- `connected` is True only while a PING answered in the last half second and the subscriber
+  listens. Any Redis error, on any connection, is recovered from with backoff; nothing latches.
+- Whenever this process may have missed events of others (its subscriber was down, or Redis
+  did not answer, for any time), each of its sockets gets `{"type": "resync"}` once Redis
+  answers again; whenever others may have missed ours (a publish was dropped), a control
+  message asks every process to do the same. The client then sends `resume` and gets from the
+  store whatever live delivery missed: storage is the source of truth.
 """
 
 from __future__ import annotations
@@ -24,66 +31,63 @@ from typing import Any
 import redis.asyncio as aioredis
 from bson import ObjectId
 from bson.errors import InvalidId
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 
+from hypee.realtime.envelope import CONTROL_CHANNEL, open_envelope, seal, user_channel
 from hypee.realtime.hub import Hub
+from hypee.realtime.outbox import RedisOutbox
 from hypee.realtime.presence import RedisPresence
 
 log = logging.getLogger("hypee.bridge")
 
-CONTROL_CHANNEL = "hypee:control"
 HEARTBEAT_SECONDS = 20
-_NONE = b"-"
-
-
-def user_channel(user_id: ObjectId) -> str:
-    return f"hypee:user:{user_id}"
-
-
-def _envelope(
-    origin: bytes, frame: bytes, conversation_id: ObjectId | None, exclude_user: ObjectId | None
-) -> bytes:
-    """`<origin> <conversation or -> <excluded user or ->` newline, then the encoded frame."""
-    conversation = str(conversation_id).encode() if conversation_id else _NONE
-    excluded = str(exclude_user).encode() if exclude_user else _NONE
-    return b" ".join([origin, conversation, excluded]) + b"\n" + frame
-
-
-def _open_envelope(data: bytes) -> tuple[bytes, bytes, ObjectId | None, ObjectId | None]:
-    """(origin, frame, conversation id, excluded user) of an envelope; ValueError if malformed."""
-    header, frame = data.split(b"\n", 1)
-    origin, conversation, excluded = header.split(b" ")
-    return (
-        origin,
-        frame,
-        None if conversation == _NONE else ObjectId(conversation.decode()),
-        None if excluded == _NONE else ObjectId(excluded.decode()),
-    )
+WATCH_SECONDS = 0.5
+PING_TIMEOUT = 0.5
+CALL_TIMEOUT = 0.5
+_FAULTS = (RedisError, OSError, TimeoutError)
 
 
 class RedisBridge:
-    """Connects one process's hub to the others through Redis."""
+    """Connects one process's hub to the others through Redis (see the module docstring)."""
 
     def __init__(self, url: str, hub: Hub) -> None:
         self.hub = hub
         self.process_id = uuid.uuid4().hex[:16]
         self._origin = self.process_id.encode()
         self.redis = aioredis.from_url(
-            url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=15
+            url,
+            socket_timeout=1,
+            socket_connect_timeout=1,
+            # A connection that died (a restart, CLIENT KILL) is replaced and the call retried.
+            retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
         self.presence = RedisPresence(self.redis, self.process_id)
+        self.outbox = RedisOutbox(self.redis, lambda: self.connected)
         self.connected = False
+        self._listening = False
+        self._missed = False  # this process may have missed events of others
+        self._reported_down = False
         self._pubsub: Any = None
+        self._wake_watch = asyncio.Event()  # the subscriber (re)connected: check at once
         self._tasks: list[asyncio.Task] = []
-        self._down_logged = False
 
     async def start(self) -> None:
-        """Start listening (and reconnecting) in the background."""
+        """Start listening, watching and publishing in the background."""
         self.hub.bridge = self
+        self.outbox.start()
         self._tasks = [
-            asyncio.ensure_future(self._listen()),
-            asyncio.ensure_future(self._heartbeat()),
+            asyncio.ensure_future(job) for job in (self._listen(), self._watch(), self._beat())
         ]
+        # Start connected when Redis is there (limits are shared from the first request).
+        for _ in range(40):
+            if self.connected:
+                break
+            await asyncio.sleep(0.05)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -91,53 +95,83 @@ class RedisBridge:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.outbox.stop()
         if self.hub.bridge is self:
             self.hub.bridge = None
-        with contextlib.suppress(RedisError, OSError):
-            await self.presence.forget(self.hub.local_users())
+        with contextlib.suppress(*_FAULTS):
+            await asyncio.wait_for(self.presence.forget(self.hub.local_users()), CALL_TIMEOUT)
         await self.redis.aclose()
 
     async def ping(self) -> None:
-        """Raise unless Redis answers and the listener is connected."""
-        await self.redis.ping()
-        if not self.connected:
+        """Raise unless Redis answers and the subscriber listens (readiness)."""
+        await asyncio.wait_for(self.redis.ping(), PING_TIMEOUT)
+        if not self._listening:
             raise ConnectionError("the Redis subscriber is reconnecting")
+
+    # -- staying connected -----------------------------------------------------------------
+
+    async def _watch(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self.redis.ping(), PING_TIMEOUT)
+                answered = True
+            except _FAULTS as exc:
+                answered = False
+                self._went_down(exc)
+            healthy = answered and self._listening
+            if healthy and (self._missed or self.outbox.lost):
+                self._catch_up()
+            self.connected = healthy
+            self._wake_watch.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake_watch.wait(), WATCH_SECONDS)
+
+    def _went_down(self, exc: BaseException) -> None:
+        self._missed = True
+        if not self._reported_down:
+            self._reported_down = True
+            log.warning("Redis unreachable; fan-out is local only", extra={"error": repr(exc)})
+
+    def _catch_up(self) -> None:
+        if self._reported_down:
+            self._reported_down = False
+            log.warning("Redis reachable again; sockets told to resync")
+        if self.outbox.lost:
+            # Others may have missed what this process published: they resync too.
+            self.outbox.lost = False
+            self._control({"op": "resync"})
+            log.info("asked the other processes to resync their sockets")
+        if self._missed:
+            self._missed = False
+            self.hub.resync_all()
+            log.info("told this process's sockets to resync")
 
     # -- receiving -------------------------------------------------------------------------
 
     async def _listen(self) -> None:
-        backoff = 0.1
+        backoff = 0.05
         while True:
             pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-            self._pubsub = pubsub
             try:
                 channels = [CONTROL_CHANNEL, *(user_channel(u) for u in self.hub.local_users())]
-                await pubsub.subscribe(*channels)
-                self.connected = True
-                if self._down_logged:
-                    log.info("Redis bridge reconnected")
-                    self._down_logged = False
-                backoff = 0.1
+                await asyncio.wait_for(pubsub.subscribe(*channels), CALL_TIMEOUT * 2)
+                self._pubsub, self._listening = pubsub, True
+                self._wake_watch.set()
+                backoff = 0.05
                 while True:
                     message = await pubsub.get_message(timeout=1.0)
                     if message is not None:
                         self._receive(message)
             except asyncio.CancelledError:
                 raise
-            except (RedisError, OSError) as exc:
+            except _FAULTS as exc:
                 self._went_down(exc)
             finally:
-                self._pubsub = None
+                self._pubsub, self._listening = None, False
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await asyncio.wait_for(pubsub.aclose(), CALL_TIMEOUT)
             await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 2.0)
-
-    def _went_down(self, exc: BaseException) -> None:
-        self.connected = False
-        if not self._down_logged:
-            log.warning("Redis bridge down; local fan-out only", extra={"error": repr(exc)})
-            self._down_logged = True
+            backoff = min(backoff * 2, 1.0)
 
     def _receive(self, message: dict[str, Any]) -> None:
         if message.get("type") != "message":
@@ -147,26 +181,28 @@ class RedisBridge:
         data: bytes = message["data"]
         try:
             if channel == CONTROL_CHANNEL:
-                self._control(json.loads(data))
+                self._obey(json.loads(data))
                 return
-            origin, frame, conversation, exclude_user = _open_envelope(data)
-        except (ValueError, InvalidId):
+            origin, frame, conversation, exclude_user = open_envelope(data)
+            user_id = ObjectId(channel.rsplit(":", 1)[1])
+        except (ValueError, KeyError, InvalidId):
             log.warning("malformed bridge message", extra={"channel": channel})
             return
-        if origin == self._origin:
-            return
-        user_id = ObjectId(channel.rsplit(":", 1)[1])
-        self.hub.deliver([user_id], frame, conversation, exclude_user=exclude_user)
+        if origin != self._origin:
+            self.hub.deliver([user_id], frame, conversation, exclude_user=exclude_user)
 
-    def _control(self, command: dict[str, Any]) -> None:
+    def _obey(self, command: dict[str, Any]) -> None:
         if command.get("origin") == self.process_id:
             return
         if command.get("op") == "close_session":
             self.hub.close_local_session(
                 ObjectId(command["session_id"]), int(command["code"]), command["reason"]
             )
+        elif command.get("op") == "resync":
+            log.info("another process asked for a resync")
+            self.hub.resync_all()
 
-    # -- sending ---------------------------------------------------------------------------
+    # -- sending (never waits) -------------------------------------------------------------
 
     async def publish(
         self,
@@ -175,50 +211,37 @@ class RedisBridge:
         conversation_id: ObjectId | None,
         exclude_user: ObjectId | None,
     ) -> None:
-        """Send an encoded frame to the other processes' sockets of `user_ids`."""
-        envelope = _envelope(self._origin, data, conversation_id, exclude_user)
-        users = [user for user in user_ids if user != exclude_user]
-        if not users or not self.connected:
-            return  # while Redis is down, skip it rather than wait for a timeout per event
-        try:
-            pipe = self.redis.pipeline(transaction=False)
-            for user_id in users:
-                pipe.publish(user_channel(user_id), envelope)
-            await pipe.execute()
-        except (RedisError, OSError) as exc:
-            self._went_down(exc)
+        """Queue an encoded frame for the other processes' sockets of `user_ids`."""
+        envelope = seal(self._origin, data, conversation_id, exclude_user)
+        for user_id in user_ids:
+            if user_id != exclude_user:
+                self.outbox.put(user_channel(user_id), envelope)
 
     async def close_session(self, session_id: ObjectId, code: int, reason: str) -> None:
-        command = {
-            "origin": self.process_id,
-            "op": "close_session",
-            "session_id": str(session_id),
-            "code": code,
-            "reason": reason,
-        }
-        if not self.connected:
-            return
-        try:
-            await self.redis.publish(CONTROL_CHANNEL, json.dumps(command))
-        except (RedisError, OSError) as exc:
-            self._went_down(exc)
+        self._control(
+            {"op": "close_session", "session_id": str(session_id), "code": code, "reason": reason}
+        )
+
+    def _control(self, command: dict[str, Any]) -> None:
+        self.outbox.put(
+            CONTROL_CHANNEL, json.dumps({"origin": self.process_id, **command}).encode()
+        )
 
     async def subscribe(self, user_id: ObjectId) -> None:
-        # While reconnecting there is no subscriber: the reconnect subscribes every local user.
-        pubsub = self._pubsub
-        if pubsub is not None and self.connected:
-            try:
-                await pubsub.subscribe(user_channel(user_id))
-            except (RedisError, OSError) as exc:
-                self._went_down(exc)
+        await self._channel("subscribe", user_id)
 
     async def unsubscribe(self, user_id: ObjectId) -> None:
+        await self._channel("unsubscribe", user_id)
+
+    async def _channel(self, change: str, user_id: ObjectId) -> None:
+        # Without a subscriber, the next one subscribes every local user.
         pubsub = self._pubsub
-        if pubsub is not None and self.connected:
-            try:
-                await pubsub.unsubscribe(user_channel(user_id))
-            except (RedisError, OSError) as exc:
-                self._went_down(exc)
+        if pubsub is None:
+            return
+        try:
+            await asyncio.wait_for(getattr(pubsub, change)(user_channel(user_id)), CALL_TIMEOUT)
+        except _FAULTS as exc:
+            self._went_down(exc)
 
     # -- presence (hypee/realtime/presence.py) ---------------------------------------------
 
@@ -230,25 +253,26 @@ class RedisBridge:
         if not self.connected:
             return True
         try:
-            return await self.presence.changed(user_id, online)
-        except (RedisError, OSError) as exc:
+            return await asyncio.wait_for(self.presence.changed(user_id, online), CALL_TIMEOUT)
+        except _FAULTS as exc:
             self._went_down(exc)
             return True
 
     async def online(self, user_ids: list[ObjectId]) -> set[ObjectId]:
-        """Users with sockets on any live process."""
+        """Users with sockets on any live process (empty when Redis does not answer at once)."""
         if not user_ids or not self.connected:
             return set()
         try:
-            return await self.presence.online(user_ids)
-        except (RedisError, OSError) as exc:
+            return await asyncio.wait_for(self.presence.online(user_ids), CALL_TIMEOUT)
+        except _FAULTS as exc:
             self._went_down(exc)
             return set()
 
-    async def _heartbeat(self) -> None:
+    async def _beat(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            try:
-                await self.presence.refresh(self.hub.local_users())
-            except (RedisError, OSError) as exc:
-                self._went_down(exc)
+            if self.connected:
+                with contextlib.suppress(*_FAULTS):
+                    await asyncio.wait_for(
+                        self.presence.refresh(self.hub.local_users()), CALL_TIMEOUT * 2
+                    )

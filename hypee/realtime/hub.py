@@ -172,6 +172,14 @@ class Hub:
                 if connection.session_id == session_id:
                     connection.close_with(code, reason)
 
+    def resync_all(self) -> None:
+        """Tell every socket of this process that it may have missed events: a client that
+        follows the protocol answers with `resume` and gets them from the store."""
+        data = dumps({"type": "resync"}).encode()
+        for sockets in list(self._sockets.values()):
+            for connection in list(sockets):
+                connection.deliver(data)
+
     def close_all(self, code: int, reason: str) -> None:
         """Close every socket of this process (shutdown)."""
         for sockets in list(self._sockets.values()):
