@@ -15,7 +15,7 @@ from marshmallow import Schema, fields
 from pymongo import IndexModel, ReturnDocument
 
 from hypee.auth import Identity, new_refresh_token, refresh_token_hash, refresh_token_session
-from hypee.errors import unauthorized
+from hypee.errors import ApiError, unauthorized
 from hypee.jsonio import utcnow
 
 COLLECTION = "sessions"
@@ -27,6 +27,14 @@ INDEXES = {
         IndexModel("expires_at", expireAfterSeconds=0, name="expiry_ttl"),
     ]
 }
+
+
+class RefreshTokenReused(ApiError):
+    """A refresh token this login used before was presented again: the login is revoked."""
+
+    def __init__(self, session_id: ObjectId) -> None:
+        super().__init__("unauthorized", "The refresh token is not valid.")
+        self.session_id = session_id
 
 
 class RefreshSchema(Schema):
@@ -76,10 +84,12 @@ async def rotate(db: Any, token: str, lifetime_seconds: int) -> tuple[Identity, 
         return_document=ReturnDocument.AFTER,
     )
     if session is None:
-        await db[COLLECTION].update_one(
+        reused = await db[COLLECTION].update_one(
             {"_id": session_id, "previous_hashes": presented, "revoked": False},
             {"$set": {"revoked": True, "revoked_reason": "refresh token reused"}},
         )
+        if reused.modified_count:
+            raise RefreshTokenReused(session_id)
         raise unauthorized("The refresh token is not valid.")
     return Identity(session["user_id"], session_id), replacement
 

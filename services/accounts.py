@@ -53,8 +53,15 @@ class AccountService:
         }
 
     async def refresh(self, token: str) -> dict[str, str]:
-        """Exchange a refresh token for a new pair: {access, refresh}; 401 when it is not valid."""
-        identity, refresh = await sessions.rotate(self.db, token, self.refresh_seconds)
+        """Exchange a refresh token for a new pair: {access, refresh}; 401 when it is not valid.
+
+        A token this login used before means it was copied: the login ends, and its open
+        sockets are closed with 4401 as at logout."""
+        try:
+            identity, refresh = await sessions.rotate(self.db, token, self.refresh_seconds)
+        except sessions.RefreshTokenReused as reused:
+            await self.hub.close_session(reused.session_id, CLOSE_UNAUTHORIZED, "login revoked")
+            raise
         return {"access": self.tokens.access_token(identity), "refresh": refresh}
 
     async def logout(self, token: str, user_id: ObjectId) -> None:

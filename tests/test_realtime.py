@@ -93,6 +93,22 @@ async def test_logout_closes_that_logins_sockets(api: ApiClient):
     assert (await survivor.expect("pong"))["type"] == "pong"
 
 
+async def test_a_reused_refresh_token_closes_that_logins_sockets(api: ApiClient):
+    alice = await api.register()
+    other_login = (
+        await api.post("/api/auth/login", {"email": alice.email, "password": alice.password})
+    ).json
+    doomed = await connect(api, alice)
+    survivor = await Socket.connect(api.base_url, "/ws", other_login["access"])
+    rotated = await api.post("/api/auth/refresh", {"refresh": alice.refresh})
+    assert rotated.status == 200
+    stolen = await api.post("/api/auth/refresh", {"refresh": alice.refresh})
+    assert stolen.status == 401
+    assert await doomed.closed() == 4401
+    await survivor.send({"type": "ping"})
+    assert (await survivor.expect("pong"))["type"] == "pong"
+
+
 # -- messages --------------------------------------------------------------------------------
 
 
