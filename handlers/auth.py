@@ -19,7 +19,17 @@ class AuthResultSchema(TokenPairSchema):
     user = fields.Nested(users.PrivateUserSchema, required=True)
 
 
-class AuthHandler(BaseHandler):
+class PublicAuthHandler(BaseHandler):
+    """Register, login and refresh: the Authorization header is ignored entirely, so a client
+    that sends its (maybe expired) access token everywhere can still renew it."""
+
+    public_methods = frozenset({"POST"})
+
+    def authorize_request(self, method: str) -> None:
+        return None
+
+
+class AuthHandler(PublicAuthHandler):
     """Shared by the handlers that open a login."""
 
     async def open_session(self, user: dict) -> dict:
@@ -30,7 +40,6 @@ class AuthHandler(BaseHandler):
 
 
 class RegisterHandler(AuthHandler):
-    public_methods = frozenset({"POST"})
     docs = {
         "POST": Operation(
             "Create an account",
@@ -56,7 +65,6 @@ class RegisterHandler(AuthHandler):
 
 
 class LoginHandler(AuthHandler):
-    public_methods = frozenset({"POST"})
     docs = {
         "POST": Operation(
             "Log in",
@@ -89,8 +97,7 @@ class LoginHandler(AuthHandler):
         self.write_json(await self.open_session(user))
 
 
-class RefreshHandler(BaseHandler):
-    public_methods = frozenset({"POST"})
+class RefreshHandler(PublicAuthHandler):
     docs = {
         "POST": Operation(
             "Exchange a refresh token for a new token pair",

@@ -6,12 +6,17 @@ from typing import Any
 
 from tornado.httputil import HTTPHeaders
 
-from hypee.errors import ApiError
-from hypee.jsonio import loads
+from hypee.errors import ApiError, validation_error
+from hypee.jsonio import LoneSurrogate, loads
 
 JSON_BODY_LIMIT = 1024 * 1024
 # Bodies over a handler's limit but under this one are read and discarded before the 413.
 DRAIN_LIMIT = 32 * 1024 * 1024
+
+
+def surrogate_error(error: LoneSurrogate) -> ApiError:
+    """The answer for a lone surrogate: a validation error naming where it was."""
+    return validation_error({error.path: ["Contains a lone surrogate: not valid Unicode text."]})
 
 
 def body_expected(headers: HTTPHeaders) -> bool:
@@ -66,5 +71,7 @@ class BodyBuffer:
             raise ApiError("invalid_json", "The request body is empty; send a JSON object.")
         try:
             return loads(bytes(self.data))
+        except LoneSurrogate as error:
+            raise surrogate_error(error) from None
         except ValueError:
             raise ApiError("invalid_json", "The request body is not valid JSON.") from None

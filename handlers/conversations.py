@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers.base import BaseHandler
 from hypee.errors import not_found
 from hypee.openapi import Operation
@@ -12,8 +14,12 @@ ConversationPageSchema = page_schema(conversations.ConversationSchema, "Conversa
 MessagePageSchema = page_schema(message_schemas.MessageSchema, "MessagePage")
 
 
+_SEQ = re.compile(r"[0-9]{1,18}")
+
+
 def _seq(value: str) -> int:
-    if not value.isdigit() or len(value) > 18:
+    """A message seq from the URL: ASCII digits only ("³" or "١٢" are digits to Python)."""
+    if not _SEQ.fullmatch(value):
         raise not_found("message")
     return int(value)
 

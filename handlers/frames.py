@@ -16,13 +16,14 @@ from typing import Any
 from bson import ObjectId
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from handlers.body import surrogate_error
 from handlers.common import known_error, load, schema_of
 from handlers.socket_user import Peer, SocketUser
 from hypee.auth import Identity
 from hypee.errors import ApiError, field_error, not_found
 from hypee.fields import ObjectIdField, StrictInteger
 from hypee.ids import parse_object_id
-from hypee.jsonio import loads
+from hypee.jsonio import LoneSurrogate, loads
 from hypee.realtime.hub import CLOSE_UNAUTHORIZED
 from models import messages
 from models.message_schemas import NewMessageSchema
@@ -131,6 +132,9 @@ class FrameProtocol:
             return None
         try:
             frame = loads(message)
+        except LoneSurrogate as error:
+            self.send_error(surrogate_error(error))
+            return None
         except ValueError:
             self.send_error(ApiError("invalid_json", "The frame is not valid JSON."))
             return None

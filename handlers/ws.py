@@ -14,8 +14,9 @@ import tornado.ioloop
 import tornado.websocket
 from bson import ObjectId
 
-from handlers.common import origin_allowed, services_of
+from handlers.common import error_answer, origin_allowed, services_of
 from handlers.frames import FrameProtocol
+from hypee.errors import ApiError, field_error
 from hypee.jsonio import dumps
 from hypee.openapi import Operation
 from hypee.realtime.hub import CLOSE_TOO_SLOW
@@ -58,6 +59,30 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         # The token travels in the first frame, never in a cookie, so a page on another origin
         # cannot borrow a user's session; configured origins and same-host pages may connect.
         return origin_allowed(self.services, origin) or super().check_origin(origin)
+
+    # -- plain HTTP requests on the route: JSON answers, as everywhere ------------------------
+
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        if self.request.headers.get("Upgrade", "").lower() != "websocket":
+            self._answer(
+                field_error("Upgrade", "This route speaks WebSocket: ask to upgrade to it.")
+            )
+            return
+        await super().get(*args, **kwargs)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        exception = exc_info[1] if exc_info else None
+        self._answer(error_answer(status_code, exception, self.request.method, self.request_id))
+
+    def _answer(self, error: ApiError) -> None:
+        self.clear()
+        self.set_status(error.status)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        if error.code == "method_not_allowed":
+            self.set_header("Allow", "GET")
+        self.finish(dumps(error.to_json()))
 
     # -- what the hub and the protocol see ---------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,9 +44,44 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class LoneSurrogate(ValueError):
+    """A JSON string held a lone surrogate (`\\ud800`): valid JSON, but not Unicode text."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"lone surrogate at {path}")
+        self.path = path
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _find_surrogate(value: Any, path: str) -> str | None:
+    if isinstance(value, str):
+        return path if not value.isascii() and _SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else key
+            if not key.isascii() and _SURROGATE.search(key):
+                return path or "_body"
+            found = _find_surrogate(item, here)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for number, item in enumerate(value):
+            found = _find_surrogate(item, f"{path}.{number}" if path else str(number))
+            if found is not None:
+                return found
+    return None
+
+
 def loads(text: str | bytes) -> Any:
-    """Parse JSON strictly: no NaN or Infinity; raises ValueError on anything malformed."""
+    """Parse JSON strictly: no NaN or Infinity; raises ValueError on anything malformed, and
+    LoneSurrogate (naming where) on text that cannot be Unicode."""
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
+    found = _find_surrogate(value, "")
+    if found is not None:
+        raise LoneSurrogate(found)
+    return value

@@ -2,7 +2,8 @@
 
 A cursor names the listing it belongs to and the sort values of the last result; the next page
 is "everything after those values" in the same order, so inserts and deletes between requests
-never make a page repeat or skip an item that stayed in place.
+never make a page repeat or skip an item that stayed in place. Cursors are signed with a key
+derived from the server secret: a forged or altered one is a 400, never a query.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import hashlib
+import hmac
 import json
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +23,7 @@ from typing import Any
 from bson import ObjectId
 
 from hypee.errors import field_error
+from hypee.ids import parse_object_id
 from hypee.jsonio import as_utc
 
 DEFAULT_LIMIT = 20
@@ -44,28 +49,55 @@ def _tag(value: Any) -> Any:
     return value
 
 
+_INT64 = 2**63
+
+
 def _untag(value: Any) -> Any:
     if isinstance(value, dict):
         if set(value) == {"o"} and isinstance(value["o"], str):
-            return ObjectId(value["o"])
+            parsed = parse_object_id(value["o"])
+            if parsed is None:
+                raise ValueError("not an id in cursor")
+            return parsed
         if set(value) == {"d"} and isinstance(value["d"], str):
             return as_utc(datetime.fromisoformat(value["d"]))
         raise ValueError("unexpected object in cursor")
+    if isinstance(value, int) and not isinstance(value, bool) and not -_INT64 <= value < _INT64:
+        raise ValueError("integer out of range in cursor")
     if value is None or isinstance(value, str | int | float | bool):
         return value
     raise ValueError("unexpected value in cursor")
 
 
+# Cursors are signed, so a client can only hand back what the server gave it.
+_key = secrets.token_bytes(32)
+
+
+def configure_cursors(secret: str) -> None:
+    """Sign cursors with a key derived from `secret` (the same on every process)."""
+    global _key
+    _key = hmac.new(secret.encode(), b"hypee cursors", hashlib.sha256).digest()
+
+
+def _signature(payload: bytes) -> str:
+    digest = hmac.new(_key, payload, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
 def encode_cursor(listing: str, values: Sequence[Any]) -> str:
-    """An opaque cursor for `listing` positioned after an item with sort values `values`."""
+    """An opaque, signed cursor for `listing` after an item with sort values `values`."""
     raw = json.dumps([listing, [_tag(value) for value in values]], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    payload = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return f"{payload}.{_signature(payload.encode())}"
 
 
 def decode_cursor(cursor: str, listing: str, types: Sequence[type]) -> list[Any]:
-    """The sort values in `cursor`; 400 when it is malformed, tampered or from another listing."""
+    """The sort values in `cursor`; 400 when it is malformed, forged, or of another listing."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload, _, signature = cursor.partition(".")
+        if not hmac.compare_digest(signature, _signature(payload.encode())):
+            raise ValueError("cursor not signed by this server")
+        raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
         name, tagged = json.loads(raw)
         if name != listing or not isinstance(tagged, list) or len(tagged) != len(types):
             raise ValueError("cursor of another listing")

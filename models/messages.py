@@ -83,14 +83,18 @@ async def sent_before(
     return message_view(conversation_id, stored)
 
 
-async def store(db: Any, conversation_id: ObjectId, message: dict[str, Any]) -> Stored:
+async def store(
+    db: Any, conversation_id: ObjectId, message: dict[str, Any], *, checked: bool = False
+) -> Stored:
     """Store `message` (from `new_message`): a seq is assigned and the sender has read up to
     it (one update of the conversation), then the message is inserted. A client id its sender
-    already used here returns the stored message instead."""
+    already used here returns the stored message instead; `checked` says the caller looked for
+    one just before (a concurrent send of it is still caught by the unique index)."""
     sender_id = message["sender_id"]
-    replayed = await sent_before(db, conversation_id, sender_id, message["client_id"])
-    if replayed is not None:
-        return Stored(replayed, False, [])
+    if not checked:
+        replayed = await sent_before(db, conversation_id, sender_id, message["client_id"])
+        if replayed is not None:
+            return Stored(replayed, False, [])
     conversation = await conversations.reserve_seq(db, conversation_id, sender_id, message)
     document = {**message, "conversation_id": conversation_id, "seq": conversation["seq"]}
     try:

@@ -16,6 +16,7 @@ from hypee.db import Store, connect_mongo, open_embedded
 from hypee.health import Health
 from hypee.inflight import Inflight
 from hypee.metrics import Metrics
+from hypee.pagination import configure_cursors
 from hypee.ratelimit import AuthLimits, Limiter, RateLimiter, SharedRateLimiter
 from hypee.realtime.bridge import RedisBridge
 from hypee.realtime.hub import Hub
@@ -78,6 +79,7 @@ def _limiter(bridge: RedisBridge | None, name: str, limit: int, window: float) -
 
 def build_services(settings: Settings, store: Store) -> Services:
     """Wire every service of one process around `store` (nothing is started yet)."""
+    configure_cursors(settings.jwt_secret)
     metrics = Metrics()
     storage = open_storage(settings)
     hub = Hub()

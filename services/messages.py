@@ -68,9 +68,15 @@ class MessageService:
         origin: object = None,
     ) -> Stored:
         """Send loaded NewMessageSchema `data` from `sender_id`; `origin` is the sending socket,
-        which gets `ack` instead of the `message` event."""
-        await self._check_rate(sender_id)
-        stored, fresh = await self._store(conversation_id, sender_id, data)
+        which gets `ack` instead of the `message` event. A retry of a stored client id is
+        answered from the store before any limit counts it."""
+        client_id = data["client_id"]
+        replayed = await messages.sent_before(self.db, conversation_id, sender_id, client_id)
+        if replayed is not None:
+            stored, fresh = Stored(replayed, False, []), []
+        else:
+            await self._check_rate(sender_id)
+            stored, fresh = await self._store(conversation_id, sender_id, data)
         if stored.created:
             self.metrics.messages_stored.inc()
         if ack is not None:
@@ -98,14 +104,9 @@ class MessageService:
         """Store the message with its attachments, and the recipients' notifications, in one
         unit of work: (the outcome, the notifications to push). Uploads are verified (a call to
         storage, so outside the unit) and attached with the message; if it is not stored (an
-        error, or a replay of a client id) they are given back untouched."""
+        error, or a concurrent send of the same client id) they are given back untouched."""
         claimed: list[dict[str, Any]] = []
         if data["attachments"]:
-            replayed = await messages.sent_before(
-                self.db, conversation_id, sender_id, data["client_id"]
-            )
-            if replayed is not None:
-                return Stored(replayed, False, []), []
             claimed = await self.attachments.claim(
                 sender_id, data["attachments"], conversation_id=conversation_id
             )
@@ -118,7 +119,7 @@ class MessageService:
                     await self.attachments.attach(
                         ids, conversation_id=conversation_id, owner_id=message["_id"]
                     )
-                stored = await messages.store(self.db, conversation_id, message)
+                stored = await messages.store(self.db, conversation_id, message, checked=True)
                 fresh: list[dict[str, Any]] = []
                 if stored.created:
                     others = [p for p in stored.participants if p != sender_id]

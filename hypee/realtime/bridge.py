@@ -30,21 +30,20 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from bson import ObjectId
-from bson.errors import InvalidId
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
-from hypee.realtime.envelope import CONTROL_CHANNEL, open_envelope, seal, user_channel
+from hypee.realtime import envelope
+from hypee.realtime.envelope import CONTROL_CHANNEL, seal, user_channel
 from hypee.realtime.hub import Hub
 from hypee.realtime.outbox import RedisOutbox
 from hypee.realtime.presence import RedisPresence
 
 log = logging.getLogger("hypee.bridge")
 
-HEARTBEAT_SECONDS = 20
 WATCH_SECONDS = 0.5
 PING_TIMEOUT = 0.5
 CALL_TIMEOUT = 0.5
@@ -66,7 +65,9 @@ class RedisBridge:
             retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
-        self.presence = RedisPresence(self.redis, self.process_id)
+        self.presence = RedisPresence(
+            self.redis, self.process_id, lambda: self.connected, self._went_down
+        )
         self.outbox = RedisOutbox(self.redis, lambda: self.connected)
         self.connected = False
         self._listening = False
@@ -81,7 +82,8 @@ class RedisBridge:
         self.hub.bridge = self
         self.outbox.start()
         self._tasks = [
-            asyncio.ensure_future(job) for job in (self._listen(), self._watch(), self._beat())
+            asyncio.ensure_future(job)
+            for job in (self._listen(), self._watch(), self.presence.beat(self.hub.local_users))
         ]
         # Start connected when Redis is there (limits are shared from the first request).
         for _ in range(40):
@@ -140,7 +142,6 @@ class RedisBridge:
             # Others may have missed what this process published: they resync too.
             self.outbox.lost = False
             self._control({"op": "resync"})
-            log.info("asked the other processes to resync their sockets")
         if self._missed:
             self._missed = False
             self.hub.resync_all()
@@ -174,22 +175,18 @@ class RedisBridge:
             backoff = min(backoff * 2, 1.0)
 
     def _receive(self, message: dict[str, Any]) -> None:
-        if message.get("type") != "message":
+        incoming = envelope.read(message)
+        if incoming is None:
             return
-        channel = message["channel"]
-        channel = channel.decode() if isinstance(channel, bytes) else channel
-        data: bytes = message["data"]
-        try:
-            if channel == CONTROL_CHANNEL:
-                self._obey(json.loads(data))
-                return
-            origin, frame, conversation, exclude_user = open_envelope(data)
-            user_id = ObjectId(channel.rsplit(":", 1)[1])
-        except (ValueError, KeyError, InvalidId):
-            log.warning("malformed bridge message", extra={"channel": channel})
-            return
-        if origin != self._origin:
-            self.hub.deliver([user_id], frame, conversation, exclude_user=exclude_user)
+        if incoming.command is not None:
+            self._obey(incoming.command)
+        elif incoming.origin != self._origin:
+            self.hub.deliver(
+                [incoming.user_id],
+                incoming.frame,
+                incoming.conversation_id,
+                exclude_user=incoming.exclude_user,
+            )
 
     def _obey(self, command: dict[str, Any]) -> None:
         if command.get("origin") == self.process_id:
@@ -199,7 +196,6 @@ class RedisBridge:
                 ObjectId(command["session_id"]), int(command["code"]), command["reason"]
             )
         elif command.get("op") == "resync":
-            log.info("another process asked for a resync")
             self.hub.resync_all()
 
     # -- sending (never waits) -------------------------------------------------------------
@@ -246,33 +242,10 @@ class RedisBridge:
     # -- presence (hypee/realtime/presence.py) ---------------------------------------------
 
     async def presence_changed(self, user_id: ObjectId, online: bool) -> bool:
-        """Record this process's sockets of `user_id`; True if the user's global state changed.
-
-        Without Redis, fall back to what this process knows (the change is announced).
-        """
-        if not self.connected:
-            return True
-        try:
-            return await asyncio.wait_for(self.presence.changed(user_id, online), CALL_TIMEOUT)
-        except _FAULTS as exc:
-            self._went_down(exc)
-            return True
+        """Record this process's sockets of `user_id`; True if the user's global state changed
+        (or when Redis cannot tell: the change is announced)."""
+        return await self.presence.recorded(user_id, online)
 
     async def online(self, user_ids: list[ObjectId]) -> set[ObjectId]:
         """Users with sockets on any live process (empty when Redis does not answer at once)."""
-        if not user_ids or not self.connected:
-            return set()
-        try:
-            return await asyncio.wait_for(self.presence.online(user_ids), CALL_TIMEOUT)
-        except _FAULTS as exc:
-            self._went_down(exc)
-            return set()
-
-    async def _beat(self) -> None:
-        while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-            if self.connected:
-                with contextlib.suppress(*_FAULTS):
-                    await asyncio.wait_for(
-                        self.presence.refresh(self.hub.local_users()), CALL_TIMEOUT * 2
-                    )
+        return await self.presence.anyone_online(user_ids)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
 from bson import ObjectId
+from bson.errors import InvalidId
+
+log = logging.getLogger("hypee.bridge")
 
 CONTROL_CHANNEL = "hypee:control"
 _NONE = b"-"
@@ -32,3 +40,32 @@ def open_envelope(data: bytes) -> tuple[bytes, bytes, ObjectId | None, ObjectId 
         None if conversation == _NONE else ObjectId(conversation.decode()),
         None if excluded == _NONE else ObjectId(excluded.decode()),
     )
+
+
+@dataclass
+class Incoming:
+    """A pub/sub message as the bridge acts on it: a control command, or a frame for a user."""
+
+    command: dict[str, Any] | None = None
+    user_id: ObjectId | None = None
+    origin: bytes = b""
+    frame: bytes = b""
+    conversation_id: ObjectId | None = None
+    exclude_user: ObjectId | None = None
+
+
+def read(message: dict[str, Any]) -> Incoming | None:
+    """What a pub/sub message says; None for subscription notices and malformed messages."""
+    if message.get("type") != "message":
+        return None
+    channel = message["channel"]
+    channel = channel.decode() if isinstance(channel, bytes) else channel
+    try:
+        if channel == CONTROL_CHANNEL:
+            return Incoming(command=json.loads(message["data"]))
+        origin, frame, conversation, exclude_user = open_envelope(message["data"])
+        user_id = ObjectId(channel.rsplit(":", 1)[1])
+    except (ValueError, KeyError, InvalidId):
+        log.warning("malformed bridge message", extra={"channel": channel})
+        return None
+    return Incoming(None, user_id, origin, frame, conversation, exclude_user)

@@ -2,18 +2,24 @@
 
 Each user has a sorted set of the processes holding its sockets, scored by when the entry
 expires; every process refreshes its entries on a heartbeat, so a crashed process does not
-keep its users online for longer than PRESENCE_TTL_SECONDS. Redis errors reach the caller
-(the bridge), which decides what a failure means.
+keep its users online for longer than PRESENCE_TTL_SECONDS.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
+from collections.abc import Callable
 from typing import Any
 
 from bson import ObjectId
+from redis.exceptions import RedisError
 
 PRESENCE_TTL_SECONDS = 60
+HEARTBEAT_SECONDS = 20
+CALL_TIMEOUT = 0.5
+FAULTS = (RedisError, OSError, TimeoutError)
 
 
 def presence_key(user_id: ObjectId) -> str:
@@ -21,11 +27,52 @@ def presence_key(user_id: ObjectId) -> str:
 
 
 class RedisPresence:
-    """One process's entries in the presence sets."""
+    """One process's entries in the presence sets.
 
-    def __init__(self, redis: Any, process_id: str) -> None:
+    The `recorded`, `anyone_online` and `beat` methods never raise and never wait more than
+    CALL_TIMEOUT: while Redis is not `usable` or fails, presence falls back to what this
+    process knows, and `on_fault` hears about the failure.
+    """
+
+    def __init__(
+        self,
+        redis: Any,
+        process_id: str,
+        usable: Callable[[], bool] = lambda: True,
+        on_fault: Callable[[BaseException], None] = lambda exc: None,
+    ) -> None:
         self.redis = redis
         self.process_id = process_id
+        self.usable = usable
+        self.on_fault = on_fault
+
+    async def recorded(self, user_id: ObjectId, online: bool) -> bool:
+        """`changed`, or True (announce it) when Redis cannot tell."""
+        if not self.usable():
+            return True
+        try:
+            return await asyncio.wait_for(self.changed(user_id, online), CALL_TIMEOUT)
+        except FAULTS as exc:
+            self.on_fault(exc)
+            return True
+
+    async def anyone_online(self, user_ids: list[ObjectId]) -> set[ObjectId]:
+        """`online`, or nobody when Redis cannot tell at once."""
+        if not user_ids or not self.usable():
+            return set()
+        try:
+            return await asyncio.wait_for(self.online(user_ids), CALL_TIMEOUT)
+        except FAULTS as exc:
+            self.on_fault(exc)
+            return set()
+
+    async def beat(self, local_users: Callable[[], list[ObjectId]]) -> None:
+        """Refresh this process's entries every HEARTBEAT_SECONDS (a task)."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            if self.usable():
+                with contextlib.suppress(*FAULTS):
+                    await asyncio.wait_for(self.refresh(local_users()), CALL_TIMEOUT * 2)
 
     async def changed(self, user_id: ObjectId, online: bool) -> bool:
         """Record whether this process holds sockets of `user_id`; True if the user's state
