@@ -4,6 +4,11 @@
   acks come back (closed loop, `--rate 0`) or at a total rate spread over the sockets (open
   loop); every socket counts the messages it receives and their latency from the send (the
   send time travels in the body; one process, one clock).
+  Every send is answered by an `ack` or an error frame (`busy` under overload): the time to
+  that answer, the sockets closed under the load, and (`--acked FILE`) the client ids acked
+  are reported too; `--keepalive S` makes each client ping every S seconds and drop the
+  socket when no pong comes within S more, as mobile clients do. In the closed loop, a
+  socket told `busy` waits its `retry_after` before it sends again, as clients should.
 - `connect PLAN`: open (and authenticate) every socket of the plan, report how long it took,
   print `held`, and keep them open until a line arrives on stdin.
 
@@ -16,12 +21,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import sys
 import time
 from typing import Any
 
-from tornado.websocket import WebSocketClientConnection, websocket_connect
+from tornado.websocket import WebSocketClientConnection, WebSocketClosedError, websocket_connect
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -32,10 +38,16 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 NODELAY = True
+KEEPALIVE = 0.0
 
 
 async def connect(base: str, spec: dict[str, Any]) -> WebSocketClientConnection:
-    connection = await websocket_connect(base + spec["path"], max_message_size=1 << 24)
+    connection = await websocket_connect(
+        base + spec["path"],
+        max_message_size=1 << 24,
+        ping_interval=KEEPALIVE or None,
+        ping_timeout=KEEPALIVE or None,
+    )
     if NODELAY:
         connection.protocol.set_nodelay(True)
     if spec.get("token"):
@@ -53,7 +65,11 @@ class Counts:
         self.delivered = 0
         self.latencies: list[float] = []
         self.ack_latencies: list[float] = []
+        self.answer_latencies: list[float] = []
         self.errors: dict[str, int] = {}
+        self.closed = 0
+        self.unanswered = 0
+        self.acked_ids: list[str] = []
 
 
 async def run_socket(
@@ -68,27 +84,40 @@ async def run_socket(
     `offset`) and receive until `stop_at`."""
     acked = asyncio.Event()
     acked.set()
+    backoff = 0.0
     pending: dict[str, float] = {}
+
+    def answered(client_id: Any, now: float) -> float | None:
+        started = pending.pop(client_id, None)
+        if started is not None:
+            counts.answer_latencies.append(now - started)
+            return now - started
+        return None
 
     async def receive() -> None:
         while True:
             message = await connection.read_message()
             if message is None:
+                counts.closed += 1
                 return
             frame = json.loads(message)
             kind = frame["type"]
             now = time.perf_counter()
             if kind == "ack":
-                started = pending.pop(frame["client_id"], None)
-                if started is not None:
-                    counts.ack_latencies.append(now - started)
+                waited = answered(frame["client_id"], now)
+                if waited is not None:
+                    counts.ack_latencies.append(waited)
                 counts.acked += 1
+                counts.acked_ids.append(frame["client_id"])
                 acked.set()
             elif kind == "message":
                 counts.delivered += 1
                 counts.latencies.append(now - float(frame["message"]["body"]))
             elif kind == "error":
+                nonlocal backoff
+                answered(frame.get("ref"), now)
                 counts.errors[frame["code"]] = counts.errors.get(frame["code"], 0) + 1
+                backoff = float(frame.get("retry_after") or 0)
                 acked.set()
 
     reader = asyncio.ensure_future(receive())
@@ -101,8 +130,11 @@ async def run_socket(
         else:
             await acked.wait()
             acked.clear()
+            if backoff:
+                await asyncio.sleep(backoff)
+                backoff = 0.0
         number += 1
-        client_id = f"{id(connection)}-{number}"
+        client_id = f"{os.getpid()}-{id(connection)}-{number}"
         sent_at = time.perf_counter()
         pending[client_id] = sent_at
         frame = {
@@ -111,13 +143,23 @@ async def run_socket(
             "client_id": client_id,
             "body": repr(sent_at),
         }
-        await connection.write_message(json.dumps(frame))
+        try:
+            await connection.write_message(json.dumps(frame))
+        except WebSocketClosedError:
+            break
         counts.sent += 1
     await asyncio.sleep(1.0)  # let the last deliveries arrive
+    for _ in range(40):  # and the last answers, for up to 5 s in all
+        if not pending or reader.done():
+            break
+        await asyncio.sleep(0.1)
+    counts.unanswered += len(pending)
     reader.cancel()
 
 
-async def fanout(plan: dict[str, Any], seconds: float, rate: float) -> dict[str, Any]:
+async def fanout(
+    plan: dict[str, Any], seconds: float, rate: float
+) -> tuple[dict[str, Any], list[str]]:
     base = plan["base"]
     connections = [await connect(base, spec) for spec in plan["sockets"]]
     counts = Counts()
@@ -145,8 +187,13 @@ async def fanout(plan: dict[str, Any], seconds: float, rate: float) -> dict[str,
         "latency_p50_ms": percentile(counts.latencies, 0.5) * 1000,
         "latency_p99_ms": percentile(counts.latencies, 0.99) * 1000,
         "ack_p99_ms": percentile(counts.ack_latencies, 0.99) * 1000,
+        "answer_p50_ms": percentile(counts.answer_latencies, 0.5) * 1000,
+        "answer_p99_ms": percentile(counts.answer_latencies, 0.99) * 1000,
+        "answer_max_ms": max(counts.answer_latencies, default=float("nan")) * 1000,
         "errors": counts.errors,
-    }
+        "closed": counts.closed,
+        "unanswered": counts.unanswered,
+    }, counts.acked_ids
 
 
 async def hold(plan: dict[str, Any], batch: int) -> None:
@@ -173,15 +220,22 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0, help="messages/s in all; 0: saturate")
     parser.add_argument("--batch", type=int, default=50, help="connect: sockets opened at once")
     parser.add_argument("--nagle", action="store_true", help="keep Nagle's algorithm on")
+    parser.add_argument("--keepalive", type=float, default=0, help="client ping interval, s")
+    parser.add_argument("--acked", help="fanout: write the acked client ids here (JSON)")
     args = parser.parse_args()
-    global NODELAY
+    global NODELAY, KEEPALIVE
     NODELAY = not args.nagle
+    KEEPALIVE = args.keepalive
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     with open(args.plan) as file:
         plan = json.load(file)
     if args.scenario == "fanout":
-        print(json.dumps(asyncio.run(fanout(plan, args.seconds, args.rate))))
+        result, acked_ids = asyncio.run(fanout(plan, args.seconds, args.rate))
+        if args.acked:
+            with open(args.acked, "w") as file:
+                json.dump(acked_ids, file)
+        print(json.dumps(result))
     else:
         asyncio.run(hold(plan, args.batch))
 

@@ -227,6 +227,12 @@ class Settings:
         _integer(0),
         "messages one user may send per 10 s; 0 disables",
     )
+    max_sends_in_flight: int = _setting(
+        "HYPEE_MAX_SENDS_IN_FLIGHT",
+        64,
+        _integer(0),
+        "sends this process works on at once; past it a send gets 503 busy at once (0: no cap)",
+    )
     ws_buffer_bytes: int = _setting(
         "HYPEE_WS_BUFFER_BYTES",
         1024 * 1024,

@@ -36,9 +36,10 @@ class ConversationListHandler(BaseHandler):
             body=conversations.NewConversationSchema,
             response=conversations.ConversationSchema,
             status=201,
-            errors=(429,),
+            errors=(429, 503),
             description="With exactly one other participant it is a direct conversation: asking "
-            "again returns the existing one with 200. Unknown participant ids are 400.",
+            "again returns the existing one with 200. Unknown participant ids are 400. With a "
+            "first `message`, 503 `busy` (see Retry-After) when the server is shedding load.",
         ),
     }
 
@@ -84,8 +85,9 @@ class MessageListHandler(BaseHandler):
             body=message_schemas.NewMessageSchema,
             response=message_schemas.MessageSchema,
             status=201,
-            errors=(409, 429),
-            description="The same client_id sent again returns the stored message with 200.",
+            errors=(409, 429, 503),
+            description="The same client_id sent again returns the stored message with 200. "
+            "503 `busy` with Retry-After: the server is shedding load; send it again then.",
         ),
     }
 

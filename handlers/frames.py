@@ -124,6 +124,8 @@ class FrameProtocol:
         frame = {"type": "error", "code": error.code, "message": error.message, "ref": ref}
         if error.fields is not None:
             frame["fields"] = error.fields
+        if error.retry_after is not None:
+            frame["retry_after"] = error.retry_after
         self.peer.send_frame(frame)
 
     def _parse(self, message: str | bytes) -> dict[str, Any] | None:
@@ -156,6 +158,7 @@ class FrameProtocol:
     # -- frames ------------------------------------------------------------------------------
 
     async def _message(self, frame: dict[str, Any]) -> None:
+        self.services.messages.admission.check_room()  # before any work, under overload
         data = self._load(MessageFrameSchema, frame)
         client_id = data["client_id"]
         await self.services.messages.send(

@@ -17,6 +17,7 @@ STATUS_CODES = {
     "rate_limited": 429,
     "internal": 500,
     "unavailable": 503,
+    "busy": 503,
     "insufficient_storage": 507,
 }
 

@@ -86,6 +86,12 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.sends_shed = Counter(
+            "hypee_sends_shed",
+            "Sends refused with 503 busy because HYPEE_MAX_SENDS_IN_FLIGHT were in flight.",
+            registry=self.registry,
+        )
+
     def watch_store(self, stats: Callable[[], dict[str, int]]) -> None:
         """Export the embedded engine's counters: operations by kind, and commits (each one
         fsync that made a group of writes durable)."""

@@ -25,7 +25,8 @@ _DESCRIPTIONS = {
     409: "Conflicts with the current state (`conflict`).",
     413: "The body is too large (`payload_too_large`).",
     429: "Too many requests (`rate_limited`); see the Retry-After header.",
-    503: "A backing service is unavailable, or the store cannot save writes (`unavailable`).",
+    503: "A backing service is unavailable, or the store cannot save writes (`unavailable`); "
+    "or the server is shedding load (`busy`, see the Retry-After header).",
     507: "No room left to store the file (`insufficient_storage`).",
 }
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pymongo.errors import PyMongoError
 
 from config import Settings
+from hypee.admission import SendAdmission
 from hypee.auth import PasswordService, TokenService
 from hypee.db import Store, connect_mongo, open_embedded
 from hypee.health import Health
@@ -90,12 +91,13 @@ def build_services(settings: Settings, store: Store) -> Services:
     attachments = AttachmentService(
         db, storage, settings.max_upload_bytes, settings.upload_content_types
     )
-    send_limiter = (
+    send_rate = (
         _limiter(bridge, "send", settings.send_rate_per_10s, 10)
         if settings.send_rate_per_10s
         else None
     )
-    messages = MessageService(store, hub, attachments, notifier, metrics, send_limiter)
+    admission = SendAdmission(settings.max_sends_in_flight, send_rate, metrics.sends_shed)
+    messages = MessageService(store, hub, attachments, notifier, metrics, admission)
     conversations = ConversationService(store, hub, messages, notifier)
     hub.on_presence = conversations.announce_presence
     metrics.websocket_connections.set_function(lambda: hub.connection_count)

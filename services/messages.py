@@ -3,7 +3,9 @@
 REST (`POST .../messages/`, a new conversation's first message) and the WebSocket `message`
 frame all call `MessageService.send`, which runs, in this order:
 
-1. the sender's rate limit (429 past HYPEE_SEND_RATE_PER_10S);
+1. admission: past HYPEE_MAX_SENDS_IN_FLIGHT sends in flight in this process, 503 `busy` at
+   once (hypee/admission.py); a client id the sender already used is answered from the store;
+   then the sender's rate limit (429 past HYPEE_SEND_RATE_PER_10S);
 2. the attachments, verified with storage and reserved (given back if the message is not
    stored);
 3. one unit of work (one transaction on the embedded engine): the attachments attached, the
@@ -14,7 +16,7 @@ frame all call `MessageService.send`, which runs, in this order:
 5. the fan-out of a `message` event to every socket of every participant but `origin`, and of
    the new notifications.
 
-A client id the sender already used returns the stored message (acked, not fanned out again).
+A replayed client id returns the stored message (acked, not fanned out again).
 """
 
 from __future__ import annotations
@@ -24,11 +26,10 @@ from typing import Any
 
 from bson import ObjectId
 
+from hypee.admission import SendAdmission
 from hypee.db import Store
-from hypee.errors import rate_limited
 from hypee.jsonio import utcnow
 from hypee.metrics import Metrics
-from hypee.ratelimit import Limiter
 from hypee.realtime.hub import Hub
 from models import messages, uploads
 from models.messages import Stored
@@ -48,7 +49,7 @@ class MessageService:
         attachments: AttachmentService,
         notifier: Notifier,
         metrics: Metrics,
-        send_limiter: Limiter | None,
+        admission: SendAdmission,
     ) -> None:
         self.store = store
         self.db = store.db
@@ -56,7 +57,7 @@ class MessageService:
         self.attachments = attachments
         self.notifier = notifier
         self.metrics = metrics
-        self.send_limiter = send_limiter
+        self.admission = admission
 
     async def send(
         self,
@@ -70,33 +71,27 @@ class MessageService:
         """Send loaded NewMessageSchema `data` from `sender_id`; `origin` is the sending socket,
         which gets `ack` instead of the `message` event. A retry of a stored client id is
         answered from the store before any limit counts it."""
-        client_id = data["client_id"]
-        replayed = await messages.sent_before(self.db, conversation_id, sender_id, client_id)
-        if replayed is not None:
-            stored, fresh = Stored(replayed, False, []), []
-        else:
-            await self._check_rate(sender_id)
-            stored, fresh = await self._store(conversation_id, sender_id, data)
-        if stored.created:
-            self.metrics.messages_stored.inc()
-        if ack is not None:
-            ack(stored.message)
-        if stored.created:
-            await self.hub.publish(
-                stored.participants,
-                {"type": "message", "message": stored.message},
-                conversation_id=conversation_id,
-                exclude=origin,
-            )
-            await self.notifier.push(fresh)
-        return stored
-
-    async def _check_rate(self, sender_id: ObjectId) -> None:
-        if self.send_limiter is None:
-            return
-        wait = await self.send_limiter.hit(str(sender_id))
-        if wait is not None:
-            raise rate_limited(wait, "Too many messages; slow down.")
+        with self.admission.slot():
+            client_id = data["client_id"]
+            replayed = await messages.sent_before(self.db, conversation_id, sender_id, client_id)
+            if replayed is not None:
+                stored, fresh = Stored(replayed, False, []), []
+            else:
+                await self.admission.check_rate(str(sender_id))
+                stored, fresh = await self._store(conversation_id, sender_id, data)
+            if stored.created:
+                self.metrics.messages_stored.inc()
+            if ack is not None:
+                ack(stored.message)
+            if stored.created:
+                await self.hub.publish(
+                    stored.participants,
+                    {"type": "message", "message": stored.message},
+                    conversation_id=conversation_id,
+                    exclude=origin,
+                )
+                await self.notifier.push(fresh)
+            return stored
 
     async def _store(
         self, conversation_id: ObjectId, sender_id: ObjectId, data: dict[str, Any]

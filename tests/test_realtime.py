@@ -432,6 +432,7 @@ async def test_send_rate_limit_then_4429(start_server):
     await socket.send({"type": "message", "conversation_id": cid, "client_id": "c3", "body": "hi"})
     error = await socket.expect("error")
     assert error["code"] == "rate_limited" and error["ref"] == "c3"
+    assert 1 <= error["retry_after"] <= 10
     await socket.send({"type": "ping"})
     await socket.expect("pong")  # still open after one rejection
     for i in range(4, 30):

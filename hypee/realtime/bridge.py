@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -50,6 +51,27 @@ CALL_TIMEOUT = 0.5
 _FAULTS = (RedisError, OSError, TimeoutError)
 
 
+class Outage:
+    """When Redis stopped answering, logged once as it starts and once, with its length, as it
+    ends."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+
+    def begin(self, exc: BaseException) -> None:
+        if self.since is None:
+            self.since = time.monotonic()
+            log.warning("Redis unreachable; fan-out is local only", extra={"error": repr(exc)})
+
+    def end(self) -> None:
+        if self.since is not None:
+            down = round(time.monotonic() - self.since, 1)
+            self.since = None
+            log.warning(
+                "Redis reachable again; sockets told to resync", extra={"down_seconds": down}
+            )
+
+
 class RedisBridge:
     """Connects one process's hub to the others through Redis (see the module docstring)."""
 
@@ -72,7 +94,7 @@ class RedisBridge:
         self.connected = False
         self._listening = False
         self._missed = False  # this process may have missed events of others
-        self._reported_down = False
+        self._outage = Outage()
         self._pubsub: Any = None
         self._wake_watch = asyncio.Event()  # the subscriber (re)connected: check at once
         self._tasks: list[asyncio.Task] = []
@@ -130,14 +152,10 @@ class RedisBridge:
 
     def _went_down(self, exc: BaseException) -> None:
         self._missed = True
-        if not self._reported_down:
-            self._reported_down = True
-            log.warning("Redis unreachable; fan-out is local only", extra={"error": repr(exc)})
+        self._outage.begin(exc)
 
     def _catch_up(self) -> None:
-        if self._reported_down:
-            self._reported_down = False
-            log.warning("Redis reachable again; sockets told to resync")
+        self._outage.end()
         if self.outbox.lost:
             # Others may have missed what this process published: they resync too.
             self.outbox.lost = False
