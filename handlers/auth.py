@@ -70,7 +70,7 @@ class LoginHandler(AuthHandler):
             "Log in",
             body=users.LoginSchema,
             response=AuthResultSchema,
-            errors=(429,),
+            errors=(401, 429),
             description="A wrong email and a wrong password get the same 401. After "
             "HYPEE_LOGIN_FAILURES_PER_MIN failures in a minute for one email, 429.",
         )
@@ -103,6 +103,7 @@ class RefreshHandler(PublicAuthHandler):
             "Exchange a refresh token for a new token pair",
             body=sessions.RefreshSchema,
             response=TokenPairSchema,
+            errors=(401,),
             description="The refresh token rotates. Presenting a used one is 401 and ends the "
             "whole login it belongs to.",
         )

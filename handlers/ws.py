@@ -37,6 +37,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             response={"type": "string"},
             status=101,
             content_type="text/plain",
+            errors=(400, 405),
             description="The real-time protocol of the API reference's WebSocket section: send "
             '`{"type": "auth", "token": ...}` within 10 s, then JSON frames. `/ws` carries every '
             "conversation and notifications; `/ws/chat/{conversation_id}/` one conversation.",

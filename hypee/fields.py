@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from bson import ObjectId
@@ -14,6 +15,34 @@ from hypee.jsonio import format_datetime
 # Control characters other than tab and newlines are refused in every text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAKS = re.compile(r"[\r\n\t]")
+
+OBJECT_ID_PATTERN = "^[0-9a-fA-F]{24}$"
+
+
+def trimmed_pattern(edge: str, inner: str, min_length: int, max_length: int) -> str:
+    """A JSON Schema pattern for text that, once trimmed of whitespace, is `min_length` to
+    `max_length` characters, begins and ends with a character of the class `edge` and has
+    only characters of the class `inner` (both given without brackets) in between."""
+    if max_length == 1:
+        core = f"[{edge}]"
+    elif min_length <= 1:
+        core = f"[{edge}](?:[{inner}]{{0,{max_length - 2}}}[{edge}])?"
+    else:
+        core = f"[{edge}][{inner}]{{{min_length - 2},{max_length - 2}}}[{edge}]"
+    if min_length == 0:
+        core = f"(?:{core})?"
+    return f"^\\s*{core}\\s*$"
+
+
+def any_case_pattern(words: Iterable[str], tail: str = "") -> str:
+    """A JSON Schema pattern matching one of `words` in any case, with spaces around and
+    then `tail` (ECMA-262 has no case-insensitive flag inside a pattern: each letter is a
+    class)."""
+    spelled = (
+        "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in word)
+        for word in sorted(words)
+    )
+    return f"^\\s*(?:{'|'.join(spelled)})\\s*{tail}$"
 
 
 class Text(fields.String):
@@ -51,6 +80,13 @@ class Text(fields.String):
             raise ValidationError(f"Must be at most {self.max_length} characters.")
         return text
 
+    def json_schema(self, documented: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The constraints above, for the OpenAPI document."""
+        inner = r"^\x00-\x08\x0b\x0c\x0e-\x1f\x7f" if self.multiline else r"^\x00-\x1f\x7f"
+        edge = r"^\s\x00-\x1f\x7f"
+        pattern = trimmed_pattern(edge, inner, self.min_length, self.max_length)
+        return {"pattern": pattern, "minLength": self.min_length}
+
 
 class StrictBoolean(fields.Boolean):
     """A JSON true or false, nothing else (no 1, "yes" or "true")."""
@@ -61,15 +97,36 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
 class StrictInteger(fields.Integer):
-    """A JSON integer (no floats, strings or booleans)."""
+    """A JSON integer that MongoDB can store: a number with no fractional part (5, or 5.0 as
+    JSON Schema counts it too) within 64 bits; never a string or a boolean."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(strict=True, **kwargs)
 
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        number = super()._validated(value)
+        if not INT64_MIN <= number <= INT64_MAX:
+            raise self.make_error("invalid")
+        return number
+
+    def json_schema(self, documented: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "minimum": documented.get("minimum", INT64_MIN),
+            "maximum": documented.get("maximum", INT64_MAX),
+        }
+
 
 class ObjectIdField(fields.Field):
     """An id: a 24-character hex string in JSON, an ObjectId in MongoDB."""
+
+    def json_schema(self, documented: dict[str, Any]) -> dict[str, Any]:
+        return {"pattern": OBJECT_ID_PATTERN}
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else str(value)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from marshmallow import Schema, fields
 
 from hypee.errors import STATUS_CODES
-from hypee.fields import ObjectIdField, UtcDateTime
+from hypee.fields import OBJECT_ID_PATTERN, ObjectIdField, UtcDateTime
 from hypee.routing import Route
 
 API_TITLE = "Hypee API"
@@ -29,6 +29,42 @@ _DESCRIPTIONS = {
     "or the server is shedding load (`busy`, see the Retry-After header).",
     507: "No room left to store the file (`insufficient_storage`).",
 }
+
+
+# Path parameters: ids are ObjectIds, seqs ASCII digits (anything else is 404).
+_PATH_PATTERNS = {"seq": "^[0-9]{1,18}$", "key": None}
+
+
+def _path_parameter(name: str) -> dict[str, Any]:
+    pattern = _PATH_PATTERNS.get(name, OBJECT_ID_PATTERN)
+    schema = {"type": "string"} if pattern is None else {"type": "string", "pattern": pattern}
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+class _Converter(OpenAPIConverter):
+    """Adds what our fields and schemas enforce beyond what marshmallow tells apispec: a
+    field's `json_schema(documented)` constraints, and a schema's `json_schema_rules` (rules across
+    fields), so that every request the document calls valid is accepted."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_attribute_function(_field_constraints)
+
+    def schema2jsonschema(self, schema: Any) -> dict[str, Any]:
+        result = super().schema2jsonschema(schema)
+        return {**result, **getattr(schema, "json_schema_rules", {})}
+
+
+def _field_constraints(
+    self: Any, field: fields.Field, ret: dict[str, Any], **kwargs: Any
+) -> dict[str, Any]:
+    """`field.json_schema(documented)`: what the field adds to what apispec documented."""
+    describe = getattr(field, "json_schema", None)
+    return describe(ret) if callable(describe) else {}
+
+
+class _Plugin(MarshmallowPlugin):
+    Converter = _Converter
 
 
 class ErrorDetailSchema(Schema):
@@ -70,7 +106,7 @@ def build_spec(routes: Sequence[Route], public_methods_of: Any, methods_of: Any)
     `methods_of(handler)` lists the methods a handler answers and `public_methods_of(handler)`
     those answered without a token; each must have an `Operation` in the handler's `docs`.
     """
-    plugin = MarshmallowPlugin()
+    plugin = _Plugin()
     spec = APISpec(
         title=API_TITLE,
         version=API_VERSION,
@@ -100,10 +136,7 @@ def build_spec(routes: Sequence[Route], public_methods_of: Any, methods_of: Any)
         spec.path(
             path=route.template,
             operations=operations,
-            parameters=[
-                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                for name in route.parameters
-            ],
+            parameters=[_path_parameter(name) for name in route.parameters],
         )
     return spec.to_dict()
 

@@ -9,7 +9,7 @@ from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate
 from pymongo import IndexModel, ReturnDocument
 
-from hypee.fields import StrictBoolean, StrictInteger, Text, UtcDateTime
+from hypee.fields import StrictBoolean, StrictInteger, Text, UtcDateTime, any_case_pattern
 from hypee.jsonio import utcnow
 from hypee.pagination import Listing, Page, decode_cursor, encode_cursor, find_page
 from hypee.paging import PageQuerySchema
@@ -72,6 +72,9 @@ class CountryCode(fields.String):
             raise ValidationError("Not an ISO 3166-1 alpha-2 country code (such as 'FR').")
         return code
 
+    def json_schema(self, documented: dict[str, Any]) -> dict[str, Any]:
+        return {"pattern": any_case_pattern(COUNTRIES)}
+
 
 class LanguageCode(fields.String):
     """An ISO 639-1 language code, any case in, lower case out."""
@@ -81,6 +84,9 @@ class LanguageCode(fields.String):
         if code not in LANGUAGES:
             raise ValidationError("Not an ISO 639-1 language code (such as 'en' or 'pt').")
         return code
+
+    def json_schema(self, documented: dict[str, Any]) -> dict[str, Any]:
+        return {"pattern": any_case_pattern(LANGUAGES)}
 
 
 def _distinct(values: list[str], key=str.casefold) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -52,6 +52,18 @@ class NewMessageSchema(Schema):
         validate=validate.Length(max=MAX_ATTACHMENTS),
         metadata={"description": "Upload ids (POST /api/uploads/)."},
     )
+
+    json_schema_rules: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {
+                "required": ["body"],
+                "properties": {
+                    "body": Text(max_length=MAX_BODY, multiline=True).json_schema(),
+                },
+            },
+            {"required": ["attachments"], "properties": {"attachments": {"minItems": 1}}},
+        ]
+    }
 
     @validates_schema
     def _body_or_attachments(self, data: dict[str, Any], **kwargs: Any) -> None:

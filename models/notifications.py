@@ -10,7 +10,7 @@ removes the key. Nobody is notified of their own actions.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -59,6 +59,20 @@ class NotificationQuerySchema(PageQuerySchema):
 class MarkReadSchema(Schema):
     ids = fields.List(ObjectIdField(), validate=validate.Length(1, 500))
     all = StrictBoolean()
+
+    json_schema_rules: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {
+                "required": ["ids"],
+                "not": {"required": ["all"], "properties": {"all": {"const": True}}},
+            },
+            {
+                "required": ["all"],
+                "properties": {"all": {"const": True}},
+                "not": {"required": ["ids"]},
+            },
+        ]
+    }
 
     @validates_schema
     def _one_of(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -30,6 +30,7 @@ LIVE = posts.LIVE
 MAX_TAGS = 5
 MAX_SEARCH_WORDS = 2000
 _TAG = re.compile(r"^[a-z0-9][a-z0-9+#._-]{0,34}$")
+_TAG_ANY_CASE = r"^\s*[A-Za-z0-9][A-Za-z0-9+#._-]{0,34}\s*$"  # _TAG, as clients may send it
 
 INDEXES = {
     COLLECTION: [
@@ -56,19 +57,22 @@ STATUSES = {
 
 
 class Tags(fields.List):
-    """0 to 5 tags; any case in, lower case out, duplicates dropped."""
+    """0 to 5 tags (as sent); any case in, lower case out, duplicates dropped."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(fields.String(), **kwargs)
 
+    def json_schema(self, documented: dict[str, Any]) -> dict[str, Any]:
+        return {"maxItems": MAX_TAGS, "items": {"type": "string", "pattern": _TAG_ANY_CASE}}
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
+        if isinstance(value, list) and len(value) > MAX_TAGS:
+            raise ValidationError(f"At most {MAX_TAGS} tags.")
         tags = list(
             dict.fromkeys(
                 tag.strip().lower() for tag in super()._deserialize(value, attr, data, **kwargs)
             )
         )
-        if len(tags) > MAX_TAGS:
-            raise ValidationError(f"At most {MAX_TAGS} tags.")
         bad = [tag for tag in tags if not _TAG.match(tag)]
         if bad:
             raise ValidationError(f"Not a valid tag: {bad[0]!r} (letters, digits, + # . _ -).")

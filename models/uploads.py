@@ -19,7 +19,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from pymongo import IndexModel
 
 from hypee import batches
-from hypee.fields import ObjectIdField, StrictInteger, UtcDateTime
+from hypee.fields import ObjectIdField, StrictInteger, UtcDateTime, trimmed_pattern
 from hypee.jsonio import utcnow
 
 COLLECTION = "uploads"
@@ -75,6 +75,12 @@ def storage_name(filename: str) -> str:
 class FileName(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         return check_filename(value)
+
+    def json_schema(self, documented: dict[str, Any]) -> dict[str, Any]:
+        """check_filename's rules: a trimmed name of 1 to MAX_FILENAME characters with no
+        control characters or slashes, other than "." and ".."."""
+        pattern = trimmed_pattern(r"^\s\x00-\x1f\x7f/\\", r"^\x00-\x1f\x7f/\\", 1, MAX_FILENAME)
+        return {"pattern": pattern.replace("^\\s*", "^\\s*(?!\\.\\.?\\s*$)", 1)}
 
 
 class NewUploadSchema(Schema):

@@ -19,7 +19,7 @@ def make_app(settings: Settings, services: Services) -> tornado.web.Application:
         default_handler_class=NotFoundHandler,
         default_handler_args={"route": "unmatched"},
         services=services,
-        openapi=functools.cache(openapi_document),
+        openapi=functools.cache(functools.partial(openapi_document, settings)),
         log_function=log_request,
         websocket_ping_interval=settings.ws_ping_seconds,
         websocket_ping_timeout=settings.ws_ping_seconds,

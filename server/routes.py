@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from config import Settings
 from handlers import auth, conversations, mentors, notifications, ops, questions, uploads, ws
 from handlers.base import implemented_methods
+from hypee.fields import any_case_pattern
 from hypee.openapi import build_spec
 from hypee.routing import Route
 
@@ -51,10 +53,20 @@ SOCKET_ROUTES = [
 ]
 
 
-def openapi_document() -> dict[str, Any]:
-    """The OpenAPI document of every route."""
-    return build_spec(
+def openapi_document(settings: Settings | None = None) -> dict[str, Any]:
+    """The OpenAPI document of every route, with this deployment's limits when `settings`
+    are given (the upload size and content types it accepts)."""
+    spec = build_spec(
         ROUTES + SOCKET_ROUTES,
         methods_of=implemented_methods,
         public_methods_of=lambda handler: handler.public_methods,
     )
+    if settings is not None:
+        upload = spec["components"]["schemas"]["NewUpload"]["properties"]
+        upload["size"]["maximum"] = settings.max_upload_bytes
+        # The type before any parameters (";charset=...") is compared case-insensitively.
+        parameters = r"(?:;[\s\S]*)?"
+        upload["content_type"]["pattern"] = any_case_pattern(
+            settings.upload_content_types, parameters
+        )
+    return spec

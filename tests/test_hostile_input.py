@@ -229,3 +229,24 @@ async def test_oversized_urls_get_json_and_oversized_headers_leave_the_server_we
     status, _ = await asyncio.to_thread(_raw_get, port, "/healthz", {"X-Big": "b" * 70_000})
     assert status != 200
     assert (await api.get("/healthz")).status == 200
+
+
+async def test_integers_are_what_json_schema_calls_integers_within_64_bits(api: ApiClient, world):
+    alice, _, cid = world
+    await send(api, alice, cid, "one")
+    read = f"/api/conversations/{cid}/read"
+    assert (await api.post(read, {"seq": 1.0}, token=alice.access)).status in (200, 204)
+    for seq in (2**63, 1.5, 1e300, "1", True):
+        error = assert_error(
+            await api.post(read, {"seq": seq}, token=alice.access), 400, "validation_error"
+        )
+        assert "seq" in error["fields"], seq
+
+
+async def test_more_than_five_tags_are_refused_even_when_they_repeat(api: ApiClient, world):
+    alice, _, _ = world
+    question = {"title": "How do I review code kindly?", "body": "Tips?", "tags": ["a"] * 6}
+    response = await api.post("/api/questions/", question, token=alice.access)
+    assert assert_error(response, 400, "validation_error")["fields"] == {
+        "tags": ["At most 5 tags."]
+    }

@@ -1,0 +1,23 @@
+"""Schemathesis hooks for tests/test_fuzz.py (loaded through SCHEMATHESIS_HOOKS).
+
+Two rules of the API cannot be written in OpenAPI, so schema-valid requests the server must
+refuse are not sent as "valid" ones: a `cursor` only comes from a `next_cursor` the server
+signed (a made-up one is 400; tests/test_hostile_input.py covers those), and a history
+query gives `before` or `after`, not both (400).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive or not case.query:
+        return
+    case.query.pop("cursor", None)
+    if "before" in case.query and "after" in case.query:
+        case.query.pop("before")
