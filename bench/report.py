@@ -27,7 +27,9 @@ def render(meta: dict[str, Any], results: dict[str, dict[str, Any]]) -> str:
         (
             "fan-out at saturation, delivered frames/s (20 conversations x 4 sockets, "
             "empty store), "
-            "beside the bare relay (TCP_NODELAY, as Hypee)",
+            "beside the bare relay (TCP_NODELAY, as Hypee); sends answered `busy` (past "
+            f"HYPEE_MAX_SENDS_IN_FLIGHT, retried after 1 s): "
+            f"{_fmt(empty['saturated']['errors'].get('busy', 0))}",
             _fmt(empty["saturated"]["delivered_per_second"]),
             f"{_fmt(relay['delivered_per_second'])} (bare relay)",
             _ratio(empty["saturated"]["delivered_per_second"], relay["delivered_per_second"]),
