@@ -104,6 +104,27 @@ class MessageListHandler(BaseHandler):
         self.write_json(stored.message, 201 if stored.created else 200)
 
 
+class ChangesHandler(BaseHandler):
+    docs = {
+        "GET": Operation(
+            "The messages changed after a rev, in rev order",
+            query=message_schemas.ChangesQuerySchema,
+            response=MessagePageSchema,
+            errors=(410,),
+            description="Every message stored, edited or deleted after `after_rev` (each once, "
+            "in its current state), paged in `rev` order: apply them and remember the last "
+            "`rev`. 410 `stale`: this conversation never reached `after_rev` (the server's "
+            "data was restored from a backup, say): fetch the conversation anew.",
+        )
+    }
+
+    async def get(self, conversation_id: str) -> None:
+        cid = self.path_id(conversation_id, "conversation")
+        params = self.load_query(message_schemas.ChangesQuerySchema)
+        page = await messages.changes(self.db, cid, self.user_id, params)
+        self.write_page(page.items, page.next_cursor)
+
+
 class MessageHandler(BaseHandler):
     docs = {
         "PATCH": Operation(

@@ -55,6 +55,12 @@ class ResumeFrameSchema(Schema):
         required=True,
         validate=validate.Length(max=MAX_RESUME_CONVERSATIONS),
     )
+    revs = fields.Dict(
+        keys=fields.String(),
+        values=StrictInteger(validate=validate.Range(min=0)),
+        load_default=dict,
+        validate=validate.Length(max=MAX_RESUME_CONVERSATIONS),
+    )
 
 
 class FrameProtocol:
@@ -172,24 +178,36 @@ class FrameProtocol:
         )
 
     async def _resume(self, frame: dict[str, Any]) -> None:
-        cursors = self._load(ResumeFrameSchema, frame)["cursors"]
-        for key, after in cursors.items():
+        data = self._load(ResumeFrameSchema, frame)
+        for key, after in data["cursors"].items():
             try:
                 conversation_id = self.user.check_scope(parse_object_id(key))
-                views, gap_after = await messages.missed(
-                    self.services.db, conversation_id, self.user.user_id, after, RESUME_LIMIT
+                missed = await messages.catch_up(
+                    self.services.db,
+                    conversation_id,
+                    self.user.user_id,
+                    (after, data["revs"].get(key)),
+                    RESUME_LIMIT,
                 )
             except ApiError as error:
                 self.send_error(error, key)
                 continue
-            # Awaited writes: a large catch-up waits for the client instead of overflowing.
-            for view in views:
-                await self.peer.write_frame({"type": "message", "message": view})
-            if gap_after is not None:
-                await self.peer.write_frame(
-                    {"type": "gap", "conversation_id": key, "after": gap_after}
-                )
+            await self._send_catch_up(key, missed)
         await self.peer.write_frame({"type": "resumed"})
+
+    async def _send_catch_up(self, key: str, missed: messages.CatchUp) -> None:
+        # Awaited writes: a large catch-up waits for the client instead of overflowing.
+        write = self.peer.write_frame
+        for view in missed.new:
+            await write({"type": "message", "message": view})
+        if missed.gap_after is not None:
+            await write({"type": "gap", "conversation_id": key, "after": missed.gap_after})
+        if missed.stale:
+            await write({"type": "stale", "conversation_id": key})
+        for view in missed.updated:
+            await write({"type": "message_updated", "message": view})
+        for user_id, seq in missed.read_marks.items():
+            await write({"type": "read", "conversation_id": key, "user_id": user_id, "seq": seq})
 
     async def _typing(self, frame: dict[str, Any]) -> None:
         conversation_id = self._load(ConversationFrameSchema, frame)["conversation_id"]

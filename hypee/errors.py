@@ -13,6 +13,7 @@ STATUS_CODES = {
     "not_found": 404,
     "method_not_allowed": 405,
     "conflict": 409,
+    "stale": 410,
     "payload_too_large": 413,
     "rate_limited": 429,
     "internal": 500,
@@ -29,6 +30,7 @@ CODE_FOR_STATUS = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    410: "stale",
     413: "payload_too_large",
     429: "rate_limited",
     503: "unavailable",
@@ -95,6 +97,11 @@ def rate_limited(
     retry_after: int, message: str = "Too many attempts; try again later."
 ) -> ApiError:
     return ApiError("rate_limited", message, retry_after=max(1, retry_after))
+
+
+def stale(message: str = "These changes are no longer known here; fetch it anew.") -> ApiError:
+    """A 410: what the client holds cannot be brought up to date by changes; refetch."""
+    return ApiError("stale", message)
 
 
 def unavailable(message: str = "The database is unavailable; try again shortly.") -> ApiError:

@@ -23,6 +23,7 @@ _DESCRIPTIONS = {
     404: "No such resource, or one the caller may not see (`not_found`).",
     405: "Method not allowed on this route.",
     409: "Conflicts with the current state (`conflict`).",
+    410: "What the client holds cannot be brought up to date; fetch it anew (`stale`).",
     413: "The body is too large (`payload_too_large`).",
     429: "Too many requests (`rate_limited`); see the Retry-After header.",
     503: "A backing service is unavailable, or the store cannot save writes (`unavailable`); "

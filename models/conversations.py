@@ -2,9 +2,11 @@
 
 A conversation is direct (one per pair of users, decided by the unique `direct_key`) or a
 group. Its document holds the participants, each member's read marker, the last assigned
-message number `seq`, the inbox summary `last_message`, and `skipped`: the seqs that were
-assigned but hold no message (a crash between the two writes of a send on MongoDB), so that
-unread counts stay exact. Every other module asks this one, including the membership check:
+message number `seq`, its change counter `rev` (every message stored, edited or deleted takes
+the next one, and keeps the rev of its last change: the messages themselves are the change
+log), the inbox summary `last_message`, and `skipped`: the seqs that were assigned but hold
+no message (a crash between the two writes of a send on MongoDB), so that unread counts stay
+exact. Every other module asks this one, including the membership check:
 a conversation the caller does not take part in is a 404, never a 403.
 """
 
@@ -68,12 +70,28 @@ class ConversationSchema(Schema):
     last_message = fields.Nested(MessageSchema, required=True, allow_none=True)
     unread_count = fields.Integer(required=True)
     last_read_seq = fields.Integer(required=True)
+    rev = fields.Integer(
+        required=True,
+        metadata={"description": "The change counter: the rev of the latest message change."},
+    )
+    read_marks = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "Each participant's read marker: {user_id: seq}."},
+    )
+    created_by = ObjectIdField(required=True)
     created_at = UtcDateTime(required=True)
     updated_at = UtcDateTime(required=True)
 
 
 def _last_read(conversation: dict[str, Any], user_id: ObjectId) -> int:
     return conversation["members"].get(str(user_id), {}).get("last_read_seq", 0)
+
+
+def read_marks(conversation: dict[str, Any]) -> dict[str, int]:
+    """Every participant's read marker: {user id: seq}."""
+    return {str(p): _last_read(conversation, p) for p in conversation["participants"]}
 
 
 def unread_count(conversation: dict[str, Any], user_id: ObjectId, after: int | None = None) -> int:
@@ -121,6 +139,9 @@ def view(
         else None,
         "unread_count": unread_count(conversation, viewer_id),
         "last_read_seq": last_read,
+        "rev": conversation["rev"],
+        "read_marks": read_marks(conversation),
+        "created_by": str(conversation["created_by"]),
         "created_at": conversation["created_at"],
         "updated_at": conversation["updated_at"],
     }
@@ -159,6 +180,7 @@ async def create(
         "participants": participants,
         "members": {str(p): {"last_read_seq": 0, "joined_at": now} for p in participants},
         "seq": 0,
+        "rev": 0,
         "last_message": None,
         "skipped": [],
         "created_by": creator_id,
@@ -262,22 +284,29 @@ async def peers(db: Any, user_id: ObjectId) -> list[ObjectId]:
 async def reserve_seq(
     db: Any, conversation_id: ObjectId, sender_id: ObjectId, message: dict[str, Any]
 ) -> dict[str, Any]:
-    """Assign the next seq to `message` from `sender_id`, make it the inbox summary and move the
-    sender's read marker to it, in one conditional update (an update pipeline, so the marker
-    takes the new seq): the conversation's {participants, seq}. 404 when not a member."""
+    """Assign the next seq and rev to `message` from `sender_id`, make it the inbox summary
+    and move the sender's read marker to it, in one conditional update (an update pipeline, so
+    the marker and the summary take the new numbers): the conversation's {participants, seq,
+    rev}. 404 when not a member."""
     conversation = await db[COLLECTION].find_one_and_update(
         {"_id": conversation_id, "participants": sender_id},
         [
             {
                 "$set": {
                     "seq": {"$add": ["$seq", 1]},
+                    "rev": {"$add": ["$rev", 1]},
                     "updated_at": {"$literal": message["created_at"]},
                     "last_message": {"$literal": message},
                 }
             },
-            {"$set": {f"members.{sender_id}.last_read_seq": "$seq"}},
+            {
+                "$set": {
+                    f"members.{sender_id}.last_read_seq": "$seq",
+                    "last_message.rev": "$rev",
+                }
+            },
         ],
-        projection={"participants": 1, "seq": 1},
+        projection={"participants": 1, "seq": 1, "rev": 1},
         return_document=ReturnDocument.AFTER,
     )
     if conversation is None:
@@ -299,6 +328,19 @@ async def skip_seq(
         {"_id": conversation_id, "last_message._id": unused["_id"]},
         {"$set": {"last_message": summary}},
     )
+
+
+async def next_rev(db: Any, conversation_id: ObjectId) -> int:
+    """Take the conversation's next rev (for a change of one of its messages)."""
+    conversation = await db[COLLECTION].find_one_and_update(
+        {"_id": conversation_id},
+        {"$inc": {"rev": 1}},
+        projection={"rev": 1},
+        return_document=ReturnDocument.AFTER,
+    )
+    if conversation is None:
+        raise not_found("conversation")
+    return conversation["rev"]
 
 
 async def summary_changed(

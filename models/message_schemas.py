@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from hypee.fields import ObjectIdField, Text, UtcDateTime
+from hypee.fields import INT64_MAX, ObjectIdField, Text, UtcDateTime
 from hypee.paging import PageQuerySchema
 
 MAX_BODY = 4000
@@ -26,6 +26,26 @@ class MessageSchema(Schema):
     id = ObjectIdField(required=True)
     conversation_id = ObjectIdField(required=True)
     seq = fields.Integer(required=True)
+    rev = fields.Integer(
+        required=True,
+        metadata={
+            "description": "The conversation's change counter at this message's last "
+            "change (stored, edited or deleted)."
+        },
+    )
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["user", "system"]),
+        metadata={"description": "`system`: a change of the group, described by `event`."},
+    )
+    event = fields.Dict(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "System messages: {type: members_added | member_left | "
+            "member_removed | renamed, user_ids?, title?}; null otherwise."
+        },
+    )
     sender_id = ObjectIdField(required=True)
     body = fields.String(required=True)
     attachments = fields.List(fields.Nested(AttachmentSchema), required=True)
@@ -84,11 +104,11 @@ class EditMessageSchema(Schema):
 
 class HistoryQuerySchema(PageQuerySchema):
     before = fields.Integer(
-        validate=validate.Range(min=1),
+        validate=validate.Range(1, INT64_MAX),
         metadata={"description": "Messages with a lower seq (paging back through history)."},
     )
     after = fields.Integer(
-        validate=validate.Range(min=0),
+        validate=validate.Range(0, INT64_MAX),
         metadata={"description": "Messages with a higher seq (catching up)."},
     )
 
@@ -98,12 +118,23 @@ class HistoryQuerySchema(PageQuerySchema):
             raise ValidationError("Give before or after, not both.", "before")
 
 
+class ChangesQuerySchema(PageQuerySchema):
+    after_rev = fields.Integer(
+        load_default=0,
+        validate=validate.Range(0, INT64_MAX),
+        metadata={"description": "The conversation `rev` the client is up to date with."},
+    )
+
+
 def message_view(conversation_id: ObjectId, message: dict[str, Any]) -> dict[str, Any]:
     """A stored message as the API shows it (MessageSchema)."""
     return {
         "id": str(message["_id"] if "_id" in message else message["id"]),
         "conversation_id": str(conversation_id),
         "seq": message["seq"],
+        "rev": message["rev"],
+        "kind": message.get("kind", "user"),
+        "event": message.get("event"),
         "sender_id": str(message["sender_id"]),
         "body": message["body"],
         "attachments": message.get("attachments", []),

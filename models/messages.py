@@ -20,7 +20,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from hypee.errors import conflict, forbidden, not_found, validation_error
+from hypee.errors import conflict, forbidden, not_found, stale, validation_error
 from hypee.jsonio import utcnow
 from hypee.pagination import Page, decode_cursor, encode_cursor
 from models import conversations
@@ -36,8 +36,11 @@ INDEXES = {
             unique=True,
             name="one_per_client_id",
         ),
+        # The change log: a message keeps the rev of its last change (see models/conversations).
+        IndexModel([("conversation_id", 1), ("rev", 1)], name="by_rev"),
     ]
 }
+CHANGES = "changes"
 
 
 @dataclass
@@ -96,7 +99,12 @@ async def store(
         if replayed is not None:
             return Stored(replayed, False, [])
     conversation = await conversations.reserve_seq(db, conversation_id, sender_id, message)
-    document = {**message, "conversation_id": conversation_id, "seq": conversation["seq"]}
+    document = {
+        **message,
+        "conversation_id": conversation_id,
+        "seq": conversation["seq"],
+        "rev": conversation["rev"],
+    }
     try:
         await db[COLLECTION].insert_one(document)
     except DuplicateKeyError:
@@ -159,16 +167,44 @@ async def history(
     return Page([message_view(conversation_id, m) for m in found], next_cursor)
 
 
-async def missed(
-    db: Any, conversation_id: ObjectId, user_id: ObjectId, after: int, limit: int
-) -> tuple[list[dict[str, Any]], int | None]:
-    """Up to `limit` messages after seq `after`: (views, the last seq sent when more remain)."""
-    await conversations.for_member(db, conversation_id, user_id, {"_id": 1})
-    found = await _between(db, conversation_id, {"$gt": after}, False, limit + 1)
+@dataclass
+class CatchUp:
+    """What a returning client missed in one conversation (the `resume` frame)."""
+
+    new: list[dict[str, Any]]  # messages after its seq cursor, in seq order
+    gap_after: int | None  # the last seq of `new` when more remain (paged over REST)
+    updated: list[dict[str, Any]]  # messages at or below the cursor changed after its rev
+    stale: bool  # those changes cannot be listed: the client refetches the conversation
+    read_marks: dict[str, int]
+
+
+async def catch_up(
+    db: Any,
+    conversation_id: ObjectId,
+    user_id: ObjectId,
+    after: tuple[int, int | None],
+    limit: int,
+) -> CatchUp:
+    """What changed in a conversation since the client's (seq cursor, rev or None): up to
+    `limit` new messages and up to `limit` changed ones (more than that: `stale`)."""
+    after_seq, after_rev = after
+    projection = {"participants": 1, "members": 1, "rev": 1}
+    conversation = await conversations.for_member(db, conversation_id, user_id, projection)
+    found = await _between(db, conversation_id, {"$gt": after_seq}, False, limit + 1)
     more = len(found) > limit
     found = found[:limit]
-    views = [message_view(conversation_id, m) for m in found]
-    return views, (found[-1]["seq"] if more else None)
+    updated: list[dict[str, Any]] = []
+    stale = after_rev is not None and after_rev > conversation["rev"]
+    if after_rev is not None and not stale:
+        updated = await changed_since(db, conversation_id, after_rev, limit + 1, after_seq)
+        stale = len(updated) > limit
+    return CatchUp(
+        new=[message_view(conversation_id, m) for m in found],
+        gap_after=found[-1]["seq"] if more else None,
+        updated=[] if stale else updated,
+        stale=stale,
+        read_marks=conversations.read_marks(conversation),
+    )
 
 
 @dataclass
@@ -183,24 +219,66 @@ class Changed:
 async def change_own(
     db: Any, conversation_id: ObjectId, user_id: ObjectId, seq: int, changes: dict[str, Any]
 ) -> Changed:
-    """Apply `changes` to the caller's message `seq`: 404 when there is none, 403 when it is
-    someone else's, 409 when it was deleted."""
+    """Apply `changes` to the caller's message `seq`, which takes the conversation's next rev:
+    404 when there is none, 403 when it is someone else's or a system message, 409 when it was
+    deleted. A message only ever moves to a higher rev: of two changes racing on MongoDB, the
+    one with the later rev stays, and the other answers with it."""
     conversation = await conversations.for_member(db, conversation_id, user_id, {"participants": 1})
     message = await db[COLLECTION].find_one({"conversation_id": conversation_id, "seq": seq})
     if message is None:
         raise not_found("message")
-    if message["sender_id"] != user_id:
-        raise forbidden("Only the sender can change a message.")
+    if message["sender_id"] != user_id or message.get("kind") == "system":
+        raise forbidden("Only the sender can change a message, and system messages never.")
     if message.get("deleted"):
         raise conflict("This message was deleted.")
+    changes = {**changes, "rev": await conversations.next_rev(db, conversation_id)}
     result = await db[COLLECTION].update_one(
-        {"_id": message["_id"], "deleted": False}, {"$set": changes}
+        {"_id": message["_id"], "deleted": False, "rev": {"$lt": changes["rev"]}},
+        {"$set": changes},
     )
     if result.matched_count == 0:
-        raise conflict("This message was deleted.")
+        current = await db[COLLECTION].find_one({"_id": message["_id"]})
+        if current is None or current.get("deleted"):
+            raise conflict("This message was deleted.")
+        return Changed(
+            message, message_view(conversation_id, current), conversation["participants"]
+        )
     await conversations.summary_changed(db, conversation_id, message["_id"], changes)
     view = message_view(conversation_id, {**message, **changes})
     return Changed(message, view, conversation["participants"])
+
+
+async def changed_since(
+    db: Any, conversation_id: ObjectId, after_rev: int, limit: int, up_to_seq: int | None = None
+) -> list[dict[str, Any]]:
+    """Up to `limit` message views changed (stored, edited, deleted) after `after_rev`, in rev
+    order; with `up_to_seq`, only messages at or below that seq."""
+    query: dict[str, Any] = {"conversation_id": conversation_id, "rev": {"$gt": after_rev}}
+    if up_to_seq is not None:
+        query["seq"] = {"$lte": up_to_seq}
+    found = await db[COLLECTION].find(query).sort([("rev", ASCENDING)]).limit(limit).to_list(None)
+    return [message_view(conversation_id, m) for m in found]
+
+
+async def changes(
+    db: Any, conversation_id: ObjectId, user_id: ObjectId, params: dict[str, Any]
+) -> Page:
+    """A page of the messages changed after `after_rev` (a loaded ChangesQuerySchema), in rev
+    order; 410 `stale` when the conversation never reached that rev (the client's copy comes
+    from elsewhere, a database restored from a backup say) and must be fetched anew."""
+    conversation = await conversations.for_member(db, conversation_id, user_id, {"rev": 1})
+    listing = f"{CHANGES}:{conversation_id}"
+    after_rev = params["after_rev"]
+    if params.get("cursor"):
+        (after_rev,) = decode_cursor(params["cursor"], listing, (int,))
+    elif after_rev > conversation["rev"]:
+        raise stale()
+    limit = params["limit"]
+    found = await changed_since(db, conversation_id, after_rev, limit + 1)
+    more = len(found) > limit
+    found = found[:limit]
+    next_cursor = encode_cursor(listing, [found[-1]["rev"]]) if more else None
+    return Page(found, next_cursor)
 
 
 async def exists(db: Any, message_id: ObjectId) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from hypee.embedded.documents import scans_allowed
 from models import conversations, messages
 
 log = logging.getLogger("hypee.migrations")
@@ -19,8 +20,24 @@ BUCKETS = "message_buckets"
 
 async def run(db: Any) -> None:
     """Bring documents written by earlier versions to the current shapes."""
-    if BUCKETS in await db.list_collection_names():
-        await _unbucket_messages(db)
+    with scans_allowed():  # a migration reads whole collections, once
+        if BUCKETS in await db.list_collection_names():
+            await _unbucket_messages(db)
+        await _add_revs(db)
+
+
+async def _add_revs(db: Any) -> None:
+    """Conversations from before change counters: each message's rev is its seq, and so is
+    its conversation's (every message is then "changed" at its own seq, which is true)."""
+    missing = {"rev": {"$exists": False}}
+    if not await db[conversations.COLLECTION].count_documents(missing, limit=1):
+        return
+    await db[messages.COLLECTION].update_many(missing, [{"$set": {"rev": "$seq"}}])
+    await db[conversations.COLLECTION].update_many(
+        {**missing, "last_message": {"$ne": None}}, [{"$set": {"last_message.rev": "$seq"}}]
+    )
+    result = await db[conversations.COLLECTION].update_many(missing, [{"$set": {"rev": "$seq"}}])
+    log.warning("change counters added", extra={"conversations": result.modified_count})
 
 
 async def _unbucket_messages(db: Any) -> None:

@@ -175,6 +175,14 @@ class Socket:
             assert frame["type"] == kind, frame
             return frame
 
+    async def expect_any(self, timeout: float = 5, skip: tuple[str, ...] = BACKGROUND) -> dict:
+        """The next frame whose type is not one of `skip`."""
+        while True:
+            frame = await self.recv(timeout)
+            assert frame is not None, f"socket closed ({self.close_code})"
+            if frame["type"] not in skip:
+                return frame
+
     async def silent(self, timeout: float = 0.3, skip: tuple[str, ...] = BACKGROUND) -> None:
         """Assert that no frame (other than `skip` types) arrives within `timeout`."""
         try:

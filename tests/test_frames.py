@@ -151,8 +151,43 @@ async def test_resume_sends_what_was_missed_then_resumed(services) -> None:
     peer.take()
     await peer.send({"type": "resume", "cursors": {str(conversation["_id"]): 1}})
     frames = peer.take()
-    assert [f["type"] for f in frames] == ["message", "message", "resumed"]
+    assert [f["type"] for f in frames] == ["message", "message", "read", "read", "resumed"]
     assert [f["message"]["seq"] for f in frames[:2]] == [2, 3]
+    marks = {f["user_id"]: f["seq"] for f in frames[2:4]}
+    assert marks == {str(alice["_id"]): 3, str(bob["_id"]): 0}
+
+
+async def test_resume_with_revs_sends_the_changes_to_what_the_client_holds(services) -> None:
+    alice, _ = await signed_in(services, "Alice")
+    bob, bob_token = await signed_in(services, "Bob")
+    conversation, _ = await services.conversations.open(
+        alice["_id"], {"participant_ids": [bob["_id"]]}
+    )
+    cid = conversation["_id"]
+    for n in range(3):
+        data = {"client_id": f"m{n}", "body": f"m{n}", "attachments": []}
+        await services.messages.send(cid, alice["_id"], data)
+    # Bob holds seqs 1-3 at rev 3; then 2 is edited, 1 deleted and 4 sent.
+    await services.messages.edit(cid, alice["_id"], 2, "edited")
+    await services.messages.delete(cid, alice["_id"], 1)
+    await services.messages.send(
+        cid, alice["_id"], {"client_id": "m3", "body": "m3", "attachments": []}
+    )
+    peer = await connected(services, bob_token)
+    peer.take()
+    await peer.send({"type": "resume", "cursors": {str(cid): 3}, "revs": {str(cid): 3}})
+    frames = [f for f in peer.take() if f["type"] != "read"]
+    assert [(f["type"], f.get("message", {}).get("seq")) for f in frames] == [
+        ("message", 4),
+        ("message_updated", 2),
+        ("message_updated", 1),
+        ("resumed", None),
+    ]
+    assert [f["message"]["rev"] for f in frames[:3]] == [6, 4, 5]
+    assert frames[1]["message"]["body"] == "edited" and frames[2]["message"]["deleted"]
+    # A rev this conversation never reached: the client must refetch.
+    await peer.send({"type": "resume", "cursors": {str(cid): 4}, "revs": {str(cid): 99}})
+    assert [f["type"] for f in peer.take() if f["type"] != "read"] == ["stale", "resumed"]
 
 
 async def test_a_chat_socket_refuses_other_conversations(services) -> None:

@@ -37,6 +37,7 @@ async def test_every_declared_index_answers_some_query(api: ApiClient):
     cid = (await open_direct(api, alice, bob))["id"]
     await send(api, alice, cid, "hello")
     await api.get(f"/api/conversations/{cid}/messages/", token=bob.access)
+    await api.get(f"/api/conversations/{cid}/changes/?after_rev=0", token=bob.access)
     await api.get("/api/conversations/", token=bob.access)
     await api.get("/api/notifications/", token=bob.access)
     await api.get("/api/notifications/?unread=true", token=bob.access)

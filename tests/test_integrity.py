@@ -36,8 +36,10 @@ async def test_each_broken_invariant_is_found_then_repaired(api: ApiClient):
     # second one's summary left in the inbox.
     phantom = {"_id": ObjectId(), "sender_id": ObjectId(alice.id), "body": "lost"}
     phantom |= {"client_id": "x", "attachments": [], "created_at": utcnow(), "deleted": False}
+    before = await db.conversations.find_one({"_id": ObjectId(cid)})
+    phantom["rev"] = before["rev"] + 2
     await db.conversations.update_one(
-        {"_id": ObjectId(cid)}, {"$inc": {"seq": 2}, "$set": {"last_message": phantom}}
+        {"_id": ObjectId(cid)}, {"$inc": {"seq": 2, "rev": 2}, "$set": {"last_message": phantom}}
     )
     # Points and scores changed without their history (a crash inside a vote).
     await db.users.update_one({"_id": ObjectId(bob.id)}, {"$inc": {"points": 5}})

@@ -12,7 +12,7 @@ import pytest
 from bson import ObjectId
 
 from hypee.auth import Identity, TokenService
-from tests.client import Account, ApiClient, Socket
+from tests.client import BACKGROUND, Account, ApiClient, Socket
 from tests.helpers import history, open_direct, send
 
 
@@ -237,11 +237,13 @@ async def test_resume_after_50_missed_messages(pair):
     frames = [await socket.expect("message") for _ in range(50)]
     assert [f["message"]["seq"] for f in frames] == list(range(2, 52))
     assert [f["message"]["body"] for f in frames] == [f"missed {i}" for i in range(50)]
+    marks = [await socket.expect("read") for _ in range(2)]
+    assert {m["user_id"]: m["seq"] for m in marks} == {alice.id: 51, bob.id: 50}
     await socket.expect("resumed")
     await socket.silent()
-    # Nothing missed: just resumed.
+    # Nothing missed: just the read marks, and resumed.
     await socket.send({"type": "resume", "cursors": {cid: 51}})
-    await socket.expect("resumed")
+    await socket.expect("resumed", skip=(*BACKGROUND, "read"))
 
 
 async def test_resume_over_500_gives_gap(pair):
@@ -254,7 +256,7 @@ async def test_resume_over_500_gives_gap(pair):
     assert seqs == list(range(11, 511))
     gap = await socket.expect("gap")
     assert gap == {"type": "gap", "conversation_id": cid, "after": 510}
-    await socket.expect("resumed")
+    await socket.expect("resumed", skip=(*BACKGROUND, "read"))
     rest = await history(api, bob, cid, after=gap["after"])
     assert [m["seq"] for m in rest["results"]] == list(range(511, 521))
 
