@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bson import ObjectId
+
 from handlers.base import BaseHandler
 from hypee.errors import not_found
 from hypee.openapi import Operation
@@ -61,14 +63,73 @@ class ConversationListHandler(BaseHandler):
         )
 
 
-class ConversationHandler(BaseHandler):
-    docs = {"GET": Operation("A conversation", response=conversations.ConversationSchema)}
+class ConversationViewHandler(BaseHandler):
+    """Answers with the conversation as the caller sees it (after a change, or on GET)."""
 
-    async def get(self, conversation_id: str) -> None:
-        cid = self.path_id(conversation_id, "conversation")
+    async def render_conversation(self, cid: ObjectId) -> None:
         conversation = await conversations.for_member(self.db, cid, self.user_id)
         people = await conversations.people_of(self.db, [conversation])
         self.write_json(conversations.view(conversation, self.user_id, people))
+
+
+class ConversationHandler(ConversationViewHandler):
+    docs = {
+        "GET": Operation("A conversation", response=conversations.ConversationSchema),
+        "PATCH": Operation(
+            "Rename a group",
+            body=conversations.RenameSchema,
+            response=conversations.ConversationSchema,
+            description="Any member may rename a group; a `renamed` system message records it. "
+            "A direct conversation has no title: 400.",
+        ),
+    }
+
+    async def get(self, conversation_id: str) -> None:
+        await self.render_conversation(self.path_id(conversation_id, "conversation"))
+
+    async def patch(self, conversation_id: str) -> None:
+        cid = self.path_id(conversation_id, "conversation")
+        data = self.load_body(conversations.RenameSchema)
+        await self.services.conversations.rename(cid, self.user_id, data["title"])
+        await self.render_conversation(cid)
+
+
+class MembersHandler(ConversationViewHandler):
+    docs = {
+        "POST": Operation(
+            "Add people to a group",
+            body=conversations.MembersSchema,
+            response=conversations.ConversationSchema,
+            description="Any member may add people (those already in are ignored); a "
+            "`members_added` system message records it, and they get the conversation. A direct "
+            "conversation keeps its two participants: 400.",
+        )
+    }
+
+    async def post(self, conversation_id: str) -> None:
+        cid = self.path_id(conversation_id, "conversation")
+        data = self.load_body(conversations.MembersSchema)
+        await self.services.conversations.add_members(cid, self.user_id, data["user_ids"])
+        await self.render_conversation(cid)
+
+
+class MemberHandler(BaseHandler):
+    docs = {
+        "DELETE": Operation(
+            "Leave a group, or remove someone from it",
+            response=None,
+            errors=(403,),
+            description="Anyone may leave (their own id); only the group's creator may remove "
+            "others. A `member_left` or `member_removed` system message records it; from then "
+            "on the conversation is a 404 to them and their sockets get nothing more from it.",
+        )
+    }
+
+    async def delete(self, conversation_id: str, user_id: str) -> None:
+        cid = self.path_id(conversation_id, "conversation")
+        member = self.path_id(user_id, "member")
+        await self.services.conversations.remove_member(cid, self.user_id, member)
+        self.no_content()
 
 
 class MessageListHandler(BaseHandler):

@@ -10,11 +10,10 @@ from hypee.auth import Identity
 from hypee.errors import ApiError, not_found, unauthorized
 from hypee.ids import parse_object_id
 from hypee.ratelimit import RateLimiter
-from hypee.realtime.hub import CLOSE_UNAUTHORIZED
+from hypee.realtime.hub import CLOSE_NOT_PARTICIPANT, CLOSE_UNAUTHORIZED
 from models import conversations, sessions, users
 from services.container import Services
 
-CLOSE_NOT_PARTICIPANT = 4404
 CLOSE_RATE_LIMITED = 4429
 
 
@@ -47,7 +46,7 @@ class SocketUser:
         self.scope: ObjectId | None = None
         self.identity: Identity | None = None
         self.joined = False
-        self._participants: dict[ObjectId, list[ObjectId]] = {}
+        self._scope_participants: list[ObjectId] = []
         self._rejections: RateLimiter | None = None
 
     @property
@@ -92,7 +91,7 @@ class SocketUser:
         try:
             if scope is None:
                 raise not_found("conversation")
-            self._participants[scope] = await conversations.participants_of(
+            self._scope_participants = await conversations.participants_of(
                 self.services.db, scope, user_id
             )
         except ApiError:
@@ -110,7 +109,7 @@ class SocketUser:
     async def _initial_presence(self) -> None:
         services = self.services
         if self.scope is not None:
-            peers = [p for p in self._participants[self.scope] if p != self.user_id]
+            peers = [p for p in self._scope_participants if p != self.user_id]
         else:
             peers = await conversations.peers(services.db, self.user_id)
         for peer in await services.hub.online(peers):
@@ -123,13 +122,9 @@ class SocketUser:
         return conversation_id
 
     async def participants_of(self, conversation_id: ObjectId) -> list[ObjectId]:
-        """The participants of a conversation the user takes part in (404 otherwise)."""
-        # Membership never changes once a conversation exists, so a socket may remember it.
-        if conversation_id not in self._participants:
-            self._participants[conversation_id] = await conversations.participants_of(
-                self.services.db, conversation_id, self.user_id
-            )
-        return self._participants[conversation_id]
+        """The participants of a conversation the user takes part in now (404 otherwise).
+        Read each time: members of a group come and go."""
+        return await conversations.participants_of(self.services.db, conversation_id, self.user_id)
 
     async def count_rejection(self) -> None:
         """A send was refused for its rate: a client that keeps going is disconnected."""

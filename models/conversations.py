@@ -58,6 +58,19 @@ class NewConversationSchema(Schema):
     )
 
 
+class MembersSchema(Schema):
+    user_ids = fields.List(
+        ObjectIdField(),
+        required=True,
+        validate=validate.Length(1, MAX_PARTICIPANTS),
+        metadata={"description": "Users to add; those already in the group are ignored."},
+    )
+
+
+class RenameSchema(Schema):
+    title = Text(max_length=100, required=True)
+
+
 class ReadMarkerSchema(Schema):
     seq = StrictInteger(required=True, validate=validate.Range(min=0))
 
@@ -207,6 +220,59 @@ async def _direct(db: Any, document: dict[str, Any]) -> tuple[dict[str, Any], bo
         # Both sides created it at the same moment; the other insert won.
         conversation = await db[COLLECTION].find_one({"direct_key": key})
     return conversation, conversation["_id"] == document["_id"]
+
+
+# -- group membership ------------------------------------------------------------------------
+
+
+async def group_of(db: Any, conversation_id: ObjectId, user_id: ObjectId) -> dict[str, Any]:
+    """The group `user_id` takes part in (404 otherwise); 400 for a direct conversation, whose
+    two participants and missing title never change."""
+    conversation = await for_member(db, conversation_id, user_id)
+    if conversation["kind"] != "group":
+        raise field_error(
+            "conversation_id", "A direct conversation keeps its two participants and no title."
+        )
+    return conversation
+
+
+async def add_members(
+    db: Any, conversation: dict[str, Any], user_ids: list[ObjectId]
+) -> list[ObjectId]:
+    """Add those of `user_ids` who are not participants yet (400 for unknown ids, or past
+    MAX_PARTICIPANTS); they have read up to the current seq. Returns the users added."""
+    new = [u for u in dict.fromkeys(user_ids) if u not in conversation["participants"]]
+    if not new:
+        return []
+    unknown = await users.unknown_ids(db, new)
+    if unknown:
+        raise validation_error({"user_ids": [f"Unknown user id: {u}" for u in unknown]})
+    if len(conversation["participants"]) + len(new) > MAX_PARTICIPANTS:
+        raise field_error("user_ids", f"A group has at most {MAX_PARTICIPANTS} participants.")
+    now = utcnow()
+    joined = {"last_read_seq": conversation["seq"], "joined_at": now}
+    await db[COLLECTION].update_one(
+        {"_id": conversation["_id"]},
+        {
+            "$addToSet": {"participants": {"$each": new}},
+            "$set": {f"members.{u}": joined for u in new},
+        },
+    )
+    return new
+
+
+async def remove_member(db: Any, conversation_id: ObjectId, user_id: ObjectId) -> None:
+    """Take `user_id` out of the conversation: from now on it is a 404 to them."""
+    result = await db[COLLECTION].update_one(
+        {"_id": conversation_id, "participants": user_id},
+        {"$pull": {"participants": user_id}, "$unset": {f"members.{user_id}": ""}},
+    )
+    if result.matched_count == 0:
+        raise not_found("member")
+
+
+async def rename(db: Any, conversation_id: ObjectId, title: str) -> None:
+    await db[COLLECTION].update_one({"_id": conversation_id}, {"$set": {"title": title}})
 
 
 # -- membership and reading ------------------------------------------------------------------

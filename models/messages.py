@@ -62,6 +62,8 @@ def new_message(
     """The document of a message to store from loaded NewMessageSchema `data` (no seq yet)."""
     return {
         "_id": message_id or ObjectId(),
+        "kind": "user",
+        "event": None,
         "sender_id": sender_id,
         "body": data["body"],
         "attachments": attachments,
@@ -70,6 +72,13 @@ def new_message(
         "edited_at": None,
         "deleted": False,
     }
+
+
+def system_message(actor_id: ObjectId, event: dict[str, Any], body: str) -> dict[str, Any]:
+    """The document of a system message: a change of the group by `actor_id`, described by
+    `event` for programs and by `body` for people."""
+    message = new_message(actor_id, {"client_id": f"system:{ObjectId()}", "body": body}, [])
+    return {**message, "kind": "system", "event": event}
 
 
 async def sent_before(

@@ -29,6 +29,8 @@ ROUTES = [
     Route("/api/conversations/{conversation_id}/messages/{seq}/", conversations.MessageHandler),
     Route("/api/conversations/{conversation_id}/read", conversations.ReadHandler),
     Route("/api/conversations/{conversation_id}/changes/", conversations.ChangesHandler),
+    Route("/api/conversations/{conversation_id}/members/", conversations.MembersHandler),
+    Route("/api/conversations/{conversation_id}/members/{user_id}/", conversations.MemberHandler),
     Route("/api/questions/", questions.QuestionListHandler),
     Route("/api/questions/{question_id}/", questions.QuestionHandler),
     Route("/api/questions/{post_id}/vote", questions.VoteHandler),

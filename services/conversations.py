@@ -1,4 +1,12 @@
-"""Conversations as events: opening one, read markers, and presence among their participants."""
+"""Conversations as events: opening one, group membership and titles, read markers, and
+presence among their participants.
+
+Each change of a group is one unit of work that also stores a system message (`kind:
+"system"`, its `event` saying what happened), so every member's history and sockets show the
+changes in order with the messages. A member who leaves or is removed gets that system
+message, then nothing more from the conversation: their `/ws/chat/{id}/` sockets close with
+4404 and REST answers 404.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +15,9 @@ from typing import Any
 from bson import ObjectId
 
 from hypee.db import Store
-from hypee.realtime.hub import Hub
-from models import conversations, notifications
+from hypee.errors import forbidden, not_found
+from hypee.realtime.hub import CLOSE_NOT_PARTICIPANT, Hub
+from models import conversations, notifications, users
 from services.messages import MessageService
 from services.notifier import Notifier
 
@@ -51,17 +60,90 @@ class ConversationService:
         )
 
     async def _notify(self, conversation: dict[str, Any], creator_id: ObjectId) -> list[dict]:
-        data = {
-            "conversation_id": str(conversation["_id"]),
-            "kind": conversation["kind"],
-            "title": conversation.get("title"),
-            "created_by": str(creator_id),
-        }
+        data = self._opened(conversation)
         return [
             await self.notifier.notify(other, "new_conversation", data)
             for other in conversation["participants"]
             if other != creator_id
         ]
+
+    # -- groups --------------------------------------------------------------------------------
+
+    async def add_members(
+        self, conversation_id: ObjectId, actor_id: ObjectId, user_ids: list[ObjectId]
+    ) -> None:
+        """Any member adds people to a group; they get the conversation (`conversation`) and a
+        `new_conversation` notification, everyone the system message."""
+        async with self.store.atomic():
+            conversation = await conversations.group_of(self.db, conversation_id, actor_id)
+            added = await conversations.add_members(self.db, conversation, user_ids)
+            if not added:
+                return
+            names = await self._names([actor_id, *added])
+            body = f"{names[actor_id]} added {_listed([names[u] for u in added])}"
+            event = {"type": "members_added", "user_ids": [str(u) for u in added]}
+            stored = await self.messages.post_system(conversation_id, actor_id, event, body)
+            conversation = await conversations.for_member(self.db, conversation_id, actor_id)
+            fresh = [
+                await self.notifier.notify(u, "new_conversation", self._opened(conversation))
+                for u in added
+            ]
+        await self.messages.announce(conversation_id, stored, conversation["participants"])
+        people = await conversations.people_of(self.db, [conversation])
+        for user_id in added:
+            view = conversations.view(conversation, user_id, people)
+            await self.hub.publish([user_id], {"type": "conversation", "conversation": view})
+        await self.notifier.push(fresh)
+
+    async def remove_member(
+        self, conversation_id: ObjectId, actor_id: ObjectId, user_id: ObjectId
+    ) -> None:
+        """A member leaves a group, or its creator removes someone (403 for anyone else)."""
+        async with self.store.atomic():
+            conversation = await conversations.group_of(self.db, conversation_id, actor_id)
+            leaving = user_id == actor_id
+            if not leaving and conversation["created_by"] != actor_id:
+                raise forbidden("Only the group's creator can remove others; anyone can leave.")
+            audience = list(conversation["participants"])
+            if user_id not in audience:
+                raise not_found("member")
+            names = await self._names([actor_id, user_id])
+            if leaving:
+                event, body = "member_left", f"{names[user_id]} left"
+            else:
+                event, body = "member_removed", f"{names[actor_id]} removed {names[user_id]}"
+            stored = await self.messages.post_system(
+                conversation_id, actor_id, {"type": event, "user_ids": [str(user_id)]}, body
+            )
+            await conversations.remove_member(self.db, conversation_id, user_id)
+        await self.messages.announce(conversation_id, stored, audience)
+        await self.hub.close_scope(user_id, conversation_id, CLOSE_NOT_PARTICIPANT)
+
+    async def rename(self, conversation_id: ObjectId, actor_id: ObjectId, title: str) -> None:
+        """Any member renames a group."""
+        async with self.store.atomic():
+            conversation = await conversations.group_of(self.db, conversation_id, actor_id)
+            await conversations.rename(self.db, conversation_id, title)
+            names = await self._names([actor_id])
+            event = {"type": "renamed", "title": title}
+            body = f"{names[actor_id]} renamed the group to {title}"
+            stored = await self.messages.post_system(conversation_id, actor_id, event, body)
+        await self.messages.announce(conversation_id, stored, conversation["participants"])
+
+    async def _names(self, user_ids: list[ObjectId]) -> dict[ObjectId, str]:
+        people = await users.public_users(self.db, user_ids)
+        return {u: people[u]["display_name"] if u in people else "Someone" for u in user_ids}
+
+    @staticmethod
+    def _opened(conversation: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "conversation_id": str(conversation["_id"]),
+            "kind": conversation["kind"],
+            "title": conversation.get("title"),
+            "created_by": str(conversation["created_by"]),
+        }
+
+    # -- reading ---------------------------------------------------------------------------
 
     async def mark_read(self, conversation_id: ObjectId, user_id: ObjectId, seq: int) -> int:
         """Move the caller's read marker forward to `seq` (never back, never past the last
@@ -95,3 +177,8 @@ class ConversationService:
             await conversations.peers(self.db, user_id),
             {"type": "presence", "user_id": str(user_id), "online": online},
         )
+
+
+def _listed(names: list[str]) -> str:
+    """ "Bob", "Bob and Carol", "Bob, Carol and Dan"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

@@ -127,6 +127,24 @@ class MessageService:
             raise
         return stored, fresh
 
+    async def post_system(
+        self, conversation_id: ObjectId, actor_id: ObjectId, event: dict[str, Any], body: str
+    ) -> Stored:
+        """Store a system message (a change of the group by `actor_id`) in the caller's unit of
+        work; `announce` it once that is committed."""
+        message = messages.system_message(actor_id, event, body)
+        return await messages.store(self.db, conversation_id, message, checked=True)
+
+    async def announce(
+        self, conversation_id: ObjectId, stored: Stored, audience: list[ObjectId]
+    ) -> None:
+        """Send a stored message to every socket of `audience`."""
+        await self.hub.publish(
+            audience,
+            {"type": "message", "message": stored.message},
+            conversation_id=conversation_id,
+        )
+
     async def edit(
         self, conversation_id: ObjectId, user_id: ObjectId, seq: int, body: str
     ) -> dict[str, Any]:

@@ -207,14 +207,8 @@ class RedisBridge:
             )
 
     def _obey(self, command: dict[str, Any]) -> None:
-        if command.get("origin") == self.process_id:
-            return
-        if command.get("op") == "close_session":
-            self.hub.close_local_session(
-                ObjectId(command["session_id"]), int(command["code"]), command["reason"]
-            )
-        elif command.get("op") == "resync":
-            self.hub.resync_all()
+        if command.get("origin") != self.process_id:
+            self.hub.obey(command)
 
     # -- sending (never waits) -------------------------------------------------------------
 
@@ -231,10 +225,9 @@ class RedisBridge:
             if user_id != exclude_user:
                 self.outbox.put(user_channel(user_id), envelope)
 
-    async def close_session(self, session_id: ObjectId, code: int, reason: str) -> None:
-        self._control(
-            {"op": "close_session", "session_id": str(session_id), "code": code, "reason": reason}
-        )
+    async def broadcast(self, command: dict[str, Any]) -> None:
+        """Have every other process's hub obey `command` (Hub.obey)."""
+        self._control(command)
 
     def _control(self, command: dict[str, Any]) -> None:
         self.outbox.put(

@@ -24,6 +24,7 @@ log = logging.getLogger("hypee.hub")
 CLOSE_GOING_AWAY = 1001
 CLOSE_TOO_SLOW = 1013
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_NOT_PARTICIPANT = 4404
 
 
 class Connection(Protocol):
@@ -55,7 +56,7 @@ class Bridge(Protocol):
 
     async def unsubscribe(self, user_id: ObjectId) -> None: ...
 
-    async def close_session(self, session_id: ObjectId, code: int, reason: str) -> None: ...
+    async def broadcast(self, command: dict[str, Any]) -> None: ...
 
     async def presence_changed(self, user_id: ObjectId, online: bool) -> bool: ...
 
@@ -162,15 +163,44 @@ class Hub:
 
     async def close_session(self, session_id: ObjectId, code: int, reason: str) -> None:
         """Close every socket of one login, on every process (logout)."""
-        self.close_local_session(session_id, code, reason)
-        if self.bridge is not None:
-            await self.bridge.close_session(session_id, code, reason)
+        await self._command(
+            {"op": "close_session", "session_id": str(session_id), "code": code, "reason": reason}
+        )
 
-    def close_local_session(self, session_id: ObjectId, code: int, reason: str) -> None:
+    async def close_scope(self, user_id: ObjectId, conversation_id: ObjectId, code: int) -> None:
+        """Close the sockets `user_id` holds on one conversation (`/ws/chat/{id}/`), on every
+        process: the user left it."""
+        await self._command(
+            {
+                "op": "close_scope",
+                "user_id": str(user_id),
+                "conversation_id": str(conversation_id),
+                "code": code,
+            }
+        )
+
+    async def _command(self, command: dict[str, Any]) -> None:
+        self.obey(command)
+        if self.bridge is not None:
+            await self.bridge.broadcast(command)
+
+    def obey(self, command: dict[str, Any]) -> None:
+        """Carry out a command for every process (from this one, or from another through the
+        bridge) on this process's sockets."""
+        op = command.get("op")
+        if op == "resync":
+            self.resync_all()
+            return
         for sockets in list(self._sockets.values()):
             for connection in list(sockets):
-                if connection.session_id == session_id:
-                    connection.close_with(code, reason)
+                if op == "close_session" and str(connection.session_id) == command["session_id"]:
+                    connection.close_with(int(command["code"]), command["reason"])
+                elif (
+                    op == "close_scope"
+                    and str(connection.user_id) == command["user_id"]
+                    and str(connection.scope) == command["conversation_id"]
+                ):
+                    connection.close_with(int(command["code"]), "no longer a participant")
 
     def resync_all(self) -> None:
         """Tell every socket of this process that it may have missed events: a client that
