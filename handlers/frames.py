@@ -25,15 +25,17 @@ from hypee.fields import ObjectIdField, StrictInteger
 from hypee.ids import parse_object_id
 from hypee.jsonio import LoneSurrogate, loads
 from hypee.realtime.hub import CLOSE_UNAUTHORIZED
-from models import messages
+from models import messages, questions
 from models.message_schemas import NewMessageSchema
 from services.container import Services
+from services.forum_live import question_topic
 
 log = logging.getLogger("hypee.ws")
 
 RESUME_LIMIT = 500
 MAX_RESUME_CONVERSATIONS = 1000
 TYPING_INTERVAL_SECONDS = 2.0
+MAX_WATCHES = 50
 
 
 class ConversationFrameSchema(Schema):
@@ -46,6 +48,10 @@ class MessageFrameSchema(NewMessageSchema, ConversationFrameSchema):
 
 class ReadFrameSchema(ConversationFrameSchema):
     seq = StrictInteger(required=True, validate=validate.Range(min=0))
+
+
+class WatchFrameSchema(Schema):
+    question_id = ObjectIdField(required=True)
 
 
 class ResumeFrameSchema(Schema):
@@ -123,6 +129,8 @@ class FrameProtocol:
             "resume": self._resume,
             "typing": self._typing,
             "read": self._read,
+            "watch": self._watch,
+            "unwatch": self._unwatch,
             "ping": self._ping,
         }
 
@@ -232,6 +240,17 @@ class FrameProtocol:
         await self.services.conversations.mark_read(
             data["conversation_id"], self.user.user_id, data["seq"]
         )
+
+    async def _watch(self, frame: dict[str, Any]) -> None:
+        question_id = self._load(WatchFrameSchema, frame)["question_id"]
+        await questions.get_live(self.services.db, question_id)
+        if not self.services.hub.topics.watch(self.peer, question_topic(question_id), MAX_WATCHES):
+            raise field_error("question_id", f"A socket watches at most {MAX_WATCHES} questions.")
+        self.peer.send_frame({"type": "watching", "question_id": str(question_id)})
+
+    async def _unwatch(self, frame: dict[str, Any]) -> None:
+        question_id = self._load(WatchFrameSchema, frame)["question_id"]
+        self.services.hub.topics.unwatch(self.peer, question_topic(question_id))
 
     async def _ping(self, frame: dict[str, Any]) -> None:
         self.peer.send_frame({"type": "pong"})

@@ -159,7 +159,7 @@ class VoteHandler(ForumHandler):
     async def post(self, post_id: str) -> None:
         data = self.load_body(votes.VoteSchema)
         target = self.path_id(post_id, self.target_type)
-        result = await self.services.forum.vote(
+        result = await self.services.votes.vote(
             self.target_type, target, self.user_id, data["value"]
         )
         self.write_json(result)

@@ -218,9 +218,9 @@ async def _seed_forum(
         for voter in rng.sample(mentee_ids + mentor_ids, 8):
             reply = rng.choice(replies)
             if voter != reply["author_id"]:
-                await forum.vote("answer", reply["_id"], voter, 1)
+                await services.votes.vote("answer", reply["_id"], voter, 1)
             if voter != asker:
-                await forum.vote("question", question["_id"], voter, 1)
+                await services.votes.vote("question", question["_id"], voter, 1)
         await forum.accept(rng.choice(replies)["_id"], asker, True)
     return len(QUESTIONS)
 

@@ -29,8 +29,10 @@ from services.attachments import AttachmentService
 from services.container import Services
 from services.conversations import ConversationService
 from services.forum import ForumService
+from services.forum_live import ForumLive
 from services.messages import MessageService
 from services.notifier import Notifier
+from services.votes import VoteService
 
 log = logging.getLogger("hypee.services")
 
@@ -99,6 +101,7 @@ def build_services(settings: Settings, store: Store) -> Services:
     admission = SendAdmission(settings.max_sends_in_flight, send_rate, metrics.sends_shed)
     messages = MessageService(store, hub, attachments, notifier, metrics, admission)
     conversations = ConversationService(store, hub, messages, notifier)
+    live = ForumLive(db, hub)
     hub.on_presence = conversations.announce_presence
     metrics.websocket_connections.set_function(lambda: hub.connection_count)
     if store.engine is not None:
@@ -137,7 +140,8 @@ def build_services(settings: Settings, store: Store) -> Services:
         attachments=attachments,
         messages=messages,
         conversations=conversations,
-        forum=ForumService(store, notifier),
+        forum=ForumService(store, notifier, live),
+        votes=VoteService(store, live),
         notifier=notifier,
     )
 

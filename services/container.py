@@ -21,6 +21,7 @@ from services.conversations import ConversationService
 from services.forum import ForumService
 from services.messages import MessageService
 from services.notifier import Notifier
+from services.votes import VoteService
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Services:
     messages: MessageService
     conversations: ConversationService
     forum: ForumService
+    votes: VoteService
     notifier: Notifier
 
     @property

@@ -1,11 +1,11 @@
-"""The forum's changes: answers, votes, acceptance and deletions, with the points they give.
+"""The forum's changes: questions, answers, acceptance and deletions, with the points they
+give (votes: services/votes.py). A question's watchers are told each change (ForumLive).
 
 Points follow every change exactly (models/points.py keeps what each grant applied, so undoing
 is exact). The question document is the lock for everything that changes which answer is
 accepted or deletes answers, so accepting, moving, un-accepting and deleting apply one at a
-time; a user's vote document is the lock for changing that vote. The answer author's +15
-belongs to the accepted answer; the asker's +2 is kept while any answer that is not their own
-is accepted.
+time. The answer author's +15 belongs to the accepted answer; the asker's +2 is kept while any
+answer that is not their own is accepted.
 """
 
 from __future__ import annotations
@@ -15,22 +15,21 @@ from typing import Any
 from bson import ObjectId
 
 from hypee.db import Store
-from hypee.errors import forbidden, not_found
+from hypee.errors import forbidden
 from hypee.jsonio import utcnow
 from models import answers, points, questions, votes
+from services.forum_live import ForumLive
 from services.notifier import Notifier
-
-# The posts one can vote on, and the module that owns each.
-POSTS = {"question": questions, "answer": answers}
 
 
 class ForumService:
     """Questions, answers, votes and acceptance (see the module docstring)."""
 
-    def __init__(self, store: Store, notifier: Notifier) -> None:
+    def __init__(self, store: Store, notifier: Notifier, live: ForumLive) -> None:
         self.store = store
         self.db = store.db
         self.notifier = notifier
+        self.live = live
 
     # -- questions ---------------------------------------------------------------------------
 
@@ -41,7 +40,9 @@ class ForumService:
         self, question_id: ObjectId, user_id: ObjectId, changes: dict[str, Any]
     ) -> dict[str, Any]:
         question = await questions.own(self.db, question_id, user_id)
-        return await questions.edit(self.db, question, changes)
+        edited = await questions.edit(self.db, question, changes)
+        await self.live.question_changed(question_id)
+        return edited
 
     async def delete_question(self, question_id: ObjectId, user_id: ObjectId) -> None:
         """Delete the caller's question and its answers, undoing every point they brought."""
@@ -55,6 +56,7 @@ class ForumService:
             effects += await votes.remove_all(self.db, "question", question_id)
             await points.undo(self.db, effects)
             held.delete_on_release()
+        await self.live.question_deleted(question_id)
 
     # -- answers -----------------------------------------------------------------------------
 
@@ -76,6 +78,8 @@ class ForumService:
                     await self.notifier.notify(question["author_id"], "new_answer", details)
                 )
         await self.notifier.push(fresh)
+        await self.live.answer_changed(answer["_id"], new=True)
+        await self.live.question_changed(answer["question_id"])
         return answer
 
     async def edit_answer(self, answer_id: ObjectId, user_id: ObjectId, body: str) -> dict:
@@ -84,6 +88,7 @@ class ForumService:
         async with self.store.atomic():
             answer = await answers.edit(self.db, answer_id, body, now)
             await questions.touched(self.db, answer["question_id"], now)
+        await self.live.answer_changed(answer_id)
         return answer
 
     async def delete_answer(self, answer_id: ObjectId, user_id: ObjectId) -> None:
@@ -102,6 +107,7 @@ class ForumService:
                 }
             await points.undo(self.db, effects)
             held.update_on_release(update)
+        await self.live.answer_deleted(answer["question_id"], answer_id)
 
     async def _purge_answer(self, answer_id: ObjectId) -> list[dict[str, Any]]:
         """Remove an answer and its votes; returns the points they gave, for the caller to undo
@@ -122,7 +128,8 @@ class ForumService:
             question = held.document
             if question["author_id"] != user_id:
                 raise forbidden("Only the question's author can accept an answer.")
-            changed = accepted != (question.get("accepted_answer_id") == answer_id)
+            previous = question.get("accepted_answer_id")
+            changed = accepted != (previous == answer_id)
             if changed:
                 update = await self._move_acceptance(question, answer if accepted else None)
                 held.update_on_release({"$set": update})
@@ -137,6 +144,10 @@ class ForumService:
                     await self.notifier.notify(answer["author_id"], "answer_accepted", details)
                 )
         await self.notifier.push(fresh)
+        if changed:
+            for moved in {answer_id, previous} - {None}:
+                await self.live.answer_changed(moved)
+            await self.live.question_changed(answer["question_id"])
         return await answers.get(self.db, answer_id) or answer
 
     async def _move_acceptance(
@@ -176,49 +187,3 @@ class ForumService:
             "accept_effects": effects,
             "accept_bonus": bonus,
         }
-
-    # -- votes -------------------------------------------------------------------------------
-
-    async def vote(
-        self, target_type: str, post_id: ObjectId, user_id: ObjectId, value: int
-    ) -> dict[str, int]:
-        """Set `user_id`'s vote on a post to `value`: {score, my_vote}. 404 when the post is
-        gone; 403 on your own post."""
-        posts = POSTS[target_type]
-        post = await posts.get_live(self.db, post_id)
-        if post["author_id"] == user_id:
-            raise forbidden("You cannot vote on your own post.")
-        gone = False
-        vote_lock = votes.locked(self.db, user_id, target_type, post_id)
-        async with self.store.atomic(), vote_lock as held:
-            previous = held.document.get("value", 0)
-            effects = held.document.get("effects", [])
-            if previous != value:
-                gone = not await posts.add_score(self.db, post_id, value - previous)
-                if not gone:
-                    await points.undo(self.db, effects)
-                    effects = await self._grant_vote(target_type, post, user_id, value)
-            if gone:
-                # Deleted meanwhile: the deletion undoes the votes it finds, this one included.
-                if previous == 0:
-                    held.delete_on_release()
-            elif value == 0:
-                held.delete_on_release()
-            else:
-                held.update_on_release(
-                    {"$set": {"value": value, "effects": effects, "updated_at": utcnow()}}
-                )
-        if gone:
-            raise not_found(target_type)
-        return {"score": await posts.score_of(self.db, post_id), "my_vote": value}
-
-    async def _grant_vote(
-        self, target_type: str, post: dict[str, Any], voter_id: ObjectId, value: int
-    ) -> list[dict[str, Any]]:
-        ref = {"type": target_type, "id": post["_id"]}
-        return [
-            await points.grant(
-                self.db, voter_id if who == "voter" else post["author_id"], delta, reason, ref
-            )
-            for who, delta, reason in votes.worth(target_type, value)
-        ]

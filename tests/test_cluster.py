@@ -171,3 +171,18 @@ async def test_notifications_reach_a_socket_on_another_process(cluster):
     await answer(a.client, writer, question["id"])
     frame = await socket.expect("notification", skip=("presence",))
     assert frame["notification"]["kind"] == "new_answer"
+
+
+async def test_a_question_watched_on_one_process_is_told_changes_made_on_another(cluster):
+    _, a, b = cluster
+    asker, writer = await a.client.register("Asker"), await a.client.register("Writer")
+    watcher = await b.client.register("Watcher")
+    question = await ask(a.client, asker)
+    socket = await Socket.connect(b.client.base_url, "/ws", watcher.access)
+    await socket.send({"type": "watch", "question_id": question["id"]})
+    await socket.expect("watching", skip=("presence",))
+    reply = await answer(a.client, writer, question["id"])
+    new = await socket.expect("answer", skip=("presence",), timeout=2)
+    assert new["answer"]["id"] == reply["id"]
+    updated = await socket.expect("question_updated", skip=("presence",), timeout=2)
+    assert updated["question"]["answer_count"] == 1

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from bson import ObjectId
 
 from hypee.jsonio import dumps
+from hypee.realtime.topics import Topics
 
 log = logging.getLogger("hypee.hub")
 
@@ -78,6 +79,7 @@ class Hub:
         self._presence_queue: asyncio.Queue[tuple[ObjectId, bool]] = asyncio.Queue()
         self._presence_task: asyncio.Task | None = None
         self._registered_online: set[ObjectId] = set()
+        self.topics = Topics()
 
     # -- membership ------------------------------------------------------------------------
 
@@ -101,6 +103,7 @@ class Hub:
 
     async def leave(self, connection: Connection) -> None:
         """Forget a closed socket."""
+        self.topics.forget(connection)
         sockets = self._sockets.get(connection.user_id)
         if sockets is None or connection not in sockets:
             return
@@ -179,6 +182,10 @@ class Hub:
             }
         )
 
+    async def publish_topic(self, topic: str, frame: dict[str, Any]) -> None:
+        """Send `frame` to every socket watching `topic`, on every process."""
+        await self._command({"op": "topic", "topic": topic, "frame": dumps(frame)})
+
     async def _command(self, command: dict[str, Any]) -> None:
         self.obey(command)
         if self.bridge is not None:
@@ -190,6 +197,11 @@ class Hub:
         op = command.get("op")
         if op == "resync":
             self.resync_all()
+            return
+        if op == "topic":
+            data = command["frame"].encode()
+            for connection in self.topics.watchers(command["topic"]):
+                connection.deliver(data)
             return
         for sockets in list(self._sockets.values()):
             for connection in list(sockets):
