@@ -39,7 +39,7 @@ CODE_FOR_STATUS = {
 
 
 class ApiError(Exception):
-    """An error with an API code (API.md "Errors"), a human message and optional field errors."""
+    """An error with an API code (docs/api.md, "Errors"), a message and optional field errors."""
 
     def __init__(
         self,
@@ -57,7 +57,7 @@ class ApiError(Exception):
         self.retry_after = retry_after
 
     def to_json(self) -> dict[str, Any]:
-        """The error body of API.md: {"error": {"code", "message", "fields"?}}."""
+        """The error body of docs/api.md: {"error": {"code", "message", "fields"?}}."""
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.fields is not None:
             body["fields"] = self.fields

@@ -1,4 +1,4 @@
-"""Routes written as templates (`/api/mentors/{mentor_id}/`), as API.md and OpenAPI write them."""
+"""Routes written as templates (`/api/mentors/{mentor_id}/`), as docs/api.md and OpenAPI do."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class Route:
         return _PARAMETER.findall(self.template)
 
     def url_spec(self) -> tornado.web.URLSpec:
-        """A Tornado URL spec; a trailing slash is optional, as API.md promises."""
+        """A Tornado URL spec; a trailing slash is optional, as docs/api.md promises."""
         path = self.template.rstrip("/") or "/"
         pattern = "".join(
             f"(?P<{piece}>[^/]+)" if i % 2 else re.escape(piece)

@@ -22,7 +22,7 @@ from models import users
 
 COLLECTION = "point_events"
 
-# What each action is worth (API.md "Points").
+# What each action is worth (docs/api.md "Points").
 QUESTION_UPVOTED = 5
 ANSWER_UPVOTED = 10
 POST_DOWNVOTED = -2

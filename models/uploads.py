@@ -101,7 +101,7 @@ class UploadTicketSchema(Schema):
 
 
 def attachment_view(upload: dict[str, Any]) -> dict[str, Any]:
-    """The attachment object of a message (API.md)."""
+    """The attachment object of a message (docs/api.md)."""
     return {
         "id": str(upload["_id"]),
         "filename": upload["filename"],

@@ -136,7 +136,7 @@ class ApiClient:
 
 
 class Socket:
-    """A WebSocket client speaking the JSON frames of API.md."""
+    """A WebSocket client speaking the JSON frames of docs/api.md."""
 
     def __init__(self, connection: Any) -> None:
         self.connection = connection

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 
 from openapi_schema_validator import OAS31Validator
@@ -10,9 +11,11 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from handlers.base import implemented_methods
+from hypee.errors import STATUS_CODES
 from server.routes import ROUTES, SOCKET_ROUTES
 from tests.client import ApiClient
 from tests.helpers import PROFILE, assert_error
+from tests.processes import ROOT
 
 
 async def test_healthz(api: ApiClient):
@@ -200,3 +203,29 @@ async def test_realtime_and_forum_answers_match_the_documented_schemas(api: ApiC
     listed = await api.get("/api/notifications/", token=bob.access)
     assert listed.json["results"]
     check("/api/notifications/", "get", 200, listed.json)
+
+
+async def test_the_api_reference_names_every_route_and_frame(api: ApiClient):
+    """docs/api.md and OpenAPI stay in step: every documented path and method, every error
+    code and every frame type the server sends or accepts appears in the reference."""
+    reference = (ROOT / "docs" / "api.md").read_text()
+    paths_written = re.sub(r"\{[a-z_]+\}", "{id}", reference)
+    spec = (await api.get("/api/openapi.json")).json
+    missing = []
+    for path, operations in spec["paths"].items():
+        written = re.sub(r"\{[a-z_]+\}", "{id}", path)
+        for method in operations:
+            if method in ("get", "post", "put", "patch", "delete") and written not in paths_written:
+                missing.append(f"{method.upper()} {path}")
+    assert missing == []
+    for code in STATUS_CODES:
+        assert f"`{code}`" in reference, code
+    sources = [*ROOT.glob("handlers/*.py"), *ROOT.glob("services/*.py")]
+    sources += ROOT.glob("hypee/realtime/*.py")
+    kinds = {
+        kind for path in sources for kind in re.findall(r'"type": "([a-z_]+)"', path.read_text())
+    }
+    kinds -= {"object", "string", "array", "integer", "number", "boolean"}  # JSON Schema types
+    assert {"message_updated", "stale", "watching", "question_updated", "resync"} <= kinds
+    for kind in kinds:
+        assert f'"{kind}"' in reference or f"`{kind}`" in reference, kind

@@ -21,7 +21,7 @@ from hypee.realtime.topics import Topics
 
 log = logging.getLogger("hypee.hub")
 
-# Close codes of API.md.
+# Close codes of docs/api.md.
 CLOSE_GOING_AWAY = 1001
 CLOSE_TOO_SLOW = 1013
 CLOSE_UNAUTHORIZED = 4401
