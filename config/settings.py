@@ -6,6 +6,7 @@ import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 DEFAULT_JWT_SECRET = "hypee-development-secret-do-not-use-in-production"
@@ -196,6 +197,12 @@ class Settings:
         None,
         _optional_text,
         "external base URL for local-disk upload links; default: the request's host",
+    )
+    web_dist: str = _setting(
+        "HYPEE_WEB_DIST",
+        str(Path(__file__).resolve().parent.parent / "web" / "dist"),
+        str,
+        "the built web app this server serves (make run builds it)",
     )
     cors_origins: tuple[str, ...] = _setting(
         "HYPEE_CORS_ORIGINS",

@@ -1,25 +1,82 @@
-"""Accounts: register, login, refresh, logout, the caller's profile, public profiles."""
+"""Accounts: register, login, refresh, logout, the caller's profile, public profiles.
+
+Two ways to hold a login. Mobile and other programs get both tokens in the JSON body and send
+the refresh token back in it. Browsers send `X-Hypee-Client: web` (browser mode): the refresh
+token then travels only in the `hypee_refresh` cookie (HttpOnly, SameSite=Strict, scoped to
+/api/auth/, Secure except on plain-http localhost), never in a body scripts could read. A
+cross-site page cannot add that header to a request, which guards refresh and logout against
+CSRF on top of SameSite.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from marshmallow import Schema, fields
 
 from handlers.base import BaseHandler
-from hypee.errors import not_found, rate_limited, unauthorized
+from hypee.errors import field_error, not_found, rate_limited, unauthorized
 from hypee.openapi import Operation
 from models import mentors, sessions, users
+
+BROWSER_HEADER = "X-Hypee-Client"
+REFRESH_COOKIE = "hypee_refresh"
+COOKIE_PATH = "/api/auth/"
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
 class TokenPairSchema(Schema):
     access = fields.String(required=True, metadata={"description": "Access token (15 minutes)."})
-    refresh = fields.String(required=True, metadata={"description": "Refresh token (30 days)."})
+    refresh = fields.String(
+        metadata={
+            "description": "Refresh token (30 days); absent in browser mode, where it is set "
+            "as the hypee_refresh cookie instead."
+        }
+    )
+
+
+class BrowserSessions(BaseHandler):
+    """Browser mode (see the module docstring): the refresh token as a cookie."""
+
+    def browser_mode(self) -> bool:
+        return self.request.headers.get(BROWSER_HEADER, "").lower() == "web"
+
+    def answer_tokens(self, result: dict[str, Any], status: int = 200) -> None:
+        """Answer with a login's tokens; in browser mode the refresh token goes in the cookie."""
+        if self.browser_mode():
+            result = dict(result)
+            refresh = result.pop("refresh")
+            secure = not (self.request.protocol == "http" and self.request.host_name in LOCAL_HOSTS)
+            self.set_cookie(
+                REFRESH_COOKIE,
+                refresh,
+                path=COOKIE_PATH,
+                httponly=True,
+                secure=secure,
+                samesite="Strict",
+                max_age=self.services.settings.refresh_token_seconds,
+            )
+        self.write_json(result, status)
+
+    def refresh_token(self, data: dict[str, Any]) -> str:
+        """The refresh token of the request: the body's, or in browser mode the cookie's."""
+        token = data.get("refresh")
+        if token is None and self.browser_mode():
+            token = self.get_cookie(REFRESH_COOKIE)
+        if token is None:
+            raise field_error("refresh", "Send the refresh token (or sign in again).")
+        return token
+
+    def forget_cookie(self) -> None:
+        if self.browser_mode():
+            self.clear_cookie(REFRESH_COOKIE, path=COOKIE_PATH)
 
 
 class AuthResultSchema(TokenPairSchema):
     user = fields.Nested(users.PrivateUserSchema, required=True)
 
 
-class PublicAuthHandler(BaseHandler):
+class PublicAuthHandler(BrowserSessions):
     """Register, login and refresh: the Authorization header is ignored entirely, so a client
     that sends its (maybe expired) access token everywhere can still renew it."""
 
@@ -61,7 +118,7 @@ class RegisterHandler(AuthHandler):
             if wait is not None:
                 raise rate_limited(wait)
         user = await self.services.accounts.register(data)
-        self.write_json(await self.open_session(user), 201)
+        self.answer_tokens(await self.open_session(user), 201)
 
 
 class LoginHandler(AuthHandler):
@@ -94,7 +151,7 @@ class LoginHandler(AuthHandler):
                 await limiter.hit(key)
             raise unauthorized("Invalid email or password.")
         await limits.login_failures_by_email.reset(email)
-        self.write_json(await self.open_session(user))
+        self.answer_tokens(await self.open_session(user))
 
 
 class RefreshHandler(PublicAuthHandler):
@@ -111,10 +168,15 @@ class RefreshHandler(PublicAuthHandler):
 
     async def post(self) -> None:
         data = self.load_body(sessions.RefreshSchema)
-        self.write_json(await self.services.accounts.refresh(data["refresh"]))
+        try:
+            tokens = await self.services.accounts.refresh(self.refresh_token(data))
+        except Exception:
+            self.forget_cookie()  # a dead cookie is dropped with the 401
+            raise
+        self.answer_tokens(tokens)
 
 
-class LogoutHandler(BaseHandler):
+class LogoutHandler(BrowserSessions):
     docs = {
         "POST": Operation(
             "End a login",
@@ -128,7 +190,8 @@ class LogoutHandler(BaseHandler):
 
     async def post(self) -> None:
         data = self.load_body(sessions.RefreshSchema)
-        await self.services.accounts.logout(data["refresh"], self.user_id)
+        await self.services.accounts.logout(self.refresh_token(data), self.user_id)
+        self.forget_cookie()
         self.no_content()
 
 

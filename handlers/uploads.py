@@ -9,6 +9,7 @@ import os
 from typing import Any
 
 import tornado.web
+from marshmallow import Schema, fields, validate
 
 from handlers.base import BaseHandler
 from hypee.errors import (
@@ -61,22 +62,44 @@ class UploadHandler(BaseHandler):
         self.write_json(ticket, 201)
 
 
+class DownloadQuerySchema(Schema):
+    format = fields.String(
+        validate=validate.OneOf(["json"]),
+        metadata={
+            "description": "json: answer 200 {url} instead of the redirect (for pages "
+            "that show the file themselves, an image inline say)."
+        },
+    )
+
+
 class AttachmentHandler(BaseHandler):
     docs = {
         "GET": Operation(
             "Download an attachment",
+            query=DownloadQuerySchema,
             response=REDIRECT_DOC,
             status=302,
             content_type="text/plain",
-            description="302 to a short-lived signed download URL; 404 to anyone who is not a "
-            "participant of the attachment's conversation.",
+            description="302 to a short-lived signed download URL (with `?format=json`, 200 "
+            "`{url}`); 404 to anyone who is not a participant of the attachment's conversation.",
+            also={
+                200: {
+                    "type": "object",
+                    "properties": {"url": {"type": "string"}},
+                    "required": ["url"],
+                }
+            },
         )
     }
 
     async def get(self, attachment_id: str) -> None:
         upload_id = self.path_id(attachment_id, "attachment")
+        as_json = self.load_query(DownloadQuerySchema).get("format") == "json"
         url = await self.services.attachments.download_url(upload_id, self.user_id, self.base_url())
-        self.redirect(url)
+        if as_json:
+            self.write_json({"url": url})
+        else:
+            self.redirect(url)
 
 
 class AvatarHandler(BaseHandler):

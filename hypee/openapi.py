@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from apispec import APISpec
@@ -99,6 +99,8 @@ class Operation:
     errors: Sequence[int] = ()
     description: str = ""
     content_type: str = "application/json"
+    # Other successful answers: {status: JSON Schema of its JSON body}.
+    also: Mapping[int, dict[str, Any]] = field(default_factory=dict)
 
 
 def build_spec(routes: Sequence[Route], public_methods_of: Any, methods_of: Any) -> dict[str, Any]:
@@ -154,6 +156,11 @@ def _operation(doc: Operation, route: Route, *, authenticated: bool) -> dict[str
         operation["responses"][str(doc.status)] = {
             "description": doc.summary,
             "content": {doc.content_type: {"schema": doc.response}},
+        }
+    for status, schema in doc.also.items():
+        operation["responses"][str(status)] = {
+            "description": doc.summary,
+            "content": {"application/json": {"schema": schema}},
         }
     if doc.body is not None:
         operation["requestBody"] = {

@@ -38,7 +38,12 @@ class RefreshTokenReused(ApiError):
 
 
 class RefreshSchema(Schema):
-    refresh = fields.String(required=True, metadata={"description": "The refresh token."})
+    refresh = fields.String(
+        metadata={
+            "description": "The refresh token. Required, except in browser mode (the "
+            "X-Hypee-Client: web header), where the hypee_refresh cookie carries it."
+        }
+    )
 
 
 async def start(

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import tornado.web
 
 from config import Settings
-from handlers.base import NotFoundHandler, log_request
+from handlers.base import log_request
+from handlers.webapp import AssetHandler, WebAppHandler
 from server.routes import ROUTES, SOCKET_ROUTES, openapi_document
 from services.container import Services
 
 
 def make_app(settings: Settings, services: Services) -> tornado.web.Application:
     """The Tornado application serving every route with `services`."""
+    assets = (
+        r"/assets/(.*)",
+        AssetHandler,
+        {"path": str(Path(settings.web_dist) / "assets"), "settings": settings},
+    )
     return tornado.web.Application(
-        [route.url_spec() for route in ROUTES + SOCKET_ROUTES],
-        default_handler_class=NotFoundHandler,
+        [*(route.url_spec() for route in ROUTES + SOCKET_ROUTES), assets],
+        default_handler_class=WebAppHandler,
         default_handler_args={"route": "unmatched"},
         services=services,
         openapi=functools.cache(functools.partial(openapi_document, settings)),

@@ -124,8 +124,13 @@ async def test_upload_attach_and_download(chat):
         disposition = response.headers["Content-Disposition"]
         assert "attachment" in disposition
         assert "R%C3%A9sum%C3%A9%20%C3%A9t%C3%A9%202026.pdf" in disposition
+    as_json = await api.get(f"/api/attachments/{attachment['id']}?format=json", token=bob.access)
+    assert as_json.status == 200
+    assert (await api.http.fetch(as_json.json["url"])).body == PDF
     redirect, _ = await download(api, carol, attachment["id"])
     assert_error(redirect, 404, "not_found")
+    refused = await api.get(f"/api/attachments/{attachment['id']}?format=json", token=carol.access)
+    assert_error(refused, 404, "not_found")
     redirect, _ = await download(api, None, attachment["id"])
     assert_error(redirect, 401, "unauthorized")
     assert_error((await download(api, bob, str(ObjectId())))[0], 404, "not_found")
