@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 
@@ -40,6 +41,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="copy the embedded database to FILE (safe while the server runs), and exit",
     )
     parser.add_argument(
+        "--openapi",
+        action="store_true",
+        help="print the OpenAPI document (with default settings: the web app's types come "
+        "from it), and exit",
+    )
+    parser.add_argument(
         "--repair",
         action="store_true",
         help="restore the stored data's invariants where they are broken, and exit",
@@ -63,6 +70,11 @@ def describe_mode(settings: Settings) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.openapi:
+        from server.routes import openapi_document
+
+        print(json.dumps(openapi_document(Settings()), indent=1, sort_keys=True))
+        return 0
     try:
         settings = Settings.from_env()
         overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}

@@ -1,0 +1,62 @@
+/**
+ * The one HTTP client of the app: typed from the OpenAPI document (openapi-fetch), with the
+ * access token attached, and one refresh-and-retry when a call answers 401.
+ */
+import createClient, { type Middleware } from "openapi-fetch";
+import type { paths } from "./schema";
+import { BROWSER_MODE, currentToken, refresh } from "./session";
+
+const retries = new Map<string, Request>();
+
+const auth: Middleware = {
+  onRequest({ request, id }) {
+    const token = currentToken();
+    if (token && !request.url.includes("/api/auth/")) {
+      request.headers.set("Authorization", `Bearer ${token}`);
+    }
+    for (const [name, value] of Object.entries(BROWSER_MODE)) request.headers.set(name, value);
+    retries.set(id, request.clone());
+    return request;
+  },
+  async onResponse({ response, id }) {
+    const original = retries.get(id);
+    retries.delete(id);
+    if (response.status !== 401 || !original || original.url.includes("/api/auth/")) {
+      return response;
+    }
+    if (!(await refresh())) return response;
+    const again = new Request(original);
+    again.headers.set("Authorization", `Bearer ${currentToken() ?? ""}`);
+    return fetch(again);
+  },
+};
+
+export const api = createClient<paths>({ baseUrl: "", credentials: "same-origin" });
+api.use(auth);
+
+/** An API error as the UI shows it: the server's message, and its code. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly status: number,
+    readonly fields?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+/** The data of an openapi-fetch result, or the API's error thrown as an ApiError. */
+export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
+  if (result.error !== undefined || result.data === undefined) {
+    if (result.response.ok && result.response.status === 204) return undefined as T;
+    const body = result.error as { error?: { code?: string; message?: string; fields?: Record<string, unknown> } };
+    throw new ApiError(
+      body?.error?.message ?? `The server answered ${result.response.status}.`,
+      body?.error?.code ?? "unknown",
+      result.response.status,
+      body?.error?.fields,
+    );
+  }
+  return result.data;
+}
