@@ -63,6 +63,8 @@ class BrowserSessions(BaseHandler):
         token = data.get("refresh")
         if token is None and self.browser_mode():
             token = self.get_cookie(REFRESH_COOKIE)
+            if token is None:
+                raise unauthorized("Not signed in.")
         if token is None:
             raise field_error("refresh", "Send the refresh token (or sign in again).")
         return token

@@ -86,7 +86,10 @@ class PublicUserSchema(Schema):
         lambda user: f"/api/users/{user['_id']}/avatar" if user.get("avatar") else None,
         required=True,
         allow_none=True,
-        metadata={"description": "Redirects to the image; null without an avatar."},
+        metadata={
+            "description": "Redirects to the image; null without an avatar.",
+            "type": "string",
+        },
     )
     mentor = fields.Nested(
         mentors.MentorProfileOutSchema,

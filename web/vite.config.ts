@@ -1,6 +1,8 @@
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vitest/config";
 
+declare const process: { env: Record<string, string | undefined> };
+
 // `npm run dev` serves the app with hot reload and sends API, socket and file requests to a
 // Hypee server running on its default address (`make run` in the repository's root).
 const server = process.env.HYPEE_DEV_SERVER ?? "http://127.0.0.1:8000";

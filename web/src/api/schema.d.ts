@@ -2261,7 +2261,7 @@ export interface components {
         };
         PrivateUser: {
             /** @description Redirects to the image; null without an avatar. */
-            readonly avatar_url: unknown;
+            readonly avatar_url: string | null;
             bio: string;
             /** Format: date-time */
             created_at: string;
@@ -2282,7 +2282,7 @@ export interface components {
         };
         PublicUser: {
             /** @description Redirects to the image; null without an avatar. */
-            readonly avatar_url: unknown;
+            readonly avatar_url: string | null;
             bio: string;
             /** Format: date-time */
             created_at: string;

@@ -1,0 +1,93 @@
+/**
+ * Who is signed in. A reload signs the user back in from the refresh cookie; when the login
+ * ends (refresh refused) the app goes to /login and remembers where the user was.
+ */
+import { useQueryClient } from "@tanstack/react-query";
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { api, unwrap } from "../api/client";
+import { onSessionChange, refresh, setToken } from "../api/session";
+import type { PrivateUser } from "../api/types";
+
+type Status = "loading" | "signed-in" | "signed-out";
+
+interface Auth {
+  status: Status;
+  user: PrivateUser | null;
+  signIn: (email: string, password: string) => Promise<void>;
+  register: (body: { email: string; password: string; display_name: string; role: "mentee" | "mentor" }) => Promise<void>;
+  signOut: () => Promise<void>;
+  setUser: (user: PrivateUser) => void;
+}
+
+const AuthContext = createContext<Auth | null>(null);
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [status, setStatus] = useState<Status>("loading");
+  const [user, setUser] = useState<PrivateUser | null>(null);
+  const queries = useQueryClient();
+
+  useEffect(() => {
+    let cancelled = false;
+    void (async () => {
+      if (await refresh()) {
+        const me = await api.GET("/api/me");
+        if (!cancelled && me.data) {
+          setUser(me.data);
+          setStatus("signed-in");
+          return;
+        }
+      }
+      if (!cancelled) setStatus("signed-out");
+    })();
+    const unsubscribe = onSessionChange((signedIn) => {
+      if (!signedIn) {
+        setUser(null);
+        setStatus("signed-out");
+      }
+    });
+    return () => {
+      cancelled = true;
+      unsubscribe();
+    };
+  }, []);
+
+  const signedIn = useCallback((access: string, who: PrivateUser) => {
+    setToken(access);
+    setUser(who);
+    setStatus("signed-in");
+  }, []);
+
+  const signIn = useCallback(
+    async (email: string, password: string) => {
+      const result = unwrap(await api.POST("/api/auth/login", { body: { email, password } }));
+      signedIn(result.access, result.user);
+    },
+    [signedIn],
+  );
+
+  const register = useCallback<Auth["register"]>(
+    async (body) => {
+      const result = unwrap(await api.POST("/api/auth/register", { body }));
+      signedIn(result.access, result.user);
+    },
+    [signedIn],
+  );
+
+  const signOut = useCallback(async () => {
+    await api.POST("/api/auth/logout", { body: {} });
+    setToken(null);
+    queries.clear();
+  }, [queries]);
+
+  const value = useMemo(
+    () => ({ status, user, signIn, register, signOut, setUser }),
+    [status, user, signIn, register, signOut],
+  );
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): Auth {
+  const auth = useContext(AuthContext);
+  if (!auth) throw new Error("useAuth outside AuthProvider");
+  return auth;
+}

@@ -1,0 +1,60 @@
+import { useQuery } from "@tanstack/react-query";
+import { useTranslation } from "react-i18next";
+import { api, unwrap } from "../../api/client";
+import type { Attachment } from "../../api/types";
+import { fileSize } from "../../lib/format";
+
+function useDownloadUrl(id: string) {
+  return useQuery({
+    queryKey: ["attachment-url", id],
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/api/attachments/{attachment_id}", {
+          params: { path: { attachment_id: id }, query: { format: "json" } },
+        }),
+      ) as unknown as { url: string },
+    staleTime: 4 * 60_000,
+  });
+}
+
+function InlineImage({ attachment }: { attachment: Attachment }) {
+  const link = useDownloadUrl(attachment.id);
+  if (!link.data) return <span className="attachment-image placeholder" aria-busy="true" />;
+  return (
+    <a href={link.data.url} target="_blank" rel="noreferrer">
+      <img className="attachment-image" src={link.data.url} alt={attachment.filename} data-testid="inline-image" />
+    </a>
+  );
+}
+
+function FileLink({ attachment }: { attachment: Attachment }) {
+  const { t } = useTranslation();
+  const link = useDownloadUrl(attachment.id);
+  return (
+    <a
+      className="attachment-file"
+      href={link.data?.url ?? "#"}
+      aria-label={t("chat.download", { name: attachment.filename })}
+      target="_blank"
+      rel="noreferrer"
+    >
+      <span aria-hidden="true">📎</span> {attachment.filename} <span className="muted">{fileSize(attachment.size)}</span>
+    </a>
+  );
+}
+
+/** A message's files: images inline, other files as download links. */
+export function Attachments({ items }: { items: Attachment[] }) {
+  if (items.length === 0) return null;
+  return (
+    <div className="attachments">
+      {items.map((attachment) =>
+        attachment.content_type.startsWith("image/") ? (
+          <InlineImage key={attachment.id} attachment={attachment} />
+        ) : (
+          <FileLink key={attachment.id} attachment={attachment} />
+        ),
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,152 @@
+import { useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from "react";
+import { useTranslation } from "react-i18next";
+import { uploadFile } from "../../lib/uploads";
+import { EmojiButton } from "./EmojiButton";
+
+interface PendingFile {
+  key: string;
+  name: string;
+  fraction: number;
+  uploadId?: string;
+  error?: string;
+}
+
+interface Props {
+  conversationId: string;
+  onSend: (body: string, attachments: string[]) => void;
+  onTyping: () => void;
+}
+
+const TYPING_EVERY_MS = 2_000;
+
+/** Write a message: Enter sends, Shift+Enter starts a new line; files by picker, drop or paste. */
+export function Composer({ conversationId, onSend, onTyping }: Props) {
+  const { t } = useTranslation();
+  const [body, setBody] = useState("");
+  const [files, setFiles] = useState<PendingFile[]>([]);
+  const [dragging, setDragging] = useState(false);
+  const input = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  const lastTyping = useRef(0);
+
+  function attach(list: FileList | File[]) {
+    for (const file of Array.from(list)) {
+      const key = `${file.name}-${file.size}-${Math.random()}`;
+      setFiles((was) => [...was, { key, name: file.name || "file", fraction: 0 }]);
+      const change = (patch: Partial<PendingFile>) =>
+        setFiles((was) => was.map((f) => (f.key === key ? { ...f, ...patch } : f)));
+      uploadFile(file, conversationId, (fraction) => change({ fraction }))
+        .then((uploadId) => change({ uploadId, fraction: 1 }))
+        .catch((error: Error) => change({ error: error.message }));
+    }
+  }
+
+  const uploading = files.some((f) => !f.uploadId && !f.error);
+  const ready = files.filter((f) => f.uploadId).map((f) => f.uploadId as string);
+
+  function send() {
+    const text = body.trim();
+    if ((!text && ready.length === 0) || uploading) return;
+    onSend(text, ready);
+    setBody("");
+    setFiles([]);
+    input.current?.focus();
+  }
+
+  function keyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      send();
+    }
+  }
+
+  function typed(value: string) {
+    setBody(value);
+    const now = Date.now();
+    if (value && now - lastTyping.current > TYPING_EVERY_MS) {
+      lastTyping.current = now;
+      onTyping();
+    }
+  }
+
+  function paste(event: ClipboardEvent<HTMLTextAreaElement>) {
+    if (event.clipboardData.files.length > 0) {
+      event.preventDefault();
+      attach(event.clipboardData.files);
+    }
+  }
+
+  function drop(event: DragEvent<HTMLDivElement>) {
+    event.preventDefault();
+    setDragging(false);
+    if (event.dataTransfer.files.length > 0) attach(event.dataTransfer.files);
+  }
+
+  return (
+    <div
+      className={dragging ? "composer dragging" : "composer"}
+      onDragOver={(event) => {
+        event.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={drop}
+    >
+      {dragging && <div className="drop-hint">{t("chat.dropHere")}</div>}
+      {files.length > 0 && (
+        <ul className="uploads">
+          {files.map((file) => (
+            <li key={file.key} className={file.error ? "upload upload-error" : "upload"}>
+              <span>{file.error ? `${file.name}: ${file.error}` : file.name}</span>
+              {!file.error && (
+                <progress max={1} value={file.fraction} aria-label={t("chat.uploading", { name: file.name })} />
+              )}
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t("chat.removeAttachment", { name: file.name })}
+                onClick={() => setFiles((was) => was.filter((f) => f.key !== file.key))}
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="composer-row">
+        <button type="button" className="icon-button" aria-label={t("chat.attach")} onClick={() => picker.current?.click()}>
+          <span aria-hidden="true">📎</span>
+        </button>
+        <input
+          ref={picker}
+          type="file"
+          multiple
+          hidden
+          data-testid="file-input"
+          onChange={(event) => {
+            if (event.target.files) attach(event.target.files);
+            event.target.value = "";
+          }}
+        />
+        <EmojiButton onPick={(emoji) => setBody((was) => was + emoji)} />
+        <label htmlFor={`composer-${conversationId}`} className="visually-hidden">
+          {t("chat.placeholder")}
+        </label>
+        <textarea
+          id={`composer-${conversationId}`}
+          ref={input}
+          rows={1}
+          value={body}
+          placeholder={t("chat.placeholder")}
+          onChange={(event) => typed(event.target.value)}
+          onKeyDown={keyDown}
+          onPaste={paste}
+          maxLength={4000}
+        />
+        <button type="button" className="button send" onClick={send} disabled={uploading || (!body.trim() && ready.length === 0)}>
+          {t("common.send")}
+        </button>
+      </div>
+    </div>
+  );
+}

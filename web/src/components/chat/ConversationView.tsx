@@ -1,0 +1,195 @@
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
+import { api, unwrap } from "../../api/client";
+import type { Message } from "../../api/types";
+import { useAuth } from "../../auth/AuthContext";
+import { useMessageStore, usePresence, useRealtime } from "../../realtime/RealtimeContext";
+import { day, dayKey } from "../../lib/format";
+import { useOnVisible } from "../../lib/hooks";
+import { Avatar } from "../Avatar";
+import { ErrorState, Skeleton } from "../States";
+import { Composer } from "./Composer";
+import { conversationName } from "./Inbox";
+import { MessageItem, OutgoingItem } from "./MessageItem";
+
+const PAGE = 50;
+
+/** History pages, newest first, poured into the message store (which live frames also fill). */
+function useHistory(conversationId: string) {
+  const { client } = useRealtime();
+  const history = useInfiniteQuery({
+    queryKey: ["history", conversationId],
+    queryFn: async ({ pageParam }) =>
+      unwrap(
+        await api.GET("/api/conversations/{conversation_id}/messages/", {
+          params: { path: { conversation_id: conversationId }, query: { limit: PAGE, before: pageParam } },
+        }),
+      ),
+    initialPageParam: undefined as number | undefined,
+    getNextPageParam: (page) => (page.next_cursor && page.results[0] ? page.results[0].seq : undefined),
+    staleTime: Infinity, // the socket keeps it current
+  });
+  useEffect(() => {
+    const pages = history.data?.pages ?? [];
+    pages.forEach((page, index) => {
+      const newest = page.results.at(-1)?.seq ?? 0;
+      // The first page ends at the newest message: everything up to it is now known.
+      client.store.applyAll(page.results, index === 0 ? { conversationId, seq: newest } : undefined);
+    });
+  }, [history.data, client, conversationId]);
+  return history;
+}
+
+export function ConversationView({ conversationId }: { conversationId: string }) {
+  const { t } = useTranslation();
+  const { user } = useAuth();
+  const { client } = useRealtime();
+  const store = useMessageStore();
+  const conversation = useQuery({
+    queryKey: ["conversation", conversationId],
+    queryFn: async () =>
+      unwrap(await api.GET("/api/conversations/{conversation_id}/", { params: { path: { conversation_id: conversationId } } })),
+  });
+  const history = useHistory(conversationId);
+  const messages = store.messages(conversationId);
+  const pending = store.pending(conversationId);
+  const marks = { ...(conversation.data?.read_marks ?? {}), ...store.readMarks(conversationId) };
+  const [now, setNow] = useState(Date.now());
+  const typing = store.typing(conversationId, now).filter((id) => id !== user?.id);
+  useEffect(() => {
+    if (typing.length === 0) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [typing.length]);
+
+  const people = useMemo(
+    () => new Map((conversation.data?.participants ?? []).map((p) => [p.id, p])),
+    [conversation.data],
+  );
+  const other = conversation.data?.kind === "direct" ? conversation.data.participants.find((p) => p.id !== user?.id) : undefined;
+  const online = usePresence(other?.id);
+
+  // Scrolling: stay at the bottom as messages come, keep the place when older ones load.
+  const list = useRef<HTMLOListElement>(null);
+  const atBottom = useRef(true);
+  const previousHeight = useRef(0);
+  const firstSeq = messages[0]?.seq;
+  useLayoutEffect(() => {
+    const element = list.current;
+    if (!element) return;
+    if (atBottom.current) element.scrollTop = element.scrollHeight;
+    else if (previousHeight.current) element.scrollTop += element.scrollHeight - previousHeight.current;
+    previousHeight.current = element.scrollHeight;
+  }, [messages.length, pending.length, firstSeq, typing.length]);
+  const older = useOnVisible<HTMLLIElement>(
+    () => {
+      previousHeight.current = list.current?.scrollHeight ?? 0;
+      void history.fetchNextPage();
+    },
+    history.hasNextPage && !history.isFetchingNextPage,
+  );
+
+  // Reading: the marker follows the newest message while the page is in view.
+  const newest = messages.at(-1)?.seq ?? 0;
+  const myMark = user ? marks[user.id] ?? 0 : 0;
+  useEffect(() => {
+    if (!user || newest <= myMark || document.visibilityState !== "visible") return;
+    store.setReadMark(conversationId, user.id, newest);
+    void api.POST("/api/conversations/{conversation_id}/read", {
+      params: { path: { conversation_id: conversationId } },
+      body: { seq: newest },
+    });
+  }, [newest, myMark, user, conversationId, store]);
+
+  async function edit(message: Message, body: string) {
+    const changed = unwrap(
+      await api.PATCH("/api/conversations/{conversation_id}/messages/{seq}/", {
+        params: { path: { conversation_id: conversationId, seq: String(message.seq) } },
+        body: { body },
+      }),
+    );
+    store.apply(changed);
+  }
+
+  async function remove(message: Message) {
+    unwrap(
+      await api.DELETE("/api/conversations/{conversation_id}/messages/{seq}/", {
+        params: { path: { conversation_id: conversationId, seq: String(message.seq) } },
+      }),
+    );
+  }
+
+  if (conversation.isError) return <ErrorState error={conversation.error} retry={() => void conversation.refetch()} />;
+  const name = conversation.data ? conversationName(conversation.data, user?.id) : "";
+  const othersMark = Math.max(0, ...Object.entries(marks).filter(([id]) => id !== user?.id).map(([, seq]) => seq));
+  const lastMine = [...messages].reverse().find((m) => m.sender_id === user?.id && m.kind === "user");
+
+  return (
+    <section className="conversation" aria-label={name}>
+      <header className="conversation-header">
+        <Link to="/chat" className="back-link" aria-label={t("common.back")}>
+          ←
+        </Link>
+        <Avatar name={name || "…"} url={other?.avatar_url} size={36} online={other ? online : undefined} />
+        <div>
+          <h1>{name}</h1>
+          {other && <span className="muted small">{online ? t("chat.online") : t("chat.offline")}</span>}
+        </div>
+      </header>
+      <ol className="messages" ref={list} onScroll={(event) => {
+        const element = event.currentTarget;
+        atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < 80;
+      }}>
+        <li ref={older} className="sentinel" aria-hidden="true" />
+        {history.isPending ? (
+          <li><Skeleton lines={4} /></li>
+        ) : history.isError ? (
+          <li><ErrorState error={history.error} retry={() => void history.refetch()} /></li>
+        ) : !history.hasNextPage ? (
+          <li className="system-message">{t("chat.start")}</li>
+        ) : (
+          history.isFetchingNextPage && <li className="system-message">{t("chat.olderLoading")}</li>
+        )}
+        {messages.map((message, index) => {
+          const previous = messages[index - 1];
+          const newDay = !previous || dayKey(previous.created_at) !== dayKey(message.created_at);
+          return (
+            <Fragment key={message.seq}>
+              {newDay && (
+                <li className="day-separator">
+                  <span>{day(message.created_at, t("chat.today"), t("chat.yesterday"))}</span>
+                </li>
+              )}
+              <MessageItem
+                message={message}
+                mine={message.sender_id === user?.id}
+                author={conversation.data?.kind === "group" ? people.get(message.sender_id)?.display_name : undefined}
+                seen={message === lastMine && othersMark >= message.seq}
+                onEdit={(body) => edit(message, body)}
+                onDelete={() => remove(message)}
+              />
+            </Fragment>
+          );
+        })}
+        {pending.map((outgoing) => (
+          <OutgoingItem
+            key={outgoing.clientId}
+            outgoing={outgoing}
+            onRetry={() => client.retry(outgoing.clientId)}
+            onDiscard={() => store.discard(outgoing.clientId)}
+          />
+        ))}
+      </ol>
+      <p className="typing" aria-live="polite">
+        {typing.length > 0 && t("chat.typing", { name: people.get(typing[0] ?? "")?.display_name ?? "…" })}
+      </p>
+      <Composer
+        conversationId={conversationId}
+        onSend={(body, attachments) => user && client.send(conversationId, body, user.id, attachments)}
+        onTyping={() => client.typing(conversationId)}
+      />
+    </section>
+  );
+}

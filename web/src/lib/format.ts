@@ -1,0 +1,65 @@
+// Names and dates in the reader's language (Intl: no locale data in the bundle).
+import i18n from "../i18n";
+
+function displayNames(type: "region" | "language"): Intl.DisplayNames {
+  return new Intl.DisplayNames([i18n.language], { type });
+}
+
+export function countryName(code: string): string {
+  try {
+    return displayNames("region").of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+export function languageName(code: string): string {
+  try {
+    return displayNames("language").of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+export function time(iso: string): string {
+  return new Date(iso).toLocaleTimeString(i18n.language, { hour: "2-digit", minute: "2-digit" });
+}
+
+/** "Today", "Yesterday", or the date: the separators between a conversation's days. */
+export function day(iso: string, today: string, yesterday: string): string {
+  const date = new Date(iso);
+  const now = new Date();
+  const start = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const days = Math.round((start(now) - start(date)) / 86_400_000);
+  if (days === 0) return today;
+  if (days === 1) return yesterday;
+  return date.toLocaleDateString(i18n.language, { weekday: "long", day: "numeric", month: "long" });
+}
+
+export function dayKey(iso: string): string {
+  const date = new Date(iso);
+  return `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;
+}
+
+/** "3 minutes ago", "2 days ago" … */
+export function ago(iso: string): string {
+  const seconds = (new Date(iso).getTime() - Date.now()) / 1000;
+  const format = new Intl.RelativeTimeFormat(i18n.language, { numeric: "auto" });
+  const units: [Intl.RelativeTimeFormatUnit, number][] = [
+    ["year", 31_536_000],
+    ["month", 2_592_000],
+    ["day", 86_400],
+    ["hour", 3_600],
+    ["minute", 60],
+  ];
+  for (const [unit, size] of units) {
+    if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
+  }
+  return format.format(0, "minute");
+}
+
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}

@@ -1,0 +1,148 @@
+import { useState, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
+import { useAuth } from "../auth/AuthContext";
+
+function useNext(): string {
+  const [params] = useSearchParams();
+  const next = params.get("next");
+  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/mentors";
+}
+
+function FormError({ error }: { error: string | null }) {
+  return error ? (
+    <p className="form-error" role="alert">
+      {error}
+    </p>
+  ) : null;
+}
+
+export function LoginPage() {
+  const { t } = useTranslation();
+  const { status, signIn } = useAuth();
+  const navigate = useNavigate();
+  const next = useNext();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (status === "signed-in") return <Navigate to={next} replace />;
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setBusy(true);
+    setError(null);
+    try {
+      await signIn(String(form.get("email")), String(form.get("password")));
+      navigate(next, { replace: true });
+    } catch (failure) {
+      setError((failure as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="auth-card">
+      <h1>{t("auth.welcome")}</h1>
+      <form onSubmit={submit} className="form">
+        <label>
+          {t("auth.email")}
+          <input name="email" type="email" autoComplete="email" required />
+        </label>
+        <label>
+          {t("auth.password")}
+          <input name="password" type="password" autoComplete="current-password" required />
+        </label>
+        <FormError error={error} />
+        <button type="submit" className="button" disabled={busy}>
+          {t("auth.signIn")}
+        </button>
+      </form>
+      <p className="muted">
+        {t("auth.noAccount")} <Link to={`/register?next=${encodeURIComponent(next)}`}>{t("nav.register")}</Link>
+      </p>
+    </section>
+  );
+}
+
+export function RegisterPage() {
+  const { t } = useTranslation();
+  const { status, register } = useAuth();
+  const navigate = useNavigate();
+  const next = useNext();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (status === "signed-in") return <Navigate to={next} replace />;
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setBusy(true);
+    setError(null);
+    try {
+      await register({
+        email: String(form.get("email")),
+        password: String(form.get("password")),
+        display_name: String(form.get("display_name")),
+        role: form.get("role") === "mentor" ? "mentor" : "mentee",
+      });
+      navigate(form.get("role") === "mentor" ? "/me" : next, { replace: true });
+    } catch (failure) {
+      setError((failure as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="auth-card">
+      <h1>{t("auth.join")}</h1>
+      <form onSubmit={submit} className="form">
+        <label>
+          {t("auth.displayName")}
+          <input name="display_name" autoComplete="name" required maxLength={80} />
+        </label>
+        <label>
+          {t("auth.email")}
+          <input name="email" type="email" autoComplete="email" required />
+        </label>
+        <label>
+          {t("auth.password")}
+          <input name="password" type="password" autoComplete="new-password" minLength={8} required aria-describedby="password-hint" />
+          <small id="password-hint" className="muted">
+            {t("auth.passwordHint")}
+          </small>
+        </label>
+        <fieldset className="choices">
+          <legend>{t("auth.role")}</legend>
+          <label>
+            <input type="radio" name="role" value="mentee" defaultChecked /> {t("auth.roleMentee")}
+          </label>
+          <label>
+            <input type="radio" name="role" value="mentor" /> {t("auth.roleMentor")}
+          </label>
+        </fieldset>
+        <FormError error={error} />
+        <button type="submit" className="button" disabled={busy}>
+          {t("auth.signUp")}
+        </button>
+      </form>
+      <p className="muted">
+        {t("auth.haveAccount")} <Link to={`/login?next=${encodeURIComponent(next)}`}>{t("nav.login")}</Link>
+      </p>
+    </section>
+  );
+}
+
+export function NotFoundPage() {
+  const { t } = useTranslation();
+  return (
+    <section className="page narrow center">
+      <h1>{t("common.notFoundTitle")}</h1>
+      <p className="muted">{t("common.notFoundText")}</p>
+      <Link to="/mentors" className="button">
+        {t("common.home")}
+      </Link>
+    </section>
+  );
+}

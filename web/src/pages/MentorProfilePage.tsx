@@ -1,0 +1,82 @@
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useTranslation } from "react-i18next";
+import { Link, useNavigate, useParams } from "react-router";
+import { api, unwrap } from "../api/client";
+import { useAuth } from "../auth/AuthContext";
+import { Avatar } from "../components/Avatar";
+import { ErrorState, Skeleton } from "../components/States";
+import { countryName, languageName } from "../lib/format";
+
+export function MentorProfilePage() {
+  const { t } = useTranslation();
+  const { id = "" } = useParams();
+  const { status, user } = useAuth();
+  const navigate = useNavigate();
+  const mentor = useQuery({
+    queryKey: ["mentor", id],
+    queryFn: async () => unwrap(await api.GET("/api/mentors/{mentor_id}/", { params: { path: { mentor_id: id } } })),
+  });
+  const write = useMutation({
+    mutationFn: async () =>
+      unwrap(await api.POST("/api/conversations/", { body: { participant_ids: [id] } })),
+    onSuccess: (conversation) => navigate(`/chat/${conversation.id}`),
+  });
+
+  if (mentor.isPending) return <section className="page narrow"><Skeleton lines={6} /></section>;
+  if (mentor.isError) return <section className="page narrow"><ErrorState error={mentor.error} retry={() => void mentor.refetch()} /></section>;
+  const person = mentor.data;
+  const profile = person.mentor;
+  const mine = user?.id === person.id;
+
+  return (
+    <article className="page narrow profile">
+      <header className="profile-header">
+        <Avatar name={person.display_name} url={person.avatar_url} size={96} />
+        <div>
+          <h1>{person.display_name}</h1>
+          {profile && <p className="headline">{profile.headline}</p>}
+          <p className="muted">
+            {profile && countryName(profile.country)} · {t("common.points", { count: person.points })}
+            {profile && <> · {t("mentors.years", { count: profile.years_experience })}</>}
+          </p>
+          {profile && (
+            <span className={profile.available ? "status-pill" : "status-pill status-off"}>
+              {profile.available ? t("mentors.availableBadge") : t("mentors.unavailableBadge")}
+            </span>
+          )}
+        </div>
+      </header>
+      {profile && (
+        <>
+          <p className="bio">{profile.bio || person.bio}</p>
+          <h2 className="section-title">{t("mentors.specialties")}</h2>
+          <ul className="chips">
+            {profile.specialties.map((s) => (
+              <li key={s} className="chip">{s}</li>
+            ))}
+          </ul>
+          <p className="muted">
+            {t("mentors.speaks")} {profile.languages.map(languageName).join(", ")}
+          </p>
+        </>
+      )}
+      <div className="actions">
+        {mine ? (
+          <>
+            <span className="muted">{t("mentors.yourProfile")}</span>
+            <Link to="/me" className="button button-secondary">{t("mentors.editProfile")}</Link>
+          </>
+        ) : status === "signed-in" ? (
+          <button type="button" className="button" onClick={() => write.mutate()} disabled={write.isPending}>
+            {t("mentors.sendMessage")}
+          </button>
+        ) : (
+          <Link to={`/login?next=/mentors/${person.id}`} className="button">
+            {t("mentors.sendMessage")}
+          </Link>
+        )}
+      </div>
+      {write.isError && <ErrorState error={write.error} />}
+    </article>
+  );
+}

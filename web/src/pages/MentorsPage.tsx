@@ -1,0 +1,207 @@
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { useEffect, useState, type KeyboardEvent } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, useSearchParams } from "react-router";
+import { api, unwrap } from "../api/client";
+import type { PublicUser } from "../api/types";
+import { Avatar } from "../components/Avatar";
+import { EmptyState, ErrorState, Skeleton } from "../components/States";
+import { COUNTRIES, LANGUAGES } from "../lib/codes";
+import { countryName, languageName } from "../lib/format";
+import { useDebounced, useOnVisible } from "../lib/hooks";
+
+type Sort = "relevance" | "newest" | "points";
+
+function MentorCard({ mentor }: { mentor: PublicUser }) {
+  const { t } = useTranslation();
+  const profile = mentor.mentor;
+  return (
+    <li>
+      <Link to={`/mentors/${mentor.id}`} className="mentor-card">
+        <Avatar name={mentor.display_name} url={mentor.avatar_url} size={56} />
+        <div className="mentor-card-body">
+          <h2>{mentor.display_name}</h2>
+          {profile && <p className="headline">{profile.headline}</p>}
+          <p className="muted small">
+            {profile && countryName(profile.country)} · {t("common.points", { count: mentor.points })}
+          </p>
+          {profile && (
+            <ul className="chips" aria-label={t("mentors.specialties")}>
+              {profile.specialties.map((specialty) => (
+                <li key={specialty} className="chip">
+                  {specialty}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+        {profile?.available && <span className="status-pill">{t("mentors.availableBadge")}</span>}
+      </Link>
+    </li>
+  );
+}
+
+function SpecialtyInput({ values, onChange }: { values: string[]; onChange: (next: string[]) => void }) {
+  const { t } = useTranslation();
+  const [draft, setDraft] = useState("");
+  function add(event: KeyboardEvent<HTMLInputElement>) {
+    if (event.key !== "Enter" && event.key !== ",") return;
+    event.preventDefault();
+    const value = draft.trim();
+    if (value && !values.some((v) => v.toLowerCase() === value.toLowerCase())) onChange([...values, value]);
+    setDraft("");
+  }
+  return (
+    <div className="field">
+      <label htmlFor="specialty">{t("mentors.specialties")}</label>
+      <div className="chip-input">
+        {values.map((value) => (
+          <span key={value} className="chip">
+            {value}
+            <button
+              type="button"
+              aria-label={t("mentors.removeSpecialty", { name: value })}
+              onClick={() => onChange(values.filter((v) => v !== value))}
+            >
+              ×
+            </button>
+          </span>
+        ))}
+        <input
+          id="specialty"
+          value={draft}
+          placeholder={t("mentors.addSpecialty")}
+          onChange={(event) => setDraft(event.target.value)}
+          onKeyDown={add}
+        />
+      </div>
+    </div>
+  );
+}
+
+export function MentorsPage() {
+  const { t } = useTranslation();
+  const [params, setParams] = useSearchParams();
+  const country = params.get("country") ?? "";
+  const language = params.get("language") ?? "";
+  const specialties = params.getAll("specialty");
+  const available = params.get("available") === "true";
+  const sort = (params.get("sort") as Sort | null) ?? "relevance";
+  const [search, setSearch] = useState(params.get("q") ?? "");
+  const q = useDebounced(search, 300);
+
+  function update(changes: Record<string, string | string[] | null>) {
+    const next = new URLSearchParams(params);
+    for (const [key, value] of Object.entries(changes)) {
+      next.delete(key);
+      if (Array.isArray(value)) value.forEach((v) => next.append(key, v));
+      else if (value) next.set(key, value);
+    }
+    // Typing in the search box replaces the history entry; every other filter adds one.
+    const onlySearch = Object.keys(changes).length === 1 && "q" in changes;
+    setParams(next, { replace: onlySearch });
+  }
+
+  useEffect(() => {
+    if ((params.get("q") ?? "") !== q) update({ q: q || null });
+  }, [q]); // `update` reads the params of this render on purpose
+
+  const query = {
+    country: country || undefined,
+    language: language || undefined,
+    specialty: specialties.length ? specialties : undefined,
+    available: available ? true : undefined,
+    q: params.get("q") || undefined,
+    sort,
+  };
+  const mentors = useInfiniteQuery({
+    queryKey: ["mentors", query],
+    queryFn: async ({ pageParam }) =>
+      unwrap(await api.GET("/api/mentors/", { params: { query: { ...query, limit: 20, cursor: pageParam } } })),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
+  });
+  const sentinel = useOnVisible<HTMLDivElement>(
+    () => void mentors.fetchNextPage(),
+    mentors.hasNextPage && !mentors.isFetchingNextPage,
+  );
+  const results = mentors.data?.pages.flatMap((page) => page.results) ?? [];
+  const filtered = country || language || specialties.length || available || params.get("q");
+
+  return (
+    <section className="page">
+      <h1>{t("mentors.title")}</h1>
+      <form className="filters" role="search" onSubmit={(event) => event.preventDefault()}>
+        <div className="field field-wide">
+          <label htmlFor="q">{t("mentors.search")}</label>
+          <input id="q" type="search" value={search} onChange={(event) => setSearch(event.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="country">{t("mentors.country")}</label>
+          <select id="country" value={country} onChange={(event) => update({ country: event.target.value || null })}>
+            <option value="">{t("mentors.anyCountry")}</option>
+            {COUNTRIES.map((code) => [code, countryName(code)] as const)
+              .sort((a, b) => a[1].localeCompare(b[1]))
+              .map(([code, name]) => (
+                <option key={code} value={code}>
+                  {name}
+                </option>
+              ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="language-filter">{t("mentors.language")}</label>
+          <select id="language-filter" value={language} onChange={(event) => update({ language: event.target.value || null })}>
+            <option value="">{t("mentors.anyLanguage")}</option>
+            {LANGUAGES.map((code) => [code, languageName(code)] as const)
+              .sort((a, b) => a[1].localeCompare(b[1]))
+              .map(([code, name]) => (
+                <option key={code} value={code}>
+                  {name}
+                </option>
+              ))}
+          </select>
+        </div>
+        <SpecialtyInput values={specialties} onChange={(next) => update({ specialty: next })} />
+        <div className="field">
+          <label htmlFor="sort">{t("mentors.sort")}</label>
+          <select id="sort" value={sort} onChange={(event) => update({ sort: event.target.value })}>
+            <option value="relevance">{t("mentors.sortRelevance")}</option>
+            <option value="newest">{t("mentors.sortNewest")}</option>
+            <option value="points">{t("mentors.sortPoints")}</option>
+          </select>
+        </div>
+        <label className="check">
+          <input type="checkbox" checked={available} onChange={(event) => update({ available: event.target.checked ? "true" : null })} />
+          {t("mentors.available")}
+        </label>
+      </form>
+      {mentors.isPending ? (
+        <div className="card-grid">
+          {Array.from({ length: 6 }, (_, n) => (
+            <Skeleton key={n} card />
+          ))}
+        </div>
+      ) : mentors.isError ? (
+        <ErrorState error={mentors.error} retry={() => void mentors.refetch()} />
+      ) : results.length === 0 ? (
+        <EmptyState>
+          {t("mentors.none")}{" "}
+          {filtered && (
+            <button type="button" className="link-button" onClick={() => { setSearch(""); setParams(new URLSearchParams()); }}>
+              {t("mentors.clear")}
+            </button>
+          )}
+        </EmptyState>
+      ) : (
+        <ul className="card-grid" data-testid="mentor-list">
+          {results.map((mentor) => (
+            <MentorCard key={mentor.id} mentor={mentor} />
+          ))}
+        </ul>
+      )}
+      <div ref={sentinel} className="sentinel" />
+      {mentors.isFetchingNextPage && <Skeleton lines={2} />}
+    </section>
+  );
+}

@@ -1,0 +1,83 @@
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import { useTranslation } from "react-i18next";
+import { useNavigate } from "react-router";
+import { api, unwrap } from "../api/client";
+import type { Notification } from "../api/types";
+import { EmptyState, ErrorState, Skeleton } from "../components/States";
+import { ago } from "../lib/format";
+import { useOnVisible } from "../lib/hooks";
+
+type Data = Record<string, unknown> & { count?: number; question_title?: string; conversation_id?: string; question_id?: string };
+
+function target(notification: Notification): string {
+  const data = notification.data as Data;
+  if (data.conversation_id) return `/chat/${data.conversation_id}`;
+  if (data.question_id) return `/questions/${data.question_id}`;
+  return "/";
+}
+
+export function NotificationsPage() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const queries = useQueryClient();
+  const list = useInfiniteQuery({
+    queryKey: ["notifications", "list"],
+    queryFn: async ({ pageParam }) =>
+      unwrap(await api.GET("/api/notifications/", { params: { query: { limit: 30, cursor: pageParam } } })),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
+  });
+  const sentinel = useOnVisible<HTMLDivElement>(() => void list.fetchNextPage(), list.hasNextPage && !list.isFetchingNextPage);
+  const read = useMutation({
+    mutationFn: async (body: { ids: string[] } | { all: true }) => unwrap(await api.POST("/api/notifications/read", { body })),
+    onSuccess: () => void queries.invalidateQueries({ queryKey: ["notifications"] }),
+  });
+  const items = list.data?.pages.flatMap((page) => page.results) ?? [];
+
+  async function open(notification: Notification) {
+    if (!notification.read) await read.mutateAsync({ ids: [notification.id] });
+    navigate(target(notification));
+  }
+
+  return (
+    <section className="page narrow">
+      <div className="title-row">
+        <h1>{t("notifications.title")}</h1>
+        {items.some((n) => !n.read) && (
+          <button type="button" className="button button-secondary button-small" onClick={() => read.mutate({ all: true })}>
+            {t("notifications.markAll")}
+          </button>
+        )}
+      </div>
+      {list.isPending ? (
+        <Skeleton lines={5} />
+      ) : list.isError ? (
+        <ErrorState error={list.error} retry={() => void list.refetch()} />
+      ) : items.length === 0 ? (
+        <EmptyState>{t("notifications.none")}</EmptyState>
+      ) : (
+        <ul className="notification-list">
+          {items.map((notification) => {
+            const data = notification.data as Data;
+            return (
+              <li key={notification.id}>
+                <button
+                  type="button"
+                  className={notification.read ? "notification" : "notification unread"}
+                  onClick={() => void open(notification)}
+                  data-testid="notification"
+                >
+                  <span>
+                    {t(`notifications.${notification.kind}`, { count: data.count ?? 1, title: data.question_title ?? "" })}
+                  </span>
+                  <time className="muted small" dateTime={notification.created_at}>{ago(notification.created_at)}</time>
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <div ref={sentinel} className="sentinel" />
+    </section>
+  );
+}

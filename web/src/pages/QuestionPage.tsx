@@ -1,0 +1,241 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, useNavigate, useParams } from "react-router";
+import { api, unwrap } from "../api/client";
+import type { Answer, PublicUser, QuestionDetail } from "../api/types";
+import { useAuth } from "../auth/AuthContext";
+import { Avatar } from "../components/Avatar";
+import { ErrorState, Skeleton } from "../components/States";
+import { ago } from "../lib/format";
+import { useRealtime } from "../realtime/RealtimeContext";
+
+type Post = { kind: "question" | "answer"; id: string };
+
+function Byline({ author, when }: { author: PublicUser | null | undefined; when: string }) {
+  const { t } = useTranslation();
+  if (!author) return null;
+  return (
+    <p className="byline">
+      <Avatar name={author.display_name} url={author.avatar_url} size={24} />
+      <span>{author.display_name}</span>
+      <span className="points" data-testid={`points-${author.id}`}>{t("common.points", { count: author.points })}</span>
+      <span className="muted">· {ago(when)}</span>
+    </p>
+  );
+}
+
+function Votes({ post, score, mine, disabled, onVote }: { post: Post; score: number; mine: number; disabled: boolean; onVote: (value: -1 | 0 | 1) => void }) {
+  const { t } = useTranslation();
+  return (
+    <div className="votes" data-testid={`votes-${post.id}`}>
+      <button type="button" className={mine === 1 ? "vote voted" : "vote"} aria-pressed={mine === 1} aria-label={t("questions.upvote")} disabled={disabled} onClick={() => onVote(mine === 1 ? 0 : 1)}>▲</button>
+      <span className="score" data-testid="score">{score}</span>
+      <button type="button" className={mine === -1 ? "vote voted" : "vote"} aria-pressed={mine === -1} aria-label={t("questions.downvote")} disabled={disabled} onClick={() => onVote(mine === -1 ? 0 : -1)}>▼</button>
+    </div>
+  );
+}
+
+function EditableBody({ body, canEdit, onSave, onDelete }: { body: string; canEdit: boolean; onSave: (body: string) => Promise<void>; onDelete: () => void }) {
+  const { t } = useTranslation();
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(body);
+  if (editing) {
+    return (
+      <form className="form" onSubmit={async (event) => { event.preventDefault(); await onSave(draft); setEditing(false); }}>
+        <textarea value={draft} onChange={(event) => setDraft(event.target.value)} rows={6} aria-label={t("common.edit")} />
+        <div className="row">
+          <button type="submit" className="button button-small">{t("common.save")}</button>
+          <button type="button" className="link-button" onClick={() => setEditing(false)}>{t("common.cancel")}</button>
+        </div>
+      </form>
+    );
+  }
+  return (
+    <>
+      <p className="post-body">{body}</p>
+      {canEdit && (
+        <div className="row">
+          <button type="button" className="link-button" onClick={() => { setDraft(body); setEditing(true); }}>{t("common.edit")}</button>
+          <button type="button" className="link-button" onClick={() => window.confirm(t("questions.confirmDelete")) && onDelete()}>{t("common.delete")}</button>
+        </div>
+      )}
+    </>
+  );
+}
+
+/** Keep `my_vote` (the server's live views say 0 to everyone) when a live view replaces ours. */
+function merged(live: Answer, held: Answer | undefined): Answer {
+  return { ...live, my_vote: held?.my_vote ?? 0 };
+}
+
+export function QuestionPage() {
+  const { t } = useTranslation();
+  const { id = "" } = useParams();
+  const { user, status } = useAuth();
+  const { client } = useRealtime();
+  const queries = useQueryClient();
+  const navigate = useNavigate();
+  const key = ["question", id];
+  const question = useQuery({
+    queryKey: key,
+    queryFn: async () => unwrap(await api.GET("/api/questions/{question_id}/", { params: { path: { question_id: id } } })),
+  });
+  const change = (update: (held: QuestionDetail) => QuestionDetail) =>
+    queries.setQueryData<QuestionDetail>(key, (held) => (held ? update(held) : held));
+
+  // Live: others' votes, answers, acceptance and edits.
+  useEffect(() => {
+    if (status !== "signed-in") return;
+    client.watch(id);
+    const stop = client.onFrame((frame) => {
+      if (frame.type === "question_updated" && frame.question.id === id) {
+        change((held) => ({ ...held, ...frame.question, my_vote: held.my_vote, answers: held.answers }));
+      } else if ((frame.type === "answer" || frame.type === "answer_updated") && frame.answer.question_id === id) {
+        change((held) => {
+          const mine = held.answers.find((a) => a.id === frame.answer.id);
+          const answers = mine
+            ? held.answers.map((a) => (a.id === frame.answer.id ? merged(frame.answer, a) : a))
+            : [...held.answers, merged(frame.answer, undefined)];
+          return { ...held, answers };
+        });
+      } else if (frame.type === "answer_deleted" && frame.question_id === id) {
+        change((held) => ({ ...held, answers: held.answers.filter((a) => a.id !== frame.answer_id) }));
+      } else if (frame.type === "question_deleted" && frame.question_id === id) {
+        navigate("/questions");
+      }
+    });
+    return () => {
+      stop();
+      client.unwatch(id);
+    };
+  }, [id, status, client]); // `change` and `navigate` are stable enough for this page
+
+  const vote = useMutation({
+    mutationFn: async ({ post, value }: { post: Post; value: -1 | 0 | 1 }) =>
+      post.kind === "question"
+        ? unwrap(await api.POST("/api/questions/{post_id}/vote", { params: { path: { post_id: post.id } }, body: { value } }))
+        : unwrap(await api.POST("/api/answers/{post_id}/vote", { params: { path: { post_id: post.id } }, body: { value } })),
+    onSuccess: (result, { post }) =>
+      change((held) =>
+        post.kind === "question"
+          ? { ...held, ...result }
+          : { ...held, answers: held.answers.map((a) => (a.id === post.id ? { ...a, ...result } : a)) },
+      ),
+  });
+  const accept = useMutation({
+    mutationFn: async ({ answer, accepted }: { answer: Answer; accepted: boolean }) =>
+      unwrap(
+        accepted
+          ? await api.POST("/api/answers/{answer_id}/accept", { params: { path: { answer_id: answer.id } } })
+          : await api.DELETE("/api/answers/{answer_id}/accept", { params: { path: { answer_id: answer.id } } }),
+      ),
+    onSuccess: () => void queries.invalidateQueries({ queryKey: key }),
+  });
+  const reply = useMutation({
+    mutationFn: async (body: string) => unwrap(await api.POST("/api/answers/", { body: { question_id: id, body } })),
+    onSuccess: (answer) =>
+      change((held) =>
+        held.answers.some((a) => a.id === answer.id) ? held : { ...held, answers: [...held.answers, answer] },
+      ),
+  });
+
+  if (question.isPending) return <section className="page narrow"><Skeleton lines={8} /></section>;
+  if (question.isError) return <section className="page narrow"><ErrorState error={question.error} retry={() => void question.refetch()} /></section>;
+  const detail = question.data;
+  const asker = user?.id === detail.author?.id;
+  const answers = [...detail.answers].sort(
+    (a, b) => Number(b.accepted) - Number(a.accepted) || b.score - a.score || a.created_at.localeCompare(b.created_at),
+  );
+
+  function submitAnswer(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const body = String(new FormData(form).get("body")).trim();
+    if (body) reply.mutate(body, { onSuccess: () => form.reset() });
+  }
+
+  return (
+    <article className="page narrow question">
+      <header className="post">
+        <Votes
+          post={{ kind: "question", id: detail.id }}
+          score={detail.score}
+          mine={detail.my_vote}
+          disabled={status !== "signed-in" || asker}
+          onVote={(value) => vote.mutate({ post: { kind: "question", id: detail.id }, value })}
+        />
+        <div className="post-main">
+          <h1>{detail.title}</h1>
+          <ul className="chips">
+            {detail.tags.map((tag) => (
+              <li key={tag}><Link className="chip" to={`/questions?tag=${encodeURIComponent(tag)}`}>{tag}</Link></li>
+            ))}
+          </ul>
+          <EditableBody
+            body={detail.body}
+            canEdit={asker}
+            onSave={async (body) => {
+              unwrap(await api.PATCH("/api/questions/{question_id}/", { params: { path: { question_id: id } }, body: { body } }));
+              await queries.invalidateQueries({ queryKey: key });
+            }}
+            onDelete={async () => {
+              unwrap(await api.DELETE("/api/questions/{question_id}/", { params: { path: { question_id: id } } }));
+              navigate("/questions");
+            }}
+          />
+          <Byline author={detail.author} when={detail.created_at} />
+        </div>
+      </header>
+      {(vote.isError || accept.isError) && <ErrorState error={vote.error ?? accept.error} />}
+      <h2 className="section-title">{t("questions.answers", { count: answers.length })}</h2>
+      {answers.length === 0 && <p className="muted">{t("questions.noAnswers")}</p>}
+      <ol className="answers">
+        {answers.map((answer) => (
+          <li key={answer.id} className={answer.accepted ? "post accepted" : "post"} data-testid="answer">
+            <Votes
+              post={{ kind: "answer", id: answer.id }}
+              score={answer.score}
+              mine={answer.my_vote}
+              disabled={status !== "signed-in" || user?.id === answer.author?.id}
+              onVote={(value) => vote.mutate({ post: { kind: "answer", id: answer.id }, value })}
+            />
+            <div className="post-main">
+              {answer.accepted && <span className="status-pill">✓ {t("questions.acceptedBadge")}</span>}
+              <EditableBody
+                body={answer.body}
+                canEdit={user?.id === answer.author?.id}
+                onSave={async (body) => {
+                  const changed = unwrap(await api.PATCH("/api/answers/{answer_id}/", { params: { path: { answer_id: answer.id } }, body: { body } }));
+                  change((held) => ({ ...held, answers: held.answers.map((a) => (a.id === answer.id ? changed : a)) }));
+                }}
+                onDelete={async () => {
+                  unwrap(await api.DELETE("/api/answers/{answer_id}/", { params: { path: { answer_id: answer.id } } }));
+                  change((held) => ({ ...held, answers: held.answers.filter((a) => a.id !== answer.id) }));
+                }}
+              />
+              <Byline author={answer.author} when={answer.created_at} />
+              {asker && (
+                <button type="button" className="button button-small button-secondary" onClick={() => accept.mutate({ answer, accepted: !answer.accepted })}>
+                  {answer.accepted ? t("questions.unaccept") : t("questions.accept")}
+                </button>
+              )}
+            </div>
+          </li>
+        ))}
+      </ol>
+      {status === "signed-in" ? (
+        <form className="form answer-form" onSubmit={submitAnswer}>
+          <label>
+            {t("questions.yourAnswer")}
+            <textarea name="body" rows={5} required maxLength={20000} />
+          </label>
+          {reply.isError && <ErrorState error={reply.error} />}
+          <button type="submit" className="button" disabled={reply.isPending}>{t("questions.postAnswer")}</button>
+        </form>
+      ) : (
+        <p><Link to={`/login?next=/questions/${id}`}>{t("questions.signInToAnswer")}</Link></p>
+      )}
+    </article>
+  );
+}

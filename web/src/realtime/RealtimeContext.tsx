@@ -1,0 +1,151 @@
+/**
+ * The tab's real-time client, started while someone is signed in, and what its frames change
+ * in the rest of the app: queries refetched (inbox, notifications, questions), presence.
+ */
+import { useQueryClient } from "@tanstack/react-query";
+import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from "react";
+import { api, unwrap } from "../api/client";
+import { currentToken, refresh } from "../api/session";
+import type { Message } from "../api/types";
+import { useAuth } from "../auth/AuthContext";
+import { RealtimeClient, type SocketLike, type Status } from "./client";
+import type { ServerFrame } from "./frames";
+
+class Presence {
+  private online = new Set<string>();
+  private listeners = new Set<() => void>();
+  private version = 0;
+  subscribe = (listener: () => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+  getVersion = () => this.version;
+  set(userId: string, online: boolean): void {
+    if (online === this.online.has(userId)) return;
+    if (online) this.online.add(userId);
+    else this.online.delete(userId);
+    this.version += 1;
+    this.listeners.forEach((listener) => listener());
+  }
+  has(userId: string): boolean {
+    return this.online.has(userId);
+  }
+}
+
+function browserSocket(url: string): SocketLike {
+  const socket = new WebSocket(url);
+  const wrapper: SocketLike = {
+    send: (data) => socket.send(data),
+    close: (code, reason) => socket.close(code, reason),
+    onopen: null,
+    onmessage: null,
+    onclose: null,
+  };
+  socket.onopen = () => wrapper.onopen?.();
+  socket.onmessage = (event) => wrapper.onmessage?.(String(event.data));
+  socket.onclose = (event) => wrapper.onclose?.(event.code);
+  return wrapper;
+}
+
+async function messagesAfter(conversationId: string, seq: number): Promise<Message[]> {
+  const found: Message[] = [];
+  let cursor: string | undefined;
+  let after: number | undefined = seq;
+  for (;;) {
+    const page = unwrap(
+      await api.GET("/api/conversations/{conversation_id}/messages/", {
+        params: { path: { conversation_id: conversationId }, query: { after, cursor, limit: 100 } },
+      }),
+    );
+    found.push(...page.results);
+    if (!page.next_cursor) return found;
+    cursor = page.next_cursor;
+    after = undefined;
+  }
+}
+
+interface Realtime {
+  client: RealtimeClient;
+  presence: Presence;
+}
+
+const RealtimeContext = createContext<Realtime | null>(null);
+
+export function RealtimeProvider({ children }: { children: ReactNode }) {
+  const { status } = useAuth();
+  const queries = useQueryClient();
+  const realtime = useMemo<Realtime>(() => {
+    const protocol = location.protocol === "https:" ? "wss:" : "ws:";
+    const client = new RealtimeClient({
+      url: `${protocol}//${location.host}/ws`,
+      connect: browserSocket,
+      token: currentToken,
+      refresh,
+      fetchAfter: messagesAfter,
+      refetch: (conversationId) => void queries.resetQueries({ queryKey: ["history", conversationId] }),
+    });
+    return { client, presence: new Presence() };
+  }, [queries]);
+
+  useEffect(() => {
+    if (status !== "signed-in") return;
+    const { client, presence } = realtime;
+    const stopFrames = client.onFrame((frame: ServerFrame) => {
+      switch (frame.type) {
+        case "message":
+        case "ack":
+        case "conversation":
+        case "read":
+          void queries.invalidateQueries({ queryKey: ["conversations"] });
+          break;
+        case "notification":
+          void queries.invalidateQueries({ queryKey: ["notifications"] });
+          break;
+        case "presence":
+          presence.set(frame.user_id, frame.online);
+          break;
+        case "resync":
+          void queries.invalidateQueries();
+          break;
+        default:
+          break;
+      }
+    });
+    const comeBack = () => client.reconnectNow();
+    window.addEventListener("online", comeBack);
+    client.start();
+    return () => {
+      stopFrames();
+      window.removeEventListener("online", comeBack);
+      client.stop();
+    };
+  }, [status, realtime, queries]);
+
+  return <RealtimeContext.Provider value={realtime}>{children}</RealtimeContext.Provider>;
+}
+
+export function useRealtime(): Realtime {
+  const realtime = useContext(RealtimeContext);
+  if (!realtime) throw new Error("useRealtime outside RealtimeProvider");
+  return realtime;
+}
+
+/** Re-render when the client's store changes; returns the store. */
+export function useMessageStore() {
+  const { client } = useRealtime();
+  useSyncExternalStore(client.store.subscribe, client.store.getVersion);
+  return client.store;
+}
+
+export function usePresence(userId: string | undefined): boolean {
+  const { presence } = useRealtime();
+  useSyncExternalStore(presence.subscribe, presence.getVersion);
+  return userId ? presence.has(userId) : false;
+}
+
+export function useConnection(): Status {
+  const { client } = useRealtime();
+  const [status, setStatus] = useState<Status>(client.status);
+  useEffect(() => client.onStatus(setStatus), [client]);
+  return status;
+}
