@@ -5,9 +5,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run test lint bench seed-demo check repair redis-server wrk clean
+WEB := web
+WEB_MODULES := $(WEB)/node_modules/.installed-stamp
+WEB_BUILD := $(WEB)/dist/index.html
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
+	$(addprefix $(WEB)/,index.html package.json package-lock.json tsconfig.json vite.config.ts)
 
-run: $(STAMP)
+.PHONY: run test test-web lint bench seed-demo check repair redis-server chromium wrk api-types \
+	web clean
+
+run: $(STAMP) $(WEB_BUILD)
 	$(BIN)/python run.py
 
 seed-demo: $(STAMP)
@@ -23,7 +30,8 @@ repair: $(STAMP)
 # The whole suite on the embedded engine, then once more through PyMongo's real async client
 # (the production code path) against the same engine served over MongoDB's wire protocol.
 # With HYPEE_TEST_MONGO_URI set, the first run uses that MongoDB instead.
-test: $(STAMP) redis-server
+test: $(STAMP) redis-server chromium $(WEB_BUILD)
+	cd $(WEB) && npm test --silent
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q --wire -m "not slow"
 	$(BIN)/ruff check .
@@ -48,6 +56,33 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# The web app (web/): its packages exactly as package-lock.json says, then the build the server
+# serves (web/dist), redone whenever a source changed. Needs Node 20 and npm.
+web: $(WEB_BUILD)
+
+$(WEB_MODULES): $(WEB)/package.json $(WEB)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: the web app needs Node.js 20 and npm"; exit 1; }
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB_BUILD): $(WEB_MODULES) $(WEB_SOURCES)
+	cd $(WEB) && npm run build --silent
+
+test-web: $(WEB_MODULES)
+	cd $(WEB) && npm test --silent
+
+# The API's types for the web app, from the server's own OpenAPI document (a test fails when
+# the committed ones are stale).
+api-types: $(STAMP) $(WEB_MODULES)
+	$(BIN)/python run.py --openapi > $(WEB)/src/api/openapi.json
+	cd $(WEB) && npm run --silent api-types
+
+# The browser tests (tests/e2e/) drive Debian's Chromium.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "chromium is missing: installing it with apt-get"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
+
 # Later capabilities (fan-out across processes) are tested against a real redis-server.
 redis-server:
 	@command -v redis-server >/dev/null || { \
@@ -60,4 +95,4 @@ wrk:
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q wrk; }
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache $(WEB)/node_modules $(WEB)/dist

@@ -28,7 +28,9 @@ RUN_SECONDS = 120
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 
 
-async def schemathesis(url: str, *options: str) -> tuple[int, str]:
+async def schemathesis(url: str, workdir: Path, *options: str) -> tuple[int, str]:
+    """Run it in `workdir`: its cache of earlier failures (.schemathesis/, replayed first)
+    starts empty every time, so a run depends on the seed alone."""
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks", "PYTHONPATH": str(ROOT)}
     process = await asyncio.create_subprocess_exec(
         str(SCHEMATHESIS),
@@ -48,7 +50,7 @@ async def schemathesis(url: str, *options: str) -> tuple[int, str]:
         "--exclude-path-regex",
         "^/ws",
         *options,
-        cwd=ROOT,
+        cwd=workdir,
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -73,7 +75,7 @@ async def test_schemathesis_finds_nothing(who: str, tmp_path):
             account = await server.client.register("Fuzzer", role="mentor")
             options = ["--header", f"Authorization: Bearer {account.access}"]
         code, output = await schemathesis(
-            f"http://127.0.0.1:{server.port}/api/openapi.json", *options
+            f"http://127.0.0.1:{server.port}/api/openapi.json", tmp_path, *options
         )
     finally:
         await server.stop()

@@ -17,7 +17,7 @@ function MentorCard({ mentor }: { mentor: PublicUser }) {
   const profile = mentor.mentor;
   return (
     <li>
-      <Link to={`/mentors/${mentor.id}`} className="mentor-card">
+      <Link to={`/mentors/${mentor.id}`} className="mentor-card" data-testid="mentor-card">
         <Avatar name={mentor.display_name} url={mentor.avatar_url} size={56} />
         <div className="mentor-card-body">
           <h2>{mentor.display_name}</h2>

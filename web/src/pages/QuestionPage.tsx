@@ -201,7 +201,7 @@ export function QuestionPage() {
               onVote={(value) => vote.mutate({ post: { kind: "answer", id: answer.id }, value })}
             />
             <div className="post-main">
-              {answer.accepted && <span className="status-pill">✓ {t("questions.acceptedBadge")}</span>}
+              {answer.accepted && <span className="status-pill" data-testid="accepted-badge">✓ {t("questions.acceptedBadge")}</span>}
               <EditableBody
                 body={answer.body}
                 canEdit={user?.id === answer.author?.id}

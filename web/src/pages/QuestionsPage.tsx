@@ -89,7 +89,7 @@ export function QuestionsPage() {
       ) : (
         <ul className="question-list">
           {results.map((question) => (
-            <li key={question.id} className="question-row">
+            <li key={question.id} className="question-row" data-testid="question-row">
               <div className="question-stats">
                 <span>{t("questions.votesCount", { count: question.score })}</span>
                 <span className={question.accepted_answer_id ? "answers accepted" : "answers"}>

@@ -112,12 +112,19 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
       }
     });
     const comeBack = () => client.reconnectNow();
+    const goAway = () => client.wentOffline();
+    // The connection's state, for styles and for the browser tests to wait on.
+    const stopStatus = client.onStatus((now) => (document.documentElement.dataset.realtime = now));
     window.addEventListener("online", comeBack);
+    window.addEventListener("offline", goAway);
     client.start();
     return () => {
       stopFrames();
+      stopStatus();
       window.removeEventListener("online", comeBack);
+      window.removeEventListener("offline", goAway);
       client.stop();
+      delete document.documentElement.dataset.realtime;
     };
   }, [status, realtime, queries]);
 

@@ -106,7 +106,20 @@ export class RealtimeClient {
   reconnectNow(): void {
     if (this.stopped || this.status === "online" || this.status === "connecting") return;
     this.timers.clearTimeout(this.reconnectTimer);
+    this.attempts = 0;
     this.connect();
+  }
+
+  /**
+   * The browser says the network is gone: the socket is as good as dead (nothing it holds
+   * can be trusted to arrive), so it is dropped now; what is written meanwhile waits in the
+   * outbox, and `reconnectNow` (back online) or the backoff brings the client back.
+   */
+  wentOffline(): void {
+    const socket = this.socket;
+    if (this.stopped || !socket) return;
+    this.closed(4000);
+    socket.close(4000, "offline");
   }
 
   onFrame(handler: Handler): () => void {

@@ -60,7 +60,7 @@ export function MessageItem({ message, mine, author, seen, onEdit, onDelete }: P
       </div>
       <span className="meta">
         {time(message.created_at)}
-        {message.edited_at && !message.deleted && <> · {t("chat.edited")}</>}
+        {message.edited_at && !message.deleted && <> · <span className="edited">{t("chat.edited")}</span></>}
         {mine && seen && <> · <span className="seen">{t("chat.seen")}</span></>}
       </span>
       {mine && !message.deleted && !editing && (

@@ -1,0 +1,141 @@
+"""Browser tests: the web app in Debian's Chromium (headless, driven by Python Playwright)
+against a real `python run.py` per test module, on its own embedded store filled by
+`--seed-demo` (48 mentors, 6 mentees, 6 answered questions).
+
+Each person is a browser context of their own (cookies, storage, sockets), signed in the way
+the app signs in: the auth API's browser mode sets the HttpOnly refresh cookie, and the page
+gets its access token from it when it loads. Uncaught errors on a page fail the test.
+Screenshots land in tests/e2e/screenshots/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from tests.client import Account, ApiClient
+from tests.processes import ROOT, ServerProcess, run_command, server_env
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DIST = ROOT / "web" / "dist" / "index.html"
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+DEMO_PASSWORD = "hypee-demo-password"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
+WEB = {"X-Hypee-Client": "web"}
+
+# Every browser test runs once (not again through the wire stand-in: the store path is the
+# server's business, tested by the rest of the suite), in its module's event loop.
+MODULE_LOOP = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
+
+
+@dataclass
+class WebServer:
+    """A running `run.py` serving the built app, and an API client for setting things up."""
+
+    process: ServerProcess
+    data_dir: Path
+    accounts: dict[str, Account] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.process.port}"
+
+    @property
+    def api(self) -> ApiClient:
+        return self.process.client
+
+    async def login(self, email: str, password: str = DEMO_PASSWORD) -> Account:
+        """Sign in over the API (mobile mode) to set things up or check them."""
+        response = await self.api.post("/api/auth/login", {"email": email, "password": password})
+        assert response.status == 200, response
+        data = response.json
+        return Account(
+            data["user"]["id"], email, password, data["access"], data["refresh"], data["user"]
+        )
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def web_server(tmp_path_factory) -> AsyncIterator[WebServer]:
+    if not DIST.is_file():
+        pytest.fail("web/dist is not built: run `make web` (make test builds it)")
+    root = tmp_path_factory.mktemp("web")
+    settings = {
+        "HYPEE_DATA_DIR": str(root / "data"),
+        "HYPEE_AUTH_ATTEMPTS_PER_IP_PER_MIN": "100000",
+        "HYPEE_LOGIN_FAILURES_PER_MIN": "100000",
+        "HYPEE_SEND_RATE_PER_10S": "0",
+    }
+    code, out, err = await run_command("--seed-demo", env=server_env(**settings))
+    assert code == 0, out + err
+    process = await ServerProcess(root / "server.log", **settings).start()
+    server = WebServer(process, root / "data")
+    try:
+        yield server
+    finally:
+        await process.stop()
+    assert "Traceback" not in process.log(), process.log()[-5000:]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+class Person:
+    """One user in a browser context of their own; `errors` collects uncaught page errors."""
+
+    def __init__(self, context: BrowserContext, page: Page) -> None:
+        self.context = context
+        self.page = page
+        self.errors: list[str] = []
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    async def sign_in(self, email: str, password: str = DEMO_PASSWORD) -> dict[str, Any]:
+        """Sign in as the app does (browser mode: the refresh cookie lands in this context)."""
+        response = await self.context.request.post(
+            "/api/auth/login", data={"email": email, "password": password}, headers=WEB
+        )
+        assert response.ok, await response.text()
+        return (await response.json())["user"]
+
+    async def goto(self, path: str) -> None:
+        await self.page.goto(path)
+
+    async def screenshot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        await self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def people(browser: Browser, web_server: WebServer):
+    """`await people(viewport=...)` opens a new person's browser context; all are closed after
+    the test, which fails on any uncaught page error."""
+    opened: list[Person] = []
+
+    async def open_person(viewport: dict[str, int] = DESKTOP, locale: str = "en-US") -> Person:
+        context = await browser.new_context(
+            base_url=web_server.url, viewport=viewport, locale=locale
+        )
+        context.set_default_timeout(10_000)
+        person = Person(context, await context.new_page())
+        opened.append(person)
+        return person
+
+    yield open_person
+    errors = [error for person in opened for error in person.errors]
+    for person in opened:
+        await person.context.close()
+    assert not errors, errors

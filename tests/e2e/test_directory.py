@@ -1,0 +1,101 @@
+"""The directory in a browser: filters that narrow the list and live in the URL, infinite
+scroll, the profile, and "Send a message" opening the conversation."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import expect
+
+from tests.e2e.conftest import MODULE_LOOP, WebServer
+
+pytestmark = MODULE_LOOP
+
+
+async def names_from_api(server: WebServer, query: str) -> list[str]:
+    response = await server.api.get(f"/api/mentors/?limit=50&{query}")
+    assert response.status == 200, response
+    return [mentor["display_name"] for mentor in response.json["results"]]
+
+
+async def test_filters_narrow_the_list_scrolling_loads_more_and_a_card_opens_the_profile(
+    people, web_server: WebServer
+):
+    person = await people()
+    page = person.page
+    await person.goto("/mentors")
+    cards = page.get_by_test_id("mentor-card")
+    await expect(cards).to_have_count(20)  # the first page
+    await cards.last.scroll_into_view_if_needed()
+    await expect(cards).to_have_count(40)  # the next page, loaded by scrolling
+
+    french = await names_from_api(web_server, "country=FR")
+    await page.get_by_label("Country").select_option("FR")
+    await expect(page).to_have_url(re.compile(r"country=FR"))
+    await expect(cards).to_have_count(len(french))
+    await expect(cards.locator("h2")).to_have_text(french)
+
+    pythonistas = await names_from_api(web_server, "country=FR&specialty=Python")
+    assert 0 < len(pythonistas) < len(french)
+    await page.get_by_role("textbox", name="Specialties").fill("Python")
+    await page.get_by_role("textbox", name="Specialties").press("Enter")
+    await expect(page).to_have_url(re.compile(r"specialty=Python"))
+    await expect(cards.locator("h2")).to_have_text(pythonistas)
+
+    await cards.first.click()
+    await expect(page).to_have_url(re.compile(r"/mentors/[0-9a-f]{24}$"))
+    await expect(page.get_by_role("heading", level=1)).to_have_text(pythonistas[0])
+    await expect(page.get_by_text("Python").first).to_be_visible()
+
+    await page.go_back()  # the filters come back from the URL
+    await expect(page.get_by_label("Country")).to_have_value("FR")
+    await expect(cards.locator("h2")).to_have_text(pythonistas)
+
+
+async def test_send_a_message_opens_the_conversation_with_the_message_sent(
+    people, web_server: WebServer
+):
+    mentee = await people()
+    await mentee.sign_in("mentee1@demo.hypee.dev")
+    mentor = await web_server.login("mentor7@demo.hypee.dev")
+    await mentee.goto(f"/mentors/{mentor.id}")
+    page = mentee.page
+    await page.get_by_role("button", name="Send a message").click()
+    await expect(page).to_have_url(re.compile(r"/chat/[0-9a-f]{24}$"))
+    conversation_id = page.url.rsplit("/", 1)[1]
+
+    composer = page.get_by_label("Write a message")
+    await composer.fill("Hello! Could you help me prepare an interview?")
+    await composer.press("Enter")
+    sent = page.get_by_test_id("message").filter(has_text="Could you help me")
+    await expect(sent).to_have_count(1)
+    await expect(sent).not_to_have_class(re.compile("pending"))
+    await expect(composer).to_have_value("")
+
+    stored = await web_server.api.get(
+        f"/api/conversations/{conversation_id}/messages/", token=mentor.access
+    )
+    assert [m["body"] for m in stored.json["results"]] == [
+        "Hello! Could you help me prepare an interview?"
+    ]
+
+
+async def test_there_is_no_send_button_on_your_own_profile(people, web_server: WebServer):
+    mentor = await people()
+    me = await mentor.sign_in("mentor8@demo.hypee.dev")
+    await mentor.goto(f"/mentors/{me['id']}")
+    await expect(mentor.page.get_by_role("heading", level=1)).to_have_text(me["display_name"])
+    await expect(mentor.page.get_by_role("link", name="Edit my profile")).to_be_visible()
+    await expect(mentor.page.get_by_role("button", name="Send a message")).to_have_count(0)
+
+
+@pytest.mark.parametrize("path", ["/mentors/" + "0" * 24, "/no/such/page"])
+async def test_unknown_pages_and_mentors_say_so(people, path: str):
+    person = await people()
+    await person.goto(path)
+    await expect(
+        person.page.get_by_role("alert").or_(
+            person.page.get_by_role("heading", name=re.compile("not found", re.I))
+        )
+    ).to_be_visible()
