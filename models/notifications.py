@@ -169,7 +169,17 @@ async def conversation_read(
     db: Any, user_id: ObjectId, conversation_id: ObjectId, run: dict[str, Any]
 ) -> None:
     """The user read a conversation to its end: its `new_message` notification is read, and
-    keeps `run` ({count, last_message}) as what it covered."""
+    keeps `run` ({count, last_message}) as what it covered; a `new_conversation` one about it
+    is read too (the user has seen the conversation)."""
+    await db[COLLECTION].update_many(
+        {
+            "user_id": user_id,
+            "read": False,
+            "kind": "new_conversation",
+            "data.conversation_id": str(conversation_id),
+        },
+        {"$set": {"read": True}},
+    )
     await db[COLLECTION].update_one(
         {"unread_key": _unread_key(user_id, conversation_id)},
         {

@@ -14,6 +14,7 @@ from bson import ObjectId
 from hypee import locks
 from hypee.errors import ApiError, not_found
 from hypee.pagination import Listing, after_filter, decode_cursor, encode_cursor, find_page
+from hypee.realtime.hub import Hub
 from models import points, users, votes
 
 # -- cursors ----------------------------------------------------------------------------------
@@ -193,3 +194,28 @@ async def test_a_missing_document_raises_or_is_created(memory_db) -> None:
     async with locks.locked(memory_db.docs, {"_id": 2}, insert={"n": 7}) as held:
         assert held.document["n"] == 7
     assert await memory_db.docs.find_one({"_id": 2}) == {"_id": 2, "n": 7}
+
+
+# -- presence ---------------------------------------------------------------------------------
+
+
+class _Socket:
+    def __init__(self, user_id: ObjectId) -> None:
+        self.user_id = user_id
+
+
+async def test_a_stopped_hub_announces_no_presence_change() -> None:
+    """Sockets still closing during shutdown must not reach the (closed) store."""
+    hub, told = Hub(), []
+
+    async def record(user_id: ObjectId, online: bool) -> None:
+        told.append(online)
+
+    hub.on_presence = record
+    socket = _Socket(ObjectId())
+    await hub.join(socket)
+    await asyncio.sleep(0.01)
+    await hub.stop()
+    await hub.leave(socket)
+    await asyncio.sleep(0.01)
+    assert told == [True]

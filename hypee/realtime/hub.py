@@ -79,6 +79,7 @@ class Hub:
         self._presence_queue: asyncio.Queue[tuple[ObjectId, bool]] = asyncio.Queue()
         self._presence_task: asyncio.Task | None = None
         self._registered_online: set[ObjectId] = set()
+        self._stopped = False
         self.topics = Topics()
 
     # -- membership ------------------------------------------------------------------------
@@ -231,6 +232,8 @@ class Hub:
     # -- presence --------------------------------------------------------------------------
 
     def _presence(self, user_id: ObjectId, online: bool) -> None:
+        if self._stopped:
+            return  # shutting down: the store may be closed; presence entries expire anyway
         self._presence_queue.put_nowait((user_id, online))
         if self._presence_task is None or self._presence_task.done():
             self._presence_task = asyncio.ensure_future(self._announce_presence())
@@ -258,6 +261,8 @@ class Hub:
                 log.exception("presence announcement failed", extra={"user_id": str(user_id)})
 
     async def stop(self) -> None:
+        """Announce no more presence changes (sockets still closing after this are ignored)."""
+        self._stopped = True
         if self._presence_task is not None:
             self._presence_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

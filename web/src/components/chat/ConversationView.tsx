@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
@@ -47,6 +47,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const { user } = useAuth();
   const { client } = useRealtime();
   const store = useMessageStore();
+  const queries = useQueryClient();
   const conversation = useQuery({
     queryKey: ["conversation", conversationId],
     queryFn: async () =>
@@ -97,11 +98,15 @@ export function ConversationView({ conversationId }: { conversationId: string })
   useEffect(() => {
     if (!user || newest <= myMark || document.visibilityState !== "visible") return;
     store.setReadMark(conversationId, user.id, newest);
-    void api.POST("/api/conversations/{conversation_id}/read", {
-      params: { path: { conversation_id: conversationId } },
-      body: { seq: newest },
-    });
-  }, [newest, myMark, user, conversationId, store]);
+    void api
+      .POST("/api/conversations/{conversation_id}/read", {
+        params: { path: { conversation_id: conversationId } },
+        body: { seq: newest },
+      })
+      // Reading to the end reads the conversation's notifications: the bell and the inbox.
+      .then(() => queries.invalidateQueries({ queryKey: ["notifications"] }))
+      .then(() => queries.invalidateQueries({ queryKey: ["conversations"] }));
+  }, [newest, myMark, user, conversationId, store, queries]);
 
   async function edit(message: Message, body: string) {
     const changed = unwrap(
