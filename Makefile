@@ -81,7 +81,7 @@ api-types: $(STAMP) $(WEB_MODULES)
 chromium:
 	@command -v chromium >/dev/null || { \
 	  echo "chromium is missing: installing it with apt-get"; \
-	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; }
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium fonts-noto-color-emoji; }
 
 # Later capabilities (fan-out across processes) are tested against a real redis-server.
 redis-server:

@@ -6,7 +6,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { api, unwrap } from "../api/client";
 import { onSessionChange, refresh, setToken } from "../api/session";
-import type { PrivateUser } from "../api/types";
+import type { PrivateUser, Registration } from "../api/types";
 
 type Status = "loading" | "signed-in" | "signed-out";
 
@@ -14,7 +14,7 @@ interface Auth {
   status: Status;
   user: PrivateUser | null;
   signIn: (email: string, password: string) => Promise<void>;
-  register: (body: { email: string; password: string; display_name: string; role: "mentee" | "mentor" }) => Promise<void>;
+  register: (body: Registration) => Promise<void>;
   signOut: () => Promise<void>;
   setUser: (user: PrivateUser) => void;
 }
@@ -29,13 +29,17 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     let cancelled = false;
     void (async () => {
-      if (await refresh()) {
-        const me = await api.GET("/api/me");
-        if (!cancelled && me.data) {
-          setUser(me.data);
-          setStatus("signed-in");
-          return;
+      try {
+        if (await refresh()) {
+          const me = await api.GET("/api/me");
+          if (!cancelled && me.data) {
+            setUser(me.data);
+            setStatus("signed-in");
+            return;
+          }
         }
+      } catch {
+        // No connection: treated as signed out; signing in again works once it is back.
       }
       if (!cancelled) setStatus("signed-out");
     })();
@@ -74,7 +78,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   );
 
   const signOut = useCallback(async () => {
-    await api.POST("/api/auth/logout", { body: {} });
+    try {
+      await api.POST("/api/auth/logout", { body: {} });
+    } catch {
+      // No connection: signed out here all the same (the login then just expires).
+    }
     setToken(null);
     queries.clear();
   }, [queries]);

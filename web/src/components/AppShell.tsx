@@ -1,19 +1,69 @@
 import { useTranslation } from "react-i18next";
-import { NavLink, Outlet, ScrollRestoration, useNavigate } from "react-router";
+import { NavLink, Outlet, ScrollRestoration, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/AuthContext";
 import { chooseLanguage, LANGUAGES, type Language } from "../i18n";
 import { useConnection } from "../realtime/RealtimeContext";
 import { Avatar } from "./Avatar";
+import { Icon } from "./Icon";
 import { NotificationBell } from "./NotificationBell";
+
+/** The sections: in the header on wide screens, a tab bar at the bottom on phones. */
+function MainNav() {
+  const { t } = useTranslation();
+  const { status } = useAuth();
+  return (
+    <nav className="main-nav" aria-label={t("nav.main")}>
+      <NavLink to="/mentors">
+        <Icon name="mentors" />
+        <span>{t("nav.mentors")}</span>
+      </NavLink>
+      {status === "signed-in" && (
+        <NavLink to="/chat">
+          <Icon name="chat" />
+          <span>{t("nav.chat")}</span>
+        </NavLink>
+      )}
+      <NavLink to="/questions">
+        <Icon name="questions" />
+        <span>{t("nav.questions")}</span>
+      </NavLink>
+    </nav>
+  );
+}
+
+function LanguageSwitch() {
+  const { t, i18n } = useTranslation();
+  return (
+    <>
+      <label className="visually-hidden" htmlFor="language">
+        {t("nav.language")}
+      </label>
+      <select
+        id="language"
+        className="language"
+        value={i18n.language}
+        onChange={(event) => chooseLanguage(event.target.value as Language)}
+      >
+        {Object.entries(LANGUAGES).map(([code, name]) => (
+          <option key={code} value={code}>
+            {name}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
 
 /** The header, the page, and a banner while the real-time link is down. */
 export function AppShell() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const { status, user, signOut } = useAuth();
   const connection = useConnection();
   const navigate = useNavigate();
+  // An open conversation takes the whole phone screen (it has its own way back).
+  const inConversation = /^\/chat\/./.test(useLocation().pathname);
   return (
-    <>
+    <div className={inConversation ? "shell in-conversation" : "shell"}>
       <a className="skip-link" href="#main">
         {t("nav.skip")}
       </a>
@@ -22,27 +72,9 @@ export function AppShell() {
           <img src="/favicon.svg" alt="" width="28" height="28" />
           <span>{t("app.name")}</span>
         </NavLink>
-        <nav className="main-nav" aria-label="Main">
-          <NavLink to="/mentors">{t("nav.mentors")}</NavLink>
-          {status === "signed-in" && <NavLink to="/chat">{t("nav.chat")}</NavLink>}
-          <NavLink to="/questions">{t("nav.questions")}</NavLink>
-        </nav>
+        <MainNav />
         <div className="header-tools">
-          <label className="visually-hidden" htmlFor="language">
-            {t("nav.language")}
-          </label>
-          <select
-            id="language"
-            className="language"
-            value={i18n.language}
-            onChange={(event) => chooseLanguage(event.target.value as Language)}
-          >
-            {Object.entries(LANGUAGES).map(([code, name]) => (
-              <option key={code} value={code}>
-                {code.toUpperCase()} · {name}
-              </option>
-            ))}
-          </select>
+          <LanguageSwitch />
           {status === "signed-in" && user ? (
             <>
               <NotificationBell />
@@ -51,7 +83,7 @@ export function AppShell() {
               </NavLink>
               <button
                 type="button"
-                className="link-button"
+                className="link-button sign-out"
                 onClick={async () => {
                   await signOut();
                   navigate("/login");
@@ -76,6 +108,6 @@ export function AppShell() {
         <Outlet />
       </main>
       <ScrollRestoration getKey={(location) => location.pathname + location.search} />
-    </>
+    </div>
   );
 }

@@ -22,7 +22,7 @@ export function languageName(code: string): string {
 }
 
 export function time(iso: string): string {
-  return new Date(iso).toLocaleTimeString(i18n.language, { hour: "2-digit", minute: "2-digit" });
+  return new Date(iso).toLocaleTimeString(i18n.language, { hour: "numeric", minute: "2-digit" });
 }
 
 /** "Today", "Yesterday", or the date: the separators between a conversation's days. */

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "react";
+import { useSearchParams } from "react-router";
 
 /** `value`, once it has stopped changing for `ms`. */
 export function useDebounced<T>(value: T, ms: number): T {
@@ -28,4 +29,30 @@ export function useOnVisible<T extends Element>(onVisible: () => void, enabled: 
     return () => observer.disconnect();
   }, [enabled]);
   return ref;
+}
+
+/**
+ * A text filter kept in the URL's `key`: the box shows what is typed at once, the URL (and so
+ * the query) follows once typing pauses, replacing its history entry so typing does not fill
+ * the back button; going back or forward brings the box in line with the URL.
+ */
+export function useTextParam(key: string, ms = 300): [string, (value: string) => void] {
+  const [params, setParams] = useSearchParams();
+  const inUrl = params.get(key) ?? "";
+  const [draft, setDraft] = useState(inUrl);
+  const settled = useDebounced(draft, ms);
+  useEffect(() => {
+    if (settled === inUrl) return;
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        if (settled) next.set(key, settled);
+        else next.delete(key);
+        return next;
+      },
+      { replace: true },
+    );
+  }, [settled]); // only a settled draft moves the URL
+  useEffect(() => setDraft(inUrl), [inUrl]);
+  return [draft, setDraft];
 }

@@ -1,21 +1,24 @@
 import { useMutation } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
+import { useNavigate } from "react-router";
 import { api, unwrap } from "../api/client";
+import type { MentorProfileInput, ProfileUpdate } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { Avatar } from "../components/Avatar";
 import { ErrorState } from "../components/States";
-import { COUNTRIES, LANGUAGES } from "../lib/codes";
-import { countryName, languageName } from "../lib/format";
+import { CountryOptions, LanguageOptions } from "../components/CodeOptions";
 import { uploadFile } from "../lib/uploads";
 
 export function MePage() {
   const { t } = useTranslation();
-  const { user, setUser } = useAuth();
+  const { user, setUser, signOut } = useAuth();
   const [progress, setProgress] = useState<number | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  const navigate = useNavigate();
   const profile = useMutation({
-    mutationFn: async (body: { display_name?: string; bio?: string; avatar_upload_id?: string }) =>
+    mutationFn: async (body: ProfileUpdate) =>
       unwrap(await api.PATCH("/api/me", { body })),
     onSuccess: (me) => {
       setUser(me);
@@ -23,9 +26,7 @@ export function MePage() {
     },
   });
   const mentor = useMutation({
-    mutationFn: async (body: {
-      headline: string; bio: string; country: string; specialties: string[]; languages: string[]; years_experience: number; available: boolean;
-    }) => unwrap(await api.PUT("/api/me/mentor-profile", { body })),
+    mutationFn: async (body: MentorProfileInput) => unwrap(await api.PUT("/api/me/mentor-profile", { body })),
     onSuccess: (me) => {
       setUser(me);
       setSaved("mentor");
@@ -69,10 +70,17 @@ export function MePage() {
       <h1>{t("me.title")}</h1>
       <div className="avatar-row">
         <Avatar name={user.display_name} url={user.avatar_url} size={80} />
-        <label className="button button-secondary">
+        <button type="button" className="button button-secondary" onClick={() => picker.current?.click()}>
           {t("me.changeAvatar")}
-          <input type="file" accept="image/*" hidden onChange={(event) => event.target.files?.[0] && void avatar(event.target.files[0])} />
-        </label>
+        </button>
+        <input
+          ref={picker}
+          type="file"
+          accept="image/*"
+          hidden
+          data-testid="avatar-input"
+          onChange={(event) => event.target.files?.[0] && void avatar(event.target.files[0])}
+        />
         {progress !== null && <progress max={1} value={progress} aria-label={t("me.avatar")} />}
       </div>
       <form className="form" onSubmit={saveProfile}>
@@ -102,9 +110,7 @@ export function MePage() {
           {t("me.country")}
           <select name="country" defaultValue={current?.country ?? ""} required>
             <option value="" disabled>—</option>
-            {COUNTRIES.map((code) => [code, countryName(code)] as const)
-              .sort((a, b) => a[1].localeCompare(b[1]))
-              .map(([code, name]) => <option key={code} value={code}>{name}</option>)}
+            <CountryOptions />
           </select>
         </label>
         <label>
@@ -114,9 +120,7 @@ export function MePage() {
         <label>
           {t("me.languages")}
           <select name="languages" multiple size={5} defaultValue={current?.languages ?? []} required>
-            {LANGUAGES.map((code) => [code, languageName(code)] as const)
-              .sort((a, b) => a[1].localeCompare(b[1]))
-              .map(([code, name]) => <option key={code} value={code}>{name}</option>)}
+            <LanguageOptions />
           </select>
         </label>
         <label>
@@ -129,6 +133,19 @@ export function MePage() {
         {mentor.isError && <ErrorState error={mentor.error} />}
         <button type="submit" className="button">{saved === "mentor" ? t("common.saved") : t("me.saveMentor")}</button>
       </form>
+      <div className="sign-out-row">
+        <span className="muted">{user.email}</span>
+        <button
+          type="button"
+          className="button button-secondary"
+          onClick={async () => {
+            await signOut();
+            navigate("/login");
+          }}
+        >
+          {t("nav.logout")}
+        </button>
+      </div>
     </section>
   );
 }

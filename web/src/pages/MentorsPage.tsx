@@ -1,14 +1,16 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { useEffect, useState, type KeyboardEvent } from "react";
+import { useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import type { PublicUser } from "../api/types";
+import { useAuth } from "../auth/AuthContext";
 import { Avatar } from "../components/Avatar";
+import { FilterPanel } from "../components/FilterPanel";
 import { EmptyState, ErrorState, Skeleton } from "../components/States";
-import { COUNTRIES, LANGUAGES } from "../lib/codes";
-import { countryName, languageName } from "../lib/format";
-import { useDebounced, useOnVisible } from "../lib/hooks";
+import { CountryOptions, LanguageOptions } from "../components/CodeOptions";
+import { countryName } from "../lib/format";
+import { useOnVisible, useTextParam } from "../lib/hooks";
 
 type Sort = "relevance" | "newest" | "points";
 
@@ -20,7 +22,10 @@ function MentorCard({ mentor }: { mentor: PublicUser }) {
       <Link to={`/mentors/${mentor.id}`} className="mentor-card" data-testid="mentor-card">
         <Avatar name={mentor.display_name} url={mentor.avatar_url} size={56} />
         <div className="mentor-card-body">
-          <h2>{mentor.display_name}</h2>
+          <div className="mentor-card-title">
+            <h2>{mentor.display_name}</h2>
+            {profile?.available && <span className="status-pill">{t("mentors.availableBadge")}</span>}
+          </div>
           {profile && <p className="headline">{profile.headline}</p>}
           <p className="muted small">
             {profile && countryName(profile.country)} · {t("common.points", { count: mentor.points })}
@@ -35,9 +40,26 @@ function MentorCard({ mentor }: { mentor: PublicUser }) {
             </ul>
           )}
         </div>
-        {profile?.available && <span className="status-pill">{t("mentors.availableBadge")}</span>}
       </Link>
     </li>
+  );
+}
+
+/** For visitors not signed in: what Hypee is, and the way in. */
+function Welcome() {
+  const { t } = useTranslation();
+  const { status } = useAuth();
+  if (status !== "signed-out") return null;
+  return (
+    <div className="welcome">
+      <p>
+        <strong>{t("app.tagline")}</strong>
+        {t("mentors.welcome")}
+      </p>
+      <Link to="/register" className="button">
+        {t("nav.register")}
+      </Link>
+    </div>
   );
 }
 
@@ -87,8 +109,7 @@ export function MentorsPage() {
   const specialties = params.getAll("specialty");
   const available = params.get("available") === "true";
   const sort = (params.get("sort") as Sort | null) ?? "relevance";
-  const [search, setSearch] = useState(params.get("q") ?? "");
-  const q = useDebounced(search, 300);
+  const [search, setSearch] = useTextParam("q");
 
   function update(changes: Record<string, string | string[] | null>) {
     const next = new URLSearchParams(params);
@@ -97,14 +118,8 @@ export function MentorsPage() {
       if (Array.isArray(value)) value.forEach((v) => next.append(key, v));
       else if (value) next.set(key, value);
     }
-    // Typing in the search box replaces the history entry; every other filter adds one.
-    const onlySearch = Object.keys(changes).length === 1 && "q" in changes;
-    setParams(next, { replace: onlySearch });
+    setParams(next); // each filter is a step the back button undoes (typing is not)
   }
-
-  useEffect(() => {
-    if ((params.get("q") ?? "") !== q) update({ q: q || null });
-  }, [q]); // `update` reads the params of this render on purpose
 
   const query = {
     country: country || undefined,
@@ -127,39 +142,31 @@ export function MentorsPage() {
   );
   const results = mentors.data?.pages.flatMap((page) => page.results) ?? [];
   const filtered = country || language || specialties.length || available || params.get("q");
+  const activeFilters = [country, language, available].filter(Boolean).length + specialties.length;
 
   return (
     <section className="page">
+      <Welcome />
       <h1>{t("mentors.title")}</h1>
-      <form className="filters" role="search" onSubmit={(event) => event.preventDefault()}>
-        <div className="field field-wide">
-          <label htmlFor="q">{t("mentors.search")}</label>
-          <input id="q" type="search" value={search} onChange={(event) => setSearch(event.target.value)} />
-        </div>
+      <FilterPanel
+        id="mentors"
+        searchLabel={t("mentors.search")}
+        search={search}
+        onSearch={setSearch}
+        active={activeFilters}
+      >
         <div className="field">
           <label htmlFor="country">{t("mentors.country")}</label>
           <select id="country" value={country} onChange={(event) => update({ country: event.target.value || null })}>
             <option value="">{t("mentors.anyCountry")}</option>
-            {COUNTRIES.map((code) => [code, countryName(code)] as const)
-              .sort((a, b) => a[1].localeCompare(b[1]))
-              .map(([code, name]) => (
-                <option key={code} value={code}>
-                  {name}
-                </option>
-              ))}
+            <CountryOptions />
           </select>
         </div>
         <div className="field">
           <label htmlFor="language-filter">{t("mentors.language")}</label>
           <select id="language-filter" value={language} onChange={(event) => update({ language: event.target.value || null })}>
             <option value="">{t("mentors.anyLanguage")}</option>
-            {LANGUAGES.map((code) => [code, languageName(code)] as const)
-              .sort((a, b) => a[1].localeCompare(b[1]))
-              .map(([code, name]) => (
-                <option key={code} value={code}>
-                  {name}
-                </option>
-              ))}
+            <LanguageOptions />
           </select>
         </div>
         <SpecialtyInput values={specialties} onChange={(next) => update({ specialty: next })} />
@@ -175,7 +182,7 @@ export function MentorsPage() {
           <input type="checkbox" checked={available} onChange={(event) => update({ available: event.target.checked ? "true" : null })} />
           {t("mentors.available")}
         </label>
-      </form>
+      </FilterPanel>
       {mentors.isPending ? (
         <div className="card-grid">
           {Array.from({ length: 6 }, (_, n) => (

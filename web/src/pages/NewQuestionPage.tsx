@@ -3,13 +3,14 @@ import type { FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
 import { api, unwrap } from "../api/client";
+import type { NewQuestion } from "../api/types";
 import { ErrorState } from "../components/States";
 
 export function NewQuestionPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const ask = useMutation({
-    mutationFn: async (body: { title: string; body: string; tags: string[] }) =>
+    mutationFn: async (body: NewQuestion) =>
       unwrap(await api.POST("/api/questions/", { body })),
     onSuccess: (question) => navigate(`/questions/${question.id}`),
   });

@@ -2,12 +2,36 @@ import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-q
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
 import { api, unwrap } from "../api/client";
-import type { Notification } from "../api/types";
+import type { MarkRead, Notification } from "../api/types";
 import { EmptyState, ErrorState, Skeleton } from "../components/States";
 import { ago } from "../lib/format";
 import { useOnVisible } from "../lib/hooks";
 
-type Data = Record<string, unknown> & { count?: number; question_title?: string; conversation_id?: string; question_id?: string };
+// `data` depends on the kind (docs/api.md, "Notifications"); these are the fields shown.
+type Data = Record<string, unknown> & {
+  count?: number;
+  question_title?: string;
+  conversation_id?: string;
+  question_id?: string;
+  kind?: "direct" | "group";
+  title?: string | null;
+  last_message?: { body?: string } | null;
+};
+
+/** What a notification says: a line, and the message's first words under it. */
+function NotificationText({ notification }: { notification: Notification }) {
+  const { t } = useTranslation();
+  const data = notification.data as Data;
+  const title = data.question_title ?? data.title ?? "";
+  const key =
+    notification.kind === "new_conversation" && data.kind === "group" ? "new_group" : notification.kind;
+  return (
+    <span className="notification-text">
+      <span>{t(`notifications.${key}`, { count: data.count ?? 1, title })}</span>
+      {data.last_message?.body && <span className="muted small preview">{data.last_message.body}</span>}
+    </span>
+  );
+}
 
 function target(notification: Notification): string {
   const data = notification.data as Data;
@@ -29,7 +53,7 @@ export function NotificationsPage() {
   });
   const sentinel = useOnVisible<HTMLDivElement>(() => void list.fetchNextPage(), list.hasNextPage && !list.isFetchingNextPage);
   const read = useMutation({
-    mutationFn: async (body: { ids: string[] } | { all: true }) => unwrap(await api.POST("/api/notifications/read", { body })),
+    mutationFn: async (body: MarkRead) => unwrap(await api.POST("/api/notifications/read", { body })),
     onSuccess: () => void queries.invalidateQueries({ queryKey: ["notifications"] }),
   });
   const items = list.data?.pages.flatMap((page) => page.results) ?? [];
@@ -58,7 +82,6 @@ export function NotificationsPage() {
       ) : (
         <ul className="notification-list">
           {items.map((notification) => {
-            const data = notification.data as Data;
             return (
               <li key={notification.id}>
                 <button
@@ -67,9 +90,7 @@ export function NotificationsPage() {
                   onClick={() => void open(notification)}
                   data-testid="notification"
                 >
-                  <span>
-                    {t(`notifications.${notification.kind}`, { count: data.count ?? 1, title: data.question_title ?? "" })}
-                  </span>
+                  <NotificationText notification={notification} />
                   <time className="muted small" dateTime={notification.created_at}>{ago(notification.created_at)}</time>
                 </button>
               </li>

@@ -36,7 +36,16 @@ function Votes({ post, score, mine, disabled, onVote }: { post: Post; score: num
   );
 }
 
-function EditableBody({ body, canEdit, onSave, onDelete }: { body: string; canEdit: boolean; onSave: (body: string) => Promise<void>; onDelete: () => void }) {
+interface EditableProps {
+  body: string;
+  canEdit: boolean;
+  onSave: (body: string) => Promise<void>;
+  onDelete: () => void;
+  children?: React.ReactNode; // under the body: the byline
+}
+
+/** A post's text, with edit and delete for its author under whatever comes with it. */
+function EditableBody({ body, canEdit, onSave, onDelete, children }: EditableProps) {
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(body);
@@ -54,8 +63,9 @@ function EditableBody({ body, canEdit, onSave, onDelete }: { body: string; canEd
   return (
     <>
       <p className="post-body">{body}</p>
+      {children}
       {canEdit && (
-        <div className="row">
+        <div className="row post-actions">
           <button type="button" className="link-button" onClick={() => { setDraft(body); setEditing(true); }}>{t("common.edit")}</button>
           <button type="button" className="link-button" onClick={() => window.confirm(t("questions.confirmDelete")) && onDelete()}>{t("common.delete")}</button>
         </div>
@@ -183,8 +193,9 @@ export function QuestionPage() {
               unwrap(await api.DELETE("/api/questions/{question_id}/", { params: { path: { question_id: id } } }));
               navigate("/questions");
             }}
-          />
-          <Byline author={detail.author} when={detail.created_at} />
+          >
+            <Byline author={detail.author} when={detail.created_at} />
+          </EditableBody>
         </div>
       </header>
       {(vote.isError || accept.isError) && <ErrorState error={vote.error ?? accept.error} />}
@@ -213,8 +224,9 @@ export function QuestionPage() {
                   unwrap(await api.DELETE("/api/answers/{answer_id}/", { params: { path: { answer_id: answer.id } } }));
                   change((held) => ({ ...held, answers: held.answers.filter((a) => a.id !== answer.id) }));
                 }}
-              />
-              <Byline author={answer.author} when={answer.created_at} />
+              >
+                <Byline author={answer.author} when={answer.created_at} />
+              </EditableBody>
               {asker && (
                 <button type="button" className="button button-small button-secondary" onClick={() => accept.mutate({ answer, accepted: !answer.accepted })}>
                   {answer.accepted ? t("questions.unaccept") : t("questions.accept")}

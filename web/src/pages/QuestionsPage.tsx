@@ -1,12 +1,12 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { useAuth } from "../auth/AuthContext";
+import { FilterPanel } from "../components/FilterPanel";
 import { EmptyState, ErrorState, Skeleton } from "../components/States";
 import { ago } from "../lib/format";
-import { useDebounced, useOnVisible } from "../lib/hooks";
+import { useOnVisible, useTextParam } from "../lib/hooks";
 
 type Status = "open" | "answered" | "accepted";
 type Sort = "newest" | "votes" | "active";
@@ -15,8 +15,8 @@ export function QuestionsPage() {
   const { t } = useTranslation();
   const { status: auth } = useAuth();
   const [params, setParams] = useSearchParams();
-  const [search, setSearch] = useState(params.get("q") ?? "");
-  const q = useDebounced(search, 300);
+  const [search, setSearch] = useTextParam("q");
+  const [tagDraft, setTagDraft] = useTextParam("tag");
   const status = (params.get("status") as Status | null) ?? undefined;
   const sort = (params.get("sort") as Sort | null) ?? "newest";
   const tag = params.get("tag") ?? "";
@@ -27,10 +27,6 @@ export function QuestionsPage() {
     else next.delete(key);
     setParams(next, { replace });
   }
-  useEffect(() => {
-    if ((params.get("q") ?? "") !== q) update("q", q || null, true);
-  }, [q]); // `update` reads the params of this render on purpose
-
   const query = { q: params.get("q") || undefined, tag: tag || undefined, status, sort };
   const questions = useInfiniteQuery({
     queryKey: ["questions", query],
@@ -53,14 +49,16 @@ export function QuestionsPage() {
           <Link to="/questions/new" className="button">{t("questions.ask")}</Link>
         )}
       </div>
-      <form className="filters" role="search" onSubmit={(event) => event.preventDefault()}>
-        <div className="field field-wide">
-          <label htmlFor="question-search">{t("questions.search")}</label>
-          <input id="question-search" type="search" value={search} onChange={(event) => setSearch(event.target.value)} />
-        </div>
+      <FilterPanel
+        id="questions"
+        searchLabel={t("questions.search")}
+        search={search}
+        onSearch={setSearch}
+        active={[tag, status].filter(Boolean).length}
+      >
         <div className="field">
           <label htmlFor="question-tag">{t("questions.tag")}</label>
-          <input id="question-tag" value={tag} onChange={(event) => update("tag", event.target.value.trim().toLowerCase() || null, true)} />
+          <input id="question-tag" value={tagDraft} onChange={(event) => setTagDraft(event.target.value.trim().toLowerCase())} />
         </div>
         <div className="field">
           <label htmlFor="question-status">{t("questions.status")}</label>
@@ -79,7 +77,7 @@ export function QuestionsPage() {
             <option value="active">{t("questions.active")}</option>
           </select>
         </div>
-      </form>
+      </FilterPanel>
       {questions.isPending ? (
         <Skeleton lines={6} />
       ) : questions.isError ? (

@@ -53,6 +53,7 @@ export const BACKOFF_MAX_MS = 30_000;
 export const PING_EVERY_MS = 15_000;
 export const SILENCE_LIMIT_MS = 10_000;
 const TYPING_SHOWN_MS = 4_000;
+export const GAP_RETRY_MS = 2_000;
 const CLOSE_UNAUTHORIZED = 4401;
 
 export class RealtimeClient {
@@ -66,6 +67,7 @@ export class RealtimeClient {
   private pingTimer: unknown = null;
   private silenceTimer: unknown = null;
   private retryTimer: unknown = null;
+  private gapTimer: unknown = null;
   private watched = new Set<string>();
   private inFlight: string | null = null; // the one message sent and not yet answered
   private handlers = new Set<Handler>();
@@ -186,7 +188,7 @@ export class RealtimeClient {
   }
 
   private clearTimers(): void {
-    for (const timer of [this.reconnectTimer, this.pingTimer, this.silenceTimer, this.retryTimer]) {
+    for (const timer of [this.reconnectTimer, this.pingTimer, this.silenceTimer, this.retryTimer, this.gapTimer]) {
       this.timers.clearTimeout(timer);
     }
   }
@@ -277,9 +279,16 @@ export class RealtimeClient {
     this.sendFrame({ type: "resume", cursors, revs });
   }
 
+  /** Page the rest of a `gap` over REST; if that fails, resume again a little later (the
+   * server answers with the same gap, or with the messages if the socket is what recovered). */
   private async fillGap(frame: FrameOf<"gap">): Promise<void> {
-    const messages = await this.options.fetchAfter(frame.conversation_id, frame.after);
-    this.store.applyAll(messages);
+    try {
+      const messages = await this.options.fetchAfter(frame.conversation_id, frame.after);
+      this.store.applyAll(messages);
+    } catch {
+      this.timers.clearTimeout(this.gapTimer);
+      this.gapTimer = this.timers.setTimeout(() => this.resume(), GAP_RETRY_MS);
+    }
   }
 
   private refused(frame: FrameOf<"error">): void {

@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../../api/client";
 import type { Attachment } from "../../api/types";
 import { fileSize } from "../../lib/format";
+import { Icon } from "../Icon";
 
 function useDownloadUrl(id: string) {
   return useQuery({
@@ -12,7 +13,7 @@ function useDownloadUrl(id: string) {
         await api.GET("/api/attachments/{attachment_id}", {
           params: { path: { attachment_id: id }, query: { format: "json" } },
         }),
-      ) as unknown as { url: string },
+      ),
     staleTime: 4 * 60_000,
   });
 }
@@ -38,7 +39,7 @@ function FileLink({ attachment }: { attachment: Attachment }) {
       target="_blank"
       rel="noreferrer"
     >
-      <span aria-hidden="true">📎</span> {attachment.filename} <span className="muted">{fileSize(attachment.size)}</span>
+      <Icon name="file" size={18} /> {attachment.filename} <span className="muted">{fileSize(attachment.size)}</span>
     </a>
   );
 }

@@ -1,6 +1,7 @@
 import { useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { uploadFile } from "../../lib/uploads";
+import { Icon } from "../Icon";
 import { EmojiButton } from "./EmojiButton";
 
 interface PendingFile {
@@ -115,7 +116,7 @@ export function Composer({ conversationId, onSend, onTyping }: Props) {
       )}
       <div className="composer-row">
         <button type="button" className="icon-button" aria-label={t("chat.attach")} onClick={() => picker.current?.click()}>
-          <span aria-hidden="true">📎</span>
+          <Icon name="attach" />
         </button>
         <input
           ref={picker}
@@ -143,8 +144,15 @@ export function Composer({ conversationId, onSend, onTyping }: Props) {
           onPaste={paste}
           maxLength={4000}
         />
-        <button type="button" className="button send" onClick={send} disabled={uploading || (!body.trim() && ready.length === 0)}>
-          {t("common.send")}
+        <button
+          type="button"
+          className="button send"
+          onClick={send}
+          disabled={uploading || (!body.trim() && ready.length === 0)}
+          aria-label={t("common.send")}
+        >
+          <Icon name="send" size={20} />
+          <span className="send-label">{t("common.send")}</span>
         </button>
       </div>
     </div>

@@ -9,6 +9,7 @@ import { useMessageStore, usePresence, useRealtime } from "../../realtime/Realti
 import { day, dayKey } from "../../lib/format";
 import { useOnVisible } from "../../lib/hooks";
 import { Avatar } from "../Avatar";
+import { Icon } from "../Icon";
 import { ErrorState, Skeleton } from "../States";
 import { Composer } from "./Composer";
 import { conversationName } from "./Inbox";
@@ -84,6 +85,17 @@ export function ConversationView({ conversationId }: { conversationId: string })
     else if (previousHeight.current) element.scrollTop += element.scrollHeight - previousHeight.current;
     previousHeight.current = element.scrollHeight;
   }, [messages.length, pending.length, firstSeq, typing.length]);
+  // An image that arrives after its message grows the list: stay at the bottom if we were.
+  useEffect(() => {
+    const element = list.current;
+    if (!element) return;
+    const loaded = () => {
+      if (atBottom.current) element.scrollTop = element.scrollHeight;
+      previousHeight.current = element.scrollHeight;
+    };
+    element.addEventListener("load", loaded, true); // load does not bubble; capture sees it
+    return () => element.removeEventListener("load", loaded, true);
+  }, []);
   const older = useOnVisible<HTMLLIElement>(
     () => {
       previousHeight.current = list.current?.scrollHeight ?? 0;
@@ -105,7 +117,8 @@ export function ConversationView({ conversationId }: { conversationId: string })
       })
       // Reading to the end reads the conversation's notifications: the bell and the inbox.
       .then(() => queries.invalidateQueries({ queryKey: ["notifications"] }))
-      .then(() => queries.invalidateQueries({ queryKey: ["conversations"] }));
+      .then(() => queries.invalidateQueries({ queryKey: ["conversations"] }))
+      .catch(() => undefined); // offline: the marker moves again with the next message read
   }, [newest, myMark, user, conversationId, store, queries]);
 
   async function edit(message: Message, body: string) {
@@ -135,7 +148,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
     <section className="conversation" aria-label={name}>
       <header className="conversation-header">
         <Link to="/chat" className="back-link" aria-label={t("common.back")}>
-          ←
+          <Icon name="back" />
         </Link>
         <Avatar name={name || "…"} url={other?.avatar_url} size={36} online={other ? online : undefined} />
         <div>

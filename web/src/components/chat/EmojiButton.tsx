@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Icon } from "../Icon";
 import dataSource from "emoji-picker-element-data/en/emojibase/data.json?url";
 
 /** The emoji picker, loaded the first time it is opened (it is not in the first bundle). */
@@ -42,7 +43,7 @@ export function EmojiButton({ onPick }: { onPick: (emoji: string) => void }) {
         aria-expanded={open}
         onClick={() => setOpen((was) => !was)}
       >
-        <span aria-hidden="true">😊</span>
+        <Icon name="emoji" />
       </button>
       {open && <div className="emoji-popover" ref={holder} />}
     </div>

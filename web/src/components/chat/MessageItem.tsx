@@ -30,7 +30,7 @@ export function MessageItem({ message, mine, author, seen, onEdit, onDelete }: P
   return (
     <li className={classes} data-seq={message.seq} data-testid="message">
       {!mine && author && <span className="author">{author}</span>}
-      <div className="bubble">
+      <div className={!message.body && !message.deleted && !editing ? "bubble media-only" : "bubble"}>
         {message.deleted ? (
           <em>{t("chat.deleted")}</em>
         ) : editing ? (
@@ -59,26 +59,26 @@ export function MessageItem({ message, mine, author, seen, onEdit, onDelete }: P
         )}
       </div>
       <span className="meta">
-        {time(message.created_at)}
-        {message.edited_at && !message.deleted && <> · <span className="edited">{t("chat.edited")}</span></>}
-        {mine && seen && <> · <span className="seen">{t("chat.seen")}</span></>}
+        <time dateTime={message.created_at}>{time(message.created_at)}</time>
+        {message.edited_at && !message.deleted && <span className="edited">· {t("chat.edited")}</span>}
+        {mine && seen && <span className="seen">· {t("chat.seen")}</span>}
+        {mine && !message.deleted && !editing && (
+          <span className="message-actions" role="group" aria-label={t("chat.messageActions")}>
+            <button type="button" className="link-button" onClick={() => { setDraft(message.body); setEditing(true); }}>
+              {t("common.edit")}
+            </button>
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => {
+                if (window.confirm(t("chat.confirmDelete"))) void onDelete();
+              }}
+            >
+              {t("common.delete")}
+            </button>
+          </span>
+        )}
       </span>
-      {mine && !message.deleted && !editing && (
-        <span className="message-actions" role="group" aria-label={t("chat.messageActions")}>
-          <button type="button" className="link-button" onClick={() => { setDraft(message.body); setEditing(true); }}>
-            {t("common.edit")}
-          </button>
-          <button
-            type="button"
-            className="link-button"
-            onClick={() => {
-              if (window.confirm(t("chat.confirmDelete"))) void onDelete();
-            }}
-          >
-            {t("common.delete")}
-          </button>
-        </span>
-      )}
     </li>
   );
 }
