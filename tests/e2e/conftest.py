@@ -2,14 +2,15 @@
 against a real `python run.py` per test module, on its own embedded store filled by
 `--seed-demo` (48 mentors, 6 mentees, 6 answered questions).
 
-Each person is a browser context of their own (cookies, storage, sockets), signed in the way
-the app signs in: the auth API's browser mode sets the HttpOnly refresh cookie, and the page
-gets its access token from it when it loads. Uncaught errors on a page fail the test.
+Each person is a browser context of their own (cookies, storage, sockets) and signs in on the
+login page; every later page load signs them back in from the HttpOnly refresh cookie, as a
+reload does. Uncaught errors on a page fail the test.
 Screenshots land in tests/e2e/screenshots/ (git-ignored).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from tests.client import Account, ApiClient
 from tests.processes import ROOT, ServerProcess, run_command, server_env
@@ -29,7 +30,6 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 DEMO_PASSWORD = "hypee-demo-password"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
-WEB = {"X-Hypee-Client": "web"}
 
 # Every browser test runs once (not again through the wire stand-in: the store path is the
 # server's business, tested by the rest of the suite), in its module's event loop.
@@ -104,11 +104,15 @@ class Person:
         page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     async def sign_in(self, email: str, password: str = DEMO_PASSWORD) -> dict[str, Any]:
-        """Sign in as the app does (browser mode: the refresh cookie lands in this context)."""
-        response = await self.context.request.post(
-            "/api/auth/login", data={"email": email, "password": password}, headers=WEB
-        )
+        """Sign in on the login page, as a person does; the account as the server answered."""
+        await self.page.goto("/login")
+        await self.page.get_by_label("Email").fill(email)
+        await self.page.get_by_label("Password").fill(password)
+        async with self.page.expect_response("**/api/auth/login") as answer:
+            await self.page.get_by_role("button", name="Sign in").last.click()
+        response = await answer.value
         assert response.ok, await response.text()
+        await expect(self.page).to_have_url(re.compile(r"/mentors$"))
         return (await response.json())["user"]
 
     async def goto(self, path: str) -> None:

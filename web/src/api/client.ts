@@ -24,7 +24,7 @@ const auth: Middleware = {
     if (response.status !== 401 || !original || original.url.includes("/api/auth/")) {
       return response;
     }
-    if (!(await refresh())) return response;
+    if ((await refresh()) !== "refreshed") return response;
     const again = new Request(original);
     again.headers.set("Authorization", `Bearer ${currentToken() ?? ""}`);
     return fetch(again);

@@ -5,7 +5,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { api, unwrap } from "../api/client";
-import { onSessionChange, refresh, setToken } from "../api/session";
+import { mayBeSignedIn, onSessionChange, refresh, setToken } from "../api/session";
 import type { PrivateUser, Registration } from "../api/types";
 
 type Status = "loading" | "signed-in" | "signed-out";
@@ -30,7 +30,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     let cancelled = false;
     void (async () => {
       try {
-        if (await refresh()) {
+        if (mayBeSignedIn() && (await refresh()) === "refreshed") {
           const me = await api.GET("/api/me");
           if (!cancelled && me.data) {
             setUser(me.data);

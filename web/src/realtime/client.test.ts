@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { Message } from "../api/types";
-import { BACKOFF_BASE_MS, RealtimeClient, type SocketLike } from "./client";
+import { BACKOFF_BASE_MS, GAP_RETRY_MS, RealtimeClient, type SocketLike } from "./client";
 
 class FakeSocket implements SocketLike {
   sent: Record<string, unknown>[] = [];
@@ -65,7 +65,7 @@ function harness(): Harness {
   const refetch = vi.fn();
   const refresh = vi.fn(async () => {
     token.value = "access-2";
-    return true;
+    return "refreshed" as const;
   });
   let ids = 0;
   const client = new RealtimeClient({
@@ -200,7 +200,7 @@ describe("RealtimeClient", () => {
 
   it("is signed out when the refresh fails", async () => {
     const h = harness();
-    h.refresh.mockImplementation(async () => false);
+    h.refresh.mockImplementation(async () => "signed-out" as const);
     h.client.start();
     await online(h);
     h.latest().drop(4401);
@@ -251,5 +251,51 @@ describe("RealtimeClient", () => {
     expect(socket.closedWith).toBe(4000);
     vi.advanceTimersByTime(BACKOFF_BASE_MS);
     expect(h.sockets).toHaveLength(2);
+  });
+
+  it("drops its socket when the browser goes offline, and comes back at once when online", async () => {
+    const h = harness();
+    h.client.start();
+    const socket = await online(h);
+    h.client.wentOffline();
+    expect(socket.closedWith).toBe(4000);
+    expect(h.client.status).toBe("offline");
+    socket.frame({ type: "message", message: message(9) }); // late frames of the dead socket
+    expect(h.client.store.messages("c1")).toEqual([]);
+    h.client.send("c1", "written offline", "me");
+    expect(socket.ofType("message")).toEqual([]);
+    h.client.reconnectNow(); // the browser's "online" event, before any backoff ran out
+    expect(h.sockets).toHaveLength(2);
+    const again = await online(h);
+    expect(again.ofType("resume")).toHaveLength(1);
+    expect(again.ofType("message").map((f) => f.body)).toEqual(["written offline"]);
+  });
+
+  it("keeps the login and tries later when the refresh cannot reach the server", async () => {
+    const h = harness();
+    h.refresh.mockImplementation(async () => "unreachable" as const);
+    h.client.start();
+    await online(h);
+    h.latest().drop(4401);
+    await vi.waitFor(() => expect(h.refresh).toHaveBeenCalledOnce());
+    expect(h.client.status).toBe("offline");
+    vi.advanceTimersByTime(BACKOFF_BASE_MS);
+    expect(h.sockets).toHaveLength(2); // a new attempt, with the token it holds
+    h.latest().open();
+    expect(h.latest().sent[0]).toEqual({ type: "auth", token: "access-1" });
+  });
+
+  it("resumes again later when paging a gap fails", async () => {
+    const h = harness();
+    h.fetchAfter.mockImplementationOnce(async () => {
+      throw new Error("no connection");
+    });
+    h.client.start();
+    const socket = await online(h);
+    socket.frame({ type: "gap", conversation_id: "c1", after: 500 });
+    await vi.waitFor(() => expect(h.fetchAfter).toHaveBeenCalledOnce());
+    expect(socket.ofType("resume")).toHaveLength(1);
+    vi.advanceTimersByTime(GAP_RETRY_MS);
+    expect(socket.ofType("resume")).toHaveLength(2);
   });
 });

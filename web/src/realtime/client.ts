@@ -11,6 +11,7 @@
  *   once connected; the one not acked is sent again after a reconnect (the client id makes
  *   that safe); `busy` and `rate_limited` are retried after `retry_after`.
  */
+import type { RefreshResult } from "../api/session";
 import type { Message } from "../api/types";
 import type { FrameOf, ServerFrame } from "./frames";
 import { MessageStore } from "./store";
@@ -32,8 +33,8 @@ export interface RealtimeOptions {
   url: string;
   connect: (url: string) => SocketLike;
   token: () => string | null;
-  /** Get a new access token; false when the login is over. */
-  refresh: () => Promise<boolean>;
+  /** Get a new access token ("signed-out": the login is over; "unreachable": try later). */
+  refresh: () => Promise<RefreshResult>;
   /** Every message after `seq`, over REST (a `gap`). */
   fetchAfter: (conversationId: string, seq: number) => Promise<Message[]>;
   /** The conversation must be fetched anew (a `stale`). */
@@ -169,9 +170,15 @@ export class RealtimeClient {
       void this.refreshThenConnect();
       return;
     }
+    this.reconnectLater();
+  }
+
+  /** Connect again after the backoff: exponential, with jitter. */
+  private reconnectLater(): void {
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.attempts);
     this.attempts += 1;
     // Full jitter on half the delay: clients dropped together do not come back together.
+    this.timers.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = this.timers.setTimeout(
       () => this.connect(),
       delay / 2 + (this.random() * delay) / 2,
@@ -179,8 +186,13 @@ export class RealtimeClient {
   }
 
   private async refreshThenConnect(): Promise<void> {
-    if (await this.options.refresh()) {
-      if (!this.stopped) this.connect();
+    const result = await this.options.refresh();
+    if (this.stopped) return;
+    if (result === "refreshed") {
+      this.connect();
+    } else if (result === "unreachable") {
+      this.setStatus("offline");
+      this.reconnectLater();
     } else {
       this.stopped = true;
       this.setStatus("signed-out");
