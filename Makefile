@@ -11,7 +11,7 @@ WEB_BUILD := $(WEB)/dist/index.html
 WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) \
 	$(addprefix $(WEB)/,index.html package.json package-lock.json tsconfig.json vite.config.ts)
 
-.PHONY: run test test-web lint bench seed-demo check repair redis-server chromium wrk api-types \
+.PHONY: run test test-web lint bench bench-web seed-demo check repair redis-server chromium wrk api-types \
 	web clean
 
 run: $(STAMP) $(WEB_BUILD)
@@ -43,6 +43,10 @@ lint: $(STAMP)
 # Hypee beside bare baselines (bench/): under five minutes; wrk measures the HTTP rates.
 bench: $(STAMP) wrk
 	$(BIN)/python -m bench
+
+# A first visit to the web app in Chromium: bytes loaded, time to the first mentor card.
+bench-web: $(STAMP) chromium $(WEB_BUILD)
+	$(BIN)/python -m bench.web
 
 # A virtual environment with the project and its test extras; redone when pyproject.toml changes.
 $(STAMP): pyproject.toml

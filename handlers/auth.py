@@ -25,6 +25,34 @@ COOKIE_PATH = "/api/auth/"
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
+# How OpenAPI shows browser mode (module docstring) on the four routes that take part in it.
+BROWSER_PARAMETER = {
+    "in": "header",
+    "name": BROWSER_HEADER,
+    "required": False,
+    "schema": {"type": "string", "enum": ["web"]},
+    "description": "web: browser mode. The refresh token then travels in the hypee_refresh "
+    "cookie only (set on the answer, read by refresh and logout), never in a body.",
+}
+COOKIE_PARAMETER = {
+    "in": "cookie",
+    "name": REFRESH_COOKIE,
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "Browser mode: the refresh token, as login, register and refresh set it.",
+}
+SET_COOKIE = {
+    "Set-Cookie": {
+        "description": f"Browser mode only: {REFRESH_COOKIE}=<refresh token>; HttpOnly; "
+        f"SameSite=Strict; Path={COOKIE_PATH}; Max-Age=<30 days>; Secure (except on plain-http "
+        "localhost). Refresh failing and logout clear it.",
+        "schema": {"type": "string"},
+    }
+}
+OPENING = {"parameters": (BROWSER_PARAMETER,), "headers": SET_COOKIE}
+USING = {"parameters": (BROWSER_PARAMETER, COOKIE_PARAMETER), "headers": SET_COOKIE}
+
+
 class TokenPairSchema(Schema):
     access = fields.String(required=True, metadata={"description": "Access token (15 minutes)."})
     refresh = fields.String(
@@ -106,6 +134,7 @@ class RegisterHandler(AuthHandler):
             response=AuthResultSchema,
             status=201,
             errors=(409, 429),
+            **OPENING,
         )
     }
 
@@ -132,6 +161,7 @@ class LoginHandler(AuthHandler):
             errors=(401, 429),
             description="A wrong email and a wrong password get the same 401. After "
             "HYPEE_LOGIN_FAILURES_PER_MIN failures in a minute for one email, 429.",
+            **OPENING,
         )
     }
 
@@ -164,7 +194,9 @@ class RefreshHandler(PublicAuthHandler):
             response=TokenPairSchema,
             errors=(401,),
             description="The refresh token rotates. Presenting a used one is 401 and ends the "
-            "whole login it belongs to.",
+            "whole login it belongs to. In browser mode the token comes from the hypee_refresh "
+            "cookie (401 without one) and the new one goes back in it.",
+            **USING,
         )
     }
 
@@ -186,7 +218,9 @@ class LogoutHandler(BrowserSessions):
             response=None,
             description="That login's refresh tokens stop working, its open sockets are closed "
             "and new sockets refuse its access tokens; access tokens already issued still pass "
-            "REST calls until they expire (15 minutes at most).",
+            "REST calls until they expire (15 minutes at most). In browser mode the login is "
+            "the hypee_refresh cookie's, and the answer clears the cookie.",
+            **USING,
         )
     }
 

@@ -101,6 +101,10 @@ class Operation:
     content_type: str = "application/json"
     # Other successful answers: {status: JSON Schema of its JSON body}.
     also: Mapping[int, dict[str, Any]] = field(default_factory=dict)
+    # Header and cookie parameters (OpenAPI Parameter objects), and the success answer's
+    # headers ({name: OpenAPI Header object}).
+    parameters: Sequence[dict[str, Any]] = ()
+    headers: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def build_spec(routes: Sequence[Route], public_methods_of: Any, methods_of: Any) -> dict[str, Any]:
@@ -157,6 +161,10 @@ def _operation(doc: Operation, route: Route, *, authenticated: bool) -> dict[str
             "description": doc.summary,
             "content": {doc.content_type: {"schema": doc.response}},
         }
+    if doc.headers:
+        operation["responses"][str(doc.status if doc.response else 204)]["headers"] = dict(
+            doc.headers
+        )
     for status, schema in doc.also.items():
         operation["responses"][str(status)] = {
             "description": doc.summary,
@@ -167,8 +175,11 @@ def _operation(doc: Operation, route: Route, *, authenticated: bool) -> dict[str
             "required": True,
             "content": {"application/json": {"schema": doc.body}},
         }
+    parameters: list[dict[str, Any]] = list(doc.parameters)
     if doc.query is not None:
-        operation["parameters"] = [{"in": "query", "schema": doc.query}]
+        parameters.insert(0, {"in": "query", "schema": doc.query})
+    if parameters:
+        operation["parameters"] = parameters
     statuses = set(doc.errors)
     if doc.body is not None or doc.query is not None:
         statuses.add(400)

@@ -31,5 +31,6 @@ def make_app(settings: Settings, services: Services) -> tornado.web.Application:
         websocket_ping_interval=settings.ws_ping_seconds,
         websocket_ping_timeout=settings.ws_ping_seconds,
         websocket_max_message_size=settings.ws_max_frame_bytes,
+        compress_response=True,  # gzip for clients that ask (the app's assets above all)
         debug=False,
     )

@@ -326,7 +326,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description web: browser mode. The refresh token then travels in the hypee_refresh cookie only (set on the answer, read by refresh and logout), never in a body. */
+                    "X-Hypee-Client"?: "web";
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -339,6 +342,8 @@ export interface paths {
                 /** @description Log in */
                 200: {
                     headers: {
+                        /** @description Browser mode only: hypee_refresh=<refresh token>; HttpOnly; SameSite=Strict; Path=/api/auth/; Max-Age=<30 days>; Secure (except on plain-http localhost). Refresh failing and logout clear it. */
+                        "Set-Cookie"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -368,14 +373,20 @@ export interface paths {
         put?: never;
         /**
          * End a login
-         * @description That login's refresh tokens stop working, its open sockets are closed and new sockets refuse its access tokens; access tokens already issued still pass REST calls until they expire (15 minutes at most).
+         * @description That login's refresh tokens stop working, its open sockets are closed and new sockets refuse its access tokens; access tokens already issued still pass REST calls until they expire (15 minutes at most). In browser mode the login is the hypee_refresh cookie's, and the answer clears the cookie.
          */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description web: browser mode. The refresh token then travels in the hypee_refresh cookie only (set on the answer, read by refresh and logout), never in a body. */
+                    "X-Hypee-Client"?: "web";
+                };
                 path?: never;
-                cookie?: never;
+                cookie?: {
+                    /** @description Browser mode: the refresh token, as login, register and refresh set it. */
+                    hypee_refresh?: string;
+                };
             };
             requestBody: {
                 content: {
@@ -386,6 +397,8 @@ export interface paths {
                 /** @description Done; no content. */
                 204: {
                     headers: {
+                        /** @description Browser mode only: hypee_refresh=<refresh token>; HttpOnly; SameSite=Strict; Path=/api/auth/; Max-Age=<30 days>; Secure (except on plain-http localhost). Refresh failing and logout clear it. */
+                        "Set-Cookie"?: string;
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -412,14 +425,20 @@ export interface paths {
         put?: never;
         /**
          * Exchange a refresh token for a new token pair
-         * @description The refresh token rotates. Presenting a used one is 401 and ends the whole login it belongs to.
+         * @description The refresh token rotates. Presenting a used one is 401 and ends the whole login it belongs to. In browser mode the token comes from the hypee_refresh cookie (401 without one) and the new one goes back in it.
          */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description web: browser mode. The refresh token then travels in the hypee_refresh cookie only (set on the answer, read by refresh and logout), never in a body. */
+                    "X-Hypee-Client"?: "web";
+                };
                 path?: never;
-                cookie?: never;
+                cookie?: {
+                    /** @description Browser mode: the refresh token, as login, register and refresh set it. */
+                    hypee_refresh?: string;
+                };
             };
             requestBody: {
                 content: {
@@ -430,6 +449,8 @@ export interface paths {
                 /** @description Exchange a refresh token for a new token pair */
                 200: {
                     headers: {
+                        /** @description Browser mode only: hypee_refresh=<refresh token>; HttpOnly; SameSite=Strict; Path=/api/auth/; Max-Age=<30 days>; Secure (except on plain-http localhost). Refresh failing and logout clear it. */
+                        "Set-Cookie"?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -460,7 +481,10 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description web: browser mode. The refresh token then travels in the hypee_refresh cookie only (set on the answer, read by refresh and logout), never in a body. */
+                    "X-Hypee-Client"?: "web";
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -473,6 +497,8 @@ export interface paths {
                 /** @description Create an account */
                 201: {
                     headers: {
+                        /** @description Browser mode only: hypee_refresh=<refresh token>; HttpOnly; SameSite=Strict; Path=/api/auth/; Max-Age=<30 days>; Secure (except on plain-http localhost). Refresh failing and logout clear it. */
+                        "Set-Cookie"?: string;
                         [name: string]: unknown;
                     };
                     content: {

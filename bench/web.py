@@ -1,0 +1,142 @@
+"""`python -m bench.web` (`make bench-web`): what a first visit to the web app costs.
+
+A Hypee server with the demo seed (48 mentors) serves the built app (web/dist); headless
+Chromium (Debian's) opens `/mentors` in a fresh context (an empty cache) and again with the
+assets cached, ROUNDS times each. Reported, in bench/results/web.md (and .json):
+- the JavaScript and CSS a first visit loads, as sent (gzip) and uncompressed;
+- the time from the browser's first request to the first mentor card on screen, cold and
+  warm (medians), beside the floor: the directory's own API request, timed in the page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Page, async_playwright
+
+from tests.processes import ROOT, ServerProcess, run_command, server_env
+
+RESULTS = ROOT / "bench" / "results"
+ROUNDS = 10
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CARD = "[data-testid=mentor-card]"
+
+
+async def first_card(page: Page, url: str) -> dict[str, float]:
+    """Open `url` and wait for a mentor card: ms from the navigation's start to the card, and
+    the directory request's own duration (Resource Timing)."""
+    await page.goto(url, wait_until="commit")
+    await page.wait_for_selector(CARD)
+    return await page.evaluate(
+        """() => {
+            const api = performance.getEntriesByType('resource')
+                .filter(entry => entry.name.includes('/api/mentors/'))[0];
+            return { shown: performance.now(), api: api ? api.duration : NaN };
+        }"""
+    )
+
+
+async def transferred(page: Page, url: str) -> dict[str, dict[str, int]]:
+    """Bytes of JavaScript and CSS a cold visit loads: {kind: {sent, body}}."""
+    sizes: dict[str, dict[str, int]] = {"js": {"sent": 0, "body": 0}, "css": {"sent": 0, "body": 0}}
+    responses = []
+    page.on("response", lambda response: responses.append(response))
+    await page.goto(url)
+    await page.wait_for_selector(CARD)
+    for response in responses:
+        kind = (
+            "js"
+            if response.url.endswith(".js")
+            else "css"
+            if response.url.endswith(".css")
+            else None
+        )
+        if kind is None:
+            continue
+        body = await response.body()
+        timing = await response.request.sizes()
+        sizes[kind]["body"] += len(body)
+        sizes[kind]["sent"] += timing["responseBodySize"]
+    return sizes
+
+
+async def measure() -> dict[str, Any]:
+    root = Path(tempfile.mkdtemp(prefix="hypee-web-bench-"))
+    settings = {"HYPEE_DATA_DIR": str(root / "data"), "HYPEE_LOG_LEVEL": "warning"}
+    code, out, err = await run_command("--seed-demo", env=server_env(**settings))
+    assert code == 0, out + err
+    server = await ServerProcess(root / "server.log", **settings).start()
+    url = f"http://127.0.0.1:{server.port}/mentors"
+    try:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM)
+            context = await browser.new_context()
+            sizes = await transferred(await context.new_page(), url)
+            await context.close()
+            cold, warm = [], []
+            for _ in range(ROUNDS):
+                context = await browser.new_context()
+                page = await context.new_page()
+                cold.append(await first_card(page, url))
+                warm.append(await first_card(page, url))
+                await context.close()
+            await browser.close()
+    finally:
+        await server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    return {
+        "sizes": sizes,
+        "cold_ms": statistics.median(r["shown"] for r in cold),
+        "warm_ms": statistics.median(r["shown"] for r in warm),
+        "api_ms": statistics.median(r["api"] for r in cold + warm),
+        "rounds": ROUNDS,
+    }
+
+
+def report(found: dict[str, Any]) -> str:
+    kb = lambda n: f"{n / 1024:.1f} KB"  # noqa: E731
+    sizes = found["sizes"]
+    chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout
+    return "\n".join(
+        [
+            "# A first visit to the web app",
+            "",
+            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `make bench-web`, {platform.node()}, "
+            f"{chromium.strip()}, Python {sys.version.split()[0]}; medians of {found['rounds']}.",
+            "",
+            "| figure | value |",
+            "|---|---|",
+            f"| JavaScript of a first visit to /mentors, sent (gzip) / uncompressed | "
+            f"{kb(sizes['js']['sent'])} / {kb(sizes['js']['body'])} |",
+            f"| CSS, sent (gzip) / uncompressed | {kb(sizes['css']['sent'])} / "
+            f"{kb(sizes['css']['body'])} |",
+            f"| first request to the first mentor card on screen, empty cache | "
+            f"{found['cold_ms']:.0f} ms |",
+            f"| the same, assets cached | {found['warm_ms']:.0f} ms |",
+            f"| floor: the directory's API request, timed in the page | {found['api_ms']:.1f} ms |",
+            "",
+        ]
+    )
+
+
+def main() -> None:
+    found = asyncio.run(measure())
+    RESULTS.mkdir(exist_ok=True)
+    text = report(found)
+    (RESULTS / "web.md").write_text(text)
+    (RESULTS / "web.json").write_text(json.dumps(found, indent=1))
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
