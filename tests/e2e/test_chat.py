@@ -10,6 +10,7 @@ from playwright.async_api import expect
 
 from tests.e2e.chat import eventually, open_chat, png, send, shown, stored, wait_online
 from tests.e2e.conftest import MODULE_LOOP, WebServer
+from tests.helpers import send as send_rest
 
 pytestmark = MODULE_LOOP
 
@@ -114,3 +115,68 @@ async def test_an_image_attached_in_one_browser_appears_inline_in_the_other(
     await expect(image).to_have_attribute("alt", "whiteboard.png")
     width = await image.evaluate("img => img.complete && img.naturalWidth")
     assert width == 120  # the bytes came back from storage and decoded as the image
+
+
+async def test_emoji_picker_paste_and_drop_all_reach_the_composer(people, web_server: WebServer):
+    mentee, mentor, _, _, _ = await open_chat(
+        people, web_server, "mentee5@demo.hypee.dev", "mentor14@demo.hypee.dev"
+    )
+    page = mentee.page
+    await page.get_by_role("button", name="Insert an emoji").click()
+    picker = page.locator("emoji-picker")
+    await expect(picker).to_be_visible()
+    first = picker.locator("button.emoji[role=menuitem]").first  # through its shadow root
+    await expect(first).to_be_visible()
+    emoji = (await first.text_content() or "").strip()
+    await first.click()
+    await expect(page.get_by_label("Write a message")).to_have_value(emoji)
+
+    # A file pasted into the box, then one dropped on the composer: both upload.
+    for event, target, name in (
+        ("paste", "textarea", "pasted.png"),
+        ("drop", ".composer", "dropped.png"),
+    ):
+        await page.evaluate(
+            """([event, target, name, bytes]) => {
+                const file = new File([new Uint8Array(bytes)], name, { type: 'image/png' });
+                const data = new DataTransfer();
+                data.items.add(file);
+                const init = { bubbles: true, cancelable: true };
+                const fired = event === 'paste'
+                    ? new ClipboardEvent('paste', { ...init, clipboardData: data })
+                    : new DragEvent('drop', { ...init, dataTransfer: data });
+                document.querySelector(target).dispatchEvent(fired);
+            }""",
+            [event, target, name, list(png(40, 30, (200, 80, 40)))],
+        )
+        await expect(page.locator(".upload").filter(has_text=name)).to_be_visible()
+    send_button = page.get_by_role("button", name="Send")
+    await expect(send_button).to_be_enabled()
+    await send_button.click()
+    images = mentor.page.get_by_test_id("message").filter(has_text=emoji).locator("img")
+    await expect(images).to_have_count(2)
+
+
+async def test_history_loads_on_scroll_up_and_keeps_the_place(people, web_server: WebServer):
+    _, mentor, conversation_id, _, _ = await open_chat(
+        people, web_server, "mentee6@demo.hypee.dev", "mentor15@demo.hypee.dev"
+    )
+    account = await web_server.login("mentee6@demo.hypee.dev")
+    for number in range(1, 121):
+        sent = await send_rest(web_server.api, account, conversation_id, f"note {number}")
+        assert sent.status == 201, sent
+    await mentor.page.reload()
+    messages = mentor.page.get_by_test_id("message")
+    await expect(messages.last).to_contain_text("note 120")
+    await expect(messages).to_have_count(50)  # one page, the newest
+    await expect(messages.last).to_be_in_viewport()
+    oldest_shown = messages.first
+    await expect(oldest_shown).to_contain_text("note 71")
+    await oldest_shown.scroll_into_view_if_needed()
+    await mentor.page.locator(".messages").evaluate("list => list.scrollTo(0, 0)")
+    await expect(messages).to_have_count(100)
+    # The message that was at the top stays where the reader was, older ones above it.
+    await expect(messages.filter(has_text="note 71")).to_be_in_viewport()
+    await mentor.page.locator(".messages").evaluate("list => list.scrollTo(0, 0)")
+    await expect(messages).to_have_count(120)
+    await expect(mentor.page.get_by_text("This is the start of the conversation.")).to_be_visible()

@@ -28,7 +28,7 @@ async def test_filters_narrow_the_list_scrolling_loads_more_and_a_card_opens_the
     cards = page.get_by_test_id("mentor-card")
     await expect(cards).to_have_count(20)  # the first page
     await cards.last.scroll_into_view_if_needed()
-    await expect(cards).to_have_count(40)  # the next page, loaded by scrolling
+    await expect(cards.nth(20)).to_be_attached()  # the next page, loaded by scrolling
 
     french = await names_from_api(web_server, "country=FR")
     await page.get_by_label("Country").select_option("FR")
@@ -53,14 +53,33 @@ async def test_filters_narrow_the_list_scrolling_loads_more_and_a_card_opens_the
     await expect(cards.locator("h2")).to_have_text(pythonistas)
 
 
-async def test_send_a_message_opens_the_conversation_with_the_message_sent(
+async def test_a_newcomer_registers_finds_a_mentor_and_their_message_is_sent_and_received(
     people, web_server: WebServer
 ):
-    mentee = await people()
-    await mentee.sign_in("mentee1@demo.hypee.dev")
-    mentor = await web_server.login("mentor7@demo.hypee.dev")
-    await mentee.goto(f"/mentors/{mentor.id}")
-    page = mentee.page
+    """The whole first visit: register, search, open a profile, "Send a message", write; the
+    browser is on /chat/<id> with the message shown as sent, and the mentor, signed in in a
+    second browser, sees it arrive."""
+    mentor_account = await web_server.login("mentor7@demo.hypee.dev")
+    mentor = await people()
+    await mentor.sign_in("mentor7@demo.hypee.dev")
+    await mentor.goto("/chat")
+
+    newcomer = await people()
+    page = newcomer.page
+    await newcomer.goto("/")
+    await page.get_by_role("link", name="Create account").first.click()
+    await page.get_by_label("Display name").fill("Sam Newcomer")
+    await page.get_by_label("Email").fill("sam@example.com")
+    await page.get_by_label("Password").fill("a long enough password")
+    await page.get_by_role("button", name="Create my account").click()
+    await expect(page).to_have_url(re.compile(r"/mentors$"))
+    await expect(page.get_by_role("link", name="Profile")).to_be_visible()  # signed in
+
+    name = mentor_account.user["display_name"]
+    await page.get_by_label("Search by name, skill or topic").fill(name.split()[0])
+    card = page.get_by_test_id("mentor-card").filter(has_text=name)
+    await card.click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(name)
     await page.get_by_role("button", name="Send a message").click()
     await expect(page).to_have_url(re.compile(r"/chat/[0-9a-f]{24}$"))
     conversation_id = page.url.rsplit("/", 1)[1]
@@ -74,11 +93,29 @@ async def test_send_a_message_opens_the_conversation_with_the_message_sent(
     await expect(composer).to_have_value("")
 
     stored = await web_server.api.get(
-        f"/api/conversations/{conversation_id}/messages/", token=mentor.access
+        f"/api/conversations/{conversation_id}/messages/", token=mentor_account.access
     )
     assert [m["body"] for m in stored.json["results"]] == [
         "Hello! Could you help me prepare an interview?"
     ]
+    row = mentor.page.get_by_test_id("inbox-row").filter(has_text="Sam Newcomer")
+    await expect(row).to_contain_text("Could you help me")  # live in the mentor's inbox
+    await expect(row.get_by_test_id("unread-badge")).to_have_text("1")
+    await row.click()
+    await expect(
+        mentor.page.get_by_test_id("message").filter(has_text="Could you help me")
+    ).to_be_visible()
+    await expect(row.get_by_test_id("unread-badge")).to_have_count(0)
+
+
+async def test_the_app_speaks_the_browsers_language_and_switches(people):
+    person = await people(locale="fr-FR")
+    await person.goto("/mentors")
+    await expect(person.page.get_by_role("heading", level=1)).to_have_text("Trouver un mentor")
+    await person.page.locator("header").get_by_label("Langue").select_option("en")
+    await expect(person.page.get_by_role("heading", level=1)).to_have_text("Find a mentor")
+    await person.page.reload()  # the choice is remembered
+    await expect(person.page.get_by_role("heading", level=1)).to_have_text("Find a mentor")
 
 
 async def test_there_is_no_send_button_on_your_own_profile(people, web_server: WebServer):
@@ -99,3 +136,25 @@ async def test_unknown_pages_and_mentors_say_so(people, path: str):
             person.page.get_by_role("heading", name=re.compile("not found", re.I))
         )
     ).to_be_visible()
+
+
+async def test_back_from_a_profile_returns_to_the_same_place_in_the_list(people):
+    person = await people()
+    page = person.page
+    await person.goto("/mentors?sort=points")
+    cards = page.get_by_test_id("mentor-card")
+    await expect(cards).to_have_count(20)
+    await cards.last.scroll_into_view_if_needed()
+    chosen = cards.nth(33)
+    await chosen.scroll_into_view_if_needed()
+    name = await chosen.locator("h2").text_content()
+    await page.wait_for_timeout(500)  # whatever the scroll made load has loaded
+    loaded = await cards.count()
+    where = await page.evaluate("() => window.scrollY")
+    assert where > 1000
+    await chosen.click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(name or "")
+    await page.go_back()
+    await expect(cards).to_have_count(loaded)
+    await expect(cards.nth(33).locator("h2")).to_be_in_viewport()
+    assert abs(await page.evaluate("() => window.scrollY") - where) < 50

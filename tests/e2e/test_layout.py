@@ -1,5 +1,6 @@
-"""Every page at a 360x740 phone fits without horizontal scrolling; every page is saved as a
-screenshot at phone and desktop sizes (tests/e2e/screenshots/, to look at)."""
+"""Every page at a 360x740 phone fits without horizontal scrolling, and every control on it
+has a name a screen reader can say; every page is saved as a screenshot at phone and desktop
+sizes (tests/e2e/screenshots/, to look at)."""
 
 from __future__ import annotations
 
@@ -96,13 +97,26 @@ async def settled(person: Person) -> None:
     await person.page.wait_for_timeout(200)  # let fonts and transitions settle for the picture
 
 
+UNNAMED_CONTROLS = """() => [...document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea, button, a[href]')]
+  .filter(el => el.getClientRects().length > 0)
+  .filter(el => {
+    const named = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')
+      || el.getAttribute('title');
+    if (el.matches('input, select, textarea')) return !(named || el.labels.length);
+    const text = el.textContent.trim() || [...el.querySelectorAll('img')].some(i => i.alt);
+    return !(named || text);
+  })
+  .map(el => el.outerHTML.slice(0, 120))"""
+
+
 async def page_fits(person: Person) -> int:
     return await person.page.evaluate("() => document.documentElement.scrollWidth")
 
 
 async def test_every_page_fits_a_phone_and_is_saved_at_both_sizes(people, web_server: WebServer):
     found = await a_lived_in_account(web_server)
-    too_wide = []
+    too_wide, unnamed = [], []
     for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         visitor = await people(viewport=viewport)
         member = await people(viewport=viewport)
@@ -116,4 +130,6 @@ async def test_every_page_fits_a_phone_and_is_saved_at_both_sizes(people, web_se
             width = await page_fits(person)
             if size == "phone" and width > PHONE["width"]:
                 too_wide.append((name, width))
+            unnamed += [(name, size, html) for html in await person.page.evaluate(UNNAMED_CONTROLS)]
     assert not too_wide, too_wide
+    assert not unnamed, unnamed

@@ -54,6 +54,18 @@ export function Composer({ conversationId, onSend, onTyping }: Props) {
     input.current?.focus();
   }
 
+  /** Put `text` where the caret is (at the end when the box never had focus). */
+  function insert(text: string) {
+    const box = input.current;
+    const at = box?.selectionStart ?? body.length;
+    const end = box?.selectionEnd ?? at;
+    setBody((was) => was.slice(0, at) + text + was.slice(end));
+    requestAnimationFrame(() => {
+      box?.focus();
+      box?.setSelectionRange(at + text.length, at + text.length);
+    });
+  }
+
   function keyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
@@ -129,7 +141,7 @@ export function Composer({ conversationId, onSend, onTyping }: Props) {
             event.target.value = "";
           }}
         />
-        <EmojiButton onPick={(emoji) => setBody((was) => was + emoji)} />
+        <EmojiButton onPick={insert} />
         <label htmlFor={`composer-${conversationId}`} className="visually-hidden">
           {t("chat.placeholder")}
         </label>

@@ -1,5 +1,5 @@
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { Fragment, useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { api, unwrap } from "../../api/client";
@@ -14,6 +14,7 @@ import { ErrorState, Skeleton } from "../States";
 import { Composer } from "./Composer";
 import { conversationName } from "./Inbox";
 import { MessageItem, OutgoingItem } from "./MessageItem";
+import { useMessageScroll } from "./useMessageScroll";
 
 const PAGE = 50;
 
@@ -73,34 +74,10 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const other = conversation.data?.kind === "direct" ? conversation.data.participants.find((p) => p.id !== user?.id) : undefined;
   const online = usePresence(other?.id);
 
-  // Scrolling: stay at the bottom as messages come, keep the place when older ones load.
-  const list = useRef<HTMLOListElement>(null);
-  const atBottom = useRef(true);
-  const previousHeight = useRef(0);
   const firstSeq = messages[0]?.seq;
-  useLayoutEffect(() => {
-    const element = list.current;
-    if (!element) return;
-    if (atBottom.current) element.scrollTop = element.scrollHeight;
-    else if (previousHeight.current) element.scrollTop += element.scrollHeight - previousHeight.current;
-    previousHeight.current = element.scrollHeight;
-  }, [messages.length, pending.length, firstSeq, typing.length]);
-  // An image that arrives after its message grows the list: stay at the bottom if we were.
-  useEffect(() => {
-    const element = list.current;
-    if (!element) return;
-    const loaded = () => {
-      if (atBottom.current) element.scrollTop = element.scrollHeight;
-      previousHeight.current = element.scrollHeight;
-    };
-    element.addEventListener("load", loaded, true); // load does not bubble; capture sees it
-    return () => element.removeEventListener("load", loaded, true);
-  }, []);
+  const { list, onScroll } = useMessageScroll([messages.length, pending.length, firstSeq, typing.length]);
   const older = useOnVisible<HTMLLIElement>(
-    () => {
-      previousHeight.current = list.current?.scrollHeight ?? 0;
-      void history.fetchNextPage();
-    },
+    () => void history.fetchNextPage(),
     history.hasNextPage && !history.isFetchingNextPage,
   );
 
@@ -156,10 +133,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
           {other && <span className="muted small">{online ? t("chat.online") : t("chat.offline")}</span>}
         </div>
       </header>
-      <ol className="messages" ref={list} onScroll={(event) => {
-        const element = event.currentTarget;
-        atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < 80;
-      }}>
+      <ol className="messages" ref={list} onScroll={onScroll}>
         <li ref={older} className="sentinel" aria-hidden="true" />
         {history.isPending ? (
           <li><Skeleton lines={4} /></li>
