@@ -158,3 +158,50 @@ async def test_back_from_a_profile_returns_to_the_same_place_in_the_list(people)
     await expect(cards).to_have_count(loaded)
     await expect(cards.nth(33).locator("h2")).to_be_in_viewport()
     assert abs(await page.evaluate("() => window.scrollY") - where) < 50
+
+
+async def test_a_new_mentor_fills_the_profile_is_found_and_talks_with_a_new_mentee(people):
+    """Two people new to Hypee, in two browsers: a mentor registers and fills the profile on
+    /me; a mentee registers, finds them by name, writes; the mentor answers live."""
+    mentor = await people()
+    page = mentor.page
+    await mentor.goto("/register")
+    await page.get_by_label("Display name").fill("Ines Okonkwo")
+    await page.get_by_label("Email").fill("ines@example.com")
+    await page.get_by_label("Password").fill("a long enough password")
+    await page.get_by_label("mentor others").check()
+    await page.get_by_role("button", name="Create my account").click()
+    await expect(page).to_have_url(re.compile(r"/me$"))
+    await page.get_by_label("Headline").fill("Staff data engineer, ex-consultant")
+    await page.get_by_label("Country").select_option("NG")
+    await page.get_by_label("Specialties (comma-separated)").fill("Data engineering, SQL")
+    await page.get_by_label("Languages").select_option(["en", "yo"])
+    await page.get_by_label("Years of experience").fill("9")
+    await page.get_by_role("button", name="Save my mentor profile").click()
+    await expect(page.get_by_role("button", name="Saved")).to_be_visible()
+
+    mentee = await people()
+    await mentee.goto("/register")
+    await mentee.page.get_by_label("Display name").fill("Tom Becker")
+    await mentee.page.get_by_label("Email").fill("tom@example.com")
+    await mentee.page.get_by_label("Password").fill("another long password")
+    await mentee.page.get_by_role("button", name="Create my account").click()
+    await expect(mentee.page).to_have_url(re.compile(r"/mentors$"))
+    await mentee.page.get_by_label("Search by name, skill or topic").fill("Okonkwo")
+    card = mentee.page.get_by_test_id("mentor-card")
+    await expect(card).to_have_count(1)
+    await expect(card).to_contain_text("Nigeria")
+    await expect(card).to_contain_text("Data engineering")
+    await card.click()
+    await mentee.page.get_by_role("button", name="Send a message").click()
+    await mentee.page.get_by_label("Write a message").fill("Hi Ines, could we talk about SQL?")
+    await mentee.page.get_by_label("Write a message").press("Enter")
+
+    await mentor.goto("/chat")
+    await mentor.page.get_by_test_id("inbox-row").filter(has_text="Tom Becker").click()
+    await expect(mentor.page.get_by_test_id("message")).to_have_text(re.compile("talk about SQL"))
+    await mentor.page.get_by_label("Write a message").fill("Of course, Tom!")
+    await mentor.page.get_by_label("Write a message").press("Enter")
+    await expect(
+        mentee.page.get_by_test_id("message").filter(has_text="Of course, Tom!")
+    ).to_be_visible()

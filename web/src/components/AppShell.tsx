@@ -1,11 +1,12 @@
 import { useTranslation } from "react-i18next";
-import { NavLink, Outlet, ScrollRestoration, useLocation, useNavigate } from "react-router";
+import { NavLink, Outlet, ScrollRestoration, useLocation } from "react-router";
 import { useAuth } from "../auth/AuthContext";
 import { chooseLanguage, LANGUAGES, type Language } from "../i18n";
 import { useConnection } from "../realtime/RealtimeContext";
 import { Avatar } from "./Avatar";
 import { Icon } from "./Icon";
 import { NotificationBell } from "./NotificationBell";
+import { SignOutButton } from "./SignOutButton";
 
 /** The sections: in the header on wide screens, a tab bar at the bottom on phones. */
 function MainNav() {
@@ -57,9 +58,8 @@ function LanguageSwitch() {
 /** The header, the page, and a banner while the real-time link is down. */
 export function AppShell() {
   const { t } = useTranslation();
-  const { status, user, signOut } = useAuth();
+  const { status, user } = useAuth();
   const connection = useConnection();
-  const navigate = useNavigate();
   // An open conversation takes the whole phone screen (it has its own way back).
   const inConversation = /^\/chat\/./.test(useLocation().pathname);
   return (
@@ -81,16 +81,7 @@ export function AppShell() {
               <NavLink to="/me" className="me-link" aria-label={t("nav.me")}>
                 <Avatar name={user.display_name} url={user.avatar_url} size={32} />
               </NavLink>
-              <button
-                type="button"
-                className="link-button sign-out"
-                onClick={async () => {
-                  await signOut();
-                  navigate("/login");
-                }}
-              >
-                {t("nav.logout")}
-              </button>
+              <SignOutButton className="link-button sign-out" />
             </>
           ) : status === "signed-out" ? (
             <NavLink to="/login" className="button button-small">

@@ -1,12 +1,32 @@
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
+import { Link, Navigate, useSearchParams } from "react-router";
 import { useAuth } from "../auth/AuthContext";
 
 function useNext(): string {
   const [params] = useSearchParams();
   const next = params.get("next");
   return next && next.startsWith("/") && !next.startsWith("//") ? next : "/mentors";
+}
+
+/** A form that calls the API: busy while it runs, the API's message when it fails. */
+function useSubmit(action: (form: FormData) => Promise<void>) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setBusy(true);
+    setError(null);
+    try {
+      await action(form);
+    } catch (failure) {
+      setError((failure as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { submit, error, busy };
 }
 
 function FormError({ error }: { error: string | null }) {
@@ -20,26 +40,12 @@ function FormError({ error }: { error: string | null }) {
 export function LoginPage() {
   const { t } = useTranslation();
   const { status, signIn } = useAuth();
-  const navigate = useNavigate();
   const next = useNext();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  // Once signed in, the page leaves for `next` (the redirect below).
+  const { submit, error, busy } = useSubmit((form) =>
+    signIn(String(form.get("email")), String(form.get("password"))),
+  );
   if (status === "signed-in") return <Navigate to={next} replace />;
-
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    setBusy(true);
-    setError(null);
-    try {
-      await signIn(String(form.get("email")), String(form.get("password")));
-      navigate(next, { replace: true });
-    } catch (failure) {
-      setError((failure as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  }
 
   return (
     <section className="auth-card">
@@ -68,31 +74,20 @@ export function LoginPage() {
 export function RegisterPage() {
   const { t } = useTranslation();
   const { status, register } = useAuth();
-  const navigate = useNavigate();
   const next = useNext();
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  if (status === "signed-in") return <Navigate to={next} replace />;
-
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    setBusy(true);
-    setError(null);
-    try {
-      await register({
-        email: String(form.get("email")),
-        password: String(form.get("password")),
-        display_name: String(form.get("display_name")),
-        role: form.get("role") === "mentor" ? "mentor" : "mentee",
-      });
-      navigate(form.get("role") === "mentor" ? "/me" : next, { replace: true });
-    } catch (failure) {
-      setError((failure as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  }
+  // Once signed in this page leaves: a new mentor to /me to fill in the profile.
+  const [destination, setDestination] = useState(next);
+  const { submit, error, busy } = useSubmit(async (form) => {
+    const role = form.get("role") === "mentor" ? "mentor" : "mentee";
+    setDestination(role === "mentor" ? "/me" : next);
+    await register({
+      email: String(form.get("email")),
+      password: String(form.get("password")),
+      display_name: String(form.get("display_name")),
+      role,
+    });
+  });
+  if (status === "signed-in") return <Navigate to={destination} replace />;
 
   return (
     <section className="auth-card">

@@ -1,22 +1,21 @@
 import { useMutation } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { useNavigate } from "react-router";
 import { api, unwrap } from "../api/client";
 import type { MentorProfileInput, ProfileUpdate } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { Avatar } from "../components/Avatar";
+import { SignOutButton } from "../components/SignOutButton";
 import { ErrorState } from "../components/States";
 import { CountryOptions, LanguageOptions } from "../components/CodeOptions";
 import { uploadFile } from "../lib/uploads";
 
 export function MePage() {
   const { t } = useTranslation();
-  const { user, setUser, signOut } = useAuth();
+  const { user, setUser } = useAuth();
   const [progress, setProgress] = useState<number | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const picker = useRef<HTMLInputElement>(null);
-  const navigate = useNavigate();
   const profile = useMutation({
     mutationFn: async (body: ProfileUpdate) =>
       unwrap(await api.PATCH("/api/me", { body })),
@@ -135,16 +134,7 @@ export function MePage() {
       </form>
       <div className="sign-out-row">
         <span className="muted">{user.email}</span>
-        <button
-          type="button"
-          className="button button-secondary"
-          onClick={async () => {
-            await signOut();
-            navigate("/login");
-          }}
-        >
-          {t("nav.logout")}
-        </button>
+        <SignOutButton className="button button-secondary" />
       </div>
     </section>
   );

@@ -1,4 +1,3 @@
-import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router";
@@ -10,7 +9,8 @@ import { FilterPanel } from "../components/FilterPanel";
 import { EmptyState, ErrorState, Skeleton } from "../components/States";
 import { CountryOptions, LanguageOptions } from "../components/CodeOptions";
 import { countryName } from "../lib/format";
-import { useOnVisible, useTextParam } from "../lib/hooks";
+import { useTextParam } from "../lib/hooks";
+import { usePagedList } from "../lib/pagedList";
 
 type Sort = "relevance" | "newest" | "points";
 
@@ -129,18 +129,9 @@ export function MentorsPage() {
     q: params.get("q") || undefined,
     sort,
   };
-  const mentors = useInfiniteQuery({
-    queryKey: ["mentors", query],
-    queryFn: async ({ pageParam }) =>
-      unwrap(await api.GET("/api/mentors/", { params: { query: { ...query, limit: 20, cursor: pageParam } } })),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (page) => page.next_cursor ?? undefined,
-  });
-  const sentinel = useOnVisible<HTMLDivElement>(
-    () => void mentors.fetchNextPage(),
-    mentors.hasNextPage && !mentors.isFetchingNextPage,
+  const { query: mentors, items: results, end: sentinel } = usePagedList(["mentors", query], async (cursor) =>
+    unwrap(await api.GET("/api/mentors/", { params: { query: { ...query, limit: 20, cursor } } })),
   );
-  const results = mentors.data?.pages.flatMap((page) => page.results) ?? [];
   const filtered = country || language || specialties.length || available || params.get("q");
   const activeFilters = [country, language, available].filter(Boolean).length + specialties.length;
 

@@ -1,11 +1,11 @@
-import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
 import { api, unwrap } from "../api/client";
 import type { MarkRead, Notification } from "../api/types";
 import { EmptyState, ErrorState, Skeleton } from "../components/States";
 import { ago } from "../lib/format";
-import { useOnVisible } from "../lib/hooks";
+import { usePagedList } from "../lib/pagedList";
 
 // `data` depends on the kind (docs/api.md, "Notifications"); these are the fields shown.
 type Data = Record<string, unknown> & {
@@ -44,19 +44,13 @@ export function NotificationsPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const queries = useQueryClient();
-  const list = useInfiniteQuery({
-    queryKey: ["notifications", "list"],
-    queryFn: async ({ pageParam }) =>
-      unwrap(await api.GET("/api/notifications/", { params: { query: { limit: 30, cursor: pageParam } } })),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (page) => page.next_cursor ?? undefined,
-  });
-  const sentinel = useOnVisible<HTMLDivElement>(() => void list.fetchNextPage(), list.hasNextPage && !list.isFetchingNextPage);
+  const { query: list, items, end: sentinel } = usePagedList(["notifications", "list"], async (cursor) =>
+    unwrap(await api.GET("/api/notifications/", { params: { query: { limit: 30, cursor } } })),
+  );
   const read = useMutation({
     mutationFn: async (body: MarkRead) => unwrap(await api.POST("/api/notifications/read", { body })),
     onSuccess: () => void queries.invalidateQueries({ queryKey: ["notifications"] }),
   });
-  const items = list.data?.pages.flatMap((page) => page.results) ?? [];
 
   async function open(notification: Notification) {
     if (!notification.read) await read.mutateAsync({ ids: [notification.id] });

@@ -1,4 +1,3 @@
-import { useInfiniteQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
@@ -6,7 +5,8 @@ import { useAuth } from "../auth/AuthContext";
 import { FilterPanel } from "../components/FilterPanel";
 import { EmptyState, ErrorState, Skeleton } from "../components/States";
 import { ago } from "../lib/format";
-import { useOnVisible, useTextParam } from "../lib/hooks";
+import { useTextParam } from "../lib/hooks";
+import { usePagedList } from "../lib/pagedList";
 
 type Status = "open" | "answered" | "accepted";
 type Sort = "newest" | "votes" | "active";
@@ -28,18 +28,9 @@ export function QuestionsPage() {
     setParams(next, { replace });
   }
   const query = { q: params.get("q") || undefined, tag: tag || undefined, status, sort };
-  const questions = useInfiniteQuery({
-    queryKey: ["questions", query],
-    queryFn: async ({ pageParam }) =>
-      unwrap(await api.GET("/api/questions/", { params: { query: { ...query, limit: 20, cursor: pageParam } } })),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (page) => page.next_cursor ?? undefined,
-  });
-  const sentinel = useOnVisible<HTMLDivElement>(
-    () => void questions.fetchNextPage(),
-    questions.hasNextPage && !questions.isFetchingNextPage,
+  const { query: questions, items: results, end: sentinel } = usePagedList(["questions", query], async (cursor) =>
+    unwrap(await api.GET("/api/questions/", { params: { query: { ...query, limit: 20, cursor } } })),
   );
-  const results = questions.data?.pages.flatMap((page) => page.results) ?? [];
 
   return (
     <section className="page">

@@ -1,4 +1,3 @@
-import { useInfiniteQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { NavLink } from "react-router";
 import { api, unwrap } from "../../api/client";
@@ -6,7 +5,7 @@ import type { Conversation } from "../../api/types";
 import { useAuth } from "../../auth/AuthContext";
 import { usePresence } from "../../realtime/RealtimeContext";
 import { ago } from "../../lib/format";
-import { useOnVisible } from "../../lib/hooks";
+import { usePagedList } from "../../lib/pagedList";
 import { Avatar } from "../Avatar";
 import { EmptyState, ErrorState, Skeleton } from "../States";
 
@@ -51,20 +50,15 @@ function InboxRow({ conversation }: { conversation: Conversation }) {
 /** The caller's conversations, newest activity first; refetched as frames come in. */
 export function Inbox() {
   const { t } = useTranslation();
-  const inbox = useInfiniteQuery({
-    queryKey: ["conversations"],
-    queryFn: async ({ pageParam }) =>
-      unwrap(await api.GET("/api/conversations/", { params: { query: { limit: 30, cursor: pageParam } } })),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (page) => page.next_cursor ?? undefined,
-  });
-  const sentinel = useOnVisible<HTMLLIElement>(
-    () => void inbox.fetchNextPage(),
-    inbox.hasNextPage && !inbox.isFetchingNextPage,
+  const {
+    query: inbox,
+    items: conversations,
+    end: sentinel,
+  } = usePagedList<Conversation, HTMLLIElement>(["conversations"], async (cursor) =>
+    unwrap(await api.GET("/api/conversations/", { params: { query: { limit: 30, cursor } } })),
   );
   if (inbox.isPending) return <Skeleton lines={5} />;
   if (inbox.isError) return <ErrorState error={inbox.error} retry={() => void inbox.refetch()} />;
-  const conversations = inbox.data.pages.flatMap((page) => page.results);
   if (conversations.length === 0) return <EmptyState>{t("chat.empty")}</EmptyState>;
   return (
     <ul className="inbox" aria-label={t("chat.title")}>

@@ -1,0 +1,22 @@
+import { useTranslation } from "react-i18next";
+import { useNavigate } from "react-router";
+import { useAuth } from "../auth/AuthContext";
+
+/** Ends the login and goes to the sign-in page. */
+export function SignOutButton({ className }: { className: string }) {
+  const { t } = useTranslation();
+  const { signOut } = useAuth();
+  const navigate = useNavigate();
+  return (
+    <button
+      type="button"
+      className={className}
+      onClick={async () => {
+        await signOut();
+        navigate("/login");
+      }}
+    >
+      {t("nav.logout")}
+    </button>
+  );
+}
