@@ -74,6 +74,14 @@ function EditableBody({ body, canEdit, onSave, onDelete, children }: EditablePro
   );
 }
 
+type Votable = { score: number; my_vote: number };
+
+/** The question or one of its answers, changed by `update`. */
+function patchPost(held: QuestionDetail, post: Post, update: (p: Votable) => Partial<Votable>): QuestionDetail {
+  if (post.kind === "question") return { ...held, ...update(held) };
+  return { ...held, answers: held.answers.map((a) => (a.id === post.id ? { ...a, ...update(a) } : a)) };
+}
+
 /** Keep `my_vote` (the server's live views say 0 to everyone) when a live view replaces ours. */
 function merged(live: Answer, held: Answer | undefined): Answer {
   return { ...live, my_vote: held?.my_vote ?? 0 };
@@ -126,12 +134,10 @@ export function QuestionPage() {
       post.kind === "question"
         ? unwrap(await api.POST("/api/questions/{post_id}/vote", { params: { path: { post_id: post.id } }, body: { value } }))
         : unwrap(await api.POST("/api/answers/{post_id}/vote", { params: { path: { post_id: post.id } }, body: { value } })),
-    onSuccess: (result, { post }) =>
-      change((held) =>
-        post.kind === "question"
-          ? { ...held, ...result }
-          : { ...held, answers: held.answers.map((a) => (a.id === post.id ? { ...a, ...result } : a)) },
-      ),
+    // The vote shows at once; the server's answer then sets the exact score (others vote too).
+    onMutate: ({ post, value }) => change((held) => patchPost(held, post, (p) => ({ my_vote: value, score: p.score - p.my_vote + value }))),
+    onSuccess: (result, { post }) => change((held) => patchPost(held, post, () => result)),
+    onError: () => void queries.invalidateQueries({ queryKey: key }),
   });
   const accept = useMutation({
     mutationFn: async ({ answer, accepted }: { answer: Answer; accepted: boolean }) =>
