@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, Navigate, useSearchParams } from "react-router";
 import { useAuth } from "../auth/AuthContext";
@@ -29,12 +29,34 @@ function useSubmit(action: (form: FormData) => Promise<void>) {
   return { submit, error, busy };
 }
 
-function FormError({ error }: { error: string | null }) {
-  return error ? (
-    <p className="form-error" role="alert">
-      {error}
-    </p>
-  ) : null;
+interface AuthCardProps {
+  title: string;
+  submitLabel: string;
+  form: ReturnType<typeof useSubmit>;
+  /** Under the form: the way to the other page. */
+  other: ReactNode;
+  children: ReactNode;
+}
+
+/** The sign-in and sign-up card: its fields, the API's error, the button, the other way. */
+function AuthCard({ title, submitLabel, form, other, children }: AuthCardProps) {
+  return (
+    <section className="auth-card">
+      <h1>{title}</h1>
+      <form onSubmit={form.submit} className="form">
+        {children}
+        {form.error && (
+          <p className="form-error" role="alert">
+            {form.error}
+          </p>
+        )}
+        <button type="submit" className="button" disabled={form.busy}>
+          {submitLabel}
+        </button>
+      </form>
+      <p className="muted">{other}</p>
+    </section>
+  );
 }
 
 export function LoginPage() {
@@ -42,32 +64,29 @@ export function LoginPage() {
   const { status, signIn } = useAuth();
   const next = useNext();
   // Once signed in, the page leaves for `next` (the redirect below).
-  const { submit, error, busy } = useSubmit((form) =>
-    signIn(String(form.get("email")), String(form.get("password"))),
-  );
+  const form = useSubmit((data) => signIn(String(data.get("email")), String(data.get("password"))));
   if (status === "signed-in") return <Navigate to={next} replace />;
 
   return (
-    <section className="auth-card">
-      <h1>{t("auth.welcome")}</h1>
-      <form onSubmit={submit} className="form">
-        <label>
-          {t("auth.email")}
-          <input name="email" type="email" autoComplete="email" required />
-        </label>
-        <label>
-          {t("auth.password")}
-          <input name="password" type="password" autoComplete="current-password" required />
-        </label>
-        <FormError error={error} />
-        <button type="submit" className="button" disabled={busy}>
-          {t("auth.signIn")}
-        </button>
-      </form>
-      <p className="muted">
-        {t("auth.noAccount")} <Link to={`/register?next=${encodeURIComponent(next)}`}>{t("nav.register")}</Link>
-      </p>
-    </section>
+    <AuthCard
+      title={t("auth.welcome")}
+      submitLabel={t("auth.signIn")}
+      form={form}
+      other={
+        <>
+          {t("auth.noAccount")} <Link to={`/register?next=${encodeURIComponent(next)}`}>{t("nav.register")}</Link>
+        </>
+      }
+    >
+      <label>
+        {t("auth.email")}
+        <input name="email" type="email" autoComplete="email" required />
+      </label>
+      <label>
+        {t("auth.password")}
+        <input name="password" type="password" autoComplete="current-password" required />
+      </label>
+    </AuthCard>
   );
 }
 
@@ -77,55 +96,54 @@ export function RegisterPage() {
   const next = useNext();
   // Once signed in this page leaves: a new mentor to /me to fill in the profile.
   const [destination, setDestination] = useState(next);
-  const { submit, error, busy } = useSubmit(async (form) => {
-    const role = form.get("role") === "mentor" ? "mentor" : "mentee";
+  const form = useSubmit(async (data) => {
+    const role = data.get("role") === "mentor" ? "mentor" : "mentee";
     setDestination(role === "mentor" ? "/me" : next);
     await register({
-      email: String(form.get("email")),
-      password: String(form.get("password")),
-      display_name: String(form.get("display_name")),
+      email: String(data.get("email")),
+      password: String(data.get("password")),
+      display_name: String(data.get("display_name")),
       role,
     });
   });
   if (status === "signed-in") return <Navigate to={destination} replace />;
 
   return (
-    <section className="auth-card">
-      <h1>{t("auth.join")}</h1>
-      <form onSubmit={submit} className="form">
+    <AuthCard
+      title={t("auth.join")}
+      submitLabel={t("auth.signUp")}
+      form={form}
+      other={
+        <>
+          {t("auth.haveAccount")} <Link to={`/login?next=${encodeURIComponent(next)}`}>{t("nav.login")}</Link>
+        </>
+      }
+    >
+      <label>
+        {t("auth.displayName")}
+        <input name="display_name" autoComplete="name" required maxLength={80} />
+      </label>
+      <label>
+        {t("auth.email")}
+        <input name="email" type="email" autoComplete="email" required />
+      </label>
+      <label>
+        {t("auth.password")}
+        <input name="password" type="password" autoComplete="new-password" minLength={8} required aria-describedby="password-hint" />
+        <small id="password-hint" className="muted">
+          {t("auth.passwordHint")}
+        </small>
+      </label>
+      <fieldset className="choices">
+        <legend>{t("auth.role")}</legend>
         <label>
-          {t("auth.displayName")}
-          <input name="display_name" autoComplete="name" required maxLength={80} />
+          <input type="radio" name="role" value="mentee" defaultChecked /> {t("auth.roleMentee")}
         </label>
         <label>
-          {t("auth.email")}
-          <input name="email" type="email" autoComplete="email" required />
+          <input type="radio" name="role" value="mentor" /> {t("auth.roleMentor")}
         </label>
-        <label>
-          {t("auth.password")}
-          <input name="password" type="password" autoComplete="new-password" minLength={8} required aria-describedby="password-hint" />
-          <small id="password-hint" className="muted">
-            {t("auth.passwordHint")}
-          </small>
-        </label>
-        <fieldset className="choices">
-          <legend>{t("auth.role")}</legend>
-          <label>
-            <input type="radio" name="role" value="mentee" defaultChecked /> {t("auth.roleMentee")}
-          </label>
-          <label>
-            <input type="radio" name="role" value="mentor" /> {t("auth.roleMentor")}
-          </label>
-        </fieldset>
-        <FormError error={error} />
-        <button type="submit" className="button" disabled={busy}>
-          {t("auth.signUp")}
-        </button>
-      </form>
-      <p className="muted">
-        {t("auth.haveAccount")} <Link to={`/login?next=${encodeURIComponent(next)}`}>{t("nav.login")}</Link>
-      </p>
-    </section>
+      </fieldset>
+    </AuthCard>
   );
 }
 
