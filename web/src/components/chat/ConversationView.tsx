@@ -75,9 +75,12 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const online = usePresence(other?.id);
 
   const firstSeq = messages[0]?.seq;
-  const { list, onScroll } = useMessageScroll([messages.length, pending.length, firstSeq, typing.length]);
+  const { list, onScroll, holdPlace } = useMessageScroll([messages.length, pending.length, firstSeq, typing.length]);
   const older = useOnVisible<HTMLLIElement>(
-    () => void history.fetchNextPage(),
+    () => {
+      holdPlace();
+      void history.fetchNextPage();
+    },
     history.hasNextPage && !history.isFetchingNextPage,
   );
 

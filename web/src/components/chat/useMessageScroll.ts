@@ -8,7 +8,8 @@ const NEAR_BOTTOM_PX = 80;
  * pages loading above it, images above it growing). The browser's own scroll anchoring is
  * off for the list (styles.css), so this is the only thing that moves it.
  *
- * Returns the ref for the scrolling list and its onScroll handler.
+ * Returns the ref for the scrolling list, its onScroll handler, and `holdPlace`, to call just
+ * before something is added above (an older page).
  */
 export function useMessageScroll(changes: DependencyList) {
   const list = useRef<HTMLOListElement>(null);
@@ -51,5 +52,6 @@ export function useMessageScroll(changes: DependencyList) {
     return () => element.removeEventListener("load", loaded, true);
   }, []);
 
-  return { list, onScroll: () => list.current && remember(list.current) };
+  const remembered = () => list.current && remember(list.current);
+  return { list, onScroll: remembered, holdPlace: remembered };
 }
