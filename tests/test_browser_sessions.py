@@ -91,3 +91,9 @@ async def test_logout_ends_the_login_and_clears_the_cookie(api: ApiClient):
     assert_error(
         await api.post("/api/auth/refresh", {}, headers=with_cookie(value)), 401, "unauthorized"
     )
+
+
+async def test_refresh_in_browser_mode_without_a_cookie_is_not_signed_in(api: ApiClient):
+    """A page that never signed in (or whose cookie expired) is told 401, not a field error."""
+    error = assert_error(await api.post("/api/auth/refresh", {}, headers=WEB), 401, "unauthorized")
+    assert error["message"] == "Not signed in."
