@@ -359,10 +359,6 @@ export class RealtimeClient {
     this.sendFrame({ type: "typing", conversation_id: conversationId });
   }
 
-  markRead(conversationId: string, seq: number): void {
-    this.sendFrame({ type: "read", conversation_id: conversationId, seq });
-  }
-
   watch(questionId: string): void {
     this.watched.add(questionId);
     this.sendFrame({ type: "watch", question_id: questionId });

@@ -111,11 +111,6 @@ export class MessageStore {
     return seq;
   }
 
-  lowestSeq(conversationId: string): number | null {
-    const first = this.messages(conversationId)[0];
-    return first ? first.seq : null;
-  }
-
   // -- read marks and typing ---------------------------------------------------------------
 
   setReadMark(conversationId: string, userId: string, seq: number): void {
