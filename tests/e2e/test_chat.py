@@ -180,3 +180,23 @@ async def test_history_loads_on_scroll_up_and_keeps_the_place(people, web_server
     await mentor.page.locator(".messages").evaluate("list => list.scrollTo(0, 0)")
     await expect(messages).to_have_count(120)
     await expect(mentor.page.get_by_text("This is the start of the conversation.")).to_be_visible()
+
+
+async def test_a_refused_edit_says_why_and_keeps_the_message(people, web_server: WebServer):
+    mentee, _, _, _, _ = await open_chat(
+        people, web_server, "mentee4@demo.hypee.dev", "mentor16@demo.hypee.dev"
+    )
+    await send(mentee.page, "a message to edit")
+    sent = mentee.page.get_by_test_id("message").filter(has_text="a message to edit")
+    await expect(sent).not_to_have_class(re.compile("pending"))
+    mine = mentee.page.locator(f"[data-seq='{await sent.get_attribute('data-seq')}']")
+    await mine.hover()
+    await mine.get_by_role("button", name="Edit").click()
+    await mine.get_by_label("Edit your message").fill("   ")
+    await mine.get_by_role("button", name="Save").click()
+    # The API's own words, field by field; nothing thrown on the page (the fixture checks).
+    await expect(mine.get_by_role("alert")).to_have_text(
+        "The request is not valid. Must not be empty."
+    )
+    await mine.get_by_role("button", name="Cancel").click()
+    await expect(mine.locator(".body")).to_have_text("a message to edit")

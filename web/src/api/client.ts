@@ -46,13 +46,21 @@ export class ApiError extends Error {
   }
 }
 
+/** What a validation error says about each field ({field: [message]}, nested for lists). */
+function fieldMessages(fields: unknown): string[] {
+  if (typeof fields === "string") return [fields];
+  if (fields === null || typeof fields !== "object") return [];
+  return Object.values(fields).flatMap(fieldMessages);
+}
+
 /** The data of an openapi-fetch result, or the API's error thrown as an ApiError. */
 export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.error !== undefined || result.data === undefined) {
     if (result.response.ok && result.response.status === 204) return undefined as T;
     const body = result.error as { error?: { code?: string; message?: string; fields?: Record<string, unknown> } };
+    const said = body?.error?.message ?? `The server answered ${result.response.status}.`;
     throw new ApiError(
-      body?.error?.message ?? `The server answered ${result.response.status}.`,
+      [said, ...fieldMessages(body?.error?.fields)].join(" "),
       body?.error?.code ?? "unknown",
       result.response.status,
       body?.error?.fields,

@@ -56,3 +56,27 @@ export function useTextParam(key: string, ms = 300): [string, (value: string) =>
   useEffect(() => setDraft(inUrl), [inUrl]);
   return [draft, setDraft];
 }
+
+/**
+ * Something the user asked for that calls the API: `busy` while it runs, the API's message in
+ * `error` when it fails (cleared by the next try). `run` resolves to whether it worked and
+ * never rejects, so handlers can call it without leaving an unhandled rejection.
+ */
+export function useAction() {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function run(action: () => Promise<unknown>): Promise<boolean> {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      return true;
+    } catch (failure) {
+      setError((failure as Error).message);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { run, error, busy };
+}

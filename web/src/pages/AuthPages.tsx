@@ -2,6 +2,7 @@ import { useState, type FormEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, Navigate, useSearchParams } from "react-router";
 import { useAuth } from "../auth/AuthContext";
+import { useAction } from "../lib/hooks";
 
 function useNext(): string {
   const [params] = useSearchParams();
@@ -11,20 +12,11 @@ function useNext(): string {
 
 /** A form that calls the API: busy while it runs, the API's message when it fails. */
 function useSubmit(action: (form: FormData) => Promise<void>) {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(event: FormEvent<HTMLFormElement>) {
+  const { run, error, busy } = useAction();
+  function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    setBusy(true);
-    setError(null);
-    try {
-      await action(form);
-    } catch (failure) {
-      setError((failure as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    void run(() => action(form));
   }
   return { submit, error, busy };
 }

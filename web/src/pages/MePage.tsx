@@ -8,6 +8,7 @@ import { Avatar } from "../components/Avatar";
 import { SignOutButton } from "../components/SignOutButton";
 import { ErrorState } from "../components/States";
 import { CountryOptions, LanguageOptions } from "../components/CodeOptions";
+import { useAction } from "../lib/hooks";
 import { uploadFile } from "../lib/uploads";
 
 export function MePage() {
@@ -16,6 +17,7 @@ export function MePage() {
   const [progress, setProgress] = useState<number | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const picker = useRef<HTMLInputElement>(null);
+  const upload = useAction(); // the photo's bytes on their way to storage
   const profile = useMutation({
     mutationFn: async (body: ProfileUpdate) =>
       unwrap(await api.PATCH("/api/me", { body })),
@@ -36,12 +38,8 @@ export function MePage() {
 
   async function avatar(file: File) {
     setProgress(0);
-    try {
-      const id = await uploadFile(file, undefined, setProgress);
-      profile.mutate({ avatar_upload_id: id });
-    } finally {
-      setProgress(null);
-    }
+    await upload.run(async () => profile.mutate({ avatar_upload_id: await uploadFile(file, undefined, setProgress) }));
+    setProgress(null);
   }
 
   function saveProfile(event: FormEvent<HTMLFormElement>) {
@@ -81,6 +79,7 @@ export function MePage() {
           onChange={(event) => event.target.files?.[0] && void avatar(event.target.files[0])}
         />
         {progress !== null && <progress max={1} value={progress} aria-label={t("me.avatar")} />}
+        {upload.error && <ErrorState error={upload.error} />}
       </div>
       <form className="form" onSubmit={saveProfile}>
         <label>

@@ -8,6 +8,7 @@ import { useAuth } from "../auth/AuthContext";
 import { Avatar } from "../components/Avatar";
 import { ErrorState, Skeleton } from "../components/States";
 import { ago } from "../lib/format";
+import { useAction } from "../lib/hooks";
 import { useRealtime } from "../realtime/RealtimeContext";
 
 type Post = { kind: "question" | "answer"; id: string };
@@ -40,7 +41,7 @@ interface EditableProps {
   body: string;
   canEdit: boolean;
   onSave: (body: string) => Promise<void>;
-  onDelete: () => void;
+  onDelete: () => Promise<void>;
   children?: React.ReactNode; // under the body: the byline
 }
 
@@ -49,14 +50,23 @@ function EditableBody({ body, canEdit, onSave, onDelete, children }: EditablePro
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(body);
+  const action = useAction(); // an edit or a deletion, and why it failed
+  const failed = action.error && <ErrorState error={action.error} />;
   if (editing) {
     return (
-      <form className="form" onSubmit={async (event) => { event.preventDefault(); await onSave(draft); setEditing(false); }}>
+      <form
+        className="form"
+        onSubmit={async (event) => {
+          event.preventDefault();
+          if (await action.run(() => onSave(draft))) setEditing(false);
+        }}
+      >
         <textarea value={draft} onChange={(event) => setDraft(event.target.value)} rows={6} aria-label={t("common.edit")} />
         <div className="row">
           <button type="submit" className="button button-small">{t("common.save")}</button>
           <button type="button" className="link-button" onClick={() => setEditing(false)}>{t("common.cancel")}</button>
         </div>
+        {failed}
       </form>
     );
   }
@@ -67,9 +77,10 @@ function EditableBody({ body, canEdit, onSave, onDelete, children }: EditablePro
       {canEdit && (
         <div className="row post-actions">
           <button type="button" className="link-button" onClick={() => { setDraft(body); setEditing(true); }}>{t("common.edit")}</button>
-          <button type="button" className="link-button" onClick={() => window.confirm(t("questions.confirmDelete")) && onDelete()}>{t("common.delete")}</button>
+          <button type="button" className="link-button" onClick={() => window.confirm(t("questions.confirmDelete")) && void action.run(onDelete)}>{t("common.delete")}</button>
         </div>
       )}
+      {failed}
     </>
   );
 }

@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import type { Message } from "../../api/types";
 import type { Outgoing } from "../../realtime/store";
 import { time } from "../../lib/format";
+import { useAction } from "../../lib/hooks";
 import { Attachments } from "./Attachments";
 
 interface Props {
@@ -19,6 +20,7 @@ export function MessageItem({ message, mine, author, seen, onEdit, onDelete }: P
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(message.body);
+  const action = useAction(); // an edit or a deletion, and why it failed
   if (message.kind === "system") {
     return (
       <li className="system-message" data-seq={message.seq}>
@@ -38,8 +40,7 @@ export function MessageItem({ message, mine, author, seen, onEdit, onDelete }: P
             className="edit-form"
             onSubmit={async (event) => {
               event.preventDefault();
-              await onEdit(draft);
-              setEditing(false);
+              if (await action.run(() => onEdit(draft))) setEditing(false);
             }}
           >
             <label className="visually-hidden" htmlFor={`edit-${message.id}`}>
@@ -71,7 +72,7 @@ export function MessageItem({ message, mine, author, seen, onEdit, onDelete }: P
               type="button"
               className="link-button"
               onClick={() => {
-                if (window.confirm(t("chat.confirmDelete"))) void onDelete();
+                if (window.confirm(t("chat.confirmDelete"))) void action.run(onDelete);
               }}
             >
               {t("common.delete")}
@@ -79,6 +80,11 @@ export function MessageItem({ message, mine, author, seen, onEdit, onDelete }: P
           </span>
         )}
       </span>
+      {action.error && (
+        <span className="failed small" role="alert">
+          {action.error}
+        </span>
+      )}
     </li>
   );
 }
