@@ -10,22 +10,16 @@ import type { Message } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { RealtimeClient, type SocketLike, type Status } from "./client";
 import type { ServerFrame } from "./frames";
+import { Versioned } from "./versioned";
 
-class Presence {
+/** Who is online, as `presence` frames say. */
+class Presence extends Versioned {
   private online = new Set<string>();
-  private listeners = new Set<() => void>();
-  private version = 0;
-  subscribe = (listener: () => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-  getVersion = () => this.version;
   set(userId: string, online: boolean): void {
     if (online === this.online.has(userId)) return;
     if (online) this.online.add(userId);
     else this.online.delete(userId);
-    this.version += 1;
-    this.listeners.forEach((listener) => listener());
+    this.changed();
   }
   has(userId: string): boolean {
     return this.online.has(userId);

@@ -8,6 +8,7 @@
  * complete history page a missing seq is one the server skipped, not one we missed).
  */
 import type { Message } from "../api/types";
+import { Versioned } from "./versioned";
 
 export interface Outgoing {
   clientId: string;
@@ -28,24 +29,9 @@ interface ConversationState {
   sorted: Message[] | null;
 }
 
-export class MessageStore {
+export class MessageStore extends Versioned {
   private conversations = new Map<string, ConversationState>();
   private outgoing: Outgoing[] = [];
-  private listeners = new Set<() => void>();
-  private version = 0;
-
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-
-  /** Changes whenever anything held changes (for useSyncExternalStore). */
-  getVersion = (): number => this.version;
-
-  private changed(): void {
-    this.version += 1;
-    this.listeners.forEach((listener) => listener());
-  }
 
   private state(conversationId: string): ConversationState {
     let state = this.conversations.get(conversationId);
