@@ -205,3 +205,19 @@ async def test_a_new_mentor_fills_the_profile_is_found_and_talks_with_a_new_ment
     await expect(
         mentee.page.get_by_test_id("message").filter(has_text="Of course, Tom!")
     ).to_be_visible()
+
+
+async def test_signing_out_ends_the_login_in_the_browser_and_on_the_server(people):
+    person = await people()
+    await person.sign_in("mentee3@demo.hypee.dev")
+    await person.goto("/chat")
+    await expect(person.page.get_by_role("heading", name="Messages")).to_be_visible()
+    await person.page.get_by_role("button", name="Sign out").click()
+    await expect(person.page).to_have_url(re.compile(r"/login"))
+    await person.goto("/chat")  # a reload does not sign them back in
+    await expect(person.page).to_have_url(re.compile(r"/login\?next=%2Fchat$"))
+    # The cookie the browser held is dead on the server too.
+    refreshed = await person.context.request.post(
+        "/api/auth/refresh", data={}, headers={"X-Hypee-Client": "web"}
+    )
+    assert refreshed.status == 401

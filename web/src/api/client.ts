@@ -7,13 +7,15 @@ import type { paths } from "./schema";
 import { BROWSER_MODE, currentToken, refresh } from "./session";
 
 const retries = new Map<string, Request>();
+// Their 401 means "wrong password" or "login over", not "the access token expired".
+const NO_RETRY = ["/api/auth/login", "/api/auth/register", "/api/auth/refresh"];
 
 const auth: Middleware = {
   onRequest({ request, id }) {
+    // On every call, logout included (the server needs to know whose login ends); register,
+    // login and refresh ignore it.
     const token = currentToken();
-    if (token && !request.url.includes("/api/auth/")) {
-      request.headers.set("Authorization", `Bearer ${token}`);
-    }
+    if (token) request.headers.set("Authorization", `Bearer ${token}`);
     for (const [name, value] of Object.entries(BROWSER_MODE)) request.headers.set(name, value);
     retries.set(id, request.clone());
     return request;
@@ -21,13 +23,15 @@ const auth: Middleware = {
   async onResponse({ response, id }) {
     const original = retries.get(id);
     retries.delete(id);
-    if (response.status !== 401 || !original || original.url.includes("/api/auth/")) {
-      return response;
-    }
+    const path = original ? new URL(original.url).pathname : "";
+    if (response.status !== 401 || !original || NO_RETRY.includes(path)) return response;
     if ((await refresh()) !== "refreshed") return response;
     const again = new Request(original);
     again.headers.set("Authorization", `Bearer ${currentToken() ?? ""}`);
     return fetch(again);
+  },
+  onError({ id }) {
+    retries.delete(id); // no answer came (offline): nothing to retry
   },
 };
 
