@@ -12,7 +12,7 @@ from bson import ObjectId
 from marshmallow import EXCLUDE, Schema, fields
 from pymongo.errors import ConnectionFailure
 
-from handlers.body import JSON_BODY_LIMIT, BodyBuffer, body_expected
+from handlers.body import JSON_BODY_LIMIT, BodyBuffer
 from handlers.common import error_answer, load, origin_allowed, schema_of, services_of
 from hypee.auth import Identity, bearer_token
 from hypee.errors import ApiError, not_found, unauthorized, validation_error
@@ -25,6 +25,15 @@ access_log = logging.getLogger("hypee.access")
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class EveryMethod(tuple[str, ...]):
+    """Every method name. Tornado answers a method outside SUPPORTED_METHODS with a 405 before
+    the request is read, which drops the connection; BaseHandler answers it itself (405 with
+    `Allow`, once the request is read)."""
+
+    def __contains__(self, method: object) -> bool:
+        return True
 
 
 def implemented_methods(handler_class: type[tornado.web.RequestHandler]) -> list[str]:
@@ -47,6 +56,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     public_methods: frozenset[str] = frozenset()
     body_limit: int = JSON_BODY_LIMIT
+    SUPPORTED_METHODS = EveryMethod()
 
     def initialize(self, route: str = "unmatched") -> None:
         self.route = route
@@ -94,14 +104,14 @@ class BaseHandler(tornado.web.RequestHandler):
     async def prepare(self) -> None:
         self.services.inflight.enter()
         self._counted = True
-        self.body.check_length(self.request.headers)
+        self.body.refuse_undrainable(self.request.headers)
         try:
+            self.body.check_length(self.request.headers)
             self._authorize(self.request.method or "GET")
         except (ApiError, tornado.web.HTTPError) as error:
-            if not body_expected(self.request.headers):
-                raise
-            # Answer once the body is in: answering now would close the connection with unread
-            # data, and the client could see a reset instead of this error.
+            # Answer once the request is read, body or not: an answer written before Tornado has
+            # read the whole request makes it close the connection, and a client that reuses it
+            # (pooled, pipelined) sees a reset instead of its next answer.
             self._deferred_error = error
             setattr(self, (self.request.method or "get").lower(), self._raise_deferred_error)
 
@@ -130,6 +140,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self._leave()
 
     def on_connection_close(self) -> None:
+        super().on_connection_close()  # fails the body's future, so the request ends
         self._leave()
 
     def _leave(self) -> None:

@@ -19,9 +19,12 @@ def surrogate_error(error: LoneSurrogate) -> ApiError:
     return validation_error({error.path: ["Contains a lone surrogate: not valid Unicode text."]})
 
 
-def body_expected(headers: HTTPHeaders) -> bool:
-    """True when the request announces a body."""
-    return headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in headers
+def _declared_length(headers: HTTPHeaders) -> int | None:
+    """The Content-Length header as a number, or None when absent or not a number."""
+    try:
+        return int(headers.get("Content-Length", ""))
+    except ValueError:
+        return None
 
 
 class BodyBuffer:
@@ -36,18 +39,20 @@ class BodyBuffer:
         self.data = bytearray()
         self.too_large = False
 
+    def refuse_undrainable(self, headers: HTTPHeaders) -> None:
+        """413 at once for a body too large even to drain (the connection closes after it)."""
+        length = _declared_length(headers)
+        if length is not None and length > max(self.limit, DRAIN_LIMIT):
+            raise self.too_large_error()
+
     def check_length(self, headers: HTTPHeaders) -> None:
-        """Look at Content-Length before any byte arrives: 413 at once when the body is too
-        large even to drain, `invalid_json` when the header is not a number."""
-        length_header = headers.get("Content-Length")
-        if not length_header:
+        """Look at Content-Length before any byte arrives: remember a body over the limit (its
+        413 comes once it is drained), `invalid_json` when the header is not a number."""
+        if not headers.get("Content-Length"):
             return
-        try:
-            length = int(length_header)
-        except ValueError:
-            raise ApiError("invalid_json", "Content-Length is not a number.") from None
-        if length > max(self.limit, DRAIN_LIMIT):
-            raise self.too_large_error()  # the connection will be closed after this answer
+        length = _declared_length(headers)
+        if length is None:
+            raise ApiError("invalid_json", "Content-Length is not a number.")
         if length > self.limit:
             self.too_large = True
 

@@ -7,6 +7,7 @@ from typing import Any
 STATUS_CODES = {
     "validation_error": 400,
     "invalid_json": 400,
+    "bad_request": 400,
     "unauthorized": 401,
     "token_expired": 401,
     "forbidden": 403,
@@ -15,7 +16,9 @@ STATUS_CODES = {
     "conflict": 409,
     "stale": 410,
     "payload_too_large": 413,
+    "uri_too_long": 414,
     "rate_limited": 429,
+    "headers_too_large": 431,
     "internal": 500,
     "unavailable": 503,
     "busy": 503,

@@ -12,6 +12,7 @@ import tornado.netutil
 
 from config import Settings
 from handlers.body import DRAIN_LIMIT
+from hypee.http_limits import READ_LIMIT, RequestLimits
 from hypee.realtime.hub import CLOSE_GOING_AWAY
 from server.app import make_app
 from server.lifecycle import Running, start_services, stop_services
@@ -40,10 +41,12 @@ class Server:
         settings = self.settings
         self.running = await start_services(settings)
         app = make_app(settings, self.running.services)
+        max_body_size = max(DRAIN_LIMIT, settings.max_upload_bytes + 64 * 1024)
         self.http = tornado.httpserver.HTTPServer(
-            app,
+            RequestLimits(app, max_body_size),
             xheaders=settings.trust_proxy,
-            max_body_size=max(DRAIN_LIMIT, settings.max_upload_bytes + 64 * 1024),
+            max_header_size=READ_LIMIT,
+            max_body_size=max_body_size,
             idle_connection_timeout=75,
             body_timeout=300,
         )
