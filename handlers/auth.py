@@ -66,6 +66,16 @@ class TokenPairSchema(Schema):
 class BrowserSessions(BaseHandler):
     """Browser mode (see the module docstring): the refresh token as a cookie."""
 
+    def authorize_request(self, method: str) -> None:
+        self.check_client_header()
+        super().authorize_request(method)
+
+    def check_client_header(self) -> None:
+        """400 naming the header when X-Hypee-Client says something other than `web`."""
+        value = self.request.headers.get(BROWSER_HEADER)
+        if value is not None and value.lower() != "web":
+            raise field_error(BROWSER_HEADER, "Must be web (browser mode), or left out.")
+
     def browser_mode(self) -> bool:
         return self.request.headers.get(BROWSER_HEADER, "").lower() == "web"
 
@@ -86,15 +96,11 @@ class BrowserSessions(BaseHandler):
             )
         self.write_json(result, status)
 
-    def refresh_token(self, data: dict[str, Any]) -> str:
+    def refresh_token(self, data: dict[str, Any]) -> str | None:
         """The refresh token of the request: the body's, or in browser mode the cookie's."""
         token = data.get("refresh")
         if token is None and self.browser_mode():
             token = self.get_cookie(REFRESH_COOKIE)
-            if token is None:
-                raise unauthorized("Not signed in.")
-        if token is None:
-            raise field_error("refresh", "Send the refresh token (or sign in again).")
         return token
 
     def forget_cookie(self) -> None:
@@ -113,7 +119,7 @@ class PublicAuthHandler(BrowserSessions):
     public_methods = frozenset({"POST"})
 
     def authorize_request(self, method: str) -> None:
-        return None
+        self.check_client_header()
 
 
 class AuthHandler(PublicAuthHandler):
@@ -202,8 +208,11 @@ class RefreshHandler(PublicAuthHandler):
 
     async def post(self) -> None:
         data = self.load_body(sessions.RefreshSchema)
+        token = self.refresh_token(data)
+        if token is None:
+            raise unauthorized("Not signed in: no refresh token.")
         try:
-            tokens = await self.services.accounts.refresh(self.refresh_token(data))
+            tokens = await self.services.accounts.refresh(token)
         except Exception:
             self.forget_cookie()  # a dead cookie is dropped with the 401
             raise
@@ -226,7 +235,8 @@ class LogoutHandler(BrowserSessions):
 
     async def post(self) -> None:
         data = self.load_body(sessions.RefreshSchema)
-        await self.services.accounts.logout(self.refresh_token(data), self.user_id)
+        assert self.identity is not None
+        await self.services.accounts.logout(self.identity, self.refresh_token(data))
         self.forget_cookie()
         self.no_content()
 

@@ -18,6 +18,22 @@ _LINE_BREAKS = re.compile(r"[\r\n\t]")
 
 OBJECT_ID_PATTERN = "^[0-9a-fA-F]{24}$"
 
+# What trimming removes: the characters both Python (str.isspace) and JSON Schema's ECMA-262
+# `\s` call whitespace. Patterns name them explicitly instead of `\s`, whose meaning differs
+# between the two (U+0085 is whitespace to Python only, U+FEFF to ECMA-262 only), so that a
+# text the document calls valid is never trimmed to nothing here.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
+def trim(text: str) -> str:
+    """`text` without the WHITESPACE around it."""
+    return text.strip(WHITESPACE)
+
 
 def trimmed_pattern(edge: str, inner: str, min_length: int, max_length: int) -> str:
     """A JSON Schema pattern for text that, once trimmed of whitespace, is `min_length` to
@@ -31,7 +47,7 @@ def trimmed_pattern(edge: str, inner: str, min_length: int, max_length: int) -> 
         core = f"[{edge}][{inner}]{{{min_length - 2},{max_length - 2}}}[{edge}]"
     if min_length == 0:
         core = f"(?:{core})?"
-    return f"^\\s*{core}\\s*$"
+    return f"^[{SPACE}]*{core}[{SPACE}]*$"
 
 
 def any_case_pattern(words: Iterable[str], tail: str = "") -> str:
@@ -42,7 +58,7 @@ def any_case_pattern(words: Iterable[str], tail: str = "") -> str:
         "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in word)
         for word in sorted(words)
     )
-    return f"^\\s*(?:{'|'.join(spelled)})\\s*{tail}$"
+    return f"^[{SPACE}]*(?:{'|'.join(spelled)})[{SPACE}]*{tail}$"
 
 
 class Text(fields.String):
@@ -67,7 +83,7 @@ class Text(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         if not isinstance(value, str):
             raise ValidationError("Not a valid string.")
-        text = value.strip()
+        text = trim(value)
         if _CONTROL.search(text) or (not self.multiline and _LINE_BREAKS.search(text)):
             raise ValidationError("Contains characters that are not allowed.")
         if len(text) < self.min_length:
@@ -83,7 +99,7 @@ class Text(fields.String):
     def json_schema(self, documented: dict[str, Any] | None = None) -> dict[str, Any]:
         """The constraints above, for the OpenAPI document."""
         inner = r"^\x00-\x08\x0b\x0c\x0e-\x1f\x7f" if self.multiline else r"^\x00-\x1f\x7f"
-        edge = r"^\s\x00-\x1f\x7f"
+        edge = rf"^{SPACE}\x00-\x1f\x7f"
         pattern = trimmed_pattern(edge, inner, self.min_length, self.max_length)
         return {"pattern": pattern, "minLength": self.min_length}
 

@@ -9,7 +9,7 @@ from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate
 from pymongo import IndexModel, ReturnDocument
 
-from hypee.fields import StrictBoolean, StrictInteger, Text, UtcDateTime, any_case_pattern
+from hypee.fields import StrictBoolean, StrictInteger, Text, UtcDateTime, any_case_pattern, trim
 from hypee.jsonio import utcnow
 from hypee.pagination import Listing, Page, decode_cursor, encode_cursor, find_page
 from hypee.paging import PageQuerySchema
@@ -67,7 +67,7 @@ class CountryCode(fields.String):
     """An ISO 3166-1 alpha-2 country code, any case in, upper case out."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        code = super()._deserialize(value, attr, data, **kwargs).strip().upper()
+        code = trim(super()._deserialize(value, attr, data, **kwargs)).upper()
         if code not in COUNTRIES:
             raise ValidationError("Not an ISO 3166-1 alpha-2 country code (such as 'FR').")
         return code
@@ -80,7 +80,7 @@ class LanguageCode(fields.String):
     """An ISO 639-1 language code, any case in, lower case out."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        code = super()._deserialize(value, attr, data, **kwargs).strip().lower()
+        code = trim(super()._deserialize(value, attr, data, **kwargs)).lower()
         if code not in LANGUAGES:
             raise ValidationError("Not an ISO 639-1 language code (such as 'en' or 'pt').")
         return code

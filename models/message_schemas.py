@@ -105,17 +105,15 @@ class EditMessageSchema(Schema):
 class HistoryQuerySchema(PageQuerySchema):
     before = fields.Integer(
         validate=validate.Range(1, INT64_MAX),
-        metadata={"description": "Messages with a lower seq (paging back through history)."},
+        metadata={
+            "description": "Messages with a lower seq (paging back through history); with "
+            "`after`, the end (excluded) of the range `after` pages through."
+        },
     )
     after = fields.Integer(
         validate=validate.Range(0, INT64_MAX),
         metadata={"description": "Messages with a higher seq (catching up)."},
     )
-
-    @validates_schema
-    def _one_direction(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if "before" in data and "after" in data:
-            raise ValidationError("Give before or after, not both.", "before")
 
 
 class ChangesQuerySchema(PageQuerySchema):

@@ -20,7 +20,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from hypee.errors import conflict, forbidden, not_found, stale, validation_error
+from hypee.errors import ApiError, conflict, forbidden, not_found, stale, validation_error
 from hypee.jsonio import utcnow
 from hypee.pagination import Page, decode_cursor, encode_cursor
 from models import conversations
@@ -154,26 +154,42 @@ async def history(
     await conversations.for_member(db, conversation_id, user_id, {"_id": 1})
     limit = params["limit"]
     listing = f"messages:{conversation_id}"
-    direction, position = "before", params.get("before")
+    direction, position, bound = "before", params.get("before"), None
     if "after" in params:
-        direction, position = "after", params["after"]
+        direction, position, bound = "after", params["after"], params.get("before")
     if params.get("cursor"):
-        direction, position = decode_cursor(params["cursor"], listing, (str, int))
-        if direction not in ("before", "after"):
-            raise validation_error({"cursor": ["Invalid cursor."]})
+        direction, position, bound = _history_cursor(params["cursor"], listing)
     if direction == "after":
-        found = await _between(db, conversation_id, {"$gt": position}, False, limit + 1)
+        seqs = {"$gt": position} if bound is None else {"$gt": position, "$lt": bound}
+        found = await _between(db, conversation_id, seqs, False, limit + 1)
     else:
-        bound = {"$lt": position} if position is not None else {"$gte": 0}
-        found = list(reversed(await _between(db, conversation_id, bound, True, limit + 1)))
+        seqs = {"$lt": position} if position is not None else {"$gte": 0}
+        found = list(reversed(await _between(db, conversation_id, seqs, True, limit + 1)))
     more = len(found) > limit
     if direction == "after":
         found = found[:limit]
-        next_cursor = encode_cursor(listing, ["after", found[-1]["seq"]]) if more else None
+        last = found[-1]["seq"] if more else None
+        next_cursor = None
+        if last is not None:
+            next_cursor = encode_cursor(
+                listing, ["after", last] if bound is None else ["after", last, bound]
+            )
     else:
         found = found[-limit:] if more else found
         next_cursor = encode_cursor(listing, ["before", found[0]["seq"]]) if more else None
     return Page([message_view(conversation_id, m) for m in found], next_cursor)
+
+
+def _history_cursor(cursor: str, listing: str) -> tuple[str, int, int | None]:
+    """(direction, seq, upper bound or None) of a history cursor; 400 when it is not one."""
+    try:
+        direction, position, bound = decode_cursor(cursor, listing, (str, int, int))
+    except ApiError:
+        direction, position = decode_cursor(cursor, listing, (str, int))
+        bound = None
+    if direction not in ("before", "after") or (bound is not None and direction != "after"):
+        raise validation_error({"cursor": ["Invalid cursor."]})
+    return direction, position, bound
 
 
 @dataclass

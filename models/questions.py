@@ -18,7 +18,7 @@ from pymongo import IndexModel, ReturnDocument
 
 from hypee import batches, locks
 from hypee.errors import forbidden, not_found
-from hypee.fields import ObjectIdField, Text, UtcDateTime
+from hypee.fields import SPACE, ObjectIdField, Text, UtcDateTime, trim
 from hypee.jsonio import utcnow
 from hypee.pagination import Listing, Page, find_page
 from hypee.paging import PageQuerySchema
@@ -30,7 +30,9 @@ LIVE = posts.LIVE
 MAX_TAGS = 5
 MAX_SEARCH_WORDS = 2000
 _TAG = re.compile(r"^[a-z0-9][a-z0-9+#._-]{0,34}$")
-_TAG_ANY_CASE = r"^\s*[A-Za-z0-9][A-Za-z0-9+#._-]{0,34}\s*$"  # _TAG, as clients may send it
+_TAG_ANY_CASE = (
+    rf"^[{SPACE}]*[A-Za-z0-9][A-Za-z0-9+#._-]{{0,34}}[{SPACE}]*$"  # _TAG, as clients may send it
+)
 
 INDEXES = {
     COLLECTION: [
@@ -70,7 +72,7 @@ class Tags(fields.List):
             raise ValidationError(f"At most {MAX_TAGS} tags.")
         tags = list(
             dict.fromkeys(
-                tag.strip().lower() for tag in super()._deserialize(value, attr, data, **kwargs)
+                trim(tag).lower() for tag in super()._deserialize(value, attr, data, **kwargs)
             )
         )
         bad = [tag for tag in tags if not _TAG.match(tag)]
@@ -264,7 +266,7 @@ async def listing(db: Any, params: dict[str, Any]) -> Page:
     if query:
         clauses.append(prefix_filter("search", query))
     if params.get("tag"):
-        clauses.append({"tags": params["tag"].strip().lower()})
+        clauses.append({"tags": trim(params["tag"]).lower()})
     if params.get("author"):
         clauses.append({"author_id": params["author"]})
     if params.get("status"):

@@ -40,8 +40,9 @@ class RefreshTokenReused(ApiError):
 class RefreshSchema(Schema):
     refresh = fields.String(
         metadata={
-            "description": "The refresh token. Required, except in browser mode (the "
-            "X-Hypee-Client: web header), where the hypee_refresh cookie carries it."
+            "description": "The refresh token; in browser mode (the X-Hypee-Client: web "
+            "header) the hypee_refresh cookie carries it instead. Without either, refresh is "
+            "401 and logout ends the login of the access token used."
         }
     )
 
@@ -108,6 +109,11 @@ async def revoke(db: Any, token: str, user_id: ObjectId) -> ObjectId:
         session["token_hash"] != presented and presented not in session.get("previous_hashes", [])
     ):
         raise unauthorized("The refresh token is not valid.")
+    return await revoke_session(db, session_id)
+
+
+async def revoke_session(db: Any, session_id: ObjectId) -> ObjectId:
+    """End the login `session_id` (its refresh tokens stop working); returns its id."""
     await db[COLLECTION].update_one(
         {"_id": session_id}, {"$set": {"revoked": True, "revoked_reason": "logout"}}
     )

@@ -19,7 +19,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from pymongo import IndexModel
 
 from hypee import batches
-from hypee.fields import ObjectIdField, StrictInteger, UtcDateTime, trimmed_pattern
+from hypee.fields import SPACE, ObjectIdField, StrictInteger, UtcDateTime, trim, trimmed_pattern
 from hypee.jsonio import utcnow
 
 COLLECTION = "uploads"
@@ -49,7 +49,7 @@ def check_filename(value: Any) -> str:
     """The client's file name, trimmed; ValidationError for path tricks and control characters."""
     if not isinstance(value, str):
         raise ValidationError("Not a valid string.")
-    name = unicodedata.normalize("NFC", value.strip())
+    name = unicodedata.normalize("NFC", trim(value))
     if not name:
         raise ValidationError("Must not be empty.")
     if len(name) > MAX_FILENAME:
@@ -79,8 +79,11 @@ class FileName(fields.String):
     def json_schema(self, documented: dict[str, Any]) -> dict[str, Any]:
         """check_filename's rules: a trimmed name of 1 to MAX_FILENAME characters with no
         control characters or slashes, other than "." and ".."."""
-        pattern = trimmed_pattern(r"^\s\x00-\x1f\x7f/\\", r"^\x00-\x1f\x7f/\\", 1, MAX_FILENAME)
-        return {"pattern": pattern.replace("^\\s*", "^\\s*(?!\\.\\.?\\s*$)", 1)}
+        pattern = trimmed_pattern(
+            rf"^{SPACE}\x00-\x1f\x7f/\\", r"^\x00-\x1f\x7f/\\", 1, MAX_FILENAME
+        )
+        spaces = f"^[{SPACE}]*"
+        return {"pattern": pattern.replace(spaces, f"{spaces}(?!\\.\\.?[{SPACE}]*$)", 1)}
 
 
 class NewUploadSchema(Schema):

@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from hypee import batches
 from hypee.auth import PasswordService
 from hypee.errors import conflict
-from hypee.fields import ObjectIdField, Text, UtcDateTime
+from hypee.fields import ObjectIdField, Text, UtcDateTime, trim
 from hypee.jsonio import format_datetime, utcnow
 from models import mentors
 
@@ -27,7 +27,7 @@ INDEXES = {COLLECTION: [IndexModel("email", unique=True, name="email_unique")]}
 
 def normalize_email(email: str) -> str:
     """Emails compare case-insensitively: they are stored trimmed and lower-cased."""
-    return email.strip().lower()
+    return trim(email).lower()
 
 
 class EmailAddress(fields.Email):

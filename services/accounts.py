@@ -6,7 +6,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from hypee.auth import PasswordService, TokenService
+from hypee.auth import Identity, PasswordService, TokenService
 from hypee.db import Store
 from hypee.realtime.hub import CLOSE_UNAUTHORIZED, Hub
 from models import sessions, users
@@ -64,9 +64,13 @@ class AccountService:
             raise
         return {"access": self.tokens.access_token(identity), "refresh": refresh}
 
-    async def logout(self, token: str, user_id: ObjectId) -> None:
-        """End the caller's login that `token` belongs to, and close its sockets."""
-        session_id = await sessions.revoke(self.db, token, user_id)
+    async def logout(self, identity: Identity, token: str | None) -> None:
+        """End the caller's login that the refresh `token` belongs to (without one, the login
+        of the access token the caller used), and close its sockets."""
+        if token is None:
+            session_id = await sessions.revoke_session(self.db, identity.session_id)
+        else:
+            session_id = await sessions.revoke(self.db, token, identity.user_id)
         await self.hub.close_session(session_id, CLOSE_UNAUTHORIZED, "logged out")
 
     async def update_profile(
@@ -82,7 +86,9 @@ class AccountService:
             return user
         avatar_id = changes.get("avatar_upload_id")
         if avatar_id is not None:
-            await self.attachments.claim(user_id, [avatar_id], content_types=users.AVATAR_TYPES)
+            await self.attachments.claim(
+                user_id, [avatar_id], content_types=users.AVATAR_TYPES, field="avatar_upload_id"
+            )
         async with self.store.atomic():
             if avatar_id is not None:
                 await self.attachments.attach([avatar_id], conversation_id=None, owner_id=user_id)

@@ -16,6 +16,7 @@ from typing import Any
 from bson import ObjectId
 
 from hypee.errors import ApiError, not_found, validation_error
+from hypee.fields import trim
 from hypee.storage import Storage
 from models import conversations, uploads
 
@@ -38,8 +39,8 @@ class AttachmentService:
         headers, expires_at}. 413 over the size limit; 400 for a type outside the allow-list."""
         if data["size"] > self.max_bytes:
             raise ApiError("payload_too_large", f"Files may be at most {self.max_bytes} bytes.")
-        content_type = data["content_type"].strip()
-        base_type = content_type.split(";", 1)[0].strip().lower()
+        content_type = trim(data["content_type"])
+        base_type = trim(content_type.split(";", 1)[0]).lower()
         if base_type not in self.allowed_types:
             raise validation_error({"content_type": [f"{base_type!r} files are not accepted."]})
         conversation_id = data.get("conversation_id")
@@ -67,8 +68,10 @@ class AttachmentService:
         *,
         conversation_id: ObjectId | None = None,
         content_types: tuple[str, ...] | None = None,
+        field: str = "attachments",
     ) -> list[dict[str, Any]]:
-        """Verify and reserve the caller's uploads, in order; 400 naming every problem.
+        """Verify and reserve the caller's uploads, in order; 400 naming every problem under
+        `field` (the request's field that named them).
 
         Each must be the caller's, unused, unexpired, meant for this conversation (if it named
         one), and present in storage with its declared size and type (or one of
@@ -99,12 +102,12 @@ class AttachmentService:
                     f"{upload['_id']}: stored as {obj.content_type!r}, not {declared!r}."
                 )
         if problems:
-            raise validation_error({"attachments": problems})
+            raise validation_error({field: problems})
         claimed: list[ObjectId] = []
         for upload in candidates:
             if not await uploads.mark_claimed(self.db, upload["_id"], user_id):
                 await uploads.release(self.db, claimed)
-                raise validation_error({"attachments": [f"{upload['_id']}: already attached."]})
+                raise validation_error({field: [f"{upload['_id']}: already attached."]})
             claimed.append(upload["_id"])
         return candidates
 

@@ -218,6 +218,22 @@ async def test_logout(api: ApiClient):
     assert again.status == 204
 
 
+async def test_logout_without_a_refresh_token_ends_the_access_tokens_login(api: ApiClient):
+    account = await api.register()
+    other_login = (
+        await api.post("/api/auth/login", {"email": account.email, "password": PASSWORD})
+    ).json
+    assert (await api.post("/api/auth/logout", {}, token=account.access)).status == 204
+    assert_error(
+        await api.post("/api/auth/refresh", {"refresh": account.refresh}), 401, "unauthorized"
+    )
+    assert (await api.post("/api/auth/refresh", {"refresh": other_login["refresh"]})).status == 200
+
+
+async def test_refresh_without_a_token_is_not_signed_in(api: ApiClient):
+    assert_error(await api.post("/api/auth/refresh", {}), 401, "unauthorized")
+
+
 async def test_logout_with_someone_elses_refresh_token(api: ApiClient):
     alice, bob = await api.register(), await api.register()
     response = await api.post("/api/auth/logout", {"refresh": bob.refresh}, token=alice.access)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from http.cookies import SimpleCookie
 
+import pytest
+
 from tests.client import ApiClient
 from tests.helpers import assert_error
 
@@ -75,8 +77,7 @@ async def test_without_the_header_a_cookie_is_not_enough(api: ApiClient):
     body = {"email": "web@example.com", "password": "long enough", "display_name": "Web"}
     value, _ = refresh_cookie(await api.post("/api/auth/register", body, headers=WEB))
     forged = await api.post("/api/auth/refresh", {}, headers={"Cookie": f"hypee_refresh={value}"})
-    error = assert_error(forged, 400, "validation_error")
-    assert "refresh" in error["fields"]
+    assert_error(forged, 401, "unauthorized")
     assert (await api.post("/api/auth/refresh", {}, headers=with_cookie(value))).status == 200
 
 
@@ -96,4 +97,16 @@ async def test_logout_ends_the_login_and_clears_the_cookie(api: ApiClient):
 async def test_refresh_in_browser_mode_without_a_cookie_is_not_signed_in(api: ApiClient):
     """A page that never signed in (or whose cookie expired) is told 401, not a field error."""
     error = assert_error(await api.post("/api/auth/refresh", {}, headers=WEB), 401, "unauthorized")
-    assert error["message"] == "Not signed in."
+    assert error["message"].startswith("Not signed in")
+
+
+@pytest.mark.parametrize("value", ["mobile", "", "webb"])
+async def test_a_client_header_other_than_web_is_refused_before_anything_happens(
+    api: ApiClient, value: str
+):
+    body = {"email": "odd@example.com", "password": "long enough", "display_name": "Odd"}
+    headers = {"X-Hypee-Client": value}
+    for path in ("/api/auth/register", "/api/auth/login", "/api/auth/refresh"):
+        error = assert_error(await api.post(path, body, headers=headers), 400, "validation_error")
+        assert set(error["fields"]) == {"X-Hypee-Client"}
+    assert (await api.post("/api/auth/register", body)).status == 201  # nothing was stored

@@ -262,13 +262,26 @@ async def test_history_pages_back_through_1000_messages(start_server):
     assert stored == 1000
 
 
+async def test_history_pages_through_a_range_given_after_and_before(api: ApiClient, trio):
+    alice, bob, _ = trio
+    cid = (await open_direct(api, alice, bob))["id"]
+    for i in range(12):
+        assert (await send(api, alice, cid, f"message {i + 1}")).status == 201
+    page = await history(api, bob, cid, after=2, before=11, limit=3)
+    collected = [m["seq"] for m in page["results"]]
+    while page["next_cursor"]:
+        page = await history(api, bob, cid, cursor=page["next_cursor"], limit=3)
+        collected += [m["seq"] for m in page["results"]]
+    assert collected == list(range(3, 11))
+    assert (await history(api, bob, cid, after=5, before=6))["results"] == []
+
+
 @pytest.mark.parametrize(
     "query",
     [
         "before=0",
         "after=-1",
         "before=abc",
-        "before=1&after=2",
         "limit=0",
         "limit=101",
         "cursor=zzz",

@@ -7,13 +7,14 @@ import asyncio
 import base64
 import http.client
 import json
+import re
 
 import pytest
 from bson import ObjectId
 
 from hypee.auth import Identity, TokenService
 from tests.client import ApiClient
-from tests.helpers import assert_error, open_direct, send
+from tests.helpers import ask, assert_error, open_direct, send
 
 
 def forged(listing: str, values: list) -> str:
@@ -245,3 +246,23 @@ async def test_more_than_five_tags_are_refused_even_when_they_repeat(api: ApiCli
     assert assert_error(response, 400, "validation_error")["fields"] == {
         "tags": ["At most 5 tags."]
     }
+
+
+async def test_text_of_whitespace_alone_is_refused_as_the_document_says(api: ApiClient, world):
+    """Python and JSON Schema (ECMA-262) disagree on what `\\s` is (U+0085, U+FEFF): the
+    document names the whitespace it trims, and the server trims exactly that."""
+    alice, _, _ = world
+    spec = (await api.get("/api/openapi.json")).json
+    pattern = spec["components"]["schemas"]["NewAnswer"]["properties"]["body"]["pattern"]
+    assert "\\s" not in pattern
+    question = await ask(api, alice)
+    for blank in ("\x85", "\ufeff", "\u3000 \u2003", "\xa0"):
+        assert re.fullmatch(pattern, blank) is None
+        response = await api.post(
+            "/api/answers/", {"question_id": question["id"], "body": blank}, token=alice.access
+        )
+        assert "body" in assert_error(response, 400, "validation_error")["fields"], repr(blank)
+    kept = await api.post(
+        "/api/answers/", {"question_id": question["id"], "body": "\x85ok\ufeff"}, token=alice.access
+    )
+    assert kept.status == 201 and kept.json["body"] == "ok"

@@ -314,11 +314,13 @@ async def test_avatars(files_api: ApiClient):
     # Not an image, someone else's, already used: refused, and nothing changes.
     pdf = await upload(api, alice)
     bobs = await upload(api, bob, PNG, filename="bob.png", content_type="image/png")
-    for bad in (pdf, bobs, second, "nope"):
+    for bad in (pdf, bobs, second, "nope", "000000000000000000000000"):
         response = await api.patch(
             "/api/me", {"avatar_upload_id": bad, "bio": "x"}, token=alice.access
         )
-        assert_error(response, 400, "validation_error")
+        assert set(assert_error(response, 400, "validation_error")["fields"]) == {
+            "avatar_upload_id"
+        }
     assert (await api.get("/api/me", token=alice.access)).json["bio"] == ""
     # null removes it.
     removed = await api.patch("/api/me", {"avatar_upload_id": None}, token=alice.access)

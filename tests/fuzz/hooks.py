@@ -1,11 +1,10 @@
 """Schemathesis hooks for tests/test_fuzz.py (loaded through SCHEMATHESIS_HOOKS).
 
-Two rules of the API cannot be written in OpenAPI, so schema-valid requests the server must
+One rule of the API cannot be written in OpenAPI, so schema-valid requests the server must
 refuse are not sent as "valid" ones: a `cursor` only comes from a `next_cursor` the server
-signed (a made-up one is 400; tests/test_hostile_input.py covers those), and a history
-query gives `before` or `after`, not both (400).
+signed (a made-up one is 400; tests/test_hostile_input.py covers those).
 
-A third one: deleting a question deletes its answers. The check that a created resource can
+Another: deleting a question deletes its answers. The check that a created resource can
 be used (ST302) only knows of a DELETE on the resource itself, so when a stateful sequence
 creates an answer and then deletes its question, the answer's 404 is the API being right;
 that failure is dropped for the operations addressing an answer, and kept everywhere else.
@@ -25,8 +24,6 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     if meta is None or not meta.generation.mode.is_positive or not case.query:
         return
     case.query.pop("cursor", None)
-    if "before" in case.query and "after" in case.query:
-        case.query.pop("before")
 
 
 @schemathesis.hook
