@@ -52,8 +52,9 @@ def known_error(exc: BaseException | None) -> ApiError | None:
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, StoreUnavailable):
+        doing = "read its data" if exc.reading else "save anything"
         return unavailable(
-            "The server cannot save anything right now"
+            f"The server cannot {doing} right now"
             f"{f' ({exc.reason})' if exc.reason else ''}; try again shortly."
         )
     if isinstance(exc, ConnectionFailure):

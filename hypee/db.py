@@ -56,6 +56,8 @@ class Store:
         await self.ping()
         if self.engine is not None and self.engine.read_only is not None:
             return f"read-only: {self.engine.read_only}"
+        if self.engine is not None and self.engine.read_fault is not None:
+            return f"failing: {self.engine.read_fault}"
         return "ok"
 
     async def ensure_indexes(self, specs: IndexSpecs) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -132,6 +133,84 @@ async def every_body(api: ApiClient, account, cid: str) -> list[str]:
         if not page["next_cursor"]:
             return bodies
         page = await history(api, account, cid, cursor=page["next_cursor"], limit=100)
+
+
+# -- a disk that answers I/O errors -------------------------------------------------------------
+
+FAULTS_SOURCE = Path(__file__).parent / "faults" / "eio.c"
+
+
+@pytest.fixture(scope="module")
+def eio_library(tmp_path_factory) -> Path:
+    """tests/faults/eio.c built: preloaded, it fails reads, writes or syncs with EIO on cue."""
+    compiler = shutil.which("gcc") or shutil.which("cc")
+    if compiler is None:
+        pytest.skip("no C compiler to build the I/O fault library")
+    library = tmp_path_factory.mktemp("faults") / "eio.so"
+    subprocess.run(
+        [compiler, "-shared", "-fPIC", "-O1", "-o", str(library), str(FAULTS_SOURCE), "-ldl"],
+        check=True,
+    )
+    return library
+
+
+async def test_a_disk_that_fails_reads_is_named_by_readyz_the_log_and_the_answers(
+    tmp_path, eio_library
+):
+    data, switch = tmp_path / "data", tmp_path / "fault"
+    server = await ServerProcess(
+        tmp_path / "server.log",
+        HYPEE_DATA_DIR=str(data),
+        LD_PRELOAD=str(eio_library),
+        HYPEE_FAULT_SWITCH=str(switch),
+        HYPEE_FAULT_MATCH=str(data / "hypee.db"),
+    ).start()
+    api = server.client
+    try:
+        alice, bob = await api.register("Alice"), await api.register("Bob")
+        cid = (await open_direct(api, alice, bob))["id"]
+        assert (await send(api, alice, cid, "before the fault")).status == 201
+        switch.write_text("read")
+        for _ in range(3):
+            refused = await api.get(f"/api/conversations/{cid}/messages/", token=bob.access)
+            message = assert_error(refused, 503, "unavailable")["message"]
+            assert "I/O error" in message and "damaged" not in message, message
+        ready = await api.get("/readyz")
+        assert ready.status == 503
+        assert ready.json["store"].startswith("failing: I/O error reading hypee.db")
+        errors = [line for line in server.log().splitlines() if '"level":"error"' in line]
+        assert len(errors) == 1 and "the database cannot be read" in errors[0], errors
+        switch.unlink()
+        await wait_ready(api)
+        assert (await history(api, bob, cid))["results"][0]["body"] == "before the fault"
+    finally:
+        await server.stop()
+
+
+async def test_a_disk_that_fails_writes_is_named_the_same_way(tmp_path, eio_library):
+    data, switch = tmp_path / "data", tmp_path / "fault"
+    server = await ServerProcess(
+        tmp_path / "server.log",
+        HYPEE_DATA_DIR=str(data),
+        LD_PRELOAD=str(eio_library),
+        HYPEE_FAULT_SWITCH=str(switch),
+        HYPEE_FAULT_MATCH=str(data / "hypee.db"),
+    ).start()
+    api = server.client
+    try:
+        alice, bob = await api.register("Alice"), await api.register("Bob")
+        cid = (await open_direct(api, alice, bob))["id"]
+        switch.write_text("write sync")
+        message = assert_error(await send(api, alice, cid, "lost"), 503, "unavailable")["message"]
+        assert "I/O error" in message
+        ready = await api.get("/readyz")
+        assert ready.status == 503 and ready.json["store"] == "read-only: I/O error"
+        switch.unlink()
+        await wait_ready(api)
+        assert (await send(api, alice, cid, "kept")).status == 201
+        assert [m["body"] for m in (await history(api, bob, cid))["results"]] == ["kept"]
+    finally:
+        await server.stop()
 
 
 # -- a database that cannot be used as it is ---------------------------------------------------

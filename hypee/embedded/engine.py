@@ -12,6 +12,9 @@ Invariants:
 - A write that cannot be committed (disk full, read-only file system, I/O error) rolls the
   whole open transaction back: every write since the last COMMIT fails with StoreUnavailable,
   the engine turns read-only, and a probe turns it writable again once a test write commits.
+- A read the disk refuses fails with StoreUnavailable naming what happened (SQLite calls a
+  file it cannot read "malformed": the files are read directly to tell an I/O error from
+  damage); the engine is `failing` until a probe reads the database again.
 """
 
 from __future__ import annotations
@@ -45,12 +48,13 @@ _FAULTS = {
 
 
 class StoreUnavailable(ConnectionFailure):
-    """The store cannot commit writes now (the API answers 503 `unavailable`); `reason` says
-    why in a few words ("disk full")."""
+    """The store cannot commit writes, or (`reading`) read, now (the API answers 503
+    `unavailable`); `reason` says why in a few words ("disk full")."""
 
-    def __init__(self, message: str, reason: str | None = None) -> None:
+    def __init__(self, message: str, reason: str | None = None, *, reading: bool = False) -> None:
         super().__init__(message)
         self.reason = reason
+        self.reading = reading
 
 
 @dataclass
@@ -94,6 +98,32 @@ def open_connections(path: Path) -> tuple[sqlite3.Connection, sqlite3.Connection
     return write, read
 
 
+def diagnose(path: Path, reported: str) -> str:
+    """What is wrong when SQLite reports `reported` about the database at `path`: an I/O error
+    if its files cannot be read, else what SQLite said."""
+    for file in (path, path.with_name(path.name + "-wal")):
+        try:
+            with open(file, "rb", buffering=0) as handle:
+                handle.read(4096)
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            return f"I/O error reading {file.name} ({error.strerror or error})"
+    return reported
+
+
+def probe_read(path: Path) -> None:
+    """Read the database's files and its schema through a new connection: raises while the
+    disk still refuses reads."""
+    if diagnose(path, "ok") != "ok":
+        raise OSError("the database files cannot be read")
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        connection.close()
+
+
 def probe_write(connection: sqlite3.Connection) -> None:
     """Commit a small write and remove it: raises while the disk still refuses writes."""
     try:
@@ -123,7 +153,8 @@ class Engine:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.write, self.read = open_connections(path)
-        self.read_only: str | None = None
+        self.read_only: str | None = None  # why writes are refused, while they are
+        self.read_fault: str | None = None  # why reads failed, until a probe reads again
         self.written = 0  # writes made so far
         self.committed = 0  # writes known committed
         self.lost = 0  # writes at or below this number were rolled back
@@ -135,6 +166,7 @@ class Engine:
         self._gate: asyncio.Lock | None = None
         self._commit_task: asyncio.Task | None = None
         self._probe_task: asyncio.Task | None = None
+        self._read_probe_task: asyncio.Task | None = None
         # Called after the open transaction, or a unit of it, was rolled back, and after each
         # commit (the catalog reloads itself when it changed meanwhile).
         self.on_rollback: list[Callable[[], None]] = []
@@ -165,9 +197,36 @@ class Engine:
         try:
             return action(self.reader())
         except sqlite3.Error as error:
-            if fault_of(error):
-                raise _refused("the database cannot be read", fault_of(error)) from error
+            reported = fault_of(error)
+            if reported:
+                reason = self._read_failed(reported)
+                raise StoreUnavailable(
+                    f"the database cannot be read: {reason}", reason, reading=True
+                ) from error
             raise
+
+    def _read_failed(self, reported: str) -> str:
+        """Record a read the disk refused (logged once) and start probing; returns the reason."""
+        reason = diagnose(self.path, reported)
+        if self.read_fault is None:
+            log.error(
+                "the database cannot be read",
+                extra={"reason": reason, "path": str(self.path)},
+            )
+        self.read_fault = reason
+        if self._read_probe_task is None or self._read_probe_task.done():
+            self._read_probe_task = asyncio.ensure_future(self._probe_reads())
+        return reason
+
+    async def _probe_reads(self) -> None:
+        while self.read_fault is not None:
+            await asyncio.sleep(PROBE_SECONDS)
+            try:
+                await asyncio.to_thread(probe_read, self.path)
+            except (OSError, sqlite3.Error):
+                continue
+            log.warning("the database can be read again", extra={"path": str(self.path)})
+            self.read_fault = None
 
     async def run_write(self, action: Callable[[sqlite3.Connection], T]) -> T:
         """Run a write and return its result once it is committed."""
@@ -291,7 +350,7 @@ class Engine:
         self.committed = max(self.committed, self.written)
         for listener in self.on_rollback:
             listener()
-        reason = fault_of(error) or "write failed"
+        reason = diagnose(self.path, fault_of(error) or "write failed")
         if self.read_only is None:
             log.error(
                 "the database is read-only until writes succeed again",
@@ -323,10 +382,11 @@ class Engine:
         """Commit what is pending, checkpoint the WAL into the database file, close."""
         with contextlib.suppress(StoreUnavailable):
             await self.durable()
-        if self._probe_task is not None:
-            self._probe_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._probe_task
+        for task in (self._probe_task, self._read_probe_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         async with self.gate:
             with contextlib.suppress(sqlite3.Error):
                 await asyncio.to_thread(self.write.execute, "PRAGMA wal_checkpoint(TRUNCATE)")
