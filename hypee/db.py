@@ -12,7 +12,7 @@ from typing import IO, Any
 
 from pymongo import AsyncMongoClient, IndexModel
 
-from hypee.embedded import datadir, documents
+from hypee.embedded import datadir, documents, watermark
 from hypee.embedded.collections import Database
 from hypee.embedded.engine import Engine, StoreUnavailable
 
@@ -108,24 +108,32 @@ def connect_mongo(uri: str, db_name: str, timeout_ms: int) -> Store:
     return Store(client, client[db_name])
 
 
-def open_embedded(db_name: str, data_dir: str | None, *, strict: bool = False) -> Store:
+def open_embedded(
+    db_name: str, data_dir: str | None, *, strict: bool = False, accept_loss: bool = False
+) -> Store:
     """The embedded engine on `data_dir/hypee.db` (a temporary directory when None).
 
     Refuses (DataDirInUse, DamagedStore) a directory another process uses or a database that is
-    missing, truncated or damaged. Snapshots of earlier versions are migrated on first start.
-    `strict` refuses queries that no index serves (the test suite runs this way).
+    missing, truncated or damaged, or that lost acknowledged commits (unless `accept_loss`:
+    `--repair`). Snapshots of earlier versions are migrated on first start. `strict` refuses
+    queries that no index serves (the test suite runs this way).
     """
     temporary = tempfile.TemporaryDirectory(prefix="hypee-") if data_dir is None else None
     directory = Path(temporary.name if temporary else data_dir or ".")
     lock = datadir.lock(directory)
+    mark: watermark.Mark | None = None
     try:
         datadir.check(directory)
-        engine = Engine(directory / datadir.DATABASE)
+        mark = watermark.Mark(directory)
+        engine = Engine(directory / datadir.DATABASE, mark)
+        mark.verify(engine.commit_count, engine.path, accept_loss=accept_loss)
         db = Database(engine, db_name, strict=strict)
         if datadir.is_new(directory):
             _migrate_snapshots(directory, db)
             datadir.mark_created(directory)
     except BaseException:
+        if mark is not None:
+            mark.close()
         lock.close()
         raise
     store = Store(None, db, engine)

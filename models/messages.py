@@ -150,8 +150,11 @@ async def history(
     """A page of message views, in seq order, for a loaded HistoryQuerySchema.
 
     `after` pages forward (catching up); `before`, or neither, pages back from the newest.
+    An `after` beyond the conversation's last seq is 410 `stale` (see `catch_up`).
     """
-    await conversations.for_member(db, conversation_id, user_id, {"_id": 1})
+    conversation = await conversations.for_member(db, conversation_id, user_id, {"seq": 1})
+    if params.get("after", 0) > conversation["seq"]:
+        raise stale("This conversation never reached that seq here; fetch it anew.")
     limit = params["limit"]
     listing = f"messages:{conversation_id}"
     direction, position, bound = "before", params.get("before"), None
@@ -211,10 +214,14 @@ async def catch_up(
     limit: int,
 ) -> CatchUp:
     """What changed in a conversation since the client's (seq cursor, rev or None): up to
-    `limit` new messages and up to `limit` changed ones (more than that: `stale`)."""
+    `limit` new messages and up to `limit` changed ones (more than that: `stale`). A cursor
+    or rev beyond what the conversation reached is `stale` too: the client holds numbers this
+    store no longer has (data lost, or an older copy restored), and must refetch."""
     after_seq, after_rev = after
-    projection = {"participants": 1, "members": 1, "rev": 1}
+    projection = {"participants": 1, "members": 1, "rev": 1, "seq": 1}
     conversation = await conversations.for_member(db, conversation_id, user_id, projection)
+    if after_seq > conversation["seq"]:
+        return CatchUp([], None, [], True, conversations.read_marks(conversation))
     found = await _between(db, conversation_id, {"$gt": after_seq}, False, limit + 1)
     more = len(found) > limit
     found = found[:limit]

@@ -146,10 +146,16 @@ def build_services(settings: Settings, store: Store) -> Services:
     )
 
 
-def open_store(settings: Settings) -> Store:
-    """The document store the settings name: MongoDB, or the embedded engine."""
+def open_store(settings: Settings, *, accept_loss: bool = False) -> Store:
+    """The document store the settings name: MongoDB, or the embedded engine (which refuses a
+    database that lost acknowledged commits, unless `accept_loss`)."""
     if settings.embedded_store:
-        return open_embedded(settings.mongo_db, settings.data_dir, strict=settings.env == "test")
+        return open_embedded(
+            settings.mongo_db,
+            settings.data_dir,
+            strict=settings.env == "test",
+            accept_loss=accept_loss,
+        )
     return connect_mongo(settings.mongo_uri or "", settings.mongo_db, settings.mongo_timeout_ms)
 
 

@@ -15,8 +15,12 @@ from services.integrity import IntegrityService
 
 async def check_store(settings: Settings, repair: bool) -> int:
     """Check (and with `repair`, restore) every invariant; prints a report. Exit code: 0 when
-    the store is sound (after repairing), 1 when `--check` found something."""
-    store = open_store(settings.replace(env="development") if settings.env == "test" else settings)
+    the store is sound (after repairing), 1 when `--check` found something. `repair` also
+    accepts the loss of acknowledged commits the embedded database no longer holds."""
+    store = open_store(
+        settings.replace(env="development") if settings.env == "test" else settings,
+        accept_loss=repair,
+    )
     services = build_services(settings, store)
     try:
         await store.ensure_indexes(all_indexes())

@@ -31,6 +31,8 @@ from typing import Any, TypeVar
 
 from pymongo.errors import ConnectionFailure
 
+from hypee.embedded import watermark
+
 log = logging.getLogger("hypee.store")
 
 T = TypeVar("T")
@@ -150,9 +152,11 @@ class Engine:
     into classes, each would reach into the others' fields.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, mark: watermark.Mark | None = None) -> None:
         self.path = path
         self.write, self.read = open_connections(path)
+        self.mark = mark  # where each durable commit's number is recorded (watermark.py)
+        self.commit_count = watermark.stored_count(self.write)
         self.read_only: str | None = None  # why writes are refused, while they are
         self.read_fault: str | None = None  # why reads failed, until a probe reads again
         self.written = 0  # writes made so far
@@ -328,16 +332,25 @@ class Engine:
             if not self._in_transaction:
                 self.committed = max(self.committed, target)
                 return
+            number = self.commit_count + 1
             try:
-                await asyncio.to_thread(self.write.execute, "COMMIT")
+                self.write.execute(watermark.count_statement(), (number,))
+                await asyncio.to_thread(self._commit_now, number)
             except sqlite3.Error as error:
                 raise self._fail(error) from error
+            self.commit_count = number
             self._in_transaction = False
             self.generation += 1
             self.commits += 1
             self.committed = target
             for listener in self.on_commit:
                 listener()
+
+    def _commit_now(self, number: int) -> None:
+        """COMMIT (it fsyncs), then record `number` as durable (worker thread)."""
+        self.write.execute("COMMIT")
+        if self.mark is not None:
+            self.mark.write(number)
 
     def _fail(self, error: sqlite3.Error) -> StoreUnavailable:
         """Roll the open transaction back and turn read-only until a probe write succeeds;
@@ -392,3 +405,5 @@ class Engine:
                 await asyncio.to_thread(self.write.execute, "PRAGMA wal_checkpoint(TRUNCATE)")
             self.read.close()
             self.write.close()
+            if self.mark is not None:
+                self.mark.close()

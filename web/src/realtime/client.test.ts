@@ -285,6 +285,21 @@ describe("RealtimeClient", () => {
     expect(h.latest().sent[0]).toEqual({ type: "auth", token: "access-1" });
   });
 
+  it("drops and refetches a conversation whose gap the server calls stale", async () => {
+    const h = harness();
+    h.client.store.applyAll([message(1), message(2)]);
+    h.fetchAfter.mockImplementationOnce(async () => {
+      throw Object.assign(new Error("gone"), { code: "stale", status: 410 });
+    });
+    h.client.start();
+    const socket = await online(h);
+    socket.frame({ type: "gap", conversation_id: "c1", after: 2 });
+    await vi.waitFor(() => expect(h.refetch).toHaveBeenCalledWith("c1"));
+    expect(h.client.store.messages("c1")).toEqual([]);
+    vi.advanceTimersByTime(GAP_RETRY_MS);
+    expect(socket.ofType("resume")).toHaveLength(1);
+  });
+
   it("resumes again later when paging a gap fails", async () => {
     const h = harness();
     h.fetchAfter.mockImplementationOnce(async () => {

@@ -47,6 +47,11 @@ export interface RealtimeOptions {
 }
 
 export type Status = "connecting" | "online" | "offline" | "signed-out";
+
+/** True for the API's 410 `stale` (what the client holds cannot be brought up to date). */
+function isStale(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "stale";
+}
 type Handler = (frame: ServerFrame) => void;
 
 export const BACKOFF_BASE_MS = 500;
@@ -297,7 +302,13 @@ export class RealtimeClient {
     try {
       const messages = await this.options.fetchAfter(frame.conversation_id, frame.after);
       this.store.applyAll(messages);
-    } catch {
+    } catch (error) {
+      if (isStale(error)) {
+        // The server no longer has what this client holds (data lost, a backup restored).
+        this.store.reset(frame.conversation_id);
+        this.options.refetch(frame.conversation_id);
+        return;
+      }
       this.timers.clearTimeout(this.gapTimer);
       this.gapTimer = this.timers.setTimeout(() => this.resume(), GAP_RETRY_MS);
     }
