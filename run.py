@@ -9,7 +9,7 @@ import logging
 import sys
 
 from config import ConfigError, Settings, describe_settings
-from hypee.embedded.datadir import DamagedStore, DataDirInUse
+from hypee.embedded.datadir import DamagedStore, DataDirInUse, DataDirUnusable
 from hypee.logs import setup_logging
 
 log = logging.getLogger("hypee")
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             from server.process import serve
 
             asyncio.run(serve(settings))
-    except (DataDirInUse, DamagedStore) as exc:
+    except (DataDirInUse, DamagedStore, DataDirUnusable) as exc:
         print(f"hypee: refusing to start: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -15,6 +15,7 @@ from pymongo.errors import ConnectionFailure
 from handlers.body import JSON_BODY_LIMIT, BodyBuffer
 from handlers.common import error_answer, load, origin_allowed, schema_of, services_of
 from hypee.auth import Identity, bearer_token
+from hypee.embedded.documents import UndecodableDocument
 from hypee.embedded.engine import StoreUnavailable
 from hypee.errors import ApiError, not_found, unauthorized, validation_error
 from hypee.ids import parse_object_id
@@ -236,8 +237,8 @@ class BaseHandler(tornado.web.RequestHandler):
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, ApiError | tornado.web.HTTPError):
             return
-        if isinstance(value, StoreUnavailable):
-            return  # the engine logs the fault once, and when it is over
+        if isinstance(value, StoreUnavailable | UndecodableDocument):
+            return  # the engine logs the fault once (and when it is over)
         if isinstance(value, ConnectionFailure):
             log.warning(
                 "database unavailable", extra={"request_id": self.request_id, "error": repr(value)}

@@ -9,6 +9,7 @@ import tornado.web
 from marshmallow import RAISE, Schema, ValidationError
 from pymongo.errors import ConnectionFailure
 
+from hypee.embedded.documents import UndecodableDocument
 from hypee.embedded.engine import StoreUnavailable
 from hypee.errors import CODE_FOR_STATUS, ApiError, unavailable, validation_error
 from services.container import Services
@@ -59,6 +60,10 @@ def known_error(exc: BaseException | None) -> ApiError | None:
         )
     if isinstance(exc, ConnectionFailure):
         return unavailable()
+    if isinstance(exc, UndecodableDocument):
+        return unavailable(
+            "Part of the stored data this request needs is damaged; the operators have been told."
+        )
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
+import sqlite3
 import tempfile
 from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
@@ -124,8 +125,11 @@ def open_embedded(
     mark: watermark.Mark | None = None
     try:
         datadir.check(directory)
-        mark = watermark.Mark(directory)
-        engine = Engine(directory / datadir.DATABASE, mark)
+        try:
+            mark = watermark.Mark(directory)
+            engine = Engine(directory / datadir.DATABASE, mark)
+        except (OSError, sqlite3.OperationalError) as error:
+            raise datadir.unusable(directory, error) from None
         mark.verify(engine.commit_count, engine.path, accept_loss=accept_loss)
         db = Database(engine, db_name, strict=strict)
         if datadir.is_new(directory):

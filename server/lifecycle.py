@@ -14,6 +14,7 @@ from config import Settings
 from hypee.admission import SendAdmission
 from hypee.auth import PasswordService, TokenService
 from hypee.db import Store, connect_mongo, open_embedded
+from hypee.embedded.documents import UndecodableDocument
 from hypee.health import Health
 from hypee.inflight import Inflight
 from hypee.metrics import Metrics
@@ -169,6 +170,10 @@ async def start_services(settings: Settings) -> Running:
     try:
         await asyncio.wait_for(store.ensure_indexes(all_indexes()), 10)
         await migrations.run(store.db)
+    except UndecodableDocument:
+        # Logged with its collection and row; the rest of the store serves, and the
+        # migrations run again at the next start (after `run.py --repair`).
+        log.error("migrations skipped: a stored document cannot be decoded")
     except (PyMongoError, TimeoutError) as exc:
         log.warning("MongoDB not reachable at start; will keep trying", extra={"error": repr(exc)})
         running.spawn(_ensure_indexes(store), "ensure-indexes")

@@ -6,7 +6,9 @@ import sqlite3
 from pathlib import Path
 
 from config import Settings
+from hypee.db import Store
 from hypee.embedded.datadir import DATABASE
+from hypee.embedded.documents import UndecodableDocument
 from models import migrations
 from models.indexes import all_indexes
 from server.lifecycle import build_services, open_store
@@ -24,9 +26,11 @@ async def check_store(settings: Settings, repair: bool) -> int:
     services = build_services(settings, store)
     try:
         await store.ensure_indexes(all_indexes())
-        await migrations.run(store.db)
+        migrated = await _migrate(store)
         integrity = IntegrityService(store, services.attachments)
         report = await integrity.run(repair)
+        if repair and not migrated:
+            await migrations.run(store.db)  # what damaged documents stopped, once set aside
         for line in report.lines(repaired=repair):
             print(line)
         if repair and not report.clean:
@@ -38,6 +42,15 @@ async def check_store(settings: Settings, repair: bool) -> int:
         services.passwords.close()
         services.storage.close()
         await store.close()
+
+
+async def _migrate(store: Store) -> bool:
+    """Run the migrations; False when a damaged document stopped them (the check reports it)."""
+    try:
+        await migrations.run(store.db)
+    except UndecodableDocument:
+        return False
+    return True
 
 
 def backup_store(settings: Settings, target: str) -> int:

@@ -1,7 +1,8 @@
 """The invariants of the stored data, checked (`run.py --check`) and restored (`--repair`).
 
-First, on the embedded engine, that every index holds exactly its documents' keys (rebuilt
-otherwise); then the invariants between documents:
+First, on the embedded engine, that every stored document can be decoded (the others are
+moved to the table `_damaged`, kept for whoever can recover them) and that every index holds
+exactly its documents' keys (rebuilt otherwise); then the invariants between documents:
 
 On the embedded engine every multi-document change is a transaction, so nothing here should
 ever be found. On MongoDB a change of several documents is several writes, and a crash
@@ -65,6 +66,12 @@ class IntegrityService:
     async def _run(self, repair: bool) -> Report:
         report = Report()
         if isinstance(self.db, Database):
+            damaged = await self.db.damaged_documents(repair)
+            for where in damaged:
+                report.add("documents that cannot be decoded (set aside in _damaged)", where)
+            if damaged and not repair:
+                # The checks below read every document: they run once these are set aside.
+                return report
             for index in await self.db.verify_indexes(repair):
                 report.add("embedded indexes that disagree with their documents", index)
         await self._conversations(report, repair)

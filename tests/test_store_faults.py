@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -209,6 +210,101 @@ async def test_a_disk_that_fails_writes_is_named_the_same_way(tmp_path, eio_libr
         await wait_ready(api)
         assert (await send(api, alice, cid, "kept")).status == 201
         assert [m["body"] for m in (await history(api, bob, cid))["results"]] == ["kept"]
+    finally:
+        await server.stop()
+
+
+async def test_a_read_only_file_system_is_refused_with_one_line(tmp_path):
+    with small_disk(tmp_path / "disk", 16) as disk:
+        data = disk / "data"
+        server = await ServerProcess(tmp_path / "server.log", HYPEE_DATA_DIR=str(data)).start()
+        await server.client.register("Alice")
+        assert await server.stop() == 0
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        for directory in (data, disk / "never-made"):
+            env = server_env(HYPEE_DATA_DIR=str(directory), HYPEE_PORT="0")
+            code, _, stderr = await run_command(env=env)
+            assert code == 2 and "Traceback" not in stderr, stderr
+            [line] = [x for x in stderr.splitlines() if x.startswith("hypee: refusing to start")]
+            assert str(directory) in line and "Read-only file system" in line
+
+
+# -- damaged documents ---------------------------------------------------------------------------
+
+
+def damage_document(database: Path, collection: str, rid: int | None = None) -> int:
+    """Cut the stored bytes of one document of `collection` (the first one when `rid` is
+    None) so that they no longer decode; returns its row."""
+    connection = sqlite3.connect(database)
+    try:
+        (number,) = connection.execute(
+            "SELECT number FROM _collections WHERE name = ?", (collection,)
+        ).fetchone()
+        if rid is None:
+            (rid,) = connection.execute(f"SELECT min(rid) FROM c{number}").fetchone()
+        connection.execute(
+            f"UPDATE c{number} SET doc = CAST(substr(doc, 1, 12) || X'FFFFFF' AS BLOB) "
+            "WHERE rid = ?",
+            (rid,),
+        )
+        connection.commit()
+    finally:
+        connection.close()
+    return rid
+
+
+async def test_damaged_documents_answer_errors_are_found_and_set_aside(tmp_path):
+    data = tmp_path / "data"
+    server = await ServerProcess(tmp_path / "first.log", HYPEE_DATA_DIR=str(data)).start()
+    api = server.client
+    alice, bob, cat = [await api.register(n) for n in ("Alice", "Bob", "Cat")]
+    damaged_cid = (await open_direct(api, alice, bob))["id"]
+    kept_cid = (await open_direct(api, alice, cat))["id"]
+    for cid in (damaged_cid, kept_cid):
+        assert (await send(api, alice, cid, "hello")).status == 201
+    assert await server.stop() == 0
+    database = data / "hypee.db"
+    damage_document(database, "conversations")  # the first one: Alice and Bob's
+    damage_document(database, "users", rid=2)  # Bob
+
+    server = await ServerProcess(tmp_path / "second.log", HYPEE_DATA_DIR=str(data)).start()
+    api = server.client
+    try:
+        for _ in range(3):
+            refused = await api.get(f"/api/conversations/{damaged_cid}/", token=alice.access)
+            assert "damaged" in assert_error(refused, 503, "unavailable")["message"]
+        assert_error(await api.get(f"/api/users/{bob.id}"), 503, "unavailable")
+        assert (await api.get(f"/api/users/{cat.id}")).status == 200
+        assert (await history(api, cat, kept_cid))["results"][0]["body"] == "hello"
+        log = server.log()
+        assert "Traceback" not in log
+        reported = [line for line in log.splitlines() if "cannot be decoded;" in line]
+        assert len(reported) == 2, reported  # once per document, however often it is met
+        assert any('"collection":"conversations"' in line for line in reported)
+    finally:
+        assert await server.stop() == 0
+
+    env = server_env(HYPEE_DATA_DIR=str(data))
+    code, out, _ = await run_command("--check", env=env)
+    assert code == 1 and "documents that cannot be decoded" in out, out
+    assert "conversations row" in out and "users row 2" in out
+    code, out, err = await run_command("--repair", env=env)
+    assert code == 0, out + err
+    code, out, _ = await run_command("--check", env=env)
+    assert code == 0, out
+    connection = sqlite3.connect(database)
+    try:
+        kept = connection.execute("SELECT collection FROM _damaged ORDER BY collection").fetchall()
+    finally:
+        connection.close()
+    assert kept == [("conversations",), ("users",)]
+
+    server = await ServerProcess(tmp_path / "third.log", HYPEE_DATA_DIR=str(data)).start()
+    api = server.client
+    try:
+        gone = await api.get(f"/api/conversations/{damaged_cid}/", token=alice.access)
+        assert_error(gone, 404, "not_found")
+        assert (await history(api, cat, kept_cid))["results"][0]["body"] == "hello"
     finally:
         await server.stop()
 

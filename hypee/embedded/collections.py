@@ -133,6 +133,21 @@ class Database:
 
         return await self.engine.run_write(action)
 
+    async def damaged_documents(self, repair: bool) -> list[str]:
+        """The stored documents that cannot be decoded ("collection row N"), set aside in
+        `_damaged` when `repair` (kept, not deleted)."""
+
+        def action(connection: sqlite3.Connection) -> list[str]:
+            found = []
+            for meta in self.catalog.collections.values():
+                rows = documents.undecodable_rows(connection, meta)
+                found += [f"{meta.name} row {rid}" for rid in rows]
+                if repair and rows:
+                    documents.set_aside(connection, meta, rows)
+            return found
+
+        return await self.engine.run_write(action)
+
     async def expire(self, now: datetime | None = None, batch: int = 500) -> int:
         """Delete documents past a TTL index's expiry (as MongoDB's TTL monitor does)."""
         now = now or datetime.now(UTC)
@@ -498,9 +513,8 @@ class Collection:
                     f'SELECT doc FROM "{meta.table}" WHERE rid = ?', (rid,)
                 ).fetchone()
                 if blob is not None:
-                    documents.delete(
-                        connection, meta, Found(rid, blob[0], documents.decode(blob[0]))
-                    )
+                    document = documents.decode_row(meta, rid, blob[0])
+                    documents.delete(connection, meta, Found(rid, blob[0], document))
             return len(rows)
 
         return await self.engine.run_write(action)

@@ -40,10 +40,27 @@ class DamagedStore(RuntimeError):
     """The database cannot be used as it is; the message is one line for the operator."""
 
 
+class DataDirUnusable(RuntimeError):
+    """The data directory cannot be written (read-only file system, permissions); the message
+    is one line for the operator."""
+
+
+def unusable(data_dir: Path, error: OSError | sqlite3.Error) -> DataDirUnusable:
+    """The one-line refusal for a data directory the server cannot write to."""
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    return DataDirUnusable(
+        f"{data_dir}: the data directory cannot be written ({reason}); make it writable by this "
+        "user, or point HYPEE_DATA_DIR at a directory that is"
+    )
+
+
 def lock(data_dir: Path) -> IO[Any]:
     """Take the directory's lock (held until the returned file is closed), or DataDirInUse."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(data_dir / LOCK, "w")  # noqa: SIM115 - held for the process's life
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(data_dir / LOCK, "w")  # noqa: SIM115 - held for the process's life
+    except OSError as error:
+        raise unusable(data_dir, error) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

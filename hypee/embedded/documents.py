@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
@@ -25,6 +26,8 @@ from hypee.embedded.keys import Unsupported, encode
 from hypee.embedded.matching import compile_filter
 from hypee.embedded.paths import MISSING, values_at
 from hypee.embedded.planning import Plan, Sort, plan
+
+log = logging.getLogger("hypee.store")
 
 CODEC = CodecOptions(tz_aware=True, tzinfo=UTC)
 
@@ -49,6 +52,67 @@ def scans_allowed() -> Iterator[None]:
 
 def decode(blob: bytes) -> dict[str, Any]:
     return bson.decode(blob, CODEC)
+
+
+class UndecodableDocument(Exception):
+    """A stored document whose bytes cannot be decoded (the database file was damaged under
+    it). `run.py --check` lists them; `--repair` sets them aside in `_damaged`."""
+
+    def __init__(self, collection: str, rid: int) -> None:
+        super().__init__(f"{collection} row {rid}: the stored document cannot be decoded")
+        self.collection = collection
+        self.rid = rid
+
+
+_REPORTED: set[tuple[str, int]] = set()
+
+
+def decode_row(meta: CollectionMeta, rid: int, blob: bytes) -> dict[str, Any]:
+    """The document stored in row `rid` of `meta`; UndecodableDocument (logged once per
+    document and process) when its bytes are damaged."""
+    try:
+        return decode(blob)
+    except Exception as error:  # bson raises several types for damaged input
+        if (meta.name, rid) not in _REPORTED:
+            _REPORTED.add((meta.name, rid))
+            log.error(
+                "a stored document cannot be decoded; `run.py --repair` sets it aside",
+                extra={"collection": meta.name, "row": rid, "error": repr(error)},
+            )
+        raise UndecodableDocument(meta.name, rid) from error
+
+
+def undecodable_rows(connection: sqlite3.Connection, meta: CollectionMeta) -> list[int]:
+    """The rows of `meta` whose documents cannot be decoded."""
+    damaged = []
+    for rid, blob in connection.execute(f'SELECT rid, doc FROM "{meta.table}"'):
+        try:
+            decode(blob)
+        except Exception:  # as in decode_row
+            damaged.append(rid)
+    return damaged
+
+
+DAMAGED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS _damaged (
+    collection TEXT NOT NULL, rid INTEGER NOT NULL, id BLOB, doc BLOB, set_aside_at TEXT NOT NULL
+)
+"""
+
+
+def set_aside(connection: sqlite3.Connection, meta: CollectionMeta, rids: list[int]) -> None:
+    """Move damaged rows out of `meta` into `_damaged` (kept, for whoever can recover them),
+    with their index entries removed."""
+    connection.execute(DAMAGED_SCHEMA)
+    for rid in rids:
+        connection.execute(
+            f"INSERT INTO _damaged SELECT ?, rid, id, doc, datetime('now') "
+            f'FROM "{meta.table}" WHERE rid = ?',
+            (meta.name, rid),
+        )
+        for index in meta.indexes:
+            connection.execute(f'DELETE FROM "{index.table}" WHERE rid = ?', (rid,))
+        connection.execute(f'DELETE FROM "{meta.table}" WHERE rid = ?', (rid,))
 
 
 def encode_document(document: dict[str, Any]) -> bytes:
@@ -91,7 +155,9 @@ class Reader:
             self.uses[f"{meta.name}.{chosen.index.name if chosen.index else '_id_'}"] += 1
         return chosen
 
-    def matching(self, chosen: Plan, query: dict[str, Any] | None) -> Iterator[Found]:
+    def matching(
+        self, meta: CollectionMeta, chosen: Plan, query: dict[str, Any] | None
+    ) -> Iterator[Found]:
         """The documents matching `query` among the plan's candidates, in the plan's order."""
         test = None if chosen.exact else compile_filter(query)
         seen: set[int] = set()
@@ -99,7 +165,7 @@ class Reader:
             if rid in seen:
                 continue
             seen.add(rid)
-            document = decode(blob)
+            document = decode_row(meta, rid, blob)
             if test is None or test(document):
                 yield Found(rid, blob, document)
 
@@ -115,7 +181,7 @@ class Reader:
         chosen = self.plan(meta, query, sort)
         found: list[Found] = []
         wanted = None if limit is None else skip + limit
-        for item in self.matching(chosen, query):
+        for item in self.matching(meta, chosen, query):
             found.append(item)
             if (chosen.ordered or not sort) and wanted is not None and len(found) >= wanted:
                 break
@@ -130,7 +196,7 @@ class Reader:
             params = [*chosen.params, limit] if limit else chosen.params
             return self.connection.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
         total = 0
-        for _ in self.matching(chosen, query):
+        for _ in self.matching(meta, chosen, query):
             total += 1
             if limit and total >= limit:
                 break
@@ -232,7 +298,7 @@ def fill_index(connection: sqlite3.Connection, meta: CollectionMeta, index: Inde
     """Add the keys of every existing document to a new index (unique ones checked)."""
     seen: dict[Key, int] = {}
     for rid, blob in connection.execute(f'SELECT rid, doc FROM "{meta.table}"'):
-        keys = index.keys_of(decode(blob))
+        keys = index.keys_of(decode_row(meta, rid, blob))
         if index.unique:
             for key in keys:
                 if seen.setdefault(key, rid) != rid:
@@ -244,9 +310,15 @@ def fill_index(connection: sqlite3.Connection, meta: CollectionMeta, index: Inde
 
 
 def index_agrees(connection: sqlite3.Connection, meta: CollectionMeta, index: IndexSpec) -> bool:
-    """Whether an index holds exactly the keys of the collection's documents."""
-    expected = set()
+    """Whether an index holds exactly the keys of the collection's documents (those that can
+    be decoded: the others are reported, and set aside, on their own)."""
+    expected, damaged = set(), set()
     for rid, blob in connection.execute(f'SELECT rid, doc FROM "{meta.table}"'):
-        expected |= {(*key, rid) for key in index.keys_of(decode(blob))}
-    stored = set(connection.execute(f'SELECT * FROM "{index.table}"'))
-    return stored == expected
+        try:
+            document = decode(blob)
+        except Exception:  # as in decode_row
+            damaged.add(rid)
+            continue
+        expected |= {(*key, rid) for key in index.keys_of(document)}
+    stored = {row for row in connection.execute(f'SELECT * FROM "{index.table}"')}
+    return {row for row in stored if row[-1] not in damaged} == expected
