@@ -8,11 +8,25 @@ from bson import ObjectId
 
 from handlers.base import BaseHandler
 from hypee.errors import not_found
+from hypee.fields import ObjectIdField
 from hypee.openapi import Operation
+from hypee.pagination import Page
 from hypee.paging import PageQuerySchema, page_schema
 from models import conversations, message_schemas, messages
 
 ConversationPageSchema = page_schema(conversations.ConversationSchema, "ConversationPage")
+
+
+class InboxQuerySchema(PageQuerySchema):
+    with_ = ObjectIdField(
+        data_key="with",
+        metadata={
+            "description": "Only the direct conversation with this user, if there is one (no "
+            "result otherwise): a client looks before writing a first message."
+        },
+    )
+
+
 MessagePageSchema = page_schema(message_schemas.MessageSchema, "MessagePage")
 
 
@@ -30,7 +44,7 @@ class ConversationListHandler(BaseHandler):
     docs = {
         "GET": Operation(
             "The caller's inbox, newest activity first",
-            query=PageQuerySchema,
+            query=InboxQuerySchema,
             response=ConversationPageSchema,
         ),
         "POST": Operation(
@@ -46,10 +60,14 @@ class ConversationListHandler(BaseHandler):
     }
 
     async def get(self) -> None:
-        params = self.load_query(PageQuerySchema)
-        page = await conversations.inbox(
-            self.db, self.user_id, params["limit"], params.get("cursor")
-        )
+        params = self.load_query(InboxQuerySchema)
+        if "with_" in params:
+            found = await conversations.direct_between(self.db, self.user_id, params["with_"])
+            page = Page([found] if found else [], None)
+        else:
+            page = await conversations.inbox(
+                self.db, self.user_id, params["limit"], params.get("cursor")
+            )
         people = await conversations.people_of(self.db, page.items)
         results = [conversations.view(c, self.user_id, people) for c in page.items]
         self.write_page(results, page.next_cursor)

@@ -39,7 +39,9 @@ class NotificationReadHandler(BaseHandler):
             "Mark notifications read",
             body=notifications.MarkReadSchema,
             response=None,
-            description="`{ids: [...]}` or `{all: true}`; other people's ids are ignored.",
+            description="`{ids: [...]}`, `{all: true}`, or `{question_id}` (every notification "
+            "about that question: the app sends it when the question is on screen); other "
+            "people's ids are ignored.",
         )
     }
 

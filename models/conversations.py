@@ -206,8 +206,19 @@ async def create(
     return await _direct(db, document)
 
 
+def _direct_key(participants: list[ObjectId]) -> str:
+    return ":".join(sorted(str(p) for p in participants))
+
+
+async def direct_between(db: Any, user_id: ObjectId, other_id: ObjectId) -> dict[str, Any] | None:
+    """The direct conversation of two people, if they have one (never creates it)."""
+    if user_id == other_id:
+        return None
+    return await db[COLLECTION].find_one({"direct_key": _direct_key([user_id, other_id])})
+
+
 async def _direct(db: Any, document: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    key = ":".join(sorted(str(p) for p in document["participants"]))
+    key = _direct_key(document["participants"])
     document = {**document, "kind": "direct", "title": None, "direct_key": key}
     try:
         conversation = await db[COLLECTION].find_one_and_update(

@@ -21,7 +21,7 @@ from hypee.fields import ObjectIdField, StrictBoolean, UtcDateTime
 from hypee.jsonio import utcnow
 from hypee.pagination import Listing, Page, find_page
 from hypee.paging import PageQuerySchema
-from models import conversations
+from models import conversations, users
 
 COLLECTION = "notifications"
 KINDS = ("new_message", "new_answer", "answer_accepted", "new_conversation")
@@ -56,28 +56,38 @@ class NotificationQuerySchema(PageQuerySchema):
     unread = fields.Boolean(metadata={"description": "true: unread ones only."})
 
 
+_ALL_TRUE: dict[str, Any] = {"required": ["all"], "properties": {"all": {"const": True}}}
+
+
 class MarkReadSchema(Schema):
     ids = fields.List(ObjectIdField(), validate=validate.Length(1, 500))
     all = StrictBoolean()
+    question_id = ObjectIdField(
+        metadata={"description": "Every notification about this question (the asker saw it)."}
+    )
 
     json_schema_rules: ClassVar[dict[str, Any]] = {
         "anyOf": [
             {
                 "required": ["ids"],
-                "not": {"required": ["all"], "properties": {"all": {"const": True}}},
+                "not": {"anyOf": [{"required": ["question_id"]}, _ALL_TRUE]},
             },
             {
-                "required": ["all"],
-                "properties": {"all": {"const": True}},
-                "not": {"required": ["ids"]},
+                **_ALL_TRUE,
+                "not": {"anyOf": [{"required": ["ids"]}, {"required": ["question_id"]}]},
+            },
+            {
+                "required": ["question_id"],
+                "not": {"anyOf": [{"required": ["ids"]}, _ALL_TRUE]},
             },
         ]
     }
 
     @validates_schema
     def _one_of(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if ("ids" in data) == bool(data.get("all")):
-            raise ValidationError("Give either ids or all: true.", "ids")
+        given = ("ids" in data) + bool(data.get("all")) + ("question_id" in data)
+        if given != 1:
+            raise ValidationError("Give one of ids, all: true, or question_id.", "ids")
 
 
 _schema = NotificationSchema()
@@ -125,8 +135,11 @@ async def message_stored(
         .to_list(None)
     )
     existing = {notification["unread_key"] for notification in found}
+    if set(keys) <= existing:
+        return []
     created = []
     now = utcnow()
+    actor_name = await users.display_name(db, ObjectId(message["sender_id"]))
     for key, user_id in keys.items():
         if key in existing:
             continue
@@ -134,7 +147,7 @@ async def message_stored(
             "_id": ObjectId(),
             "user_id": user_id,
             "kind": "new_message",
-            "data": {"conversation_id": str(conversation_id)},
+            "data": {"conversation_id": str(conversation_id), "actor_name": actor_name},
             "read": False,
             "unread_key": key,
             "created_at": now,
@@ -214,7 +227,9 @@ async def mark_read(db: Any, user_id: ObjectId, data: dict[str, Any]) -> None:
     """Mark the user's notifications read: loaded MarkReadSchema `data` (ids, or all). A
     `new_message` one keeps the count and last message of its run as they are now."""
     query: dict[str, Any] = {"user_id": user_id, "read": False}
-    if not data.get("all"):
+    if "question_id" in data:
+        query["data.question_id"] = str(data["question_id"])
+    elif not data.get("all"):
         query["_id"] = {"$in": data["ids"]}
     runs = await db[COLLECTION].find({**query, "kind": "new_message"}).to_list(None)
     for notification in await _with_live_data(db, user_id, runs):

@@ -200,6 +200,12 @@ async def public_users(db: Any, user_ids: Iterable[ObjectId]) -> dict[ObjectId, 
     return {user["_id"]: user for user in found}
 
 
+async def display_name(db: Any, user_id: ObjectId) -> str:
+    """The user's display name ("Someone" for an account that no longer exists)."""
+    user = await db[COLLECTION].find_one({"_id": user_id}, {"display_name": 1})
+    return user["display_name"] if user else "Someone"
+
+
 async def unknown_ids(db: Any, user_ids: list[ObjectId]) -> list[ObjectId]:
     """Those of `user_ids` that name no account, in the order given."""
     known = set(await db[COLLECTION].distinct("_id", {"_id": {"$in": user_ids}}))

@@ -47,10 +47,25 @@ class ConversationService:
         cid = conversation["_id"]
         if created:
             await self._announce(conversation, creator_id)
+            await self._share_presence(conversation["participants"])
             await self.notifier.push(fresh)
         if "message" in data:
             await self.messages.send(cid, creator_id, {**data["message"], "attachments": []})
         return await conversations.for_member(self.db, cid, creator_id), created
+
+    async def _share_presence(
+        self, participants: list[ObjectId], newcomers: list[ObjectId] | None = None
+    ) -> None:
+        """People who now share a conversation learn who of them is online (presence frames
+        otherwise only come when someone connects or leaves). With `newcomers`, only the pairs
+        that include one of them."""
+        online = set(await self.hub.online(participants))
+        for user_id in participants:
+            for other in online:
+                is_new = newcomers is None or user_id in newcomers or other in newcomers
+                if other != user_id and is_new:
+                    frame = {"type": "presence", "user_id": str(other), "online": True}
+                    await self.hub.publish([user_id], frame)
 
     async def _announce(self, conversation: dict[str, Any], creator_id: ObjectId) -> None:
         people = await conversations.people_of(self.db, [conversation])
@@ -60,7 +75,7 @@ class ConversationService:
         )
 
     async def _notify(self, conversation: dict[str, Any], creator_id: ObjectId) -> list[dict]:
-        data = self._opened(conversation)
+        data = self._opened(conversation, await users.display_name(self.db, creator_id))
         return [
             await self.notifier.notify(other, "new_conversation", data)
             for other in conversation["participants"]
@@ -84,15 +99,14 @@ class ConversationService:
             event = {"type": "members_added", "user_ids": [str(u) for u in added]}
             stored = await self.messages.post_system(conversation_id, actor_id, event, body)
             conversation = await conversations.for_member(self.db, conversation_id, actor_id)
-            fresh = [
-                await self.notifier.notify(u, "new_conversation", self._opened(conversation))
-                for u in added
-            ]
+            opened = self._opened(conversation, names[actor_id])
+            fresh = [await self.notifier.notify(u, "new_conversation", opened) for u in added]
         await self.messages.announce(conversation_id, stored, conversation["participants"])
         people = await conversations.people_of(self.db, [conversation])
         for user_id in added:
             view = conversations.view(conversation, user_id, people)
             await self.hub.publish([user_id], {"type": "conversation", "conversation": view})
+        await self._share_presence(conversation["participants"], added)
         await self.notifier.push(fresh)
 
     async def remove_member(
@@ -135,12 +149,14 @@ class ConversationService:
         return {u: people[u]["display_name"] if u in people else "Someone" for u in user_ids}
 
     @staticmethod
-    def _opened(conversation: dict[str, Any]) -> dict[str, Any]:
+    def _opened(conversation: dict[str, Any], actor_name: str) -> dict[str, Any]:
+        """A `new_conversation` notification's data; `actor_name` opened it (or added you)."""
         return {
             "conversation_id": str(conversation["_id"]),
             "kind": conversation["kind"],
             "title": conversation.get("title"),
             "created_by": str(conversation["created_by"]),
+            "actor_name": actor_name,
         }
 
     # -- reading ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from bson import ObjectId
 from hypee.db import Store
 from hypee.errors import forbidden
 from hypee.jsonio import utcnow
-from models import answers, points, questions, votes
+from models import answers, points, questions, users, votes
 from services.forum_live import ForumLive
 from services.notifier import Notifier
 
@@ -73,6 +73,7 @@ class ForumService:
                     "answer_id": str(answer["_id"]),
                     "question_title": question["title"],
                     "author_id": str(author_id),
+                    "actor_name": await users.display_name(self.db, author_id),
                 }
                 fresh.append(
                     await self.notifier.notify(question["author_id"], "new_answer", details)
@@ -139,6 +140,7 @@ class ForumService:
                     "answer_id": str(answer_id),
                     "question_title": question.get("title", ""),
                     "accepted_by": str(user_id),
+                    "actor_name": await users.display_name(self.db, user_id),
                 }
                 fresh.append(
                     await self.notifier.notify(answer["author_id"], "answer_accepted", details)

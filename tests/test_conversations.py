@@ -35,6 +35,31 @@ async def test_direct_conversation_is_unique_per_pair(api: ApiClient, trio):
     assert other_side.status == 200 and other_side.json["id"] == conversation["id"]
 
 
+async def test_the_inbox_finds_the_direct_conversation_with_someone_without_making_it(
+    api: ApiClient, trio
+):
+    alice, bob, carol = trio
+    path = f"/api/conversations/?with={bob.id}"
+    assert (await api.get(path, token=alice.access)).json == {"results": [], "next_cursor": None}
+    assert (await api.get("/api/conversations/", token=bob.access)).json["results"] == []
+    opened = await api.post(
+        "/api/conversations/",
+        {"participant_ids": [bob.id], "message": {"client_id": "first", "body": "Hello Bob"}},
+        token=alice.access,
+    )
+    assert opened.status == 201
+    [found] = (await api.get(path, token=alice.access)).json["results"]
+    assert found["id"] == opened.json["id"] and found["last_message"]["body"] == "Hello Bob"
+    assert (await api.get(f"/api/conversations/?with={alice.id}", token=bob.access)).json[
+        "results"
+    ][0]["id"] == found["id"]
+    # Nobody else's: Carol asking about Bob finds nothing.
+    assert (await api.get(path, token=carol.access)).json["results"] == []
+    assert (await api.get(f"/api/conversations/?with={alice.id}", token=alice.access)).json[
+        "results"
+    ] == []
+
+
 async def test_both_sides_creating_at_once_get_one_conversation(api: ApiClient, trio):
     alice, bob, _ = trio
     requests = [

@@ -27,6 +27,7 @@ async def test_forum_notifications_are_pushed_and_listed(api: ApiClient):
         "answer_id": reply["id"],
         "question_title": question["title"],
         "author_id": writer.id,
+        "actor_name": "Writer",
     }
     # The writer is offline; the acceptance waits in their list.
     await api.post(f"/api/answers/{reply['id']}/accept", token=asker.access)
@@ -37,6 +38,7 @@ async def test_forum_notifications_are_pushed_and_listed(api: ApiClient):
     assert (
         accepted["data"]["answer_id"] == reply["id"] and accepted["data"]["accepted_by"] == asker.id
     )
+    assert accepted["data"]["actor_name"] == "Asker"
     # Now connected: the next acceptance arrives as a frame.
     writer_socket = await Socket.connect(api.base_url, "/ws", writer.access)
     await api.delete(f"/api/answers/{reply['id']}/accept", token=asker.access)
@@ -57,6 +59,28 @@ async def test_no_notification_for_your_own_actions(api: ApiClient):
     assert (await notifications(api, alice))["results"] == []
     kinds = [n["kind"] for n in (await notifications(api, bob))["results"]]
     assert kinds == ["new_message", "new_conversation"]
+
+
+async def test_notifications_name_the_person_who_caused_them(api: ApiClient):
+    alice, bob = await api.register("Alice"), await api.register("Bob")
+    group_member = await api.register("Cat")
+    cid = (await open_direct(api, alice, bob))["id"]
+    await send(api, alice, cid, "hello")
+    group = await api.post(
+        "/api/conversations/",
+        {"participant_ids": [bob.id, group_member.id], "title": "Study group"},
+        token=group_member.access,
+    )
+    assert group.status == 201
+    named = {
+        (n["kind"], n["data"]["conversation_id"]): n["data"]["actor_name"]
+        for n in (await notifications(api, bob))["results"]
+    }
+    assert named == {
+        ("new_message", cid): "Alice",
+        ("new_conversation", cid): "Alice",
+        ("new_conversation", group.json["id"]): "Cat",
+    }
 
 
 async def test_ten_messages_leave_one_unread_notification(api: ApiClient):
@@ -185,3 +209,22 @@ async def test_notifications_need_auth_and_validate_queries(api: ApiClient):
     assert_error(
         await api.get("/api/notifications/?cursor=zz", token=alice.access), 400, "validation_error"
     )
+
+
+async def test_reading_a_question_reads_its_notifications_only(api: ApiClient):
+    asker, writer = await api.register("Asker"), await api.register("Writer")
+    first = await ask(api, asker)
+    second = await ask(api, asker, title="How do I ask for a code review kindly?")
+    for question in (first, second):
+        await answer(api, writer, question["id"])
+    read = await api.post(
+        "/api/notifications/read", {"question_id": first["id"]}, token=asker.access
+    )
+    assert read.status == 204
+    listed = await notifications(api, asker)
+    assert listed["unread_count"] == 1
+    [unread] = [n for n in listed["results"] if not n["read"]]
+    assert unread["data"]["question_id"] == second["id"]
+    both = {"question_id": first["id"], "all": True}
+    response = await api.post("/api/notifications/read", both, token=asker.access)
+    assert response.status == 400

@@ -341,6 +341,16 @@ async def test_presence_for_people_who_share_a_conversation(pair):
     await carol_socket.silent(skip=())
 
 
+async def test_people_who_start_sharing_a_conversation_learn_each_others_presence(api):
+    alice, bob, carol = [await api.register(name) for name in ("Alice", "Bob", "Carol")]
+    sockets = {a.id: await connect(api, a) for a in (alice, bob, carol)}
+    await open_direct(api, alice, bob)  # both online, and nothing shared before
+    for me, other in ((alice, bob), (bob, alice)):
+        frame = await sockets[me.id].expect("presence", skip=("conversation", "notification"))
+        assert frame == {"type": "presence", "user_id": other.id, "online": True}
+    await sockets[carol.id].silent(skip=())
+
+
 # -- bad frames ------------------------------------------------------------------------------
 
 

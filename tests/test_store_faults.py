@@ -220,7 +220,7 @@ async def test_a_read_only_file_system_is_refused_with_one_line(tmp_path):
         server = await ServerProcess(tmp_path / "server.log", HYPEE_DATA_DIR=str(data)).start()
         await server.client.register("Alice")
         assert await server.stop() == 0
-        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)  # noqa: ASYNC221
         for directory in (data, disk / "never-made"):
             env = server_env(HYPEE_DATA_DIR=str(directory), HYPEE_PORT="0")
             code, _, stderr = await run_command(env=env)

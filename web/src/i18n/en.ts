@@ -109,6 +109,11 @@ export const en = {
     photo: "Photo",
     file: "File",
     messageActions: "Message actions",
+    charactersLeft_one: "{{count}} character left",
+    charactersLeft_other: "{{count}} characters left",
+    tooLong_one: "{{count}} character too many: a message holds {{max}} at most. Shorten it, or send it in parts.",
+    tooLong_other:
+      "{{count}} characters too many: a message holds {{max}} at most. Shorten it, or send it in parts.",
   },
   questions: {
     title: "Questions",

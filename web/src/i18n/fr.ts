@@ -110,6 +110,12 @@ export const fr: Strings = {
     photo: "Photo",
     file: "Fichier",
     messageActions: "Actions sur le message",
+    charactersLeft_one: "Encore {{count}} caractère",
+    charactersLeft_other: "Encore {{count}} caractères",
+    tooLong_one:
+      "{{count}} caractère de trop : un message en contient {{max}} au plus. Raccourcissez-le, ou envoyez-le en plusieurs fois.",
+    tooLong_other:
+      "{{count}} caractères de trop : un message en contient {{max}} au plus. Raccourcissez-le, ou envoyez-le en plusieurs fois.",
   },
   questions: {
     title: "Questions",

@@ -285,6 +285,16 @@ describe("RealtimeClient", () => {
     expect(h.latest().sent[0]).toEqual({ type: "auth", token: "access-1" });
   });
 
+  it("ends someone's typing indicator when their message arrives", async () => {
+    const h = harness();
+    h.client.start();
+    const socket = await online(h);
+    socket.frame({ type: "typing", conversation_id: "c1", user_id: "bob" });
+    expect(h.client.store.typing("c1", Date.now())).toEqual(["bob"]);
+    socket.frame({ type: "message", message: { ...message(1), sender_id: "bob" } });
+    expect(h.client.store.typing("c1", Date.now())).toEqual([]);
+  });
+
   it("drops and refetches a conversation whose gap the server calls stale", async () => {
     const h = harness();
     h.client.store.applyAll([message(1), message(2)]);

@@ -261,6 +261,10 @@ export class RealtimeClient {
         }
         break;
       case "message":
+        // A message from someone ends their typing indicator.
+        this.store.stopTyping(frame.message.conversation_id, frame.message.sender_id);
+        this.store.apply(frame.message);
+        break;
       case "message_updated":
         this.store.apply(frame.message);
         break;

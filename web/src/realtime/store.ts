@@ -115,6 +115,10 @@ export class MessageStore extends Versioned {
     this.changed();
   }
 
+  stopTyping(conversationId: string, userId: string): void {
+    if (this.conversations.get(conversationId)?.typing.delete(userId)) this.changed();
+  }
+
   typing(conversationId: string, now: number): string[] {
     const typing = this.conversations.get(conversationId)?.typing;
     if (!typing) return [];

@@ -1,4 +1,4 @@
-import { useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from "react";
+import { useLayoutEffect, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { uploadFile } from "../../lib/uploads";
 import { Icon } from "../Icon";
@@ -19,6 +19,15 @@ interface Props {
 }
 
 const TYPING_EVERY_MS = 2_000;
+/** The server's limit: characters (code points) of the trimmed body. */
+export const MAX_MESSAGE_LENGTH = 4_000;
+/** From here on the composer shows how many characters are left. */
+const SHOW_COUNT_FROM = 3_500;
+
+/** The length the server counts: code points of the trimmed text (an emoji is one). */
+export function messageLength(text: string): number {
+  return [...text.trim()].length;
+}
 
 /** Write a message: Enter sends, Shift+Enter starts a new line; files by picker, drop or paste. */
 export function Composer({ conversationId, onSend, onTyping }: Props) {
@@ -29,6 +38,17 @@ export function Composer({ conversationId, onSend, onTyping }: Props) {
   const input = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
   const lastTyping = useRef(0);
+  const [tried, setTried] = useState(false);
+  const length = messageLength(body);
+  const tooLong = length > MAX_MESSAGE_LENGTH;
+
+  // The box grows with its text up to its CSS max-height, then scrolls.
+  useLayoutEffect(() => {
+    const box = input.current;
+    if (!box) return;
+    box.style.height = "auto";
+    box.style.height = `${box.scrollHeight + 2}px`;
+  }, [body]);
 
   function attach(list: FileList | File[]) {
     for (const file of Array.from(list)) {
@@ -48,8 +68,13 @@ export function Composer({ conversationId, onSend, onTyping }: Props) {
   function send() {
     const text = body.trim();
     if ((!text && ready.length === 0) || uploading) return;
+    if (tooLong) {
+      setTried(true); // never cut: say why nothing was sent
+      return;
+    }
     onSend(text, ready);
     setBody("");
+    setTried(false);
     setFiles([]);
     input.current?.focus();
   }
@@ -126,6 +151,18 @@ export function Composer({ conversationId, onSend, onTyping }: Props) {
           ))}
         </ul>
       )}
+      {length >= SHOW_COUNT_FROM && (
+        <p
+          id={`composer-count-${conversationId}`}
+          className={tooLong ? "composer-count too-long" : "composer-count"}
+          role={tooLong && tried ? "alert" : undefined}
+          aria-live="polite"
+        >
+          {tooLong
+            ? t("chat.tooLong", { count: length - MAX_MESSAGE_LENGTH, max: MAX_MESSAGE_LENGTH.toLocaleString() })
+            : t("chat.charactersLeft", { count: MAX_MESSAGE_LENGTH - length })}
+        </p>
+      )}
       <div className="composer-row">
         <button type="button" className="icon-button" aria-label={t("chat.attach")} onClick={() => picker.current?.click()}>
           <Icon name="attach" />
@@ -154,7 +191,8 @@ export function Composer({ conversationId, onSend, onTyping }: Props) {
           onChange={(event) => typed(event.target.value)}
           onKeyDown={keyDown}
           onPaste={paste}
-          maxLength={4000}
+          aria-invalid={tooLong}
+          aria-describedby={length >= SHOW_COUNT_FROM ? `composer-count-${conversationId}` : undefined}
         />
         <button
           type="button"
