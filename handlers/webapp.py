@@ -26,7 +26,7 @@ from handlers.base import NotFoundHandler
 
 APP_PAGE = re.compile(
     r"^/(?:|login|register|me|notifications|mentors(?:/[0-9a-fA-F]{24})?|"
-    r"chat(?:/[0-9a-fA-F]{24})?|questions(?:/new|/[0-9a-fA-F]{24})?)/?$"
+    r"chat(?:/(?:to/)?[0-9a-fA-F]{24})?|questions(?:/new|/[0-9a-fA-F]{24})?)/?$"
 )
 # Paths that belong to the API or the operators: their 404s stay JSON.
 NOT_APP = re.compile(r"^/(?:api|ws|files|healthz|readyz|metrics)(?:/|$)")

@@ -25,6 +25,7 @@ from tests.client import Account, ApiClient
 from tests.processes import ROOT, ServerProcess, run_command, server_env
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 DIST = ROOT / "web" / "dist" / "index.html"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DEMO_PASSWORD = "hypee-demo-password"
@@ -117,6 +118,25 @@ class Person:
 
     async def goto(self, path: str) -> None:
         await self.page.goto(path)
+
+    async def accessibility_violations(self) -> list[str]:
+        """What axe-core (WCAG 2.x A and AA rules) finds serious or critical on the page as it
+        is now: one line per rule, with the first places it failed."""
+        if not await self.page.evaluate("() => typeof window.axe === 'object'"):
+            # Evaluated through the DevTools protocol: the page's CSP forbids added scripts.
+            await self.page.evaluate(AXE.read_text())
+        found = await self.page.evaluate(
+            r"""async () => (await axe.run(document, {
+                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',
+                                                'best-practice']},
+                resultTypes: ['violations'],
+              })).violations
+              .filter(v => v.impact === 'serious' || v.impact === 'critical')
+              .map(v => `${v.id} (${v.impact}): ${v.help}: ` +
+                   v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' ' +
+                   (n.failureSummary || '').replace(/\s+/g, ' ').slice(0, 160)).join(' | '))"""
+        )
+        return list(found)
 
     async def screenshot(self, name: str) -> None:
         SCREENSHOTS.mkdir(exist_ok=True)

@@ -32,12 +32,12 @@ async def test_a_message_typed_in_one_browser_appears_in_the_other_with_typing_a
     arrived = mentor.page.get_by_test_id("message").filter(has_text="free on Thursday")
     await expect(arrived).to_have_count(1, timeout=1000)
     assert time.monotonic() - started < 1.0
+    # Their message ends their "typing" at once (it would otherwise linger for seconds).
+    typing = mentor.page.get_by_text(f"{me['display_name']} is typing…")
+    await expect(typing).to_be_hidden(timeout=300)
     # The mentor's page is open and visible: the message is read, and the mentee sees it.
     mine = mentee.page.get_by_test_id("message").filter(has_text="free on Thursday")
     await expect(mine.get_by_text("Seen")).to_be_visible(timeout=3000)
-    await expect(mentor.page.get_by_text(f"{me['display_name']} is typing…")).to_be_hidden(
-        timeout=6000
-    )
 
 
 async def test_offline_then_back_every_message_once_in_order_with_edits_and_deletions(
@@ -58,11 +58,13 @@ async def test_offline_then_back_every_message_once_in_order_with_edits_and_dele
     mentee.page.on("dialog", lambda dialog: dialog.accept())
     edited = mentee.page.get_by_test_id("message").filter(has_text="before one")
     await edited.hover()
+    await edited.get_by_role("button", name="Message actions").click()
     await edited.get_by_role("button", name="Edit").click()
     await edited.get_by_label("Edit your message").fill("before one, edited")
     await edited.get_by_role("button", name="Save").click()
     deleted = mentee.page.get_by_test_id("message").filter(has_text="before two")
     await deleted.hover()
+    await deleted.get_by_role("button", name="Message actions").click()
     await deleted.get_by_role("button", name="Delete").click()
     await expect(mentee.page.get_by_text("This message was deleted.")).to_be_visible()
     # Still offline: the mentor has seen none of it, and their own message waits.
@@ -191,6 +193,7 @@ async def test_a_refused_edit_says_why_and_keeps_the_message(people, web_server:
     await expect(sent).not_to_have_class(re.compile("pending"))
     mine = mentee.page.locator(f"[data-seq='{await sent.get_attribute('data-seq')}']")
     await mine.hover()
+    await mine.get_by_role("button", name="Message actions").click()
     await mine.get_by_role("button", name="Edit").click()
     await mine.get_by_label("Edit your message").fill("   ")
     await mine.get_by_role("button", name="Save").click()
@@ -200,3 +203,53 @@ async def test_a_refused_edit_says_why_and_keeps_the_message(people, web_server:
     )
     await mine.get_by_role("button", name="Cancel").click()
     await expect(mine.locator(".body")).to_have_text("a message to edit")
+
+
+async def test_the_composer_is_a_few_tabs_away_whatever_the_history(people, web_server: WebServer):
+    """Messages are one Tab stop (arrows move between them) with one actions button each, so
+    the keyboard reaches the composer in the same few steps with 3 messages or 30."""
+    mentee, _, _, _, _ = await open_chat(
+        people, web_server, "mentee5@demo.hypee.dev", "mentor17@demo.hypee.dev"
+    )
+    page = mentee.page
+    for number in range(12):
+        await send(page, f"note {number}")
+    await expect(page.get_by_test_id("message")).to_have_count(12)
+    await page.get_by_label("Write a message").focus()
+    steps = 0
+    on_a_message = "() => document.activeElement?.dataset.testid === 'message'"
+    while not await page.evaluate(on_a_message):
+        await page.keyboard.press("Shift+Tab")
+        steps += 1
+        assert steps <= 4, "the message list is more than 4 Tabs from the composer"
+    focused = page.locator("[data-testid=message]:focus")
+    await expect(focused).to_contain_text("note 11")
+    await page.keyboard.press("ArrowUp")
+    await expect(focused).to_contain_text("note 10")
+    await page.keyboard.press("Tab")  # its actions button, then Edit
+    await page.keyboard.press("Enter")
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_label("Edit your message")).to_have_value("note 10")
+
+
+async def test_a_message_past_the_limit_is_never_cut_and_not_sent(people, web_server: WebServer):
+    mentee, _, conversation_id, _, _ = await open_chat(
+        people, web_server, "mentee6@demo.hypee.dev", "mentor18@demo.hypee.dev"
+    )
+    page = mentee.page
+    composer = page.get_by_label("Write a message")
+    await composer.fill("x" * 3_990)
+    await expect(page.get_by_text("10 characters left")).to_be_visible()
+    long_text = "y" * 100_000
+    await composer.fill(long_text)
+    await composer.press("Enter")
+    await expect(page.get_by_role("alert")).to_contain_text("96,000 characters too many")
+    assert await composer.input_value() == long_text  # all of it kept
+    await expect(page.get_by_test_id("message")).to_have_count(0)
+    await composer.fill("short again")
+    await expect(page.get_by_text("characters too many")).to_have_count(0)
+    await composer.press("Enter")
+    await expect(page.get_by_test_id("message").filter(has_text="short again")).to_have_count(1)
+    kept = await stored(web_server, conversation_id, "mentee6@demo.hypee.dev")
+    assert [m["body"] for m in kept] == ["short again"]

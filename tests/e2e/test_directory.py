@@ -74,19 +74,38 @@ async def test_a_newcomer_registers_finds_a_mentor_and_their_message_is_sent_and
     await page.get_by_role("button", name="Create my account").click()
     await expect(page).to_have_url(re.compile(r"/mentors$"))
     await expect(page.get_by_role("link", name="Profile")).to_be_visible()  # signed in
+    hint = page.get_by_role("complementary", name=re.compile("Welcome to Hypee, Sam Newcomer"))
+    await expect(hint).to_be_visible()  # where to start, once
+    await expect(hint.get_by_role("link", name=re.compile("Fill in your profile"))).to_be_visible()
+    await hint.get_by_role("button", name="Got it").click()
+    await expect(hint).to_have_count(0)
+    await page.reload()
+    await expect(page.get_by_role("heading", name="Find a mentor")).to_be_visible()
+    await expect(hint).to_have_count(0)
 
     name = mentor_account.user["display_name"]
     await page.get_by_label("Search by name, skill or topic").fill(name.split()[0])
     card = page.get_by_test_id("mentor-card").filter(has_text=name)
     await card.click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(name)
-    await page.get_by_role("button", name="Send a message").click()
-    await expect(page).to_have_url(re.compile(r"/chat/[0-9a-f]{24}$"))
-    conversation_id = page.url.rsplit("/", 1)[1]
-
+    await page.get_by_role("link", name="Send a message").click()
+    await expect(page).to_have_url(re.compile(rf"/chat/to/{mentor_account.id}$"))
+    # Nothing exists until the first message: no empty conversation, no notification.
     composer = page.get_by_label("Write a message")
+    await expect(composer).to_be_visible()
+    inbox = await web_server.api.get("/api/conversations/", token=mentor_account.access)
+    assert inbox.json["results"] == []
+    bell = await web_server.api.get("/api/notifications/", token=mentor_account.access)
+    assert bell.json["unread_count"] == 0
+
     await composer.fill("Hello! Could you help me prepare an interview?")
     await composer.press("Enter")
+    await expect(page).to_have_url(re.compile(r"/chat/[0-9a-f]{24}$"))
+    conversation_id = page.url.rsplit("/", 1)[1]
+    composer = page.get_by_label("Write a message")
+    # Both are online, and the new conversation says so without a reload.
+    header = page.locator(".conversation-header")
+    await expect(header.get_by_text("online", exact=True)).to_be_visible()
     sent = page.get_by_test_id("message").filter(has_text="Could you help me")
     await expect(sent).to_have_count(1)
     await expect(sent).not_to_have_class(re.compile("pending"))
@@ -124,7 +143,7 @@ async def test_there_is_no_send_button_on_your_own_profile(people, web_server: W
     await mentor.goto(f"/mentors/{me['id']}")
     await expect(mentor.page.get_by_role("heading", level=1)).to_have_text(me["display_name"])
     await expect(mentor.page.get_by_role("link", name="Edit my profile")).to_be_visible()
-    await expect(mentor.page.get_by_role("button", name="Send a message")).to_have_count(0)
+    await expect(mentor.page.get_by_role("link", name="Send a message")).to_have_count(0)
 
 
 @pytest.mark.parametrize("path", ["/mentors/" + "0" * 24, "/no/such/page"])
@@ -175,7 +194,19 @@ async def test_a_new_mentor_fills_the_profile_is_found_and_talks_with_a_new_ment
     await page.get_by_label("Headline").fill("Staff data engineer, ex-consultant")
     await page.get_by_label("Country").select_option("NG")
     await page.get_by_label("Specialties (comma-separated)").fill("Data engineering, SQL")
-    await page.get_by_label("Languages").select_option(["en", "yo"])
+    # Two fields, two names; languages are found by typing their names, never shown as codes.
+    await expect(page.get_by_label("About you", exact=True)).to_have_count(1)
+    languages = page.get_by_role("combobox", name="Languages you mentor in")
+    await languages.fill("engl")
+    await languages.press("Enter")
+    await languages.fill("yoru")
+    await page.get_by_role("option", name="Yoruba").click()
+    await languages.fill("dzo")
+    await expect(page.get_by_role("option", name="Dzongkha")).to_be_visible()
+    await languages.press("Escape")
+    await languages.fill("")
+    chosen = page.locator(".language-picker .chip")
+    await expect(chosen).to_have_text(["English×", "Yoruba×"])
     await page.get_by_label("Years of experience").fill("9")
     await page.get_by_role("button", name="Save my mentor profile").click()
     await expect(page.get_by_role("button", name="Saved")).to_be_visible()
@@ -193,7 +224,7 @@ async def test_a_new_mentor_fills_the_profile_is_found_and_talks_with_a_new_ment
     await expect(card).to_contain_text("Nigeria")
     await expect(card).to_contain_text("Data engineering")
     await card.click()
-    await mentee.page.get_by_role("button", name="Send a message").click()
+    await mentee.page.get_by_role("link", name="Send a message").click()
     await mentee.page.get_by_label("Write a message").fill("Hi Ines, could we talk about SQL?")
     await mentee.page.get_by_label("Write a message").press("Enter")
 
@@ -210,10 +241,19 @@ async def test_a_new_mentor_fills_the_profile_is_found_and_talks_with_a_new_ment
 async def test_signing_out_ends_the_login_in_the_browser_and_on_the_server(people):
     person = await people()
     await person.sign_in("mentee3@demo.hypee.dev")
+    icons: list[str] = []
+    person.page.on("request", lambda r: icons.append(r.url) if "favicon" in r.url else None)
     await person.goto("/chat")
     await expect(person.page.get_by_role("heading", name="Messages")).to_be_visible()
+    assert len(icons) == 1, icons  # the page icon once (the header draws its own copy)
+    # Signing out makes no request that fails: nothing refreshes a login being ended.
+    failed: list[str] = []
+    person.page.on("console", lambda m: failed.append(m.text) if m.type == "error" else None)
+    person.page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
     await person.page.get_by_role("button", name="Sign out").click()
     await expect(person.page).to_have_url(re.compile(r"/login"))
+    await person.page.wait_for_timeout(1000)  # the socket's close, and anything after it
+    assert failed == []
     await person.goto("/chat")  # a reload does not sign them back in
     await expect(person.page).to_have_url(re.compile(r"/login\?next=%2Fchat$"))
     # The cookie the browser held is dead on the server too.

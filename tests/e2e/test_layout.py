@@ -1,6 +1,7 @@
-"""Every page at a 360x740 phone fits without horizontal scrolling, and every control on it
-has a name a screen reader can say; every page is saved as a screenshot at phone and desktop
-sizes (tests/e2e/screenshots/, to look at)."""
+"""Every page at a 360x740 phone fits without horizontal scrolling, every control on it has a
+name a screen reader can say, and axe-core finds nothing serious or critical on it, at phone and
+desktop sizes; every page is saved as a screenshot at both sizes (tests/e2e/screenshots/, to
+look at)."""
 
 from __future__ import annotations
 
@@ -70,7 +71,13 @@ async def a_lived_in_account(server: WebServer) -> dict[str, str]:
         },
         token=mentor.access,
     )
-    return {"conversation": conversation, "question": asked.json["id"], "mentor": mentor.id}
+    stranger = await server.login("mentor4@demo.hypee.dev")  # no conversation with them yet
+    return {
+        "conversation": conversation,
+        "question": asked.json["id"],
+        "mentor": mentor.id,
+        "stranger": stranger.id,
+    }
 
 
 PAGES = [
@@ -80,6 +87,7 @@ PAGES = [
     ("mentor-profile", "/mentors/{mentor}", True),
     ("chat-inbox", "/chat", True),
     ("chat-conversation", "/chat/{conversation}", True),
+    ("chat-first-message", "/chat/to/{stranger}", True),
     ("questions", "/questions", True),
     ("question", "/questions/{question}", True),
     ("new-question", "/questions/new", True),
@@ -114,9 +122,11 @@ async def page_fits(person: Person) -> int:
     return await person.page.evaluate("() => document.documentElement.scrollWidth")
 
 
-async def test_every_page_fits_a_phone_and_is_saved_at_both_sizes(people, web_server: WebServer):
+async def test_every_page_fits_a_phone_is_accessible_and_is_saved_at_both_sizes(
+    people, web_server: WebServer
+):
     found = await a_lived_in_account(web_server)
-    too_wide, unnamed = [], []
+    too_wide, unnamed, inaccessible = [], [], []
     for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         visitor = await people(viewport=viewport)
         member = await people(viewport=viewport)
@@ -131,5 +141,7 @@ async def test_every_page_fits_a_phone_and_is_saved_at_both_sizes(people, web_se
             if size == "phone" and width > PHONE["width"]:
                 too_wide.append((name, width))
             unnamed += [(name, size, html) for html in await person.page.evaluate(UNNAMED_CONTROLS)]
+            inaccessible += [(name, size, v) for v in await person.accessibility_violations()]
     assert not too_wide, too_wide
     assert not unnamed, unnamed
+    assert not inaccessible, "\n".join(map(str, inaccessible))

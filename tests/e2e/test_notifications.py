@@ -21,7 +21,7 @@ async def test_a_new_message_raises_the_bell_live_and_opening_it_clears_it(
     listed = await web_server.api.put("/api/me/mentor-profile", PROFILE, token=mentor.access)
     assert listed.status == 200, listed
     sender, receiver = await people(), await people()
-    await sender.sign_in("mentee6@demo.hypee.dev")
+    writer = await sender.sign_in("mentee6@demo.hypee.dev")
     await receiver.sign_in(mentor.email, PASSWORD)
     await receiver.goto("/questions")
     bell = receiver.page.get_by_role("link", name=re.compile("^Notifications"))
@@ -29,12 +29,12 @@ async def test_a_new_message_raises_the_bell_live_and_opening_it_clears_it(
     await expect(receiver.page.get_by_test_id("bell-count")).to_have_count(0)
 
     await sender.goto(f"/mentors/{mentor.id}")
-    await sender.page.get_by_role("button", name="Send a message").click()
-    await expect(sender.page).to_have_url(re.compile(r"/chat/[0-9a-f]{24}$"))
-    conversation_path = sender.page.url.removeprefix(web_server.url)
+    await sender.page.get_by_role("link", name="Send a message").click()
     composer = sender.page.get_by_label("Write a message")
     await composer.fill("Hello Noor, do you have time this week?")
     await composer.press("Enter")
+    await expect(sender.page).to_have_url(re.compile(r"/chat/[0-9a-f]{24}$"))
+    conversation_path = sender.page.url.removeprefix(web_server.url)
 
     # Live, without a reload: "a conversation was opened with you", then the message.
     count = receiver.page.get_by_test_id("bell-count")
@@ -43,8 +43,12 @@ async def test_a_new_message_raises_the_bell_live_and_opening_it_clears_it(
 
     await bell.click()
     await expect(receiver.page).to_have_url(re.compile(r"/notifications$"))
-    notification = receiver.page.get_by_test_id("notification").filter(has_text="new message")
+    notification = receiver.page.get_by_test_id("notification").filter(
+        has_text=f"{writer['display_name']} sent you a message"
+    )
     await expect(notification).to_have_count(1)
+    opened = f"{writer['display_name']} started a conversation with you"
+    await expect(receiver.page.get_by_test_id("notification").filter(has_text=opened)).to_be_visible()
     await notification.click()
     await expect(receiver.page).to_have_url(re.compile(re.escape(conversation_path) + "$"))
     await expect(

@@ -42,6 +42,7 @@ const router = createBrowserRouter([
       { path: "/mentors/:id", element: <MentorProfilePage /> },
       { path: "/chat", element: guarded(<ChatPage />) },
       { path: "/chat/:id", element: guarded(<ChatPage />) },
+      { path: "/chat/to/:userId", element: guarded(<ChatPage />) },
       { path: "/questions", element: <QuestionsPage /> },
       { path: "/questions/new", element: guarded(<NewQuestionPage />) },
       { path: "/questions/:id", element: <QuestionPage /> },

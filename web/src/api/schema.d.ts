@@ -532,6 +532,8 @@ export interface paths {
                     limit?: number;
                     /** @description The `next_cursor` of the previous page. */
                     cursor?: string;
+                    /** @description Only the direct conversation with this user, if there is one (no result otherwise): a client looks before writing a first message. */
+                    with?: string;
                 };
                 header?: never;
                 path?: never;
@@ -838,7 +840,7 @@ export interface paths {
                     limit?: number;
                     /** @description The `next_cursor` of the previous page. */
                     cursor?: string;
-                    /** @description Messages with a lower seq (paging back through history). */
+                    /** @description Messages with a lower seq (paging back through history); with `after`, the end (excluded) of the range `after` pages through. */
                     before?: number;
                     /** @description Messages with a higher seq (catching up). */
                     after?: number;
@@ -1294,7 +1296,7 @@ export interface paths {
         put?: never;
         /**
          * Mark notifications read
-         * @description `{ids: [...]}` or `{all: true}`; other people's ids are ignored.
+         * @description `{ids: [...]}`, `{all: true}`, or `{question_id}` (every notification about that question: the app sends it when the question is on screen); other people's ids are ignored.
          */
         post: {
             parameters: {
@@ -2119,7 +2121,7 @@ export interface components {
         };
         ErrorDetail: {
             /** @enum {string} */
-            code: "busy" | "conflict" | "forbidden" | "insufficient_storage" | "internal" | "invalid_json" | "method_not_allowed" | "not_found" | "payload_too_large" | "rate_limited" | "stale" | "token_expired" | "unauthorized" | "unavailable" | "validation_error";
+            code: "bad_request" | "busy" | "conflict" | "forbidden" | "headers_too_large" | "insufficient_storage" | "internal" | "invalid_json" | "method_not_allowed" | "not_found" | "payload_too_large" | "rate_limited" | "stale" | "token_expired" | "unauthorized" | "unavailable" | "uri_too_long" | "validation_error";
             /** @description Per-field problems (validation_error only). */
             fields?: {
                 [key: string]: unknown;
@@ -2140,10 +2142,12 @@ export interface components {
         MarkRead: {
             all?: boolean;
             ids?: string[];
+            /** @description Every notification about this question (the asker saw it). */
+            question_id?: string;
         } | unknown | {
             /** @constant */
             all: true;
-        };
+        } | unknown;
         Members: {
             /** @description Users to add; those already in the group are ignored. */
             user_ids: string[];
@@ -2375,7 +2379,7 @@ export interface components {
             type: "question" | "answer";
         };
         Refresh: {
-            /** @description The refresh token. Required, except in browser mode (the X-Hypee-Client: web header), where the hypee_refresh cookie carries it. */
+            /** @description The refresh token; in browser mode (the X-Hypee-Client: web header) the hypee_refresh cookie carries it instead. Without either, refresh is 401 and logout ends the login of the access token used. */
             refresh?: string;
         };
         Register: {

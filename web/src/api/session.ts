@@ -37,6 +37,19 @@ export function onSessionChange(listener: Listener): () => void {
   return () => listeners.delete(listener);
 }
 
+const endingListeners = new Set<() => void>();
+
+/** Run `listener` when this page is about to end its login (before the logout request), so
+ * what depends on the login (the socket) stops first instead of trying to refresh it. */
+export function onSignOut(listener: () => void): () => void {
+  endingListeners.add(listener);
+  return () => endingListeners.delete(listener);
+}
+
+export function signingOut(): void {
+  endingListeners.forEach((listener) => listener());
+}
+
 /**
  * What a refresh came to: a new access token, the login is over (the server refused it), or
  * the server could not be asked (offline, restarting): then the login stands and the caller

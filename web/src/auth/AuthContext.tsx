@@ -5,8 +5,9 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { api, unwrap } from "../api/client";
-import { mayBeSignedIn, onSessionChange, refresh, setToken } from "../api/session";
+import { mayBeSignedIn, onSessionChange, refresh, setToken, signingOut } from "../api/session";
 import type { PrivateUser, Registration } from "../api/types";
+import { markFirstRun } from "../lib/firstRun";
 
 type Status = "loading" | "signed-in" | "signed-out";
 
@@ -72,12 +73,15 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const register = useCallback<Auth["register"]>(
     async (body) => {
       const result = unwrap(await api.POST("/api/auth/register", { body }));
+      markFirstRun(result.user.id);
       signedIn(result.access, result.user);
     },
     [signedIn],
   );
 
   const signOut = useCallback(async () => {
+    signingOut(); // the socket closes now: the server's 4401 at logout must not look like an expiry
+    await queries.cancelQueries();
     try {
       await api.POST("/api/auth/logout", { body: {} });
     } catch {

@@ -69,7 +69,11 @@ export function AppShell() {
       </a>
       <header className="app-header">
         <NavLink to="/mentors" className="brand">
-          <img src="/favicon.svg" alt="" width="28" height="28" />
+          {/* The icon's own drawing (public/favicon.svg), inline: no second fetch of the file. */}
+          <svg viewBox="0 0 64 64" width="28" height="28" aria-hidden="true">
+            <rect width="64" height="64" rx="14" fill="#4f46e5" />
+            <path d="M20 16v32M44 16v32M20 32h24" stroke="#fff" strokeWidth="7" strokeLinecap="round" />
+          </svg>
           <span>{t("app.name")}</span>
         </NavLink>
         <MainNav />

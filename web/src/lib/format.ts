@@ -1,5 +1,6 @@
 // Names and dates in the reader's language (Intl: no locale data in the bundle).
 import i18n from "../i18n";
+import { MISSING_LANGUAGE_NAMES } from "./languageNames";
 
 function displayNames(type: "region" | "language"): Intl.DisplayNames {
   return new Intl.DisplayNames([i18n.language], { type });
@@ -13,12 +14,19 @@ export function countryName(code: string): string {
   }
 }
 
+/** A language's name in the reader's language, capitalized for lists ("Français" is how a
+ * French list shows "français" on its own line). */
 export function languageName(code: string): string {
+  let name: string | undefined;
   try {
-    return displayNames("language").of(code) ?? code;
+    const found = displayNames("language").of(code);
+    name = found && found !== code ? found : undefined;
   } catch {
-    return code;
+    name = undefined;
   }
+  const reader = i18n.language.startsWith("fr") ? "fr" : "en";
+  name ??= MISSING_LANGUAGE_NAMES[reader][code] ?? code;
+  return name.charAt(0).toLocaleUpperCase(i18n.language) + name.slice(1);
 }
 
 export function time(iso: string): string {

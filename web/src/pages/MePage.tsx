@@ -7,7 +7,8 @@ import { useAuth } from "../auth/AuthContext";
 import { Avatar } from "../components/Avatar";
 import { SignOutButton } from "../components/SignOutButton";
 import { ErrorState } from "../components/States";
-import { CountryOptions, LanguageOptions } from "../components/CodeOptions";
+import { CountryOptions } from "../components/CodeOptions";
+import { LanguagePicker } from "../components/LanguagePicker";
 import { useAction } from "../lib/hooks";
 import { uploadFile } from "../lib/uploads";
 
@@ -101,7 +102,7 @@ export function MePage() {
           <input name="headline" defaultValue={current?.headline ?? ""} required maxLength={120} />
         </label>
         <label>
-          {t("me.bio")}
+          {t("me.mentorBio")}
           <textarea name="mentor_bio" defaultValue={current?.bio ?? ""} rows={4} maxLength={4000} />
         </label>
         <label>
@@ -115,12 +116,7 @@ export function MePage() {
           {t("me.specialties")}
           <input name="specialties" defaultValue={current?.specialties.join(", ") ?? ""} required />
         </label>
-        <label>
-          {t("me.languages")}
-          <select name="languages" multiple size={5} defaultValue={current?.languages ?? []} required>
-            <LanguageOptions />
-          </select>
-        </label>
+        <LanguagePicker name="languages" label={t("me.languages")} defaultValue={current?.languages ?? []} required />
         <label>
           {t("me.years")}
           <input name="years" type="number" min={0} max={80} defaultValue={current?.years_experience ?? 0} required />

@@ -1,6 +1,6 @@
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
-import { Link, useNavigate, useParams } from "react-router";
+import { Link, useParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { useAuth } from "../auth/AuthContext";
 import { Avatar } from "../components/Avatar";
@@ -11,15 +11,9 @@ export function MentorProfilePage() {
   const { t } = useTranslation();
   const { id = "" } = useParams();
   const { status, user } = useAuth();
-  const navigate = useNavigate();
   const mentor = useQuery({
     queryKey: ["mentor", id],
     queryFn: async () => unwrap(await api.GET("/api/mentors/{mentor_id}/", { params: { path: { mentor_id: id } } })),
-  });
-  const write = useMutation({
-    mutationFn: async () =>
-      unwrap(await api.POST("/api/conversations/", { body: { participant_ids: [id] } })),
-    onSuccess: (conversation) => navigate(`/chat/${conversation.id}`),
   });
 
   if (mentor.isPending) return <section className="page narrow"><Skeleton lines={6} /></section>;
@@ -67,16 +61,15 @@ export function MentorProfilePage() {
             <Link to="/me" className="button button-secondary">{t("mentors.editProfile")}</Link>
           </>
         ) : status === "signed-in" ? (
-          <button type="button" className="button" onClick={() => write.mutate()} disabled={write.isPending}>
+          <Link to={`/chat/to/${person.id}`} className="button">
             {t("mentors.sendMessage")}
-          </button>
+          </Link>
         ) : (
-          <Link to={`/login?next=/mentors/${person.id}`} className="button">
+          <Link to={`/login?next=/chat/to/${person.id}`} className="button">
             {t("mentors.sendMessage")}
           </Link>
         )}
       </div>
-      {write.isError && <ErrorState error={write.error} />}
     </article>
   );
 }

@@ -8,6 +8,7 @@ import { Avatar } from "../components/Avatar";
 import { FilterPanel } from "../components/FilterPanel";
 import { EmptyState, ErrorState, Skeleton } from "../components/States";
 import { CountryOptions, LanguageOptions } from "../components/CodeOptions";
+import { FirstRunHint } from "../components/FirstRunHint";
 import { countryName } from "../lib/format";
 import { useTextParam } from "../lib/hooks";
 import { usePagedList } from "../lib/pagedList";
@@ -23,7 +24,7 @@ function MentorCard({ mentor }: { mentor: PublicUser }) {
         <Avatar name={mentor.display_name} url={mentor.avatar_url} size={56} />
         <div className="mentor-card-body">
           <div className="mentor-card-title">
-            <h2>{mentor.display_name}</h2>
+            <h2 title={mentor.display_name}>{mentor.display_name}</h2>
             {profile?.available && <span className="status-pill">{t("mentors.availableBadge")}</span>}
           </div>
           {profile && <p className="headline">{profile.headline}</p>}
@@ -138,6 +139,7 @@ export function MentorsPage() {
   return (
     <section className="page">
       <Welcome />
+      <FirstRunHint />
       <h1>{t("mentors.title")}</h1>
       <FilterPanel
         id="mentors"

@@ -15,6 +15,7 @@ type Data = Record<string, unknown> & {
   question_id?: string;
   kind?: "direct" | "group";
   title?: string | null;
+  actor_name?: string;
   last_message?: { body?: string } | null;
 };
 
@@ -27,7 +28,9 @@ function NotificationText({ notification }: { notification: Notification }) {
     notification.kind === "new_conversation" && data.kind === "group" ? "new_group" : notification.kind;
   return (
     <span className="notification-text">
-      <span>{t(`notifications.${key}`, { count: data.count ?? 1, title })}</span>
+      <span>
+        {t(`notifications.${key}`, { count: data.count ?? 1, title, name: data.actor_name ?? t("notifications.someone") })}
+      </span>
       {data.last_message?.body && <span className="muted small preview">{data.last_message.body}</span>}
     </span>
   );

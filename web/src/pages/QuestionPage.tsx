@@ -105,11 +105,31 @@ export function QuestionPage() {
   const { client } = useRealtime();
   const queries = useQueryClient();
   const navigate = useNavigate();
-  const key = ["question", id];
+  // Whose view it is: `my_vote` depends on the reader, so the answer waits until we know
+  // whether someone is signed in (a reload restores the login first) and is kept per reader.
+  const key = ["question", id, user?.id ?? null];
   const question = useQuery({
     queryKey: key,
     queryFn: async () => unwrap(await api.GET("/api/questions/{question_id}/", { params: { path: { question_id: id } } })),
+    enabled: status !== "loading",
   });
+
+  // The question on screen reads its notifications (a new answer, an acceptance), those there
+  // when it opens and those that arrive while it is shown.
+  const shown = question.isSuccess;
+  useEffect(() => {
+    if (status !== "signed-in" || !shown) return;
+    const read = () =>
+      void api
+        .POST("/api/notifications/read", { body: { question_id: id } })
+        .then(() => queries.invalidateQueries({ queryKey: ["notifications"] }))
+        .catch(() => undefined); // offline: the bell stays as it is
+    read();
+    return client.onFrame((frame) => {
+      const about = frame.type === "notification" ? (frame.notification.data as { question_id?: string }) : null;
+      if (about?.question_id === id) read();
+    });
+  }, [status, shown, id, queries, client]);
   const change = (update: (held: QuestionDetail) => QuestionDetail) =>
     queries.setQueryData<QuestionDetail>(key, (held) => (held ? update(held) : held));
 

@@ -5,7 +5,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from "react";
 import { api, unwrap } from "../api/client";
-import { currentToken, refresh } from "../api/session";
+import { currentToken, onSignOut, refresh } from "../api/session";
 import type { Message } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { RealtimeClient, type SocketLike, type Status } from "./client";
@@ -111,10 +111,12 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     const stopStatus = client.onStatus((now) => (document.documentElement.dataset.realtime = now));
     window.addEventListener("online", comeBack);
     window.addEventListener("offline", goAway);
+    const stopOnSignOut = onSignOut(() => client.stop());
     client.start();
     return () => {
       stopFrames();
       stopStatus();
+      stopOnSignOut();
       window.removeEventListener("online", comeBack);
       window.removeEventListener("offline", goAway);
       client.stop();

@@ -16,6 +16,9 @@ interface Props {
   conversationId: string;
   onSend: (body: string, attachments: string[]) => void;
   onTyping: () => void;
+  /** False where files cannot be attached yet (a conversation not made before its first message). */
+  attachments?: boolean;
+  disabled?: boolean;
 }
 
 const TYPING_EVERY_MS = 2_000;
@@ -30,8 +33,8 @@ export function messageLength(text: string): number {
 }
 
 /** Write a message: Enter sends, Shift+Enter starts a new line; files by picker, drop or paste. */
-export function Composer({ conversationId, onSend, onTyping }: Props) {
-  const { t } = useTranslation();
+export function Composer({ conversationId, onSend, onTyping, attachments = true, disabled = false }: Props) {
+  const { t, i18n } = useTranslation();
   const [body, setBody] = useState("");
   const [files, setFiles] = useState<PendingFile[]>([]);
   const [dragging, setDragging] = useState(false);
@@ -67,7 +70,7 @@ export function Composer({ conversationId, onSend, onTyping }: Props) {
 
   function send() {
     const text = body.trim();
-    if ((!text && ready.length === 0) || uploading) return;
+    if ((!text && ready.length === 0) || uploading || disabled) return;
     if (tooLong) {
       setTried(true); // never cut: say why nothing was sent
       return;
@@ -108,7 +111,7 @@ export function Composer({ conversationId, onSend, onTyping }: Props) {
   }
 
   function paste(event: ClipboardEvent<HTMLTextAreaElement>) {
-    if (event.clipboardData.files.length > 0) {
+    if (attachments && event.clipboardData.files.length > 0) {
       event.preventDefault();
       attach(event.clipboardData.files);
     }
@@ -117,7 +120,7 @@ export function Composer({ conversationId, onSend, onTyping }: Props) {
   function drop(event: DragEvent<HTMLDivElement>) {
     event.preventDefault();
     setDragging(false);
-    if (event.dataTransfer.files.length > 0) attach(event.dataTransfer.files);
+    if (attachments && event.dataTransfer.files.length > 0) attach(event.dataTransfer.files);
   }
 
   return (
@@ -125,7 +128,7 @@ export function Composer({ conversationId, onSend, onTyping }: Props) {
       className={dragging ? "composer dragging" : "composer"}
       onDragOver={(event) => {
         event.preventDefault();
-        setDragging(true);
+        setDragging(attachments);
       }}
       onDragLeave={() => setDragging(false)}
       onDrop={drop}
@@ -159,14 +162,23 @@ export function Composer({ conversationId, onSend, onTyping }: Props) {
           aria-live="polite"
         >
           {tooLong
-            ? t("chat.tooLong", { count: length - MAX_MESSAGE_LENGTH, max: MAX_MESSAGE_LENGTH.toLocaleString() })
-            : t("chat.charactersLeft", { count: MAX_MESSAGE_LENGTH - length })}
+            ? t("chat.tooLong", {
+                count: length - MAX_MESSAGE_LENGTH,
+                n: (length - MAX_MESSAGE_LENGTH).toLocaleString(i18n.language),
+                max: MAX_MESSAGE_LENGTH.toLocaleString(i18n.language),
+              })
+            : t("chat.charactersLeft", {
+                count: MAX_MESSAGE_LENGTH - length,
+                n: (MAX_MESSAGE_LENGTH - length).toLocaleString(i18n.language),
+              })}
         </p>
       )}
       <div className="composer-row">
-        <button type="button" className="icon-button" aria-label={t("chat.attach")} onClick={() => picker.current?.click()}>
-          <Icon name="attach" />
-        </button>
+        {attachments && (
+          <button type="button" className="icon-button" aria-label={t("chat.attach")} onClick={() => picker.current?.click()}>
+            <Icon name="attach" />
+          </button>
+        )}
         <input
           ref={picker}
           type="file"
@@ -198,7 +210,7 @@ export function Composer({ conversationId, onSend, onTyping }: Props) {
           type="button"
           className="button send"
           onClick={send}
-          disabled={uploading || (!body.trim() && ready.length === 0)}
+          disabled={disabled || uploading || (!body.trim() && ready.length === 0)}
           aria-label={t("common.send")}
         >
           <Icon name="send" size={20} />

@@ -60,6 +60,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const pending = store.pending(conversationId);
   const marks = { ...(conversation.data?.read_marks ?? {}), ...store.readMarks(conversationId) };
   const [now, setNow] = useState(Date.now());
+  const [current, setCurrent] = useState<number | null>(null); // the message Tab stops at
   const typing = store.typing(conversationId, now).filter((id) => id !== user?.id);
   useEffect(() => {
     if (typing.length === 0) return;
@@ -123,6 +124,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const name = conversation.data ? conversationName(conversation.data, user?.id) : "";
   const othersMark = Math.max(0, ...Object.entries(marks).filter(([id]) => id !== user?.id).map(([, seq]) => seq));
   const lastMine = [...messages].reverse().find((m) => m.sender_id === user?.id && m.kind === "user");
+  const lastSpoken = [...messages].reverse().find((m) => m.kind === "user")?.seq;
 
   return (
     <section className="conversation" aria-label={name}>
@@ -159,6 +161,8 @@ export function ConversationView({ conversationId }: { conversationId: string })
               )}
               <MessageItem
                 message={message}
+                current={(current ?? lastSpoken) === message.seq}
+                onCurrent={() => setCurrent(message.seq)}
                 mine={message.sender_id === user?.id}
                 author={conversation.data?.kind === "group" ? people.get(message.sender_id)?.display_name : undefined}
                 seen={message === lastMine && othersMark >= message.seq}

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import type { Message } from "../../api/types";
 import type { Outgoing } from "../../realtime/store";
@@ -11,14 +11,30 @@ interface Props {
   mine: boolean;
   author?: string;
   seen: boolean;
+  /** The one message the Tab key stops at (a roving tab stop: arrows move it). */
+  current: boolean;
+  onCurrent: () => void;
   onEdit: (body: string) => Promise<void>;
   onDelete: () => Promise<void>;
 }
 
-/** One message: yours on the right, with edit and delete; "Seen" under your last one read. */
-export function MessageItem({ message, mine, author, seen, onEdit, onDelete }: Props) {
+/** Up and Down (Home, End) move between the messages of a list; the list is one Tab stop. */
+export function moveBetweenMessages(event: KeyboardEvent<HTMLElement>): void {
+  if (event.target !== event.currentTarget) return; // keys typed in an edit box stay there
+  const all = [...(event.currentTarget.parentElement?.querySelectorAll<HTMLElement>("[data-message]") ?? [])];
+  const at = all.indexOf(event.currentTarget);
+  const to = { ArrowUp: at - 1, ArrowDown: at + 1, Home: 0, End: all.length - 1 }[event.key];
+  if (to === undefined || !all[to]) return;
+  event.preventDefault();
+  all[to].focus();
+}
+
+/** One message: yours on the right, with edit and delete behind one actions button; "Seen"
+ * under your last one read. */
+export function MessageItem({ message, mine, author, seen, current, onCurrent, onEdit, onDelete }: Props) {
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
+  const [menu, setMenu] = useState(false);
   const [draft, setDraft] = useState(message.body);
   const action = useAction(); // an edit or a deletion, and why it failed
   if (message.kind === "system") {
@@ -29,8 +45,17 @@ export function MessageItem({ message, mine, author, seen, onEdit, onDelete }: P
     );
   }
   const classes = ["message", mine ? "mine" : "theirs", message.deleted ? "deleted" : ""].join(" ");
+  const stop = current ? 0 : -1;
   return (
-    <li className={classes} data-seq={message.seq} data-testid="message">
+    <li
+      className={classes}
+      data-seq={message.seq}
+      data-testid="message"
+      data-message
+      tabIndex={stop}
+      onFocus={onCurrent}
+      onKeyDown={moveBetweenMessages}
+    >
       {!mine && author && <span className="author">{author}</span>}
       <div className={!message.body && !message.deleted && !editing ? "bubble media-only" : "bubble"}>
         {message.deleted ? (
@@ -64,19 +89,39 @@ export function MessageItem({ message, mine, author, seen, onEdit, onDelete }: P
         {message.edited_at && !message.deleted && <span className="edited">· {t("chat.edited")}</span>}
         {mine && seen && <span className="seen">· {t("chat.seen")}</span>}
         {mine && !message.deleted && !editing && (
-          <span className="message-actions" role="group" aria-label={t("chat.messageActions")}>
-            <button type="button" className="link-button" onClick={() => { setDraft(message.body); setEditing(true); }}>
-              {t("common.edit")}
-            </button>
+          <span
+            className={menu ? "message-actions open" : "message-actions"}
+            onKeyDown={(event) => {
+              if (event.key === "Escape") setMenu(false);
+            }}
+          >
             <button
               type="button"
-              className="link-button"
-              onClick={() => {
-                if (window.confirm(t("chat.confirmDelete"))) void action.run(onDelete);
-              }}
+              className="link-button actions-toggle"
+              tabIndex={stop}
+              aria-expanded={menu}
+              aria-label={t("chat.messageActions")}
+              onClick={() => setMenu((open) => !open)}
             >
-              {t("common.delete")}
+              ⋯
             </button>
+            {menu && (
+              <>
+                <button type="button" className="link-button" onClick={() => { setMenu(false); setDraft(message.body); setEditing(true); }}>
+                  {t("common.edit")}
+                </button>
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() => {
+                    setMenu(false);
+                    if (window.confirm(t("chat.confirmDelete"))) void action.run(onDelete);
+                  }}
+                >
+                  {t("common.delete")}
+                </button>
+              </>
+            )}
           </span>
         )}
       </span>

@@ -1,0 +1,76 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, Navigate, useNavigate } from "react-router";
+import { api, unwrap } from "../../api/client";
+import { Avatar } from "../Avatar";
+import { Icon } from "../Icon";
+import { ErrorState, Skeleton } from "../States";
+import { Composer } from "./Composer";
+
+/**
+ * Writing to someone for the first time. Nothing is created until the first message is sent:
+ * then the conversation and that message are made together (`POST /api/conversations/` with
+ * `message`), so the other person never sees an empty conversation. When the two already have
+ * one, this goes straight to it.
+ */
+export function NewConversationView({ userId }: { userId: string }) {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const queries = useQueryClient();
+  const [error, setError] = useState<unknown>(null);
+  const [sending, setSending] = useState(false);
+  const existing = useQuery({
+    queryKey: ["conversations", "with", userId],
+    queryFn: async () =>
+      unwrap(await api.GET("/api/conversations/", { params: { query: { with: userId } } })).results[0] ?? null,
+  });
+  const person = useQuery({
+    queryKey: ["user", userId],
+    queryFn: async () => unwrap(await api.GET("/api/users/{user_id}", { params: { path: { user_id: userId } } })),
+  });
+
+  if (existing.data) return <Navigate to={`/chat/${existing.data.id}`} replace />;
+  if (existing.isError || person.isError) {
+    const failed = existing.isError ? existing : person;
+    return <ErrorState error={failed.error} retry={() => void failed.refetch()} />;
+  }
+  if (existing.isPending || person.isPending) return <Skeleton lines={4} />;
+  const name = person.data.display_name;
+
+  async function start(body: string) {
+    setSending(true);
+    setError(null);
+    try {
+      const conversation = unwrap(
+        await api.POST("/api/conversations/", {
+          body: { participant_ids: [userId], message: { client_id: crypto.randomUUID(), body } },
+        }),
+      );
+      await queries.invalidateQueries({ queryKey: ["conversations"] });
+      navigate(`/chat/${conversation.id}`, { replace: true });
+    } catch (caught) {
+      setError(caught);
+      setSending(false);
+    }
+  }
+
+  return (
+    <section className="conversation" aria-label={name}>
+      <header className="conversation-header">
+        <Link to="/chat" className="back-link" aria-label={t("common.back")}>
+          <Icon name="back" />
+        </Link>
+        <Avatar name={name} url={person.data.avatar_url} size={36} />
+        <div>
+          <h1>{name}</h1>
+        </div>
+      </header>
+      <ol className="messages">
+        <li className="system-message">{t("chat.firstMessage", { name })}</li>
+      </ol>
+      {error !== null && <ErrorState error={error} />}
+      <Composer conversationId={`to-${userId}`} onSend={(body) => void start(body)} onTyping={() => undefined} attachments={false} disabled={sending} />
+    </section>
+  );
+}
