@@ -48,7 +48,8 @@ async def test_a_new_message_raises_the_bell_live_and_opening_it_clears_it(
     )
     await expect(notification).to_have_count(1)
     opened = f"{writer['display_name']} started a conversation with you"
-    await expect(receiver.page.get_by_test_id("notification").filter(has_text=opened)).to_be_visible()
+    listed = receiver.page.get_by_test_id("notification")
+    await expect(listed.filter(has_text=opened)).to_be_visible()
     await notification.click()
     await expect(receiver.page).to_have_url(re.compile(re.escape(conversation_path) + "$"))
     await expect(
