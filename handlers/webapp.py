@@ -6,6 +6,12 @@
 - Any other path a browser asks for (it accepts text/html): `index.html` with status 404, and
   the app shows its not-found page. Everything else keeps the JSON 404 of the API.
 
+A first visit to the directory (`/` or `/mentors`, no filters) gets the directory's first page
+inlined in `index.html` (`<script type="application/json" id="hypee-first-page">`, the answer
+of `GET /api/mentors/?limit=20`), so the app shows cards without waiting for a request after
+its JavaScript has loaded. A JSON script is data, never run, so the policy below still forbids
+inline scripts.
+
 Every answer carries the security headers: a Content-Security-Policy that lets the page talk
 to this server and the storage endpoint only (presigned uploads and downloads), no framing,
 `nosniff`, and a strict referrer policy. Without web/dist, `/` says how to build it.
@@ -20,9 +26,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import tornado.web
+from pymongo.errors import ConnectionFailure
 
 from config import Settings
 from handlers.base import NotFoundHandler
+from handlers.common import load
+from hypee.jsonio import dumps
+from models import mentors, users
 
 APP_PAGE = re.compile(
     r"^/(?:|login|register|me|notifications|mentors(?:/[0-9a-fA-F]{24})?|"
@@ -31,6 +41,8 @@ APP_PAGE = re.compile(
 # Paths that belong to the API or the operators: their 404s stay JSON.
 NOT_APP = re.compile(r"^/(?:api|ws|files|healthz|readyz|metrics)(?:/|$)")
 YEAR = 365 * 24 * 3600
+FIRST_VISIT = re.compile(r"^/(?:mentors/?)?$")
+DIRECTORY_PAGE = 20  # the app's page size (web/src/pages/MentorsPage.tsx)
 NOT_BUILT = (
     "<!doctype html><title>Hypee</title><p>The web app is not built yet: run <code>make run"
     "</code> (or <code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code>) and reload.</p>"
@@ -126,6 +138,8 @@ class WebAppHandler(NotFoundHandler):
         self.clear_header("Content-Type")
         security_headers(self, self.services.settings)
         data = await asyncio.to_thread(_read, file)
+        if data is not None and body and status == 200 and file.name == "index.html":
+            data = await self._with_first_page(data)
         if data is None:
             self.set_status(503 if file.name == "index.html" else 404)
             self.set_header("Content-Type", "text/html; charset=utf-8")
@@ -140,6 +154,25 @@ class WebAppHandler(NotFoundHandler):
         self.set_header("Cache-Control", fresh)
         self.set_header("Content-Length", str(len(data)))
         self.finish(data if body else None)
+
+    async def _with_first_page(self, page: bytes) -> bytes:
+        """`index.html` with the directory's first page inlined, on a first visit to it."""
+        if not FIRST_VISIT.match(self.request.path) or self.request.query:
+            return page
+        params = load(mentors.MentorQuerySchema, {"limit": DIRECTORY_PAGE})
+        try:
+            found = await mentors.list_mentors(self.db, params)
+        except ConnectionFailure:
+            return page  # the app asks again itself, and says so if the store is still down
+        answer = {
+            "results": [users.public_view(user) for user in found.items],
+            "next_cursor": found.next_cursor,
+        }
+        # "<" inside a script element can end it or change how the browser reads it ("</script",
+        # "<!--"): written as the JSON escape for it, it is never markup.
+        inline = dumps(answer).replace("<", "\\u003c")
+        script = f'<script type="application/json" id="hypee-first-page">{inline}</script>'
+        return page.replace(b"</body>", script.encode() + b"</body>", 1)
 
 
 def _read(file: Path) -> bytes | None:

@@ -3,11 +3,13 @@ and the JSON answers of the API left alone."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from config import Settings
 from handlers.webapp import content_security_policy
-from tests.helpers import assert_error
+from tests.helpers import PROFILE, assert_error
 
 INDEX = b"<!doctype html><title>Hypee</title><div id=root></div>"
 HTML = {"Accept": "text/html,application/xhtml+xml"}
@@ -76,3 +78,19 @@ def test_the_policy_lets_the_page_reach_the_storage_endpoint():
     assert "img-src 'self' data: blob: https://files.example" in policy
     assert "minio" not in policy
     assert "connect-src 'self';" in content_security_policy(Settings())
+
+
+async def test_a_first_visit_to_the_directory_gets_its_first_page_inlined(start_server, dist):
+    (dist / "index.html").write_bytes(b"<!doctype html><body><div id=root></div></body>")
+    api = await start_server(web_dist=str(dist))
+    mentor = await api.register("Script Kiddie", role="mentor")
+    profile = {**PROFILE, "headline": "Ends </script><script>alert(1)</script> here"}
+    assert (await api.put("/api/me/mentor-profile", profile, token=mentor.access)).status == 200
+    expected = (await api.get("/api/mentors/?limit=20")).json
+    for path in ("/", "/mentors", "/mentors/"):
+        page = (await api.get(path, headers=HTML)).body.decode()
+        assert page.count("<script") == 1 and page.count("</script>") == 1, page
+        inline = page.split('id="hypee-first-page">', 1)[1].split("</script>", 1)[0]
+        assert json.loads(inline) == expected
+    for path in ("/mentors?country=FR", "/questions", "/chat/" + "a" * 24):
+        assert b"hypee-first-page" not in (await api.get(path, headers=HTML)).body

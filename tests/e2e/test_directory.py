@@ -73,7 +73,7 @@ async def test_a_newcomer_registers_finds_a_mentor_and_their_message_is_sent_and
     await page.get_by_label("Password").fill("a long enough password")
     await page.get_by_role("button", name="Create my account").click()
     await expect(page).to_have_url(re.compile(r"/mentors$"))
-    await expect(page.get_by_role("link", name="Profile")).to_be_visible()  # signed in
+    await expect(page.get_by_role("link", name="Profile", exact=True)).to_be_visible()  # signed in
     hint = page.get_by_role("complementary", name=re.compile("Welcome to Hypee, Sam Newcomer"))
     await expect(hint).to_be_visible()  # where to start, once
     await expect(hint.get_by_role("link", name=re.compile("Fill in your profile"))).to_be_visible()
@@ -263,3 +263,18 @@ async def test_signing_out_ends_the_login_in_the_browser_and_on_the_server(peopl
         "/api/auth/refresh", data={}, headers={"X-Hypee-Client": "web"}
     )
     assert refreshed.status == 401
+
+
+async def test_a_first_visit_shows_the_cards_without_asking_for_them(people):
+    """The server inlines the directory's first page in the page itself (bench/web.py times
+    the first visit); pages other than the directory load when first opened."""
+    visitor = await people()
+    asked: list[str] = []
+    visitor.page.on("request", lambda r: asked.append(r.url))
+    await visitor.goto("/mentors")
+    await expect(visitor.page.get_by_test_id("mentor-card")).to_have_count(20)
+    assert not [url for url in asked if "/api/mentors/" in url], asked
+    scripts = [url for url in asked if url.endswith(".js")]
+    await visitor.page.get_by_role("link", name="Questions").first.click()
+    await expect(visitor.page.get_by_role("heading", name="Questions")).to_be_visible()
+    assert len([url for url in asked if url.endswith(".js")]) > len(scripts)  # loaded now

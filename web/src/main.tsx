@@ -1,21 +1,14 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { createBrowserRouter, Navigate, RouterProvider } from "react-router";
+import { createBrowserRouter, Navigate, RouterProvider, type RouteObject } from "react-router";
 import { ApiError } from "./api/client";
 import { AuthProvider } from "./auth/AuthContext";
 import { AppShell } from "./components/AppShell";
 import { RequireAuth } from "./components/RequireAuth";
 import "./i18n";
 import { LoginPage, NotFoundPage, RegisterPage } from "./pages/AuthPages";
-import { ChatPage } from "./pages/ChatPage";
-import { MePage } from "./pages/MePage";
-import { MentorProfilePage } from "./pages/MentorProfilePage";
 import { MentorsPage } from "./pages/MentorsPage";
-import { NewQuestionPage } from "./pages/NewQuestionPage";
-import { NotificationsPage } from "./pages/NotificationsPage";
-import { QuestionPage } from "./pages/QuestionPage";
-import { QuestionsPage } from "./pages/QuestionsPage";
 import { RealtimeProvider } from "./realtime/RealtimeContext";
 import "./styles.css";
 
@@ -29,7 +22,13 @@ const queries = new QueryClient({
   },
 });
 
-const guarded = (page: React.ReactNode) => <RequireAuth>{page}</RequireAuth>;
+/** A page loaded when first visited (the directory, where visits start, comes with the app). */
+function page(load: () => Promise<React.ComponentType>, signedIn = false): RouteObject["lazy"] {
+  return async () => {
+    const Page = await load();
+    return { element: signedIn ? <RequireAuth><Page /></RequireAuth> : <Page /> };
+  };
+}
 
 const router = createBrowserRouter([
   {
@@ -39,15 +38,15 @@ const router = createBrowserRouter([
       { path: "/login", element: <LoginPage /> },
       { path: "/register", element: <RegisterPage /> },
       { path: "/mentors", element: <MentorsPage /> },
-      { path: "/mentors/:id", element: <MentorProfilePage /> },
-      { path: "/chat", element: guarded(<ChatPage />) },
-      { path: "/chat/:id", element: guarded(<ChatPage />) },
-      { path: "/chat/to/:userId", element: guarded(<ChatPage />) },
-      { path: "/questions", element: <QuestionsPage /> },
-      { path: "/questions/new", element: guarded(<NewQuestionPage />) },
-      { path: "/questions/:id", element: <QuestionPage /> },
-      { path: "/notifications", element: guarded(<NotificationsPage />) },
-      { path: "/me", element: guarded(<MePage />) },
+      { path: "/mentors/:id", lazy: page(async () => (await import("./pages/MentorProfilePage")).MentorProfilePage) },
+      { path: "/chat", lazy: page(async () => (await import("./pages/ChatPage")).ChatPage, true) },
+      { path: "/chat/:id", lazy: page(async () => (await import("./pages/ChatPage")).ChatPage, true) },
+      { path: "/chat/to/:userId", lazy: page(async () => (await import("./pages/ChatPage")).ChatPage, true) },
+      { path: "/questions", lazy: page(async () => (await import("./pages/QuestionsPage")).QuestionsPage) },
+      { path: "/questions/new", lazy: page(async () => (await import("./pages/NewQuestionPage")).NewQuestionPage, true) },
+      { path: "/questions/:id", lazy: page(async () => (await import("./pages/QuestionPage")).QuestionPage) },
+      { path: "/notifications", lazy: page(async () => (await import("./pages/NotificationsPage")).NotificationsPage, true) },
+      { path: "/me", lazy: page(async () => (await import("./pages/MePage")).MePage, true) },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

@@ -27,10 +27,10 @@ export function LanguagePicker({ name, label, defaultValue, required }: Props) {
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const id = useId();
-  const all = useMemo(
-    () => LANGUAGES.map((code) => ({ code, label: languageName(code) })).sort((a, b) => a.label.localeCompare(b.label, i18n.language)),
-    [i18n.language],
-  );
+  const all = useMemo(() => {
+    const order = new Intl.Collator(i18n.language);
+    return LANGUAGES.map((code) => ({ code, label: languageName(code) })).sort((a, b) => order.compare(a.label, b.label));
+  }, [i18n.language]);
   const wanted = folded(query.trim());
   const matches = all.filter((l) => !chosen.includes(l.code) && (!wanted || folded(l.label).includes(wanted))).slice(0, 8);
 

@@ -2,8 +2,18 @@
 import i18n from "../i18n";
 import { MISSING_LANGUAGE_NAMES } from "./languageNames";
 
+const namers = new Map<string, Intl.DisplayNames>();
+
+/** One Intl.DisplayNames per language and type: making one costs far more than asking it
+ * (the directory's filters name some 430 codes on first render). */
 function displayNames(type: "region" | "language"): Intl.DisplayNames {
-  return new Intl.DisplayNames([i18n.language], { type });
+  const key = `${i18n.language}:${type}`;
+  let namer = namers.get(key);
+  if (!namer) {
+    namer = new Intl.DisplayNames([i18n.language], { type });
+    namers.set(key, namer);
+  }
+  return namer;
 }
 
 export function countryName(code: string): string {

@@ -13,12 +13,15 @@ interface CursorPage<T> {
 export function usePagedList<T, E extends Element = HTMLDivElement>(
   queryKey: QueryKey,
   fetchPage: (cursor: string | undefined) => Promise<CursorPage<T>>,
+  firstPage?: CursorPage<T>, // already at hand (inlined in the page): shown without a request
 ) {
   const query = useInfiniteQuery({
     queryKey,
     queryFn: ({ pageParam }) => fetchPage(pageParam),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (page) => page.next_cursor ?? undefined,
+    initialData: firstPage ? { pages: [firstPage], pageParams: [undefined] } : undefined,
+    initialDataUpdatedAt: firstPage ? performance.timeOrigin : undefined,
   });
   const end = useOnVisible<E>(() => void query.fetchNextPage(), query.hasNextPage && !query.isFetchingNextPage);
   const items = query.data?.pages.flatMap((page) => page.results) ?? [];

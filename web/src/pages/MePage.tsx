@@ -109,7 +109,7 @@ export function MePage() {
           {t("me.country")}
           <select name="country" defaultValue={current?.country ?? ""} required>
             <option value="" disabled>—</option>
-            <CountryOptions />
+            <CountryOptions selected={current?.country} />
           </select>
         </label>
         <label>

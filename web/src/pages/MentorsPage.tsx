@@ -11,6 +11,7 @@ import { CountryOptions, LanguageOptions } from "../components/CodeOptions";
 import { FirstRunHint } from "../components/FirstRunHint";
 import { countryName } from "../lib/format";
 import { useTextParam } from "../lib/hooks";
+import { inlinedFirstPage } from "../lib/firstPage";
 import { usePagedList } from "../lib/pagedList";
 
 type Sort = "relevance" | "newest" | "points";
@@ -130,8 +131,13 @@ export function MentorsPage() {
     q: params.get("q") || undefined,
     sort,
   };
-  const { query: mentors, items: results, end: sentinel } = usePagedList(["mentors", query], async (cursor) =>
-    unwrap(await api.GET("/api/mentors/", { params: { query: { ...query, limit: 20, cursor } } })),
+  type MentorPage = { results: PublicUser[]; next_cursor?: string | null };
+  // No filter: the page the server inlined for a first visit is this list's first page.
+  const firstPage = params.toString() === "" ? inlinedFirstPage<MentorPage>() : undefined;
+  const { query: mentors, items: results, end: sentinel } = usePagedList(
+    ["mentors", query],
+    async (cursor) => unwrap(await api.GET("/api/mentors/", { params: { query: { ...query, limit: 20, cursor } } })),
+    firstPage,
   );
   const filtered = country || language || specialties.length || available || params.get("q");
   const activeFilters = [country, language, available].filter(Boolean).length + specialties.length;
@@ -152,14 +158,14 @@ export function MentorsPage() {
           <label htmlFor="country">{t("mentors.country")}</label>
           <select id="country" value={country} onChange={(event) => update({ country: event.target.value || null })}>
             <option value="">{t("mentors.anyCountry")}</option>
-            <CountryOptions />
+            <CountryOptions selected={country} />
           </select>
         </div>
         <div className="field">
           <label htmlFor="language-filter">{t("mentors.language")}</label>
           <select id="language-filter" value={language} onChange={(event) => update({ language: event.target.value || null })}>
             <option value="">{t("mentors.anyLanguage")}</option>
-            <LanguageOptions />
+            <LanguageOptions selected={language} />
           </select>
         </div>
         <SpecialtyInput values={specialties} onChange={(next) => update({ specialty: next })} />
