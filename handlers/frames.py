@@ -224,16 +224,7 @@ class FrameProtocol:
         if now - self._typing_sent.get(conversation_id, 0.0) < TYPING_INTERVAL_SECONDS:
             return  # coalesced: the others were told a moment ago
         self._typing_sent[conversation_id] = now
-        await self.services.hub.publish(
-            participants,
-            {
-                "type": "typing",
-                "conversation_id": str(conversation_id),
-                "user_id": str(self.user.user_id),
-            },
-            conversation_id=conversation_id,
-            exclude_user=self.user.user_id,
-        )
+        await self.services.conversations.typing(conversation_id, self.user.user_id, participants)
 
     async def _read(self, frame: dict[str, Any]) -> None:
         data = self._load(ReadFrameSchema, frame)

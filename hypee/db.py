@@ -16,6 +16,7 @@ from pymongo import AsyncMongoClient, IndexModel
 from hypee.embedded import datadir, documents, watermark
 from hypee.embedded.collections import Database
 from hypee.embedded.engine import Engine, StoreUnavailable
+from hypee.units import UnitOfWork, close_unit, open_unit
 
 log = logging.getLogger("hypee.db")
 
@@ -26,9 +27,10 @@ class Store:
     """A database handle (`store.db["users"]`) plus what the engines differ in.
 
     Models receive `store.db`; both engines answer the same PyMongo-style async calls.
-    Services wrap a change of several documents in `async with store.atomic():` one
+    Services wrap a change of several documents in `async with store.atomic() as unit:` one
     transaction on the embedded engine; on MongoDB the steps run one by one and a crash
-    between them is repaired (`run.py --repair`).
+    between them is repaired (`run.py --repair`). What must leave the process only once the
+    change is durable goes through `unit.on_commit` (hypee/units.py).
     """
 
     def __init__(self, client: Any, db: Any, engine: Engine | None = None) -> None:
@@ -42,8 +44,21 @@ class Store:
     def embedded(self) -> bool:
         return self.engine is not None
 
-    def atomic(self) -> contextlib.AbstractAsyncContextManager[None]:
-        """A unit of work: one transaction on the embedded engine, steps on MongoDB."""
+    @contextlib.asynccontextmanager
+    async def atomic(self) -> AsyncIterator[UnitOfWork]:
+        """A unit of work (hypee/units.py): one transaction on the embedded engine, steps on
+        MongoDB; its after-commit callbacks run once it has committed, and never otherwise.
+        Inside another unit, it is part of that one."""
+        unit, outermost, token = open_unit()
+        try:
+            async with self._transaction():
+                yield unit
+        finally:
+            close_unit(token)
+        if outermost:
+            await unit.committed()
+
+    def _transaction(self) -> contextlib.AbstractAsyncContextManager[None]:
         if self.engine is None:
             return _nothing()
         return self.engine.atomic()

@@ -41,14 +41,13 @@ class ConversationService:
         A new one is announced to every participant's sockets (`conversation`), and the others
         get a `new_conversation` notification. Asking again for a direct one returns it.
         """
-        async with self.store.atomic():
+        async with self.store.atomic() as unit:
             conversation, created = await conversations.create(self.db, creator_id, data)
-            fresh = await self._notify(conversation, creator_id) if created else []
+            if created:
+                await self._notify(conversation, creator_id)
+                unit.on_commit(lambda: self._announce(conversation, creator_id))
+                unit.on_commit(lambda: self._share_presence(conversation["participants"]))
         cid = conversation["_id"]
-        if created:
-            await self._announce(conversation, creator_id)
-            await self._share_presence(conversation["participants"])
-            await self.notifier.push(fresh)
         if "message" in data:
             await self.messages.send(cid, creator_id, {**data["message"], "attachments": []})
         return await conversations.for_member(self.db, cid, creator_id), created
@@ -74,13 +73,11 @@ class ConversationService:
             conversation["participants"], {"type": "conversation", "conversation": view}
         )
 
-    async def _notify(self, conversation: dict[str, Any], creator_id: ObjectId) -> list[dict]:
+    async def _notify(self, conversation: dict[str, Any], creator_id: ObjectId) -> None:
         data = self._opened(conversation, await users.display_name(self.db, creator_id))
-        return [
-            await self.notifier.notify(other, "new_conversation", data)
-            for other in conversation["participants"]
-            if other != creator_id
-        ]
+        for other in conversation["participants"]:
+            if other != creator_id:
+                await self.notifier.notify(other, "new_conversation", data)
 
     # -- groups --------------------------------------------------------------------------------
 
@@ -89,7 +86,7 @@ class ConversationService:
     ) -> None:
         """Any member adds people to a group; they get the conversation (`conversation`) and a
         `new_conversation` notification, everyone the system message."""
-        async with self.store.atomic():
+        async with self.store.atomic() as unit:
             conversation = await conversations.group_of(self.db, conversation_id, actor_id)
             added = await conversations.add_members(self.db, conversation, user_ids)
             if not added:
@@ -97,23 +94,26 @@ class ConversationService:
             names = await self._names([actor_id, *added])
             body = f"{names[actor_id]} added {_listed([names[u] for u in added])}"
             event = {"type": "members_added", "user_ids": [str(u) for u in added]}
-            stored = await self.messages.post_system(conversation_id, actor_id, event, body)
+            await self.messages.post_system(conversation_id, actor_id, event, body)
             conversation = await conversations.for_member(self.db, conversation_id, actor_id)
             opened = self._opened(conversation, names[actor_id])
-            fresh = [await self.notifier.notify(u, "new_conversation", opened) for u in added]
-        await self.messages.announce(conversation_id, stored, conversation["participants"])
+            for user_id in added:
+                await self.notifier.notify(user_id, "new_conversation", opened)
+            unit.on_commit(lambda: self._welcome(conversation, added))
+            unit.on_commit(lambda: self._share_presence(conversation["participants"], added))
+
+    async def _welcome(self, conversation: dict[str, Any], added: list[ObjectId]) -> None:
+        """People added to a group get the conversation on their sockets."""
         people = await conversations.people_of(self.db, [conversation])
         for user_id in added:
             view = conversations.view(conversation, user_id, people)
             await self.hub.publish([user_id], {"type": "conversation", "conversation": view})
-        await self._share_presence(conversation["participants"], added)
-        await self.notifier.push(fresh)
 
     async def remove_member(
         self, conversation_id: ObjectId, actor_id: ObjectId, user_id: ObjectId
     ) -> None:
         """A member leaves a group, or its creator removes someone (403 for anyone else)."""
-        async with self.store.atomic():
+        async with self.store.atomic() as unit:
             conversation = await conversations.group_of(self.db, conversation_id, actor_id)
             leaving = user_id == actor_id
             if not leaving and conversation["created_by"] != actor_id:
@@ -126,23 +126,23 @@ class ConversationService:
                 event, body = "member_left", f"{names[user_id]} left"
             else:
                 event, body = "member_removed", f"{names[actor_id]} removed {names[user_id]}"
-            stored = await self.messages.post_system(
+            await self.messages.post_system(
                 conversation_id, actor_id, {"type": event, "user_ids": [str(user_id)]}, body
             )
             await conversations.remove_member(self.db, conversation_id, user_id)
-        await self.messages.announce(conversation_id, stored, audience)
-        await self.hub.close_scope(user_id, conversation_id, CLOSE_NOT_PARTICIPANT)
+            unit.on_commit(
+                lambda: self.hub.close_scope(user_id, conversation_id, CLOSE_NOT_PARTICIPANT)
+            )
 
     async def rename(self, conversation_id: ObjectId, actor_id: ObjectId, title: str) -> None:
         """Any member renames a group."""
         async with self.store.atomic():
-            conversation = await conversations.group_of(self.db, conversation_id, actor_id)
+            await conversations.group_of(self.db, conversation_id, actor_id)
             await conversations.rename(self.db, conversation_id, title)
             names = await self._names([actor_id])
             event = {"type": "renamed", "title": title}
             body = f"{names[actor_id]} renamed the group to {title}"
-            stored = await self.messages.post_system(conversation_id, actor_id, event, body)
-        await self.messages.announce(conversation_id, stored, conversation["participants"])
+            await self.messages.post_system(conversation_id, actor_id, event, body)
 
     async def _names(self, user_ids: list[ObjectId]) -> dict[ObjectId, str]:
         people = await users.public_users(self.db, user_ids)
@@ -165,26 +165,41 @@ class ConversationService:
         """Move the caller's read marker forward to `seq` (never back, never past the last
         message). The other participants get a `read` event when it moved; reading to the end
         marks the conversation's `new_message` notification read. Returns the marker."""
-        async with self.store.atomic():
+        async with self.store.atomic() as unit:
             marker, moved, conversation = await conversations.advance_read_marker(
                 self.db, conversation_id, user_id, seq
             )
             if min(seq, conversation["seq"]) == conversation["seq"]:
                 run = conversations.run_of(conversation, user_id)
                 await notifications.conversation_read(self.db, user_id, conversation_id, run)
-        if moved:
-            await self.hub.publish(
-                conversation["participants"],
-                {
+            if moved:
+                frame = {
                     "type": "read",
                     "conversation_id": str(conversation_id),
                     "user_id": str(user_id),
                     "seq": marker,
-                },
-                conversation_id=conversation_id,
-                exclude_user=user_id,
-            )
+                }
+                unit.on_commit(
+                    lambda: self.hub.publish(
+                        conversation["participants"],
+                        frame,
+                        conversation_id=conversation_id,
+                        exclude_user=user_id,
+                    )
+                )
         return marker
+
+    async def typing(
+        self, conversation_id: ObjectId, user_id: ObjectId, participants: list[ObjectId]
+    ) -> None:
+        """`user_id` is typing in the conversation: its other participants' sockets are told
+        (nothing is stored: typing is only ever live)."""
+        await self.hub.publish(
+            participants,
+            {"type": "typing", "conversation_id": str(conversation_id), "user_id": str(user_id)},
+            conversation_id=conversation_id,
+            exclude_user=user_id,
+        )
 
     async def announce_presence(self, user_id: ObjectId, online: bool) -> None:
         """Tell the people who share a conversation with `user_id` that it came online or left

@@ -40,14 +40,16 @@ class ForumService:
         self, question_id: ObjectId, user_id: ObjectId, changes: dict[str, Any]
     ) -> dict[str, Any]:
         question = await questions.own(self.db, question_id, user_id)
-        edited = await questions.edit(self.db, question, changes)
-        await self.live.question_changed(question_id)
+        async with self.store.atomic() as unit:
+            edited = await questions.edit(self.db, question, changes)
+            unit.on_commit(lambda: self.live.question_changed(question_id))
         return edited
 
     async def delete_question(self, question_id: ObjectId, user_id: ObjectId) -> None:
         """Delete the caller's question and its answers, undoing every point they brought."""
         await questions.own(self.db, question_id, user_id)
-        async with self.store.atomic(), questions.locked(self.db, question_id) as held:
+        question_lock = questions.locked(self.db, question_id)
+        async with self.store.atomic() as unit, question_lock as held:
             # From here on, no new answer or vote can land on it.
             await questions.mark_deleting(self.db, question_id)
             effects = questions.acceptance_effects(held.document)
@@ -56,15 +58,14 @@ class ForumService:
             effects += await votes.remove_all(self.db, "question", question_id)
             await points.undo(self.db, effects)
             held.delete_on_release()
-        await self.live.question_deleted(question_id)
+            unit.on_commit(lambda: self.live.question_deleted(question_id))
 
     # -- answers -----------------------------------------------------------------------------
 
     async def answer(self, author_id: ObjectId, data: dict[str, Any]) -> dict[str, Any]:
         """Answer a question; its author is notified (unless answering their own question)."""
         now = utcnow()
-        fresh = []
-        async with self.store.atomic():
+        async with self.store.atomic() as unit:
             question = await questions.answer_added(self.db, data["question_id"], now)
             answer = await answers.create(self.db, question["_id"], author_id, data["body"], now)
             if question["author_id"] != author_id:
@@ -75,28 +76,25 @@ class ForumService:
                     "author_id": str(author_id),
                     "actor_name": await users.display_name(self.db, author_id),
                 }
-                fresh.append(
-                    await self.notifier.notify(question["author_id"], "new_answer", details)
-                )
-        await self.notifier.push(fresh)
-        await self.live.answer_changed(answer["_id"], new=True)
-        await self.live.question_changed(answer["question_id"])
+                await self.notifier.notify(question["author_id"], "new_answer", details)
+            unit.on_commit(lambda: self.live.answer_changed(answer["_id"], new=True))
+            unit.on_commit(lambda: self.live.question_changed(answer["question_id"]))
         return answer
 
     async def edit_answer(self, answer_id: ObjectId, user_id: ObjectId, body: str) -> dict:
         await answers.own(self.db, answer_id, user_id)
         now = utcnow()
-        async with self.store.atomic():
+        async with self.store.atomic() as unit:
             answer = await answers.edit(self.db, answer_id, body, now)
             await questions.touched(self.db, answer["question_id"], now)
-        await self.live.answer_changed(answer_id)
+            unit.on_commit(lambda: self.live.answer_changed(answer_id))
         return answer
 
     async def delete_answer(self, answer_id: ObjectId, user_id: ObjectId) -> None:
         """Delete the caller's answer, undoing every point it brought anyone."""
         answer = await answers.own(self.db, answer_id, user_id)
         question_lock = questions.locked(self.db, answer["question_id"])
-        async with self.store.atomic(), question_lock as held:
+        async with self.store.atomic() as unit, question_lock as held:
             effects = await self._purge_answer(answer_id)
             update: dict[str, Any] = {"$inc": {"answer_count": -1}}
             if held.document.get("accepted_answer_id") == answer_id:
@@ -108,7 +106,7 @@ class ForumService:
                 }
             await points.undo(self.db, effects)
             held.update_on_release(update)
-        await self.live.answer_deleted(answer["question_id"], answer_id)
+            unit.on_commit(lambda: self.live.answer_deleted(answer["question_id"], answer_id))
 
     async def _purge_answer(self, answer_id: ObjectId) -> list[dict[str, Any]]:
         """Remove an answer and its votes; returns the points they gave, for the caller to undo
@@ -123,9 +121,8 @@ class ForumService:
     async def accept(self, answer_id: ObjectId, user_id: ObjectId, accepted: bool) -> dict:
         """Accept (or un-accept) an answer; only the question's author may. Returns the answer."""
         answer = await answers.get_live(self.db, answer_id)
-        fresh = []
         question_lock = questions.locked(self.db, answer["question_id"])
-        async with self.store.atomic(), question_lock as held:
+        async with self.store.atomic() as unit, question_lock as held:
             question = held.document
             if question["author_id"] != user_id:
                 raise forbidden("Only the question's author can accept an answer.")
@@ -142,15 +139,18 @@ class ForumService:
                     "accepted_by": str(user_id),
                     "actor_name": await users.display_name(self.db, user_id),
                 }
-                fresh.append(
-                    await self.notifier.notify(answer["author_id"], "answer_accepted", details)
-                )
-        await self.notifier.push(fresh)
-        if changed:
-            for moved in {answer_id, previous} - {None}:
-                await self.live.answer_changed(moved)
-            await self.live.question_changed(answer["question_id"])
+                await self.notifier.notify(answer["author_id"], "answer_accepted", details)
+            if changed:
+                unit.on_commit(lambda: self._accepted(answer["question_id"], answer_id, previous))
         return await answers.get(self.db, answer_id) or answer
+
+    async def _accepted(
+        self, question_id: ObjectId, answer_id: ObjectId, previous: ObjectId | None
+    ) -> None:
+        """Tell the question's watchers that its accepted answer moved."""
+        for moved in {answer_id, previous} - {None}:
+            await self.live.answer_changed(moved)
+        await self.live.question_changed(question_id)
 
     async def _move_acceptance(
         self, question: dict[str, Any], answer: dict[str, Any] | None

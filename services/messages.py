@@ -31,6 +31,7 @@ from hypee.db import Store
 from hypee.jsonio import utcnow
 from hypee.metrics import Metrics
 from hypee.realtime.hub import Hub
+from hypee.units import current_unit
 from models import messages, uploads
 from models.messages import Stored
 from services.attachments import AttachmentService
@@ -75,29 +76,23 @@ class MessageService:
             client_id = data["client_id"]
             replayed = await messages.sent_before(self.db, conversation_id, sender_id, client_id)
             if replayed is not None:
-                stored, fresh = Stored(replayed, False, []), []
-            else:
-                await self.admission.check_rate(str(sender_id))
-                stored, fresh = await self._store(conversation_id, sender_id, data)
-            if stored.created:
-                self.metrics.messages_stored.inc()
-            if ack is not None:
-                ack(stored.message)
-            if stored.created:
-                await self.hub.publish(
-                    stored.participants,
-                    {"type": "message", "message": stored.message},
-                    conversation_id=conversation_id,
-                    exclude=origin,
-                )
-                await self.notifier.push(fresh)
-            return stored
+                if ack is not None:
+                    ack(replayed)  # stored before: answered again, not fanned out again
+                return Stored(replayed, False, [])
+            await self.admission.check_rate(str(sender_id))
+            return await self._store(conversation_id, sender_id, data, ack, origin)
 
     async def _store(
-        self, conversation_id: ObjectId, sender_id: ObjectId, data: dict[str, Any]
-    ) -> tuple[Stored, list[dict[str, Any]]]:
-        """Store the message with its attachments, and the recipients' notifications, in one
-        unit of work: (the outcome, the notifications to push). Uploads are verified (a call to
+        self,
+        conversation_id: ObjectId,
+        sender_id: ObjectId,
+        data: dict[str, Any],
+        ack: Ack | None,
+        origin: object,
+    ) -> Stored:
+        """Store the message with its attachments and the recipients' notifications in one
+        unit of work; once it commits: the metric, the `ack`, the fan-out (and the
+        notifications' push, which the notifier registered). Uploads are verified (a call to
         storage, so outside the unit) and attached with the message; if it is not stored (an
         error, or a concurrent send of the same client id) they are given back untouched."""
         claimed: list[dict[str, Any]] = []
@@ -109,62 +104,69 @@ class MessageService:
         views = [uploads.attachment_view(upload) for upload in claimed]
         message = messages.new_message(sender_id, data, views)
         try:
-            async with self.store.atomic():
+            async with self.store.atomic() as unit:
                 if ids:
                     await self.attachments.attach(
                         ids, conversation_id=conversation_id, owner_id=message["_id"]
                     )
                 stored = await messages.store(self.db, conversation_id, message, checked=True)
-                fresh: list[dict[str, Any]] = []
                 if stored.created:
+                    unit.on_commit(self.metrics.messages_stored.inc)
+                if ack is not None:
+                    unit.on_commit(lambda: ack(stored.message))
+                if stored.created:
+                    frame = {"type": "message", "message": stored.message}
+                    unit.on_commit(
+                        lambda: self.hub.publish(
+                            stored.participants,
+                            frame,
+                            conversation_id=conversation_id,
+                            exclude=origin,
+                        )
+                    )
                     others = [p for p in stored.participants if p != sender_id]
-                    fresh = await self.notifier.message_stored(others, stored.message)
+                    await self.notifier.message_stored(others, stored.message)
                 elif ids:
                     await self.attachments.release(ids, message["_id"])
         except BaseException:
             if ids:
                 await self.attachments.give_back(ids, message["_id"])
             raise
-        return stored, fresh
+        return stored
 
     async def post_system(
         self, conversation_id: ObjectId, actor_id: ObjectId, event: dict[str, Any], body: str
     ) -> Stored:
         """Store a system message (a change of the group by `actor_id`) in the caller's unit of
-        work; `announce` it once that is committed."""
+        work; every participant's sockets get it once that commits."""
         message = messages.system_message(actor_id, event, body)
-        return await messages.store(self.db, conversation_id, message, checked=True)
-
-    async def announce(
-        self, conversation_id: ObjectId, stored: Stored, audience: list[ObjectId]
-    ) -> None:
-        """Send a stored message to every socket of `audience`."""
-        await self.hub.publish(
-            audience,
-            {"type": "message", "message": stored.message},
-            conversation_id=conversation_id,
+        stored = await messages.store(self.db, conversation_id, message, checked=True)
+        frame = {"type": "message", "message": stored.message}
+        current_unit().on_commit(
+            lambda: self.hub.publish(stored.participants, frame, conversation_id=conversation_id)
         )
+        return stored
 
     async def edit(
         self, conversation_id: ObjectId, user_id: ObjectId, seq: int, body: str
     ) -> dict[str, Any]:
         """Replace the body of the caller's message `seq`; participants get `message_updated`."""
-        async with self.store.atomic():
+        async with self.store.atomic() as unit:
             changed = await messages.change_own(
                 self.db, conversation_id, user_id, seq, {"body": body, "edited_at": utcnow()}
             )
-        await self._updated(conversation_id, changed)
+            unit.on_commit(lambda: self._updated(conversation_id, changed))
         return changed.view
 
     async def delete(self, conversation_id: ObjectId, user_id: ObjectId, seq: int) -> None:
         """Soft-delete the caller's message `seq`: it stays, with an empty body, no attachments
         and `deleted` set; its attachments are removed from storage."""
         changes = {"deleted": True, "body": "", "attachments": []}
-        async with self.store.atomic():
+        async with self.store.atomic() as unit:
             changed = await messages.change_own(self.db, conversation_id, user_id, seq, changes)
-        await self._updated(conversation_id, changed)
-        attached = [ObjectId(a["id"]) for a in changed.before.get("attachments", [])]
-        await self.attachments.discard(attached)
+            attached = [ObjectId(a["id"]) for a in changed.before.get("attachments", [])]
+            unit.on_commit(lambda: self._updated(conversation_id, changed))
+            unit.on_commit(lambda: self.attachments.discard(attached))
 
     async def _updated(self, conversation_id: ObjectId, changed: messages.Changed) -> None:
         await self.hub.publish(

@@ -39,7 +39,7 @@ class VoteService:
             raise forbidden("You cannot vote on your own post.")
         gone = False
         vote_lock = votes.locked(self.db, user_id, target_type, post_id)
-        async with self.store.atomic(), vote_lock as held:
+        async with self.store.atomic() as unit, vote_lock as held:
             previous = held.document.get("value", 0)
             effects = held.document.get("effects", [])
             if previous != value:
@@ -57,13 +57,15 @@ class VoteService:
                 held.update_on_release(
                     {"$set": {"value": value, "effects": effects, "updated_at": utcnow()}}
                 )
+            if previous != value and not gone:
+                changed = (
+                    self.live.question_changed
+                    if target_type == "question"
+                    else self.live.answer_changed
+                )
+                unit.on_commit(lambda: changed(post_id))
         if gone:
             raise not_found(target_type)
-        if previous != value:
-            if target_type == "question":
-                await self.live.question_changed(post_id)
-            else:
-                await self.live.answer_changed(post_id)
         return {"score": await posts.score_of(self.db, post_id), "my_vote": value}
 
     async def _grant_vote(
