@@ -28,8 +28,9 @@ repair: $(STAMP)
 	$(BIN)/python run.py --repair
 
 # The whole suite on the embedded engine, then once more through PyMongo's real async client
-# (the production code path) against the same engine served over MongoDB's wire protocol.
-# With HYPEE_TEST_MONGO_URI set, the first run uses that MongoDB instead.
+# (the production code path) against tests/mongowire.py: MongoDB's wire protocol in front of
+# mongomock, as a replica set running transactions. With HYPEE_TEST_MONGO_URI set, the first
+# run uses that MongoDB instead.
 test: $(STAMP) redis-server chromium $(WEB_BUILD)
 	cd $(WEB) && npm test --silent
 	$(BIN)/python -m pytest -q

@@ -7,7 +7,7 @@ from typing import Any
 
 import tornado.web
 from marshmallow import RAISE, Schema, ValidationError
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 from hypee.embedded.documents import UndecodableDocument
 from hypee.embedded.engine import StoreUnavailable
@@ -57,6 +57,13 @@ def known_error(exc: BaseException | None) -> ApiError | None:
         return unavailable(
             f"The server cannot {doing} right now"
             f"{f' ({exc.reason})' if exc.reason else ''}; try again shortly."
+        )
+    if isinstance(exc, PyMongoError) and exc.has_error_label("TransientTransactionError"):
+        # Another transaction changed the same documents: nothing of this one was kept.
+        return ApiError(
+            "unavailable",
+            "A change made at the same moment got in the way; try again.",
+            retry_after=1,
         )
     if isinstance(exc, ConnectionFailure):
         return unavailable()

@@ -16,6 +16,7 @@ from pymongo import AsyncMongoClient, IndexModel
 from hypee.embedded import datadir, documents, watermark
 from hypee.embedded.collections import Database
 from hypee.embedded.engine import Engine, StoreUnavailable
+from hypee.mongo import SessionDatabase, Transactions
 from hypee.units import UnitOfWork, close_unit, open_unit
 
 log = logging.getLogger("hypee.db")
@@ -37,6 +38,7 @@ class Store:
         self.client = client
         self.db = db
         self.engine = engine
+        self.transactions = Transactions(client) if engine is None else None
         self._lock: IO[Any] | None = None
         self._temporary: tempfile.TemporaryDirectory | None = None
 
@@ -59,9 +61,20 @@ class Store:
             await unit.committed()
 
     def _transaction(self) -> contextlib.AbstractAsyncContextManager[None]:
-        if self.engine is None:
-            return _nothing()
-        return self.engine.atomic()
+        if self.engine is not None:
+            return self.engine.atomic()
+        if self.transactions is not None:
+            return self.transactions.unit()
+        return _nothing()
+
+    async def describe_units(self) -> str:
+        """What a unit of work is on this store (the start-up log says it)."""
+        if self.engine is not None:
+            return "a SQLite transaction"
+        assert self.transactions is not None
+        if await self.transactions.probe():
+            return "a MongoDB transaction (replica set or mongos)"
+        return "steps (standalone MongoDB has no transactions; --repair mends a crash between them)"
 
     async def ping(self) -> None:
         """Raise if the database does not answer."""
@@ -121,7 +134,7 @@ def connect_mongo(uri: str, db_name: str, timeout_ms: int) -> Store:
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
     )
-    return Store(client, client[db_name])
+    return Store(client, SessionDatabase(client[db_name]))
 
 
 def open_embedded(

@@ -170,6 +170,7 @@ async def start_services(settings: Settings) -> Running:
     try:
         await asyncio.wait_for(store.ensure_indexes(all_indexes()), 10)
         await migrations.run(store.db)
+        log.info("units of work", extra={"each_is": await store.describe_units()})
     except UndecodableDocument:
         # Logged with its collection and row; the rest of the store serves, and the
         # migrations run again at the next start (after `run.py --repair`).

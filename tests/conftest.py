@@ -2,8 +2,10 @@
 
 With HYPEE_TEST_MONGO_URI set, every server of the suite uses that MongoDB (one fresh database
 per test, dropped afterwards) instead of the embedded engine. With `--wire`, the suite starts
-the embedded engine behind MongoDB's wire protocol (tests/mongowire.py) and uses it the same
-way, so the servers talk to it through PyMongo's real async client, as in production.
+tests/mongowire.py (MongoDB's wire protocol in front of mongomock, an in-memory imitation of
+MongoDB, as a one-member replica set that runs transactions) and uses it the same way, so the
+servers talk to it through PyMongo's real async client and run units of work as transactions,
+as in production.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--wire",
         action="store_true",
-        help="run against the embedded engine served over MongoDB's wire protocol",
+        help="run against tests/mongowire.py: MongoDB's wire protocol in front of mongomock",
     )
 
 
@@ -42,7 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
     global TEST_MONGO_URI, _wire_process
     if config.getoption("--wire") and not TEST_MONGO_URI:
         _wire_process = subprocess.Popen(
-            [sys.executable, "-m", "tests.mongowire", "0"],
+            [sys.executable, "-m", "tests.mongowire", "0", "--replica-set"],
             stdout=subprocess.PIPE,
             text=True,
         )

@@ -152,7 +152,7 @@ class RedisProcess:
 
 
 class WireMongoProcess:
-    """The embedded engine behind MongoDB's wire protocol (tests/mongowire.py), as a process."""
+    """tests/mongowire.py (MongoDB's wire protocol in front of mongomock), as a process."""
 
     def __init__(self) -> None:
         self.process: asyncio.subprocess.Process | None = None
