@@ -76,11 +76,12 @@ $(WEB_BUILD): $(WEB_MODULES) $(WEB_SOURCES)
 test-web: $(WEB_MODULES)
 	cd $(WEB) && npm test --silent
 
-# The API's types for the web app, from the server's own OpenAPI document (a test fails when
-# the committed ones are stale).
+# The API's types for the web app, from the server's own OpenAPI document, and docs/api.md's
+# frame tables (a test fails when the committed ones are stale).
 api-types: $(STAMP) $(WEB_MODULES)
 	$(BIN)/python run.py --openapi > $(WEB)/src/api/openapi.json
 	cd $(WEB) && npm run --silent api-types
+	$(BIN)/python -m server.reference
 
 # The browser tests (tests/e2e/) drive Debian's Chromium.
 chromium:

@@ -14,59 +14,32 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bson import ObjectId
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema
 
 from handlers.body import surrogate_error
 from handlers.common import known_error, load, schema_of
 from handlers.socket_user import Peer, SocketUser
 from hypee.auth import Identity
 from hypee.errors import ApiError, field_error, not_found
-from hypee.fields import ObjectIdField, StrictInteger
 from hypee.ids import parse_object_id
 from hypee.jsonio import LoneSurrogate, loads
 from hypee.realtime.hub import CLOSE_UNAUTHORIZED
 from models import messages, questions
-from models.message_schemas import NewMessageSchema
+from models.frames import (
+    ConversationFrameSchema,
+    MessageFrameSchema,
+    ReadFrameSchema,
+    ResumeFrameSchema,
+    WatchFrameSchema,
+)
 from services.container import Services
 from services.forum_live import question_topic
 
 log = logging.getLogger("hypee.ws")
 
 RESUME_LIMIT = 500
-MAX_RESUME_CONVERSATIONS = 1000
 TYPING_INTERVAL_SECONDS = 2.0
 MAX_WATCHES = 50
-
-
-class ConversationFrameSchema(Schema):
-    conversation_id = ObjectIdField(required=True)
-
-
-class MessageFrameSchema(NewMessageSchema, ConversationFrameSchema):
-    pass
-
-
-class ReadFrameSchema(ConversationFrameSchema):
-    seq = StrictInteger(required=True, validate=validate.Range(min=0))
-
-
-class WatchFrameSchema(Schema):
-    question_id = ObjectIdField(required=True)
-
-
-class ResumeFrameSchema(Schema):
-    cursors = fields.Dict(
-        keys=fields.String(),
-        values=StrictInteger(validate=validate.Range(min=0)),
-        required=True,
-        validate=validate.Length(max=MAX_RESUME_CONVERSATIONS),
-    )
-    revs = fields.Dict(
-        keys=fields.String(),
-        values=StrictInteger(validate=validate.Range(min=0)),
-        load_default=dict,
-        validate=validate.Length(max=MAX_RESUME_CONVERSATIONS),
-    )
 
 
 class FrameProtocol:

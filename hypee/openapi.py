@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,11 +107,22 @@ class Operation:
     headers: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def build_spec(routes: Sequence[Route], public_methods_of: Any, methods_of: Any) -> dict[str, Any]:
+ExtraComponents = Callable[[Callable[[type[Schema]], dict[str, Any]]], dict[str, Any]]
+
+
+def build_spec(
+    routes: Sequence[Route],
+    public_methods_of: Any,
+    methods_of: Any,
+    extra_components: ExtraComponents | None = None,
+) -> dict[str, Any]:
     """The OpenAPI document of `routes`.
 
     `methods_of(handler)` lists the methods a handler answers and `public_methods_of(handler)`
     those answered without a token; each must have an `Operation` in the handler's `docs`.
+    `extra_components(as_json_schema)` adds schemas no route names (the WebSocket frames);
+    `as_json_schema(schema_class)` is a marshmallow schema's JSON Schema, the schemas it
+    nests registered as components and referenced.
     """
     plugin = _Plugin()
     spec = APISpec(
@@ -145,6 +156,9 @@ def build_spec(routes: Sequence[Route], public_methods_of: Any, methods_of: Any)
             operations=operations,
             parameters=[_path_parameter(name) for name in route.parameters],
         )
+    if extra_components is not None:
+        for name, body in extra_components(plugin.converter.schema2jsonschema).items():
+            spec.components.schema(name, body)
     return spec.to_dict()
 
 

@@ -10,6 +10,7 @@ from handlers.base import implemented_methods
 from hypee.fields import any_case_pattern
 from hypee.openapi import build_spec
 from hypee.routing import Route
+from models.frames import frame_components
 
 ROUTES = [
     Route("/api/auth/register", auth.RegisterHandler),
@@ -63,6 +64,7 @@ def openapi_document(settings: Settings | None = None) -> dict[str, Any]:
         ROUTES + SOCKET_ROUTES,
         methods_of=implemented_methods,
         public_methods_of=lambda handler: handler.public_methods,
+        extra_components=frame_components,
     )
     if settings is not None:
         upload = spec["components"]["schemas"]["NewUpload"]["properties"]

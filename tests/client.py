@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import json
 from dataclasses import dataclass
 from typing import Any
 
+import jsonschema
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest, HTTPResponse
 from tornado.websocket import websocket_connect
 
@@ -135,6 +137,21 @@ class ApiClient:
         )
 
 
+@functools.cache
+def _frame_validator(kind: str | None) -> jsonschema.protocols.Validator:
+    """A validator of the server frame of type `kind` (`ServerFrame` for an unknown one),
+    against the server's own OpenAPI document."""
+    from server.routes import openapi_document
+
+    components = openapi_document()["components"]
+    mapping = components["schemas"]["ServerFrame"]["discriminator"]["mapping"]
+    schema = {
+        "$ref": mapping.get(kind, "#/components/schemas/ServerFrame"),
+        "components": components,
+    }
+    return jsonschema.Draft202012Validator(schema)
+
+
 class Socket:
     """A WebSocket client speaking the JSON frames of docs/api.md."""
 
@@ -159,9 +176,17 @@ class Socket:
         )
 
     async def recv(self, timeout: float = 5) -> dict | None:
-        """The next frame, or None when the socket closed."""
+        """The next frame, or None when the socket closed. Every frame must be one the
+        published schemas describe (models/frames.py: `ServerFrame` in OpenAPI)."""
         message = await asyncio.wait_for(self.connection.read_message(), timeout)
-        return None if message is None else json.loads(message)
+        if message is None:
+            return None
+        frame = json.loads(message)
+        problems = [
+            error.message for error in _frame_validator(frame.get("type")).iter_errors(frame)
+        ]
+        assert not problems, (frame, problems)
+        return frame
 
     async def expect(
         self, kind: str, timeout: float = 5, skip: tuple[str, ...] = BACKGROUND

@@ -12,6 +12,8 @@ from referencing.jsonschema import DRAFT202012
 
 from handlers.base import implemented_methods
 from hypee.errors import STATUS_CODES
+from models.frames import CLIENT_FRAMES, SERVER_FRAMES
+from server.reference import with_frame_tables
 from server.routes import ROUTES, SOCKET_ROUTES
 from tests.client import ApiClient
 from tests.helpers import PROFILE, assert_error
@@ -220,12 +222,18 @@ async def test_the_api_reference_names_every_route_and_frame(api: ApiClient):
     assert missing == []
     for code in STATUS_CODES:
         assert f"`{code}`" in reference, code
+    # Every frame: in docs/api.md's generated tables, as the schemas (models/frames.py) say.
+    assert with_frame_tables(reference) == reference, "run `make api-types`"
+    for kind in {*SERVER_FRAMES, *CLIENT_FRAMES}:
+        assert f"`{kind}`" in reference, kind
+    # And the server sends no frame type the schemas do not describe.
     sources = [*ROOT.glob("handlers/*.py"), *ROOT.glob("services/*.py")]
     sources += ROOT.glob("hypee/realtime/*.py")
     kinds = {
         kind for path in sources for kind in re.findall(r'"type": "([a-z_]+)"', path.read_text())
     }
     kinds -= {"object", "string", "array", "integer", "number", "boolean"}  # JSON Schema types
-    assert {"message_updated", "stale", "watching", "question_updated", "resync"} <= kinds
-    for kind in kinds:
-        assert f'"{kind}"' in reference or f"`{kind}`" in reference, kind
+    kinds -= {"members_added", "member_left", "member_removed", "renamed"}  # system events
+    assert kinds <= {*SERVER_FRAMES, *CLIENT_FRAMES}, kinds - {*SERVER_FRAMES, *CLIENT_FRAMES}
+    for kind in ("members_added", "member_left", "member_removed", "renamed"):
+        assert f'"{kind}"' in reference, kind

@@ -2050,6 +2050,16 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The sender's message is stored (committed). */
+        AckServerFrame: {
+            client_id: string;
+            message: components["schemas"]["Message"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "ack";
+        };
         Answer: {
             accepted: boolean;
             author: components["schemas"]["PublicUser"] | null;
@@ -2064,6 +2074,36 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description An answer was deleted. */
+        AnswerDeletedServerFrame: {
+            /** @description The answer deleted. */
+            answer_id: string;
+            /** @description The question. */
+            question_id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "answer_deleted";
+        };
+        /** @description A new answer to a watched question. */
+        AnswerServerFrame: {
+            answer: components["schemas"]["Answer"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "answer";
+        };
+        /** @description An answer changed (edit, votes, acceptance). */
+        AnswerUpdatedServerFrame: {
+            answer: components["schemas"]["Answer"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "answer_updated";
+        };
         Attachment: {
             content_type: string;
             filename: string;
@@ -2072,6 +2112,16 @@ export interface components {
             /** @description /api/attachments/{id} */
             url: string;
         };
+        /** @description The first frame, within 10 s: who is on this socket. */
+        AuthClientFrame: {
+            /** @description An access token. */
+            token: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "auth";
+        };
         AuthResult: {
             /** @description Access token (15 minutes). */
             access: string;
@@ -2079,6 +2129,7 @@ export interface components {
             refresh?: string;
             user: components["schemas"]["PrivateUser"];
         };
+        ClientFrame: components["schemas"]["AuthClientFrame"] | components["schemas"]["MessageClientFrame"] | components["schemas"]["ResumeClientFrame"] | components["schemas"]["TypingClientFrame"] | components["schemas"]["ReadClientFrame"] | components["schemas"]["WatchClientFrame"] | components["schemas"]["UnwatchClientFrame"] | components["schemas"]["PingClientFrame"];
         Conversation: {
             /** Format: date-time */
             created_at: string;
@@ -2105,6 +2156,15 @@ export interface components {
             next_cursor: string | null;
             results: components["schemas"]["Conversation"][];
         };
+        /** @description A conversation that now includes the user. */
+        ConversationServerFrame: {
+            conversation: components["schemas"]["Conversation"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "conversation";
+        };
         EditAnswer: {
             body: string;
         };
@@ -2128,9 +2188,40 @@ export interface components {
             };
             message: string;
         };
+        /** @description A frame was refused (the socket stays open). */
+        ErrorServerFrame: {
+            /** @enum {string} */
+            code: "bad_request" | "busy" | "conflict" | "forbidden" | "headers_too_large" | "insufficient_storage" | "internal" | "invalid_json" | "method_not_allowed" | "not_found" | "payload_too_large" | "rate_limited" | "stale" | "token_expired" | "unauthorized" | "unavailable" | "uri_too_long" | "validation_error";
+            /** @description Per-field problems. */
+            fields?: {
+                [key: string]: unknown;
+            };
+            message: string;
+            /** @description The frame's client_id. */
+            ref: string | null;
+            /** @description Seconds (rate_limited, busy). */
+            retry_after?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "error";
+        };
         FirstMessage: {
             body: string;
             client_id: string;
+        };
+        /** @description More than 500 to catch up: the rest over REST. */
+        GapServerFrame: {
+            /** @description Page the rest over REST. */
+            after: number;
+            /** @description The conversation. */
+            conversation_id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "gap";
         };
         Health: {
             status: string;
@@ -2206,10 +2297,47 @@ export interface components {
             sender_id: string;
             seq: number;
         };
+        /** @description Send a message (answered `ack`). */
+        MessageClientFrame: {
+            /** @description Upload ids (POST /api/uploads/). */
+            attachments?: string[];
+            /** @default  */
+            body: string;
+            /** @description Chosen by the client; sending it again returns the same message. */
+            client_id: string;
+            conversation_id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message";
+        } | {
+            body: unknown;
+        } | {
+            attachments: unknown;
+        };
         MessagePage: {
             /** @description Pass as `cursor` for the next page; null at the end. */
             next_cursor: string | null;
             results: components["schemas"]["Message"][];
+        };
+        /** @description A new message in one of the user's conversations. */
+        MessageServerFrame: {
+            message: components["schemas"]["Message"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message";
+        };
+        /** @description A message was edited or deleted. */
+        MessageUpdatedServerFrame: {
+            message: components["schemas"]["Message"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message_updated";
         };
         NewAnswer: {
             body: string;
@@ -2272,6 +2400,23 @@ export interface components {
             /** @description All unread ones. */
             unread_count: number;
         };
+        /** @description A new notification. */
+        NotificationServerFrame: {
+            notification: components["schemas"]["Notification"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "notification";
+        };
+        /** @description Keep-alive (answered `pong`). */
+        PingClientFrame: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "ping";
+        };
         PointEvent: {
             /** Format: date-time */
             created_at: string;
@@ -2288,6 +2433,25 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null at the end. */
             next_cursor: string | null;
             results: components["schemas"]["PointEvent"][];
+        };
+        /** @description The answer to `ping`. */
+        PongServerFrame: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "pong";
+        };
+        /** @description Someone came online or left. */
+        PresenceServerFrame: {
+            online: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "presence";
+            /** @description Someone who shares a conversation with the user. */
+            user_id: string;
         };
         PrivateUser: {
             /** @description Redirects to the image; null without an avatar. */
@@ -2340,6 +2504,16 @@ export interface components {
             tags: string[];
             title: string;
         };
+        /** @description A watched question was deleted. */
+        QuestionDeletedServerFrame: {
+            /** @description The question. */
+            question_id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "question_deleted";
+        };
         QuestionDetail: {
             accepted_answer_id: string | null;
             answer_count: number;
@@ -2362,8 +2536,40 @@ export interface components {
             next_cursor: string | null;
             results: components["schemas"]["Question"][];
         };
+        /** @description A watched question changed. */
+        QuestionUpdatedServerFrame: {
+            question: components["schemas"]["Question"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "question_updated";
+        };
+        /** @description The user read a conversation up to `seq`. */
+        ReadClientFrame: {
+            conversation_id: string;
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "read";
+        };
         ReadMarker: {
             seq: number;
+        };
+        /** @description A participant's read marker moved. */
+        ReadServerFrame: {
+            /** @description The conversation. */
+            conversation_id: string;
+            seq: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "read";
+            /** @description Who read. */
+            user_id: string;
         };
         Readiness: {
             /** @enum {string} */
@@ -2372,6 +2578,15 @@ export interface components {
             storage: "ok" | "down" | "disabled";
             /** @description The document store: "ok", "down", or "read-only: <reason>" when the embedded database cannot commit writes (a full disk, say). */
             store: string;
+        };
+        /** @description Authenticated: who the socket belongs to. */
+        ReadyServerFrame: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "ready";
+            user: components["schemas"]["PrivateUser"];
         };
         Reference: {
             id: string;
@@ -2397,11 +2612,84 @@ export interface components {
         Rename: {
             title: string;
         };
+        /** @description Catch up after a reconnection (answered `resumed`). */
+        ResumeClientFrame: {
+            /** @description {conversation_id: the last seq held} */
+            cursors: {
+                [key: string]: number;
+            };
+            /** @description {conversation_id: the last rev applied} (optional) */
+            revs?: {
+                [key: string]: number;
+            };
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "resume";
+        };
+        /** @description The catch-up is over. */
+        ResumedServerFrame: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "resumed";
+        };
+        /** @description Live delivery may have skipped events: resume. */
+        ResyncServerFrame: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "resync";
+        };
+        ServerFrame: components["schemas"]["ReadyServerFrame"] | components["schemas"]["AckServerFrame"] | components["schemas"]["MessageServerFrame"] | components["schemas"]["MessageUpdatedServerFrame"] | components["schemas"]["GapServerFrame"] | components["schemas"]["StaleServerFrame"] | components["schemas"]["ResumedServerFrame"] | components["schemas"]["ResyncServerFrame"] | components["schemas"]["ReadServerFrame"] | components["schemas"]["TypingServerFrame"] | components["schemas"]["PresenceServerFrame"] | components["schemas"]["NotificationServerFrame"] | components["schemas"]["ConversationServerFrame"] | components["schemas"]["WatchingServerFrame"] | components["schemas"]["QuestionUpdatedServerFrame"] | components["schemas"]["AnswerServerFrame"] | components["schemas"]["AnswerUpdatedServerFrame"] | components["schemas"]["AnswerDeletedServerFrame"] | components["schemas"]["QuestionDeletedServerFrame"] | components["schemas"]["ErrorServerFrame"] | components["schemas"]["PongServerFrame"];
+        /** @description Fetch this conversation anew. */
+        StaleServerFrame: {
+            /** @description The conversation. */
+            conversation_id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "stale";
+        };
         TokenPair: {
             /** @description Access token (15 minutes). */
             access: string;
             /** @description Refresh token (30 days); absent in browser mode, where it is set as the hypee_refresh cookie instead. */
             refresh?: string;
+        };
+        /** @description The user is typing in a conversation. */
+        TypingClientFrame: {
+            conversation_id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "typing";
+        };
+        /** @description A participant is typing. */
+        TypingServerFrame: {
+            /** @description The conversation. */
+            conversation_id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "typing";
+            /** @description Who is typing. */
+            user_id: string;
+        };
+        /** @description Stop being told of a question's changes. */
+        UnwatchClientFrame: {
+            question_id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "unwatch";
         };
         UploadTicket: {
             /** Format: date-time */
@@ -2424,6 +2712,25 @@ export interface components {
         VoteResult: {
             my_vote: number;
             score: number;
+        };
+        /** @description Be told of changes on a question page (`watching`). */
+        WatchClientFrame: {
+            question_id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "watch";
+        };
+        /** @description Changes on this question will be told. */
+        WatchingServerFrame: {
+            /** @description The question. */
+            question_id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "watching";
         };
     };
     responses: {

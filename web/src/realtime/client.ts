@@ -13,7 +13,7 @@
  */
 import type { RefreshResult } from "../api/session";
 import type { Message } from "../api/types";
-import type { FrameOf, ServerFrame } from "./frames";
+import type { ClientFrame, FrameOf, ServerFrame } from "./frames";
 import { MessageStore } from "./store";
 
 export interface SocketLike {
@@ -226,7 +226,7 @@ export class RealtimeClient {
     }, PING_EVERY_MS);
   }
 
-  private sendFrame(frame: Record<string, unknown>): boolean {
+  private sendFrame(frame: ClientFrame): boolean {
     if (!this.socket || !this.ready) return false;
     this.socket.send(JSON.stringify(frame));
     return true;
