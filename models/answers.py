@@ -15,7 +15,7 @@ from marshmallow import Schema, fields
 from pymongo import IndexModel, ReturnDocument
 
 from hypee import batches
-from hypee.errors import forbidden, not_found
+from hypee.errors import not_found
 from hypee.fields import ObjectIdField, Text, UtcDateTime
 from models import posts, users, votes
 
@@ -112,18 +112,12 @@ async def create(
 
 async def get_live(db: Any, answer_id: ObjectId) -> dict[str, Any]:
     """The answer, unless it is gone or being deleted (404)."""
-    answer = await db[COLLECTION].find_one({"_id": answer_id, **LIVE})
-    if answer is None:
-        raise not_found("answer")
-    return answer
+    return await posts.get_live(db[COLLECTION], answer_id, "answer")
 
 
 async def own(db: Any, answer_id: ObjectId, user_id: ObjectId) -> dict[str, Any]:
     """The caller's answer: 404 if there is none, 403 if it is someone else's."""
-    answer = await get_live(db, answer_id)
-    if answer["author_id"] != user_id:
-        raise forbidden("Only its author can change an answer.")
-    return answer
+    return await posts.own(db[COLLECTION], answer_id, user_id, "answer")
 
 
 async def get(db: Any, answer_id: ObjectId) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ from typing import Any
 from bson import ObjectId
 
 from hypee import batches
+from hypee.errors import forbidden, not_found
 
 LIVE = {"deleting": {"$ne": True}}
 
@@ -41,3 +42,20 @@ def scores(collection: Any) -> AsyncIterator[dict[str, Any]]:
 
 async def set_score(collection: Any, post_id: ObjectId, score: int) -> None:
     await collection.update_one({"_id": post_id}, {"$set": {"score": score}})
+
+
+async def get_live(collection: Any, post_id: ObjectId, kind: str) -> dict[str, Any]:
+    """The post (a question or an answer: `kind`), unless it is gone or being deleted (404)."""
+    post = await collection.find_one({"_id": post_id, **LIVE})
+    if post is None:
+        raise not_found(kind)
+    return post
+
+
+async def own(collection: Any, post_id: ObjectId, user_id: ObjectId, kind: str) -> dict[str, Any]:
+    """The caller's post: 404 if there is none, 403 if it is someone else's."""
+    post = await get_live(collection, post_id, kind)
+    if post["author_id"] != user_id:
+        article = "an" if kind[0] in "aeiou" else "a"
+        raise forbidden(f"Only its author can change {article} {kind}.")
+    return post

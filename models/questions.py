@@ -17,7 +17,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from pymongo import IndexModel, ReturnDocument
 
 from hypee import batches, locks
-from hypee.errors import forbidden, not_found
+from hypee.errors import not_found
 from hypee.fields import SPACE, ObjectIdField, Text, UtcDateTime, trim
 from hypee.jsonio import utcnow
 from hypee.pagination import Listing, Page, find_page
@@ -180,18 +180,12 @@ async def create(db: Any, author_id: ObjectId, data: dict[str, Any]) -> dict[str
 
 async def get_live(db: Any, question_id: ObjectId) -> dict[str, Any]:
     """The question, unless it is gone or being deleted (404)."""
-    question = await db[COLLECTION].find_one({"_id": question_id, **LIVE})
-    if question is None:
-        raise not_found("question")
-    return question
+    return await posts.get_live(db[COLLECTION], question_id, "question")
 
 
 async def own(db: Any, question_id: ObjectId, user_id: ObjectId) -> dict[str, Any]:
     """The caller's question: 404 if there is none, 403 if it is someone else's."""
-    question = await get_live(db, question_id)
-    if question["author_id"] != user_id:
-        raise forbidden("Only its author can change a question.")
-    return question
+    return await posts.own(db[COLLECTION], question_id, user_id, "question")
 
 
 async def edit(db: Any, question: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
 import socket
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from tests.client import ApiClient
@@ -152,11 +154,13 @@ class RedisProcess:
 
 
 class WireMongoProcess:
-    """tests/mongowire.py (MongoDB's wire protocol in front of mongomock), as a process."""
+    """tests/mongowire.py (MongoDB's wire protocol in front of mongomock), as a process; with
+    `replica_set`, a one-member replica set that runs transactions."""
 
-    def __init__(self) -> None:
+    def __init__(self, replica_set: bool = False) -> None:
         self.process: asyncio.subprocess.Process | None = None
         self.uri = ""
+        self.replica_set = replica_set
 
     async def start(self) -> WireMongoProcess:
         self.process = await asyncio.create_subprocess_exec(
@@ -164,6 +168,7 @@ class WireMongoProcess:
             "-m",
             "tests.mongowire",
             "0",
+            *(["--replica-set"] if self.replica_set else []),
             cwd=ROOT,
             stdout=asyncio.subprocess.PIPE,
         )
@@ -175,3 +180,31 @@ class WireMongoProcess:
         if self.process is not None and self.process.returncode is None:
             self.process.kill()
             await self.process.wait()
+
+
+@contextlib.asynccontextmanager
+async def two_process_cluster(
+    tmp_path: Path, name: str
+) -> AsyncIterator[tuple[RedisProcess, ServerProcess, ServerProcess]]:
+    """(redis, process A, process B): two `run.py` processes sharing a MongoDB (the wire
+    stand-in, as a replica set) and a real redis-server, all on loopback ports."""
+    store = await WireMongoProcess(replica_set=True).start()
+    redis = await RedisProcess(tmp_path / "redis").start()
+    settings = {
+        "HYPEE_MONGO_URI": store.uri,
+        "HYPEE_MONGO_DB": name,
+        "HYPEE_REDIS_URL": redis.url,
+        "HYPEE_SEND_RATE_PER_10S": "0",
+        "HYPEE_DATA_DIR": str(tmp_path / "data"),
+    }
+    a = await ServerProcess(tmp_path / "a.log", **settings).start()
+    b = await ServerProcess(tmp_path / "b.log", **settings).start()
+    try:
+        yield redis, a, b
+    finally:
+        for process in (a, b):
+            process.kill()
+        if redis.process is not None and redis.process.returncode is None:
+            redis.process.send_signal(signal.SIGCONT)  # a test may have stopped it
+        await redis.kill()
+        await store.kill()

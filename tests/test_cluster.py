@@ -8,7 +8,7 @@ import pytest
 
 from tests.client import ApiClient, Socket
 from tests.helpers import answer, ask, history, open_direct, send
-from tests.processes import RedisProcess, ServerProcess, WireMongoProcess
+from tests.processes import RedisProcess, two_process_cluster
 
 pytestmark = pytest.mark.slow
 
@@ -16,22 +16,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 async def cluster(tmp_path):
     """(redis, process A, process B), all real processes on loopback ports."""
-    store = await WireMongoProcess().start()
-    redis = await RedisProcess(tmp_path / "redis").start()
-    settings = {
-        "HYPEE_MONGO_URI": store.uri,
-        "HYPEE_MONGO_DB": "cluster",
-        "HYPEE_REDIS_URL": redis.url,
-        "HYPEE_SEND_RATE_PER_10S": "0",
-        "HYPEE_DATA_DIR": str(tmp_path / "data"),
-    }
-    a = await ServerProcess(tmp_path / "a.log", **settings).start()
-    b = await ServerProcess(tmp_path / "b.log", **settings).start()
-    yield redis, a, b
-    for process in (a, b):
-        process.kill()
-    await redis.kill()
-    await store.kill()
+    async with two_process_cluster(tmp_path, "cluster") as running:
+        yield running
 
 
 async def wait_ready(client: ApiClient, redis_state: str, timeout: float = 15) -> dict:

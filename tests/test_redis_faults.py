@@ -17,7 +17,7 @@ import redis.asyncio as aioredis
 
 from tests.client import Socket
 from tests.helpers import history, open_direct
-from tests.processes import RedisProcess, ServerProcess, WireMongoProcess
+from tests.processes import RedisProcess, two_process_cluster
 
 pytestmark = pytest.mark.slow
 
@@ -27,24 +27,9 @@ ACK_ALLOWANCE_SECONDS = 0.05
 
 @pytest.fixture
 async def cluster(tmp_path):
-    store = await WireMongoProcess().start()
-    redis = await RedisProcess(tmp_path / "redis").start()
-    settings = {
-        "HYPEE_MONGO_URI": store.uri,
-        "HYPEE_MONGO_DB": "faults",
-        "HYPEE_REDIS_URL": redis.url,
-        "HYPEE_SEND_RATE_PER_10S": "0",
-        "HYPEE_DATA_DIR": str(tmp_path / "data"),
-    }
-    a = await ServerProcess(tmp_path / "a.log", **settings).start()
-    b = await ServerProcess(tmp_path / "b.log", **settings).start()
-    yield redis, a, b
-    for process in (a, b):
-        process.kill()
-    if redis.process is not None and redis.process.returncode is None:
-        redis.process.send_signal(signal.SIGCONT)
-    await redis.kill()
-    await store.kill()
+    """(redis, process A, process B), all real processes on loopback ports."""
+    async with two_process_cluster(tmp_path, "faults") as running:
+        yield running
 
 
 class Receiver:
