@@ -36,10 +36,12 @@ test: $(STAMP) redis-server chromium $(WEB_BUILD)
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q --wire -m "not slow"
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Hypee beside bare baselines (bench/): under five minutes; wrk measures the HTTP rates.
 bench: $(STAMP) wrk

@@ -73,7 +73,9 @@ def _choice(*choices: str) -> Callable[[str], str]:
     return parse
 
 
-def _setting(env: str, default: Any, parse: Callable[[str], Any], help: str, secret: bool = False):
+def _setting(
+    env: str, default: Any, parse: Callable[[str], Any], help: str, secret: bool = False
+) -> Any:
     return field(
         default=default,
         metadata={"env": env, "parse": parse, "help": help, "secret": secret},

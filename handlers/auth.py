@@ -49,8 +49,8 @@ SET_COOKIE = {
         "schema": {"type": "string"},
     }
 }
-OPENING = {"parameters": (BROWSER_PARAMETER,), "headers": SET_COOKIE}
-USING = {"parameters": (BROWSER_PARAMETER, COOKIE_PARAMETER), "headers": SET_COOKIE}
+OPENING: dict[str, Any] = {"parameters": (BROWSER_PARAMETER,), "headers": SET_COOKIE}
+USING: dict[str, Any] = {"parameters": (BROWSER_PARAMETER, COOKIE_PARAMETER), "headers": SET_COOKIE}
 
 
 class TokenPairSchema(Schema):
@@ -125,7 +125,7 @@ class PublicAuthHandler(BrowserSessions):
 class AuthHandler(PublicAuthHandler):
     """Shared by the handlers that open a login."""
 
-    async def open_session(self, user: dict) -> dict:
+    async def open_session(self, user: dict[str, Any]) -> dict[str, Any]:
         """Start a login for `user`; the {user, access, refresh} answer."""
         return await self.services.accounts.open_session(
             user, self.request.headers.get("User-Agent", ""), self.client_ip()

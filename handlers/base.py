@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Awaitable
 from typing import Any
 
 import tornado.web
@@ -96,7 +97,7 @@ class BaseHandler(tornado.web.RequestHandler):
         """Request id and CORS headers; set again after Tornado clears headers for an error."""
         self.set_header("X-Request-ID", self.request_id)
         origin = self.request.headers.get("Origin")
-        if origin_allowed(self.services, origin):
+        if origin is not None and origin_allowed(self.services, origin):
             self.set_header("Access-Control-Allow-Origin", origin)
             self.set_header("Vary", "Origin")
             self.set_header("Access-Control-Expose-Headers", "Retry-After, X-Request-ID")
@@ -135,8 +136,9 @@ class BaseHandler(tornado.web.RequestHandler):
     def _raise_deferred_error(self, *args: Any, **kwargs: Any) -> None:
         raise self._deferred_error
 
-    def data_received(self, chunk: bytes) -> None:
+    def data_received(self, chunk: bytes) -> Awaitable[None] | None:
         self.body.add(chunk)
+        return None
 
     def on_finish(self) -> None:
         self._leave()
@@ -167,7 +169,6 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def compute_etag(self) -> None:
         """No ETag: API answers are `no-store`, and hashing every body costs time."""
-        return None
 
     def load_body(self, schema: Schema | type[Schema]) -> dict[str, Any]:
         """The JSON object body validated by `schema`; `validation_error` names each bad field."""

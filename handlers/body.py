@@ -58,7 +58,7 @@ class BodyBuffer:
 
     def add(self, chunk: bytes) -> None:
         if self.too_large:
-            return
+            return None
         if len(self.data) + len(chunk) > self.limit:
             self.too_large = True
             self.data = bytearray()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, Literal
 
 import tornado.web
 from marshmallow import RAISE, Schema, ValidationError
@@ -17,7 +17,8 @@ from services.container import Services
 
 def services_of(application: tornado.web.Application) -> Services:
     """The process's services, as server/app.py put them into the application."""
-    return application.settings["services"]
+    services: Services = application.settings["services"]
+    return services
 
 
 def origin_allowed(services: Services, origin: str | None) -> bool:
@@ -38,13 +39,18 @@ def schema_of(schema: Schema | type[Schema]) -> Schema:
 
 
 def load(
-    schema: Schema | type[Schema], data: dict[str, Any], unknown: str = RAISE
+    schema: Schema | type[Schema],
+    data: dict[str, Any],
+    unknown: Literal["exclude", "include", "raise"] = RAISE,
 ) -> dict[str, Any]:
     """`data` validated by `schema`; a `validation_error` naming each bad field otherwise."""
     try:
-        return schema_of(schema).load(data, unknown=unknown)
+        loaded: dict[str, Any] = schema_of(schema).load(data, unknown=unknown)
     except ValidationError as exc:
-        raise validation_error(exc.messages) from None
+        messages = exc.messages
+        fields = messages if isinstance(messages, dict) else {"_schema": messages}
+        raise validation_error(fields) from None
+    return loaded
 
 
 def known_error(exc: BaseException | None) -> ApiError | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from bson import ObjectId
 
@@ -22,7 +23,7 @@ class ForumHandler(BaseHandler):
         """The caller, when a token was sent (reads are public; `my_vote` needs a viewer)."""
         return self.identity.user_id if self.identity else None
 
-    async def question_detail(self, question: dict) -> dict:
+    async def question_detail(self, question: dict[str, Any]) -> dict[str, Any]:
         [view] = await questions.render(self.db, [question], self.viewer_id)
         view["answers"] = await answers.for_question(self.db, question["_id"], self.viewer_id)
         return view

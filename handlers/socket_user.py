@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from bson import ObjectId
 
@@ -10,7 +10,7 @@ from hypee.auth import Identity
 from hypee.errors import ApiError, not_found, unauthorized
 from hypee.ids import parse_object_id
 from hypee.ratelimit import RateLimiter
-from hypee.realtime.hub import CLOSE_NOT_PARTICIPANT, CLOSE_UNAUTHORIZED
+from hypee.realtime.hub import CLOSE_NOT_PARTICIPANT, CLOSE_UNAUTHORIZED, Connection
 from models import conversations, sessions, users
 from services.container import Services
 
@@ -77,9 +77,9 @@ class SocketUser:
             return
         self.identity = identity
         self._rejections = RateLimiter(max(10, services.settings.send_rate_per_10s), 10)
-        await services.hub.join(self.peer)
+        await services.hub.join(cast(Connection, self.peer))  # authenticated: it has a user
         self.joined = True
-        if self.peer.closing:  # the client left while we were joining
+        if self._client_left():  # while we were joining
             await self.leave()
             return
         self.peer.send_frame({"type": "ready", "user": users.private_view(user)})
@@ -100,11 +100,14 @@ class SocketUser:
         self.scope = scope
         return True
 
+    def _client_left(self) -> bool:
+        return self.peer.closing
+
     async def leave(self) -> None:
         """The socket closed: the hub forgets it."""
         if self.joined:
             self.joined = False
-            await self.services.hub.leave(self.peer)
+            await self.services.hub.leave(cast(Connection, self.peer))
 
     async def _initial_presence(self) -> None:
         services = self.services

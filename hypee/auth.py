@@ -12,8 +12,10 @@ import hashlib
 import os
 import secrets
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import argon2
 import jwt
@@ -104,6 +106,9 @@ def bearer_token(header: str | None) -> str | None:
     return token.strip()
 
 
+T = TypeVar("T")
+
+
 class PasswordService:
     """Argon2id hashing in a thread pool, so hashing never blocks the event loop."""
 
@@ -114,7 +119,7 @@ class PasswordService:
         )
         self._dummy_hash: str | None = None
 
-    async def _run(self, function, *args):
+    async def _run(self, function: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
     async def hash(self, password: str) -> str:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from hypee.dbapi import Document, DocumentCollection
+
 
 async def each(
-    collection: Any,
+    collection: DocumentCollection[Document],
     query: dict[str, Any] | None = None,
     projection: dict[str, Any] | None = None,
     batch: int = 500,

@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from pymongo import AsyncMongoClient, IndexModel
 
+from hypee.dbapi import DocumentDatabase
 from hypee.embedded import datadir, documents, watermark
 from hypee.embedded.collections import Database
 from hypee.embedded.engine import Engine, StoreUnavailable
@@ -34,13 +35,13 @@ class Store:
     change is durable goes through `unit.on_commit` (hypee/units.py).
     """
 
-    def __init__(self, client: Any, db: Any, engine: Engine | None = None) -> None:
+    def __init__(self, client: Any, db: DocumentDatabase, engine: Engine | None = None) -> None:
         self.client = client
         self.db = db
         self.engine = engine
         self.transactions = Transactions(client) if engine is None else None
         self._lock: IO[Any] | None = None
-        self._temporary: tempfile.TemporaryDirectory | None = None
+        self._temporary: tempfile.TemporaryDirectory[str] | None = None
 
     @property
     def embedded(self) -> bool:
@@ -127,7 +128,7 @@ def connect_mongo(uri: str, db_name: str, timeout_ms: int) -> Store:
     `timeout_ms` bounds how long an operation waits for a reachable server before failing
     (and the API answering 503).
     """
-    client: AsyncMongoClient = AsyncMongoClient(
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         uri,
         tz_aware=True,
         appname="hypee",

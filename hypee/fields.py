@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
@@ -138,7 +139,7 @@ class StrictInteger(fields.Integer):
         }
 
 
-class ObjectIdField(fields.Field):
+class ObjectIdField(fields.Field[ObjectId]):
     """An id: a 24-character hex string in JSON, an ObjectId in MongoDB."""
 
     def json_schema(self, documented: dict[str, Any]) -> dict[str, Any]:
@@ -154,7 +155,7 @@ class ObjectIdField(fields.Field):
         return parsed
 
 
-class UtcDateTime(fields.Field):
+class UtcDateTime(fields.Field[datetime]):
     """An ISO 8601 UTC timestamp with a Z, e.g. 2026-11-27T10:07:58.123Z (output only)."""
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:

@@ -19,6 +19,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from hypee.dbapi import Document, DocumentCollection
 from hypee.embedded.collections import Collection as EmbeddedCollection
 from hypee.errors import ApiError, conflict
 from hypee.jsonio import utcnow
@@ -53,7 +54,7 @@ class Held:
 
 @asynccontextmanager
 async def locked(
-    collection: Any,
+    collection: DocumentCollection[Document],
     key: dict[str, Any],
     *,
     insert: dict[str, Any] | None = None,
@@ -84,12 +85,15 @@ async def locked(
     await collection.update_one(mine, update)
 
 
-def _in_transaction(collection: Any) -> bool:
+def _in_transaction(collection: DocumentCollection[Document]) -> bool:
     return isinstance(collection, EmbeddedCollection) and collection.engine.in_unit()
 
 
 async def _acquire(
-    collection: Any, key: dict[str, Any], token: str, insert: dict[str, Any] | None
+    collection: DocumentCollection[Document],
+    key: dict[str, Any],
+    token: str,
+    insert: dict[str, Any] | None,
 ) -> dict[str, Any] | None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WAIT_SECONDS
@@ -122,7 +126,7 @@ async def _acquire(
         delay = min(delay * 2, 0.1)
 
 
-async def release_stale(collection: Any, repair: bool) -> int:
+async def release_stale(collection: DocumentCollection[Document], repair: bool) -> int:
     """Count (and, with `repair`, clear) locks left by crashed holders."""
     stale = {"lock_at": {"$lt": utcnow() - timedelta(seconds=STALE_SECONDS)}}
     found = await collection.count_documents(stale)

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from marshmallow import Schema, fields
 
 from hypee.errors import STATUS_CODES
@@ -57,7 +58,7 @@ class _Converter(OpenAPIConverter):
 
 
 def _field_constraints(
-    self: Any, field: fields.Field, ret: dict[str, Any], **kwargs: Any
+    self: Any, field: fields.Field[Any], ret: dict[str, Any], **kwargs: Any
 ) -> dict[str, Any]:
     """`field.json_schema(documented)`: what the field adds to what apispec documented."""
     describe = getattr(field, "json_schema", None)
@@ -147,7 +148,7 @@ def build_spec(
     for route in routes:
         operations = {}
         for method in methods_of(route.handler):
-            doc: Operation = route.handler.docs[method]
+            doc: Operation = getattr(route.handler, "docs")[method]  # noqa: B009
             operations[method.lower()] = _operation(
                 doc, route, authenticated=method not in public_methods_of(route.handler)
             )
@@ -156,7 +157,7 @@ def build_spec(
             operations=operations,
             parameters=[_path_parameter(name) for name in route.parameters],
         )
-    if extra_components is not None:
+    if extra_components is not None and plugin.converter is not None:
         for name, body in extra_components(plugin.converter.schema2jsonschema).items():
             spec.components.schema(name, body)
     return spec.to_dict()

@@ -22,6 +22,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from hypee.dbapi import Document, DocumentCollection
 from hypee.errors import field_error
 from hypee.ids import parse_object_id
 from hypee.jsonio import as_utc
@@ -146,7 +147,7 @@ class Listing:
 
 
 async def find_page(
-    collection: Any,
+    collection: DocumentCollection[Document],
     query: dict[str, Any],
     listing: Listing,
     *,

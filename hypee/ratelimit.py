@@ -119,7 +119,7 @@ class SharedRateLimiter:
             return await self.local.blocked(key)
         if count is None or int(count) < self.limit:
             return None
-        return max(1, math.ceil(ttl / 1000))
+        return max(1, math.ceil(int(ttl) / 1000))
 
     async def hit(self, key: str) -> int | None:
         if not self.redis_up():
@@ -132,8 +132,8 @@ class SharedRateLimiter:
             _, count, ttl = await asyncio.wait_for(pipe.execute(), REDIS_WAIT_SECONDS)
         except (RedisError, OSError, TimeoutError):
             return await self.local.hit(key)
-        if count > self.limit:
-            return max(1, math.ceil(ttl / 1000))
+        if int(count) > self.limit:
+            return max(1, math.ceil(int(ttl) / 1000))
         return None
 
     async def reset(self, key: str) -> None:

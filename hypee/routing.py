@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import tornado.routing
 import tornado.web
 
 _PARAMETER = re.compile(r"\{(\w+)\}")
@@ -22,7 +23,7 @@ class Route:
         """The names of the template's path parameters, in order."""
         return _PARAMETER.findall(self.template)
 
-    def url_spec(self) -> tornado.web.URLSpec:
+    def url_spec(self) -> tornado.routing.URLSpec:
         """A Tornado URL spec; a trailing slash is optional, as docs/api.md promises."""
         path = self.template.rstrip("/") or "/"
         pattern = "".join(
@@ -31,4 +32,4 @@ class Route:
         )
         if path != "/":
             pattern += "/?"
-        return tornado.web.URLSpec(f"^{pattern}$", self.handler, {"route": self.template})
+        return tornado.routing.URLSpec(f"^{pattern}$", self.handler, {"route": self.template})

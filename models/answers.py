@@ -15,6 +15,7 @@ from marshmallow import Schema, fields
 from pymongo import IndexModel, ReturnDocument
 
 from hypee import batches
+from hypee.dbapi import DocumentDatabase
 from hypee.errors import not_found
 from hypee.fields import ObjectIdField, Text, UtcDateTime
 from models import posts, users, votes
@@ -52,8 +53,8 @@ class AnswerSchema(Schema):
 
 
 def view(
-    answer: dict[str, Any], people: dict[ObjectId, dict], my_votes: dict[ObjectId, int]
-) -> dict:
+    answer: dict[str, Any], people: dict[ObjectId, dict[str, Any]], my_votes: dict[ObjectId, int]
+) -> dict[str, Any]:
     """An answer as the API shows it; `people` maps author ids to users."""
     author = people.get(answer["author_id"])
     return {
@@ -69,12 +70,16 @@ def view(
     }
 
 
-async def authors_of(db: Any, posts: list[dict[str, Any]]) -> dict[ObjectId, dict]:
+async def authors_of(
+    db: DocumentDatabase, posts: list[dict[str, Any]]
+) -> dict[ObjectId, dict[str, Any]]:
     """The users who wrote `posts` (questions or answers), in one query."""
     return await users.public_users(db, (post["author_id"] for post in posts))
 
 
-async def render(db: Any, answer: dict[str, Any], viewer_id: ObjectId | None) -> dict[str, Any]:
+async def render(
+    db: DocumentDatabase, answer: dict[str, Any], viewer_id: ObjectId | None
+) -> dict[str, Any]:
     """One answer's view for `viewer_id`."""
     people = await authors_of(db, [answer])
     mine = await votes.mine(db, viewer_id, "answer", [answer["_id"]])
@@ -82,7 +87,7 @@ async def render(db: Any, answer: dict[str, Any], viewer_id: ObjectId | None) ->
 
 
 async def for_question(
-    db: Any, question_id: ObjectId, viewer_id: ObjectId | None
+    db: DocumentDatabase, question_id: ObjectId, viewer_id: ObjectId | None
 ) -> list[dict[str, Any]]:
     """The answers of a question: accepted first, then by score, then oldest first."""
     answers = await db[COLLECTION].find({"question_id": question_id}).to_list(None)
@@ -93,7 +98,7 @@ async def for_question(
 
 
 async def create(
-    db: Any, question_id: ObjectId, author_id: ObjectId, body: str, now: datetime
+    db: DocumentDatabase, question_id: ObjectId, author_id: ObjectId, body: str, now: datetime
 ) -> dict[str, Any]:
     """Store a new answer to `question_id` (whose answer count the caller has raised)."""
     answer = {
@@ -110,22 +115,24 @@ async def create(
     return answer
 
 
-async def get_live(db: Any, answer_id: ObjectId) -> dict[str, Any]:
+async def get_live(db: DocumentDatabase, answer_id: ObjectId) -> dict[str, Any]:
     """The answer, unless it is gone or being deleted (404)."""
     return await posts.get_live(db[COLLECTION], answer_id, "answer")
 
 
-async def own(db: Any, answer_id: ObjectId, user_id: ObjectId) -> dict[str, Any]:
+async def own(db: DocumentDatabase, answer_id: ObjectId, user_id: ObjectId) -> dict[str, Any]:
     """The caller's answer: 404 if there is none, 403 if it is someone else's."""
     return await posts.own(db[COLLECTION], answer_id, user_id, "answer")
 
 
-async def get(db: Any, answer_id: ObjectId) -> dict[str, Any] | None:
+async def get(db: DocumentDatabase, answer_id: ObjectId) -> dict[str, Any] | None:
     """The answer as stored now, or None."""
     return await db[COLLECTION].find_one({"_id": answer_id})
 
 
-async def edit(db: Any, answer_id: ObjectId, body: str, now: datetime) -> dict[str, Any]:
+async def edit(
+    db: DocumentDatabase, answer_id: ObjectId, body: str, now: datetime
+) -> dict[str, Any]:
     """Replace an answer's body; 404 if it is gone."""
     answer = await db[COLLECTION].find_one_and_update(
         {"_id": answer_id},
@@ -137,33 +144,33 @@ async def edit(db: Any, answer_id: ObjectId, body: str, now: datetime) -> dict[s
     return answer
 
 
-async def set_accepted(db: Any, answer_id: ObjectId, accepted: bool) -> None:
+async def set_accepted(db: DocumentDatabase, answer_id: ObjectId, accepted: bool) -> None:
     await db[COLLECTION].update_one({"_id": answer_id}, {"$set": {"accepted": accepted}})
 
 
-async def add_score(db: Any, answer_id: ObjectId, delta: int) -> bool:
+async def add_score(db: DocumentDatabase, answer_id: ObjectId, delta: int) -> bool:
     """Change a live post's score by `delta`; False when it is gone or being deleted."""
     return await posts.add_score(db[COLLECTION], answer_id, delta)
 
 
-async def score_of(db: Any, answer_id: ObjectId) -> int:
+async def score_of(db: DocumentDatabase, answer_id: ObjectId) -> int:
     return await posts.score_of(db[COLLECTION], answer_id)
 
 
-async def ids_for_question(db: Any, question_id: ObjectId) -> list[ObjectId]:
+async def ids_for_question(db: DocumentDatabase, question_id: ObjectId) -> list[ObjectId]:
     found = await db[COLLECTION].find({"question_id": question_id}, {"_id": 1}).to_list(None)
     return [answer["_id"] for answer in found]
 
 
-async def mark_deleting(db: Any, answer_id: ObjectId) -> None:
+async def mark_deleting(db: DocumentDatabase, answer_id: ObjectId) -> None:
     await posts.mark_deleting(db[COLLECTION], answer_id)
 
 
-async def remove(db: Any, answer_id: ObjectId) -> None:
+async def remove(db: DocumentDatabase, answer_id: ObjectId) -> None:
     await db[COLLECTION].delete_one({"_id": answer_id})
 
 
-async def by_question(db: Any) -> dict[ObjectId, list[dict[str, Any]]]:
+async def by_question(db: DocumentDatabase) -> dict[ObjectId, list[dict[str, Any]]]:
     """Every live answer's {_id, accepted}, by question (the integrity check)."""
     found: dict[ObjectId, list[dict[str, Any]]] = {}
     async for answer in batches.each(db[COLLECTION], LIVE, {"question_id": 1, "accepted": 1}):

@@ -22,6 +22,7 @@ from pymongo import IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from hypee import batches
+from hypee.dbapi import DocumentDatabase
 from hypee.errors import field_error, not_found, validation_error
 from hypee.fields import ObjectIdField, StrictInteger, Text, UtcDateTime
 from hypee.jsonio import utcnow
@@ -99,7 +100,7 @@ class ConversationSchema(Schema):
 
 
 def _last_read(conversation: dict[str, Any], user_id: ObjectId) -> int:
-    return conversation["members"].get(str(user_id), {}).get("last_read_seq", 0)
+    return int(conversation["members"].get(str(user_id), {}).get("last_read_seq", 0))
 
 
 def read_marks(conversation: dict[str, Any]) -> dict[str, int]:
@@ -111,7 +112,7 @@ def unread_count(conversation: dict[str, Any], user_id: ObjectId, after: int | N
     """Messages after the user's read marker (or after seq `after`), skipped seqs left out."""
     last_read = _last_read(conversation, user_id) if after is None else after
     skipped = sum(1 for seq in conversation.get("skipped", ()) if seq > last_read)
-    return max(0, conversation["seq"] - last_read - skipped)
+    return max(0, int(conversation["seq"]) - last_read - skipped)
 
 
 def preview(message: dict[str, Any]) -> dict[str, Any]:
@@ -134,7 +135,7 @@ def run_of(conversation: dict[str, Any], user_id: ObjectId) -> dict[str, Any]:
 
 
 def view(
-    conversation: dict[str, Any], viewer_id: ObjectId, people: dict[ObjectId, dict]
+    conversation: dict[str, Any], viewer_id: ObjectId, people: dict[ObjectId, dict[str, Any]]
 ) -> dict[str, Any]:
     """`conversation` as `viewer_id` sees it; `people` maps participant ids to user documents."""
     last_read = _last_read(conversation, viewer_id)
@@ -160,7 +161,9 @@ def view(
     }
 
 
-async def people_of(db: Any, conversations: list[dict[str, Any]]) -> dict[ObjectId, dict]:
+async def people_of(
+    db: DocumentDatabase, conversations: list[dict[str, Any]]
+) -> dict[ObjectId, dict[str, Any]]:
     """The user documents of every participant of `conversations`, in one query."""
     return await users.public_users(
         db, (p for conversation in conversations for p in conversation["participants"])
@@ -171,7 +174,7 @@ async def people_of(db: Any, conversations: list[dict[str, Any]]) -> dict[Object
 
 
 async def create(
-    db: Any, creator_id: ObjectId, data: dict[str, Any]
+    db: DocumentDatabase, creator_id: ObjectId, data: dict[str, Any]
 ) -> tuple[dict[str, Any], bool]:
     """Open a conversation from loaded NewConversationSchema `data`: (document, created).
 
@@ -210,14 +213,16 @@ def _direct_key(participants: list[ObjectId]) -> str:
     return ":".join(sorted(str(p) for p in participants))
 
 
-async def direct_between(db: Any, user_id: ObjectId, other_id: ObjectId) -> dict[str, Any] | None:
+async def direct_between(
+    db: DocumentDatabase, user_id: ObjectId, other_id: ObjectId
+) -> dict[str, Any] | None:
     """The direct conversation of two people, if they have one (never creates it)."""
     if user_id == other_id:
         return None
     return await db[COLLECTION].find_one({"direct_key": _direct_key([user_id, other_id])})
 
 
-async def _direct(db: Any, document: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+async def _direct(db: DocumentDatabase, document: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     key = _direct_key(document["participants"])
     document = {**document, "kind": "direct", "title": None, "direct_key": key}
     try:
@@ -230,13 +235,16 @@ async def _direct(db: Any, document: dict[str, Any]) -> tuple[dict[str, Any], bo
     except DuplicateKeyError:
         # Both sides created it at the same moment; the other insert won.
         conversation = await db[COLLECTION].find_one({"direct_key": key})
+    assert conversation is not None  # the one whose insert won
     return conversation, conversation["_id"] == document["_id"]
 
 
 # -- group membership ------------------------------------------------------------------------
 
 
-async def group_of(db: Any, conversation_id: ObjectId, user_id: ObjectId) -> dict[str, Any]:
+async def group_of(
+    db: DocumentDatabase, conversation_id: ObjectId, user_id: ObjectId
+) -> dict[str, Any]:
     """The group `user_id` takes part in (404 otherwise); 400 for a direct conversation, whose
     two participants and missing title never change."""
     conversation = await for_member(db, conversation_id, user_id)
@@ -248,7 +256,7 @@ async def group_of(db: Any, conversation_id: ObjectId, user_id: ObjectId) -> dic
 
 
 async def add_members(
-    db: Any, conversation: dict[str, Any], user_ids: list[ObjectId]
+    db: DocumentDatabase, conversation: dict[str, Any], user_ids: list[ObjectId]
 ) -> list[ObjectId]:
     """Add those of `user_ids` who are not participants yet (400 for unknown ids, or past
     MAX_PARTICIPANTS); they have read up to the current seq. Returns the users added."""
@@ -272,7 +280,7 @@ async def add_members(
     return new
 
 
-async def remove_member(db: Any, conversation_id: ObjectId, user_id: ObjectId) -> None:
+async def remove_member(db: DocumentDatabase, conversation_id: ObjectId, user_id: ObjectId) -> None:
     """Take `user_id` out of the conversation: from now on it is a 404 to them."""
     result = await db[COLLECTION].update_one(
         {"_id": conversation_id, "participants": user_id},
@@ -282,7 +290,7 @@ async def remove_member(db: Any, conversation_id: ObjectId, user_id: ObjectId) -
         raise not_found("member")
 
 
-async def rename(db: Any, conversation_id: ObjectId, title: str) -> None:
+async def rename(db: DocumentDatabase, conversation_id: ObjectId, title: str) -> None:
     await db[COLLECTION].update_one({"_id": conversation_id}, {"$set": {"title": title}})
 
 
@@ -290,7 +298,7 @@ async def rename(db: Any, conversation_id: ObjectId, title: str) -> None:
 
 
 async def for_member(
-    db: Any,
+    db: DocumentDatabase,
     conversation_id: ObjectId,
     user_id: ObjectId,
     projection: dict[str, Any] | None = None,
@@ -307,7 +315,7 @@ async def for_member(
     return conversation
 
 
-async def is_member(db: Any, conversation_id: ObjectId, user_id: ObjectId) -> bool:
+async def is_member(db: DocumentDatabase, conversation_id: ObjectId, user_id: ObjectId) -> bool:
     """True when `user_id` takes part in the conversation."""
     found = await db[COLLECTION].count_documents(
         {"_id": conversation_id, "participants": user_id}, limit=1
@@ -315,13 +323,15 @@ async def is_member(db: Any, conversation_id: ObjectId, user_id: ObjectId) -> bo
     return found > 0
 
 
-async def participants_of(db: Any, conversation_id: ObjectId, user_id: ObjectId) -> list[ObjectId]:
+async def participants_of(
+    db: DocumentDatabase, conversation_id: ObjectId, user_id: ObjectId
+) -> list[ObjectId]:
     """The participants of a conversation `user_id` takes part in; 404 otherwise."""
     conversation = await for_member(db, conversation_id, user_id, {"participants": 1})
-    return conversation["participants"]
+    return list(conversation["participants"])
 
 
-async def inbox(db: Any, user_id: ObjectId, limit: int, cursor: str | None) -> Page:
+async def inbox(db: DocumentDatabase, user_id: ObjectId, limit: int, cursor: str | None) -> Page:
     """The caller's conversations, most recent activity first."""
     return await find_page(
         db[COLLECTION],
@@ -333,7 +343,7 @@ async def inbox(db: Any, user_id: ObjectId, limit: int, cursor: str | None) -> P
 
 
 async def unread_runs(
-    db: Any, user_id: ObjectId, conversation_ids: list[ObjectId]
+    db: DocumentDatabase, user_id: ObjectId, conversation_ids: list[ObjectId]
 ) -> dict[ObjectId, dict[str, Any]]:
     """The user's runs of unread messages (`run_of`) in the conversations they take part in."""
     if not conversation_ids:
@@ -349,7 +359,7 @@ async def unread_runs(
     return {conversation["_id"]: run_of(conversation, user_id) for conversation in found}
 
 
-async def peers(db: Any, user_id: ObjectId) -> list[ObjectId]:
+async def peers(db: DocumentDatabase, user_id: ObjectId) -> list[ObjectId]:
     """Everyone who shares a conversation with `user_id`."""
     found = await db[COLLECTION].distinct("participants", {"participants": user_id})
     return [p for p in found if p != user_id]
@@ -359,7 +369,7 @@ async def peers(db: Any, user_id: ObjectId) -> list[ObjectId]:
 
 
 async def reserve_seq(
-    db: Any, conversation_id: ObjectId, sender_id: ObjectId, message: dict[str, Any]
+    db: DocumentDatabase, conversation_id: ObjectId, sender_id: ObjectId, message: dict[str, Any]
 ) -> dict[str, Any]:
     """Assign the next seq and rev to `message` from `sender_id`, make it the inbox summary
     and move the sender's read marker to it, in one conditional update (an update pipeline, so
@@ -392,7 +402,7 @@ async def reserve_seq(
 
 
 async def skip_seq(
-    db: Any, conversation_id: ObjectId, unused: dict[str, Any], stored: dict[str, Any]
+    db: DocumentDatabase, conversation_id: ObjectId, unused: dict[str, Any], stored: dict[str, Any]
 ) -> None:
     """The seq assigned to `unused` will hold no message, because `stored` (the same send,
     stored first) holds it: unread counts leave the seq out, and a summary that shows `unused`
@@ -407,7 +417,7 @@ async def skip_seq(
     )
 
 
-async def next_rev(db: Any, conversation_id: ObjectId) -> int:
+async def next_rev(db: DocumentDatabase, conversation_id: ObjectId) -> int:
     """Take the conversation's next rev (for a change of one of its messages)."""
     conversation = await db[COLLECTION].find_one_and_update(
         {"_id": conversation_id},
@@ -417,11 +427,11 @@ async def next_rev(db: Any, conversation_id: ObjectId) -> int:
     )
     if conversation is None:
         raise not_found("conversation")
-    return conversation["rev"]
+    return int(conversation["rev"])
 
 
 async def summary_changed(
-    db: Any, conversation_id: ObjectId, message_id: ObjectId, changes: dict[str, Any]
+    db: DocumentDatabase, conversation_id: ObjectId, message_id: ObjectId, changes: dict[str, Any]
 ) -> None:
     """A message was edited or deleted: the inbox summary follows if it shows that message."""
     await db[COLLECTION].update_one(
@@ -434,7 +444,7 @@ async def summary_changed(
 
 
 async def advance_read_marker(
-    db: Any, conversation_id: ObjectId, user_id: ObjectId, seq: int
+    db: DocumentDatabase, conversation_id: ObjectId, user_id: ObjectId, seq: int
 ) -> tuple[int, bool, dict[str, Any]]:
     """Move the member's read marker forward to `seq` (never back, never past the last message).
 
@@ -461,13 +471,17 @@ async def advance_read_marker(
 # -- integrity (run.py --check) ---------------------------------------------------------------
 
 
-def each(db: Any) -> AsyncIterator[dict[str, Any]]:
+def each(db: DocumentDatabase) -> AsyncIterator[dict[str, Any]]:
     """Every conversation's {seq, skipped, last_message}, for the integrity check."""
     return batches.each(db[COLLECTION], projection={"seq": 1, "skipped": 1, "last_message": 1})
 
 
 async def correct_sequence(
-    db: Any, conversation_id: ObjectId, seq: int, skipped: list[int], last: dict | None
+    db: DocumentDatabase,
+    conversation_id: ObjectId,
+    seq: int,
+    skipped: list[int],
+    last: dict[str, Any] | None,
 ) -> None:
     """Set what the stored messages say: the last seq, the seqs with no message, the summary."""
     summary = {k: v for k, v in last.items() if k != "conversation_id"} if last else None

@@ -27,7 +27,7 @@ from models.users import PrivateUserSchema
 MAX_RESUME_CONVERSATIONS = 1000
 
 
-def _kind(name: str, description: str) -> fields.Field:
+def _kind(name: str, description: str) -> fields.Field[Any]:
     return fields.String(
         required=True,
         validate=validate.OneOf([name]),
@@ -35,7 +35,7 @@ def _kind(name: str, description: str) -> fields.Field:
     )
 
 
-def _id(description: str) -> fields.Field:
+def _id(description: str) -> fields.Field[Any]:
     return ObjectIdField(required=True, metadata={"description": description})
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate
 from pymongo import IndexModel, ReturnDocument
 
+from hypee.dbapi import DocumentDatabase
 from hypee.fields import StrictBoolean, StrictInteger, Text, UtcDateTime, any_case_pattern, trim
 from hypee.jsonio import utcnow
 from hypee.pagination import Listing, Page, decode_cursor, encode_cursor, find_page
@@ -89,7 +91,7 @@ class LanguageCode(fields.String):
         return {"pattern": any_case_pattern(LANGUAGES)}
 
 
-def _distinct(values: list[str], key=str.casefold) -> list[str]:
+def _distinct(values: list[str], key: Callable[[str], str] = str.casefold) -> list[str]:
     seen: dict[str, str] = {}
     for value in values:
         seen.setdefault(key(value), value)
@@ -166,7 +168,9 @@ def refreshed_search(display_name: str, mentor: dict[str, Any]) -> dict[str, Any
     return {f"mentor.{key}": value for key, value in _search_fields(display_name, mentor).items()}
 
 
-async def set_profile(db: Any, user_id: ObjectId, profile: dict[str, Any]) -> dict[str, Any] | None:
+async def set_profile(
+    db: DocumentDatabase, user_id: ObjectId, profile: dict[str, Any]
+) -> dict[str, Any] | None:
     """List `user_id` in the directory with `profile` (replacing any previous one)."""
     user = await db[COLLECTION].find_one({"_id": user_id}, {"display_name": 1, "mentor": 1})
     if user is None:
@@ -191,7 +195,7 @@ async def set_profile(db: Any, user_id: ObjectId, profile: dict[str, Any]) -> di
     )
 
 
-async def get_mentor(db: Any, user_id: ObjectId) -> dict[str, Any] | None:
+async def get_mentor(db: DocumentDatabase, user_id: ObjectId) -> dict[str, Any] | None:
     """The user `user_id` if it is listed as a mentor."""
     return await db[COLLECTION].find_one({"_id": user_id, **IS_MENTOR}, PUBLIC_PROJECTION)
 
@@ -212,7 +216,7 @@ def _directory_filter(params: dict[str, Any], query: list[str]) -> dict[str, Any
     return {"$and": clauses}
 
 
-async def list_mentors(db: Any, params: dict[str, Any]) -> Page:
+async def list_mentors(db: DocumentDatabase, params: dict[str, Any]) -> Page:
     """One page of the directory for the loaded MentorQuerySchema `params`."""
     query = query_words(params.get("q") or "")
     where = _directory_filter(params, query)
@@ -230,7 +234,7 @@ async def list_mentors(db: Any, params: dict[str, Any]) -> Page:
 
 
 async def _ranked_page(
-    db: Any, where: dict[str, Any], query: list[str], limit: int, cursor: str | None
+    db: DocumentDatabase, where: dict[str, Any], query: list[str], limit: int, cursor: str | None
 ) -> Page:
     """Relevance order for a text query: a word found in the name, headline or specialties
     counts twice as much as one found only in the bio; ties go by availability, points, age.

@@ -20,6 +20,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
+from hypee.dbapi import DocumentDatabase
 from hypee.errors import ApiError, conflict, forbidden, not_found, stale, validation_error
 from hypee.jsonio import utcnow
 from hypee.pagination import Page, decode_cursor, encode_cursor
@@ -82,7 +83,7 @@ def system_message(actor_id: ObjectId, event: dict[str, Any], body: str) -> dict
 
 
 async def sent_before(
-    db: Any, conversation_id: ObjectId, sender_id: ObjectId, client_id: str
+    db: DocumentDatabase, conversation_id: ObjectId, sender_id: ObjectId, client_id: str
 ) -> dict[str, Any] | None:
     """The view of the message `sender_id` stored here with `client_id`, if any (404 if the
     sender is not a participant)."""
@@ -96,7 +97,11 @@ async def sent_before(
 
 
 async def store(
-    db: Any, conversation_id: ObjectId, message: dict[str, Any], *, checked: bool = False
+    db: DocumentDatabase,
+    conversation_id: ObjectId,
+    message: dict[str, Any],
+    *,
+    checked: bool = False,
 ) -> Stored:
     """Store `message` (from `new_message`): a seq is assigned and the sender has read up to
     it (one update of the conversation), then the message is inserted. A client id its sender
@@ -133,7 +138,11 @@ async def store(
 
 
 async def _between(
-    db: Any, conversation_id: ObjectId, seq_filter: dict[str, int], newest_first: bool, limit: int
+    db: DocumentDatabase,
+    conversation_id: ObjectId,
+    seq_filter: dict[str, int],
+    newest_first: bool,
+    limit: int,
 ) -> list[dict[str, Any]]:
     return (
         await db[COLLECTION]
@@ -145,7 +154,7 @@ async def _between(
 
 
 async def history(
-    db: Any, conversation_id: ObjectId, user_id: ObjectId, params: dict[str, Any]
+    db: DocumentDatabase, conversation_id: ObjectId, user_id: ObjectId, params: dict[str, Any]
 ) -> Page:
     """A page of message views, in seq order, for a loaded HistoryQuerySchema.
 
@@ -157,13 +166,18 @@ async def history(
         raise stale("This conversation never reached that seq here; fetch it anew.")
     limit = params["limit"]
     listing = f"messages:{conversation_id}"
-    direction, position, bound = "before", params.get("before"), None
+    direction: str = "before"
+    position: int | None = params.get("before")
+    bound: int | None = None
     if "after" in params:
         direction, position, bound = "after", params["after"], params.get("before")
     if params.get("cursor"):
         direction, position, bound = _history_cursor(params["cursor"], listing)
     if direction == "after":
-        seqs = {"$gt": position} if bound is None else {"$gt": position, "$lt": bound}
+        assert position is not None
+        seqs: dict[str, int] = {"$gt": position}
+        if bound is not None:
+            seqs["$lt"] = bound
         found = await _between(db, conversation_id, seqs, False, limit + 1)
     else:
         seqs = {"$lt": position} if position is not None else {"$gte": 0}
@@ -207,7 +221,7 @@ class CatchUp:
 
 
 async def catch_up(
-    db: Any,
+    db: DocumentDatabase,
     conversation_id: ObjectId,
     user_id: ObjectId,
     after: tuple[int, int | None],
@@ -249,7 +263,11 @@ class Changed:
 
 
 async def change_own(
-    db: Any, conversation_id: ObjectId, user_id: ObjectId, seq: int, changes: dict[str, Any]
+    db: DocumentDatabase,
+    conversation_id: ObjectId,
+    user_id: ObjectId,
+    seq: int,
+    changes: dict[str, Any],
 ) -> Changed:
     """Apply `changes` to the caller's message `seq`, which takes the conversation's next rev:
     404 when there is none, 403 when it is someone else's or a system message, 409 when it was
@@ -281,7 +299,11 @@ async def change_own(
 
 
 async def changed_since(
-    db: Any, conversation_id: ObjectId, after_rev: int, limit: int, up_to_seq: int | None = None
+    db: DocumentDatabase,
+    conversation_id: ObjectId,
+    after_rev: int,
+    limit: int,
+    up_to_seq: int | None = None,
 ) -> list[dict[str, Any]]:
     """Up to `limit` message views changed (stored, edited, deleted) after `after_rev`, in rev
     order; with `up_to_seq`, only messages at or below that seq."""
@@ -293,7 +315,7 @@ async def changed_since(
 
 
 async def changes(
-    db: Any, conversation_id: ObjectId, user_id: ObjectId, params: dict[str, Any]
+    db: DocumentDatabase, conversation_id: ObjectId, user_id: ObjectId, params: dict[str, Any]
 ) -> Page:
     """A page of the messages changed after `after_rev` (a loaded ChangesQuerySchema), in rev
     order; 410 `stale` when the conversation never reached that rev (the client's copy comes
@@ -313,11 +335,11 @@ async def changes(
     return Page(found, next_cursor)
 
 
-async def exists(db: Any, message_id: ObjectId) -> bool:
+async def exists(db: DocumentDatabase, message_id: ObjectId) -> bool:
     return await db[COLLECTION].count_documents({"_id": message_id}, limit=1) > 0
 
 
-async def seqs(db: Any, conversation_id: ObjectId) -> list[int]:
+async def seqs(db: DocumentDatabase, conversation_id: ObjectId) -> list[int]:
     """The seqs of a conversation's stored messages, ascending (the integrity check)."""
     found = (
         await db[COLLECTION]
@@ -328,7 +350,7 @@ async def seqs(db: Any, conversation_id: ObjectId) -> list[int]:
     return [message["seq"] for message in found]
 
 
-async def last(db: Any, conversation_id: ObjectId) -> dict[str, Any] | None:
+async def last(db: DocumentDatabase, conversation_id: ObjectId) -> dict[str, Any] | None:
     """A conversation's stored message with the highest seq."""
     found = await _between(db, conversation_id, {"$gte": 0}, True, 1)
     return found[0] if found else None

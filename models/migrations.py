@@ -6,10 +6,10 @@ Both engines run them; several processes may run them at once (every step tolera
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from hypee.dbapi import DocumentDatabase
 from hypee.embedded.documents import scans_allowed
 from models import conversations, messages
 
@@ -18,7 +18,7 @@ log = logging.getLogger("hypee.migrations")
 BUCKETS = "message_buckets"
 
 
-async def run(db: Any) -> None:
+async def run(db: DocumentDatabase) -> None:
     """Bring documents written by earlier versions to the current shapes."""
     with scans_allowed():  # a migration reads whole collections, once
         if BUCKETS in await db.list_collection_names():
@@ -26,7 +26,7 @@ async def run(db: Any) -> None:
         await _add_revs(db)
 
 
-async def _add_revs(db: Any) -> None:
+async def _add_revs(db: DocumentDatabase) -> None:
     """Conversations from before change counters: each message's rev is its seq, and so is
     its conversation's (every message is then "changed" at its own seq, which is true)."""
     missing = {"rev": {"$exists": False}}
@@ -40,7 +40,7 @@ async def _add_revs(db: Any) -> None:
     log.warning("change counters added", extra={"conversations": result.modified_count})
 
 
-async def _unbucket_messages(db: Any) -> None:
+async def _unbucket_messages(db: DocumentDatabase) -> None:
     """Messages kept 200 to a bucket document become one document each."""
     moved = 0
     async for bucket in db[BUCKETS].find({}):

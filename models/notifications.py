@@ -17,6 +17,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from pymongo import IndexModel
 from pymongo.errors import DuplicateKeyError
 
+from hypee.dbapi import DocumentDatabase
 from hypee.fields import ObjectIdField, StrictBoolean, UtcDateTime
 from hypee.jsonio import utcnow
 from hypee.pagination import Listing, Page, find_page
@@ -94,10 +95,12 @@ _schema = NotificationSchema()
 
 
 def view(notification: dict[str, Any]) -> dict[str, Any]:
-    return _schema.dump(notification)
+    return dict(_schema.dump(notification))
 
 
-async def create(db: Any, user_id: ObjectId, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+async def create(
+    db: DocumentDatabase, user_id: ObjectId, kind: str, data: dict[str, Any]
+) -> dict[str, Any]:
     """Store a notification for `user_id`; returns it (the caller pushes it)."""
     notification = {
         "_id": ObjectId(),
@@ -116,7 +119,7 @@ def _unread_key(user_id: ObjectId, conversation_id: ObjectId) -> str:
 
 
 async def message_stored(
-    db: Any, recipients: list[ObjectId], message: dict[str, Any]
+    db: DocumentDatabase, recipients: list[ObjectId], message: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """A message was stored: a recipient with no unread `new_message` notification for its
     conversation gets one. Returns the ones created (to push).
@@ -143,7 +146,7 @@ async def message_stored(
     for key, user_id in keys.items():
         if key in existing:
             continue
-        notification = {
+        notification: dict[str, Any] = {
             "_id": ObjectId(),
             "user_id": user_id,
             "kind": "new_message",
@@ -156,13 +159,13 @@ async def message_stored(
             await db[COLLECTION].insert_one(notification)
         except DuplicateKeyError:
             continue  # a concurrent message created it first
-        live = {"count": 1, "last_message": conversations.preview(message)}
+        live: dict[str, Any] = {"count": 1, "last_message": conversations.preview(message)}
         created.append({**notification, "data": {**notification["data"], **live}})
     return created
 
 
 async def _with_live_data(
-    db: Any, user_id: ObjectId, listed: list[dict[str, Any]]
+    db: DocumentDatabase, user_id: ObjectId, listed: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Unread `new_message` notifications with their run's count and last message, as the
     conversation holds them now."""
@@ -179,7 +182,7 @@ _EMPTY_RUN = {"count": 0, "last_message": None}
 
 
 async def conversation_read(
-    db: Any, user_id: ObjectId, conversation_id: ObjectId, run: dict[str, Any]
+    db: DocumentDatabase, user_id: ObjectId, conversation_id: ObjectId, run: dict[str, Any]
 ) -> None:
     """The user read a conversation to its end: its `new_message` notification is read, and
     keeps `run` ({count, last_message}) as what it covered; a `new_conversation` one about it
@@ -206,7 +209,9 @@ async def conversation_read(
     )
 
 
-async def listing(db: Any, user_id: ObjectId, params: dict[str, Any]) -> tuple[Page, int]:
+async def listing(
+    db: DocumentDatabase, user_id: ObjectId, params: dict[str, Any]
+) -> tuple[Page, int]:
     """A page of the user's notifications, newest first, and the number unread."""
     query: dict[str, Any] = {"user_id": user_id}
     if params.get("unread"):
@@ -223,7 +228,7 @@ async def listing(db: Any, user_id: ObjectId, params: dict[str, Any]) -> tuple[P
     return page, unread
 
 
-async def mark_read(db: Any, user_id: ObjectId, data: dict[str, Any]) -> None:
+async def mark_read(db: DocumentDatabase, user_id: ObjectId, data: dict[str, Any]) -> None:
     """Mark the user's notifications read: loaded MarkReadSchema `data` (ids, or all). A
     `new_message` one keeps the count and last message of its run as they are now."""
     query: dict[str, Any] = {"user_id": user_id, "read": False}

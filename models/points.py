@@ -15,6 +15,7 @@ from marshmallow import Schema, fields
 from pymongo import IndexModel
 
 from hypee import batches
+from hypee.dbapi import DocumentDatabase
 from hypee.fields import ObjectIdField, UtcDateTime
 from hypee.jsonio import utcnow
 from hypee.pagination import Listing, Page, find_page
@@ -67,11 +68,17 @@ _event_schema = PointEventSchema()
 
 
 def event_view(event: dict[str, Any]) -> dict[str, Any]:
-    return _event_schema.dump(event)
+    return dict(_event_schema.dump(event))
 
 
 async def grant(
-    db: Any, user_id: ObjectId, delta: int, reason: str, ref: dict[str, Any], *, undo: bool = False
+    db: DocumentDatabase,
+    user_id: ObjectId,
+    delta: int,
+    reason: str,
+    ref: dict[str, Any],
+    *,
+    undo: bool = False,
 ) -> dict[str, Any]:
     """Apply `delta` points to `user_id` for `reason` and record it; returns the effect
     ({user_id, delta actually applied, reason, ref}) to keep for undoing it later."""
@@ -97,7 +104,7 @@ async def grant(
     }
 
 
-async def undo(db: Any, effects: list[dict[str, Any]]) -> None:
+async def undo(db: DocumentDatabase, effects: list[dict[str, Any]]) -> None:
     """Reverse effects returned by `grant`, exactly, newest first."""
     for effect in sorted(effects, key=lambda e: e["event_id"], reverse=True):
         await grant(
@@ -105,7 +112,7 @@ async def undo(db: Any, effects: list[dict[str, Any]]) -> None:
         )
 
 
-async def history(db: Any, user_id: ObjectId, limit: int, cursor: str | None) -> Page:
+async def history(db: DocumentDatabase, user_id: ObjectId, limit: int, cursor: str | None) -> Page:
     """A user's point events, newest first."""
     return await find_page(
         db[COLLECTION],
@@ -116,7 +123,7 @@ async def history(db: Any, user_id: ObjectId, limit: int, cursor: str | None) ->
     )
 
 
-async def totals(db: Any) -> dict[ObjectId, int]:
+async def totals(db: DocumentDatabase) -> dict[ObjectId, int]:
     """Each user's sum of applied point deltas: what `users.points` must be."""
     sums: dict[ObjectId, int] = {}
     async for event in batches.each(db[COLLECTION], projection={"user_id": 1, "delta": 1}):

@@ -12,12 +12,15 @@ from typing import Any
 from bson import ObjectId
 
 from hypee import batches
+from hypee.dbapi import Document, DocumentCollection
 from hypee.errors import forbidden, not_found
 
 LIVE = {"deleting": {"$ne": True}}
 
 
-async def add_score(collection: Any, post_id: ObjectId, delta: int) -> bool:
+async def add_score(
+    collection: DocumentCollection[Document], post_id: ObjectId, delta: int
+) -> bool:
     """Change a live post's score by `delta`; False when it is gone or being deleted."""
     updated = await collection.find_one_and_update(
         {"_id": post_id, **LIVE}, {"$inc": {"score": delta}}, projection={"_id": 1}
@@ -25,26 +28,30 @@ async def add_score(collection: Any, post_id: ObjectId, delta: int) -> bool:
     return updated is not None
 
 
-async def score_of(collection: Any, post_id: ObjectId) -> int:
+async def score_of(collection: DocumentCollection[Document], post_id: ObjectId) -> int:
     found = await collection.find_one({"_id": post_id}, {"score": 1})
-    return (found or {}).get("score", 0)
+    return int((found or {}).get("score", 0))
 
 
-async def mark_deleting(collection: Any, post_id: ObjectId) -> None:
+async def mark_deleting(collection: DocumentCollection[Document], post_id: ObjectId) -> None:
     """From now on the post takes no vote, answer or change."""
     await collection.update_one({"_id": post_id}, {"$set": {"deleting": True}})
 
 
-def scores(collection: Any) -> AsyncIterator[dict[str, Any]]:
+def scores(collection: DocumentCollection[Document]) -> AsyncIterator[dict[str, Any]]:
     """Every post's {score} (the integrity check)."""
     return batches.each(collection, projection={"score": 1})
 
 
-async def set_score(collection: Any, post_id: ObjectId, score: int) -> None:
+async def set_score(
+    collection: DocumentCollection[Document], post_id: ObjectId, score: int
+) -> None:
     await collection.update_one({"_id": post_id}, {"$set": {"score": score}})
 
 
-async def get_live(collection: Any, post_id: ObjectId, kind: str) -> dict[str, Any]:
+async def get_live(
+    collection: DocumentCollection[Document], post_id: ObjectId, kind: str
+) -> dict[str, Any]:
     """The post (a question or an answer: `kind`), unless it is gone or being deleted (404)."""
     post = await collection.find_one({"_id": post_id, **LIVE})
     if post is None:
@@ -52,7 +59,9 @@ async def get_live(collection: Any, post_id: ObjectId, kind: str) -> dict[str, A
     return post
 
 
-async def own(collection: Any, post_id: ObjectId, user_id: ObjectId, kind: str) -> dict[str, Any]:
+async def own(
+    collection: DocumentCollection[Document], post_id: ObjectId, user_id: ObjectId, kind: str
+) -> dict[str, Any]:
     """The caller's post: 404 if there is none, 403 if it is someone else's."""
     post = await get_live(collection, post_id, kind)
     if post["author_id"] != user_id:

@@ -17,6 +17,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from pymongo import IndexModel, ReturnDocument
 
 from hypee import batches, locks
+from hypee.dbapi import DocumentDatabase
 from hypee.errors import not_found
 from hypee.fields import SPACE, ObjectIdField, Text, UtcDateTime, trim
 from hypee.jsonio import utcnow
@@ -51,14 +52,14 @@ LISTINGS = {
         "questions:active", [("last_activity_at", -1), ("_id", -1)], (datetime, ObjectId)
     ),
 }
-STATUSES = {
+STATUSES: dict[str, dict[str, Any]] = {
     "open": {"answer_count": 0},
     "answered": {"answer_count": {"$gt": 0}, "accepted_answer_id": None},
     "accepted": {"accepted_answer_id": {"$ne": None}},
 }
 
 
-class Tags(fields.List):
+class Tags(fields.List[str]):
     """0 to 5 tags (as sent); any case in, lower case out, duplicates dropped."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -67,12 +68,14 @@ class Tags(fields.List):
     def json_schema(self, documented: dict[str, Any]) -> dict[str, Any]:
         return {"maxItems": MAX_TAGS, "items": {"type": "string", "pattern": _TAG_ANY_CASE}}
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
+    def _deserialize(  # type: ignore[override]  # marshmallow: list[T | None] for List[T]
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> list[str]:
         if isinstance(value, list) and len(value) > MAX_TAGS:
             raise ValidationError(f"At most {MAX_TAGS} tags.")
         tags = list(
             dict.fromkeys(
-                trim(tag).lower() for tag in super()._deserialize(value, attr, data, **kwargs)
+                trim(tag or "").lower() for tag in super()._deserialize(value, attr, data, **kwargs)
             )
         )
         bad = [tag for tag in tags if not _TAG.match(tag)]
@@ -126,8 +129,8 @@ class QuestionDetailSchema(QuestionSchema):
 
 
 def view(
-    question: dict[str, Any], people: dict[ObjectId, dict], my_votes: dict[ObjectId, int]
-) -> dict:
+    question: dict[str, Any], people: dict[ObjectId, dict[str, Any]], my_votes: dict[ObjectId, int]
+) -> dict[str, Any]:
     author = people.get(question["author_id"])
     accepted = question.get("accepted_answer_id")
     return {
@@ -146,8 +149,8 @@ def view(
 
 
 async def render(
-    db: Any, questions: list[dict[str, Any]], viewer_id: ObjectId | None
-) -> list[dict]:
+    db: DocumentDatabase, questions: list[dict[str, Any]], viewer_id: ObjectId | None
+) -> list[dict[str, Any]]:
     """Views of `questions` for `viewer_id` (authors and the viewer's votes in two queries)."""
     people = await answers.authors_of(db, questions)
     mine = await votes.mine(db, viewer_id, "question", [q["_id"] for q in questions])
@@ -158,7 +161,7 @@ def _search(title: str, body: str) -> list[str]:
     return words(title, body)[:MAX_SEARCH_WORDS]
 
 
-async def create(db: Any, author_id: ObjectId, data: dict[str, Any]) -> dict[str, Any]:
+async def create(db: DocumentDatabase, author_id: ObjectId, data: dict[str, Any]) -> dict[str, Any]:
     now = utcnow()
     question = {
         "_id": ObjectId(),
@@ -178,17 +181,19 @@ async def create(db: Any, author_id: ObjectId, data: dict[str, Any]) -> dict[str
     return question
 
 
-async def get_live(db: Any, question_id: ObjectId) -> dict[str, Any]:
+async def get_live(db: DocumentDatabase, question_id: ObjectId) -> dict[str, Any]:
     """The question, unless it is gone or being deleted (404)."""
     return await posts.get_live(db[COLLECTION], question_id, "question")
 
 
-async def own(db: Any, question_id: ObjectId, user_id: ObjectId) -> dict[str, Any]:
+async def own(db: DocumentDatabase, question_id: ObjectId, user_id: ObjectId) -> dict[str, Any]:
     """The caller's question: 404 if there is none, 403 if it is someone else's."""
     return await posts.own(db[COLLECTION], question_id, user_id, "question")
 
 
-async def edit(db: Any, question: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+async def edit(
+    db: DocumentDatabase, question: dict[str, Any], changes: dict[str, Any]
+) -> dict[str, Any]:
     """Apply loaded EditQuestionSchema `changes`; the search words follow."""
     if not changes:
         return question
@@ -211,13 +216,15 @@ async def edit(db: Any, question: dict[str, Any], changes: dict[str, Any]) -> di
     return updated
 
 
-def locked(db: Any, question_id: ObjectId) -> AbstractAsyncContextManager[locks.Held]:
+def locked(db: DocumentDatabase, question_id: ObjectId) -> AbstractAsyncContextManager[locks.Held]:
     """Hold the question's lock: everything that changes which answer is accepted, or deletes
     the question, applies one at a time under it. 404 when the question is gone."""
     return locks.locked(db[COLLECTION], {"_id": question_id}, missing=not_found("question"))
 
 
-async def answer_added(db: Any, question_id: ObjectId, now: datetime) -> dict[str, Any]:
+async def answer_added(
+    db: DocumentDatabase, question_id: ObjectId, now: datetime
+) -> dict[str, Any]:
     """Count a new answer on a live question: its {author_id, title}; 404 when it is gone."""
     question = await db[COLLECTION].find_one_and_update(
         {"_id": question_id, **LIVE},
@@ -230,30 +237,31 @@ async def answer_added(db: Any, question_id: ObjectId, now: datetime) -> dict[st
     return question
 
 
-async def touched(db: Any, question_id: ObjectId, now: datetime) -> None:
+async def touched(db: DocumentDatabase, question_id: ObjectId, now: datetime) -> None:
     """Something on the question changed (an answer was edited): it is active again."""
     await db[COLLECTION].update_one({"_id": question_id}, {"$set": {"last_activity_at": now}})
 
 
-async def add_score(db: Any, question_id: ObjectId, delta: int) -> bool:
+async def add_score(db: DocumentDatabase, question_id: ObjectId, delta: int) -> bool:
     """Change a live post's score by `delta`; False when it is gone or being deleted."""
     return await posts.add_score(db[COLLECTION], question_id, delta)
 
 
-async def score_of(db: Any, question_id: ObjectId) -> int:
+async def score_of(db: DocumentDatabase, question_id: ObjectId) -> int:
     return await posts.score_of(db[COLLECTION], question_id)
 
 
-async def mark_deleting(db: Any, question_id: ObjectId) -> None:
+async def mark_deleting(db: DocumentDatabase, question_id: ObjectId) -> None:
     await posts.mark_deleting(db[COLLECTION], question_id)
 
 
 def acceptance_effects(question: dict[str, Any]) -> list[dict[str, Any]]:
     """The points a question's accepted answer gave (to undo when it goes)."""
-    return question.get("accept_effects", []) + question.get("accept_bonus", [])
+    effects: list[dict[str, Any]] = question.get("accept_effects", [])
+    return effects + list(question.get("accept_bonus", []))
 
 
-async def listing(db: Any, params: dict[str, Any]) -> Page:
+async def listing(db: DocumentDatabase, params: dict[str, Any]) -> Page:
     """A page of questions for loaded QuestionQuerySchema `params`."""
     clauses: list[dict[str, Any]] = [LIVE]
     query = query_words(params.get("q") or "")
@@ -279,7 +287,7 @@ async def listing(db: Any, params: dict[str, Any]) -> Page:
 # -- integrity (run.py --check) ---------------------------------------------------------------
 
 
-def each(db: Any) -> AsyncIterator[dict[str, Any]]:
+def each(db: DocumentDatabase) -> AsyncIterator[dict[str, Any]]:
     """Every question's score, answer count and acceptance."""
     return batches.each(
         db[COLLECTION],
@@ -287,5 +295,5 @@ def each(db: Any) -> AsyncIterator[dict[str, Any]]:
     )
 
 
-async def correct(db: Any, question_id: ObjectId, changes: dict[str, Any]) -> None:
+async def correct(db: DocumentDatabase, question_id: ObjectId, changes: dict[str, Any]) -> None:
     await db[COLLECTION].update_one({"_id": question_id}, {"$set": changes})

@@ -8,13 +8,13 @@ login used before (a replay, or a stolen copy racing the real client) revokes th
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from bson import ObjectId
 from marshmallow import Schema, fields
 from pymongo import IndexModel, ReturnDocument
 
 from hypee.auth import Identity, new_refresh_token, refresh_token_hash, refresh_token_session
+from hypee.dbapi import DocumentDatabase
 from hypee.errors import ApiError, unauthorized
 from hypee.jsonio import utcnow
 
@@ -48,7 +48,12 @@ class RefreshSchema(Schema):
 
 
 async def start(
-    db: Any, user_id: ObjectId, lifetime_seconds: int, *, user_agent: str = "", ip: str = ""
+    db: DocumentDatabase,
+    user_id: ObjectId,
+    lifetime_seconds: int,
+    *,
+    user_agent: str = "",
+    ip: str = "",
 ) -> tuple[Identity, str]:
     """Open a login for `user_id`; returns its identity and its first refresh token."""
     session_id = ObjectId()
@@ -71,7 +76,7 @@ async def start(
     return Identity(user_id, session_id), token
 
 
-async def rotate(db: Any, token: str, lifetime_seconds: int) -> tuple[Identity, str]:
+async def rotate(db: DocumentDatabase, token: str, lifetime_seconds: int) -> tuple[Identity, str]:
     """Exchange a refresh token for a new one; 401 when it is unknown, used, revoked or expired."""
     session_id = refresh_token_session(token)
     presented = refresh_token_hash(token)
@@ -100,7 +105,7 @@ async def rotate(db: Any, token: str, lifetime_seconds: int) -> tuple[Identity, 
     return Identity(session["user_id"], session_id), replacement
 
 
-async def revoke(db: Any, token: str, user_id: ObjectId) -> ObjectId:
+async def revoke(db: DocumentDatabase, token: str, user_id: ObjectId) -> ObjectId:
     """End the login a refresh token belongs to; returns its id. 401 if it is not the caller's."""
     session_id = refresh_token_session(token)
     presented = refresh_token_hash(token)
@@ -112,7 +117,7 @@ async def revoke(db: Any, token: str, user_id: ObjectId) -> ObjectId:
     return await revoke_session(db, session_id)
 
 
-async def revoke_session(db: Any, session_id: ObjectId) -> ObjectId:
+async def revoke_session(db: DocumentDatabase, session_id: ObjectId) -> ObjectId:
     """End the login `session_id` (its refresh tokens stop working); returns its id."""
     await db[COLLECTION].update_one(
         {"_id": session_id}, {"$set": {"revoked": True, "revoked_reason": "logout"}}
@@ -120,7 +125,7 @@ async def revoke_session(db: Any, session_id: ObjectId) -> ObjectId:
     return session_id
 
 
-async def is_active(db: Any, session_id: ObjectId) -> bool:
+async def is_active(db: DocumentDatabase, session_id: ObjectId) -> bool:
     """True while the login `session_id` is neither revoked nor expired."""
     found = await db[COLLECTION].count_documents(
         {"_id": session_id, "revoked": False, "expires_at": {"$gt": utcnow()}}, limit=1

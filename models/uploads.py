@@ -19,6 +19,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from pymongo import IndexModel
 
 from hypee import batches
+from hypee.dbapi import DocumentDatabase
 from hypee.fields import SPACE, ObjectIdField, StrictInteger, UtcDateTime, trim, trimmed_pattern
 from hypee.jsonio import utcnow
 
@@ -134,11 +135,13 @@ def new_upload(user_id: ObjectId, data: dict[str, Any], content_type: str) -> di
     }
 
 
-async def insert(db: Any, upload: dict[str, Any]) -> None:
+async def insert(db: DocumentDatabase, upload: dict[str, Any]) -> None:
     await db[COLLECTION].insert_one(upload)
 
 
-async def find_many(db: Any, upload_ids: list[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+async def find_many(
+    db: DocumentDatabase, upload_ids: list[ObjectId]
+) -> dict[ObjectId, dict[str, Any]]:
     """The uploads of `upload_ids` that exist, by id."""
     found = await db[COLLECTION].find({"_id": {"$in": upload_ids}}).to_list(None)
     return {upload["_id"]: upload for upload in found}
@@ -165,7 +168,7 @@ def claim_problem(
     return None
 
 
-async def mark_claimed(db: Any, upload_id: ObjectId, user_id: ObjectId) -> bool:
+async def mark_claimed(db: DocumentDatabase, upload_id: ObjectId, user_id: ObjectId) -> bool:
     """Reserve a pending upload of `user_id`; False when someone else got it first."""
     result = await db[COLLECTION].update_one(
         {"_id": upload_id, "state": "pending", "uploader_id": user_id},
@@ -174,7 +177,9 @@ async def mark_claimed(db: Any, upload_id: ObjectId, user_id: ObjectId) -> bool:
     return result.modified_count > 0
 
 
-async def release(db: Any, upload_ids: list[ObjectId], owner_id: ObjectId | None = None) -> None:
+async def release(
+    db: DocumentDatabase, upload_ids: list[ObjectId], owner_id: ObjectId | None = None
+) -> None:
     """Give uploads back (the message that was to carry them was not stored): claimed ones,
     and those already attached to `owner_id`."""
     if upload_ids:
@@ -188,7 +193,11 @@ async def release(db: Any, upload_ids: list[ObjectId], owner_id: ObjectId | None
 
 
 async def mark_attached(
-    db: Any, upload_ids: list[ObjectId], *, conversation_id: ObjectId | None, owner_id: ObjectId
+    db: DocumentDatabase,
+    upload_ids: list[ObjectId],
+    *,
+    conversation_id: ObjectId | None,
+    owner_id: ObjectId,
 ) -> None:
     """Claimed uploads now belong to a message (`owner_id`) or an avatar (the user)."""
     await db[COLLECTION].update_many(
@@ -200,19 +209,19 @@ async def mark_attached(
     )
 
 
-async def attached(db: Any, upload_id: ObjectId) -> dict[str, Any] | None:
+async def attached(db: DocumentDatabase, upload_id: ObjectId) -> dict[str, Any] | None:
     """The upload if it is attached to a message or an avatar."""
     return await db[COLLECTION].find_one({"_id": upload_id, "state": "attached"})
 
 
-async def mark_deleted(db: Any, upload_ids: list[ObjectId]) -> None:
+async def mark_deleted(db: DocumentDatabase, upload_ids: list[ObjectId]) -> None:
     """The uploads' objects were removed from storage."""
     await db[COLLECTION].update_many(
         {"_id": {"$in": upload_ids}}, {"$set": {"state": "deleted", "deleted_at": utcnow()}}
     )
 
 
-async def expired(db: Any, batch: int) -> list[dict[str, Any]]:
+async def expired(db: DocumentDatabase, batch: int) -> list[dict[str, Any]]:
     """Up to `batch` uploads never attached before they expired."""
     return (
         await db[COLLECTION]
@@ -222,12 +231,12 @@ async def expired(db: Any, batch: int) -> list[dict[str, Any]]:
     )
 
 
-async def remove(db: Any, upload: dict[str, Any]) -> None:
+async def remove(db: DocumentDatabase, upload: dict[str, Any]) -> None:
     """Delete an expired upload's document, unless its state changed meanwhile."""
     await db[COLLECTION].delete_one({"_id": upload["_id"], "state": upload["state"]})
 
 
-def attached_to_messages(db: Any) -> AsyncIterator[dict[str, Any]]:
+def attached_to_messages(db: DocumentDatabase) -> AsyncIterator[dict[str, Any]]:
     """Every upload attached to a message (the integrity check)."""
     return batches.each(
         db[COLLECTION], {"state": "attached", "conversation_id": {"$ne": None}}, {"owner_id": 1}

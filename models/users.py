@@ -12,6 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from hypee import batches
 from hypee.auth import PasswordService
+from hypee.dbapi import DocumentDatabase
 from hypee.errors import conflict
 from hypee.fields import ObjectIdField, Text, UtcDateTime, trim
 from hypee.jsonio import format_datetime, utcnow
@@ -143,7 +144,9 @@ def private_view(user: dict[str, Any]) -> dict[str, Any]:
     return {**public_view(user), "email": user["email"]}
 
 
-async def register(db: Any, passwords: PasswordService, data: dict[str, Any]) -> dict[str, Any]:
+async def register(
+    db: DocumentDatabase, passwords: PasswordService, data: dict[str, Any]
+) -> dict[str, Any]:
     """Create an account from loaded RegisterSchema `data`; 409 if the email is taken."""
     if await db[COLLECTION].count_documents({"email": data["email"]}, limit=1):
         raise conflict("An account with this email already exists.")
@@ -166,7 +169,7 @@ async def register(db: Any, passwords: PasswordService, data: dict[str, Any]) ->
 
 
 async def authenticate(
-    db: Any, passwords: PasswordService, email: str, password: str
+    db: DocumentDatabase, passwords: PasswordService, email: str, password: str
 ) -> dict[str, Any] | None:
     """The user whose credentials these are, or None; upgrades outdated password hashes."""
     user = await db[COLLECTION].find_one({"email": normalize_email(email)})
@@ -180,17 +183,19 @@ async def authenticate(
     return user
 
 
-async def count(db: Any, limit: int = 1) -> int:
+async def count(db: DocumentDatabase, limit: int = 1) -> int:
     """How many accounts there are, counting up to `limit`."""
     return await db[COLLECTION].count_documents({}, limit=limit)
 
 
-async def get_user(db: Any, user_id: ObjectId) -> dict[str, Any] | None:
+async def get_user(db: DocumentDatabase, user_id: ObjectId) -> dict[str, Any] | None:
     """The user `user_id`, or None."""
     return await db[COLLECTION].find_one({"_id": user_id})
 
 
-async def public_users(db: Any, user_ids: Iterable[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+async def public_users(
+    db: DocumentDatabase, user_ids: Iterable[ObjectId]
+) -> dict[ObjectId, dict[str, Any]]:
     """The users `user_ids` with what their public views need, by id, in one query."""
     found = (
         await db[COLLECTION]
@@ -200,20 +205,20 @@ async def public_users(db: Any, user_ids: Iterable[ObjectId]) -> dict[ObjectId, 
     return {user["_id"]: user for user in found}
 
 
-async def display_name(db: Any, user_id: ObjectId) -> str:
+async def display_name(db: DocumentDatabase, user_id: ObjectId) -> str:
     """The user's display name ("Someone" for an account that no longer exists)."""
     user = await db[COLLECTION].find_one({"_id": user_id}, {"display_name": 1})
     return user["display_name"] if user else "Someone"
 
 
-async def unknown_ids(db: Any, user_ids: list[ObjectId]) -> list[ObjectId]:
+async def unknown_ids(db: DocumentDatabase, user_ids: list[ObjectId]) -> list[ObjectId]:
     """Those of `user_ids` that name no account, in the order given."""
     known = set(await db[COLLECTION].distinct("_id", {"_id": {"$in": user_ids}}))
     return [user_id for user_id in user_ids if user_id not in known]
 
 
 async def update_profile(
-    db: Any, user: dict[str, Any], changes: dict[str, Any]
+    db: DocumentDatabase, user: dict[str, Any], changes: dict[str, Any]
 ) -> dict[str, Any] | None:
     """Apply loaded ProfileUpdateSchema `changes` to `user`; a mentor's search words follow a
     new name. A new `avatar_upload_id` must already be attached to the user (services do it)."""
@@ -242,7 +247,7 @@ def avatar_upload_id(user: dict[str, Any]) -> ObjectId | None:
     return (user.get("avatar") or {}).get("upload_id")
 
 
-async def add_points(db: Any, user_id: ObjectId, delta: int) -> int:
+async def add_points(db: DocumentDatabase, user_id: ObjectId, delta: int) -> int:
     """Change a user's points by `delta`, never below 0; returns the change actually made."""
     if delta >= 0:
         result = await db[COLLECTION].update_one({"_id": user_id}, {"$inc": {"points": delta}})
@@ -260,13 +265,13 @@ async def add_points(db: Any, user_id: ObjectId, delta: int) -> int:
             return_document=ReturnDocument.BEFORE,
         )
         if before is not None:
-            return -before["points"]
+            return -int(before["points"])
         if not await db[COLLECTION].count_documents({"_id": user_id}, limit=1):
             return 0  # the user is gone
         # The points changed between the two updates: try again.
 
 
-async def points_of_everyone(db: Any) -> dict[ObjectId, int]:
+async def points_of_everyone(db: DocumentDatabase) -> dict[ObjectId, int]:
     """Every user's points (the integrity check)."""
     return {
         user["_id"]: user.get("points", 0)
@@ -274,5 +279,5 @@ async def points_of_everyone(db: Any) -> dict[ObjectId, int]:
     }
 
 
-async def set_points(db: Any, user_id: ObjectId, value: int) -> None:
+async def set_points(db: DocumentDatabase, user_id: ObjectId, value: int) -> None:
     await db[COLLECTION].update_one({"_id": user_id}, {"$set": {"points": value}})

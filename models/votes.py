@@ -16,6 +16,7 @@ from marshmallow import Schema, fields, validate
 from pymongo import IndexModel
 
 from hypee import batches, locks
+from hypee.dbapi import DocumentDatabase
 from hypee.jsonio import utcnow
 from models import points
 
@@ -61,7 +62,7 @@ def worth(target_type: str, value: int) -> list[tuple[str, int, str]]:
 
 
 def locked(
-    db: Any, user_id: ObjectId, target_type: str, post_id: ObjectId
+    db: DocumentDatabase, user_id: ObjectId, target_type: str, post_id: ObjectId
 ) -> AbstractAsyncContextManager[locks.Held]:
     """Hold `user_id`'s vote on a post (created with value 0 when there is none), so that
     concurrent votes by one user on one post apply one after the other."""
@@ -71,7 +72,9 @@ def locked(
     )
 
 
-async def remove_all(db: Any, target_type: str, post_id: ObjectId) -> list[dict[str, Any]]:
+async def remove_all(
+    db: DocumentDatabase, target_type: str, post_id: ObjectId
+) -> list[dict[str, Any]]:
     """Remove every vote on a post being deleted; returns the point effects to undo."""
     votes = (
         await db[COLLECTION]
@@ -91,7 +94,7 @@ async def remove_all(db: Any, target_type: str, post_id: ObjectId) -> list[dict[
 
 
 async def mine(
-    db: Any, user_id: ObjectId | None, target_type: str, post_ids: list[ObjectId]
+    db: DocumentDatabase, user_id: ObjectId | None, target_type: str, post_ids: list[ObjectId]
 ) -> dict[ObjectId, int]:
     """The viewer's votes on `post_ids` ({post id: value}); empty for anonymous viewers."""
     if user_id is None or not post_ids:
@@ -107,7 +110,7 @@ async def mine(
     return {vote["target_id"]: vote.get("value", 0) for vote in found}
 
 
-async def totals(db: Any, target_type: str) -> dict[ObjectId, int]:
+async def totals(db: DocumentDatabase, target_type: str) -> dict[ObjectId, int]:
     """Each post's sum of vote values: what its score must be."""
     sums: dict[ObjectId, int] = {}
     votes = batches.each(db[COLLECTION], {"target_type": target_type}, {"target_id": 1, "value": 1})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from typing import Any
 
 from config import Settings
 from models import mentors, users
@@ -139,7 +140,7 @@ BIO_TEMPLATES = [
 ]
 
 
-def _mentor_profile(rng: random.Random, index: int) -> tuple[str, dict]:
+def _mentor_profile(rng: random.Random, index: int) -> tuple[str, dict[str, Any]]:
     first = FIRST_NAMES[index % len(FIRST_NAMES)]
     last = LAST_NAMES[(index * 7) % len(LAST_NAMES)]
     country, languages = COUNTRIES[index % len(COUNTRIES)]
@@ -202,7 +203,7 @@ ANSWERS = [
 
 
 async def _seed_forum(
-    services: Services, rng: random.Random, mentor_ids: list, mentee_ids: list
+    services: Services, rng: random.Random, mentor_ids: list[Any], mentee_ids: list[Any]
 ) -> int:
     """Questions from mentees answered, voted on and accepted through the real services, so the
     mentors' points come from forum activity like everyone else's."""
@@ -243,7 +244,7 @@ async def seed_demo(settings: Settings) -> None:
             for i in range(MENTEE_COUNT)
         ]
 
-        async def create(name: str, profile: dict | None, email: str):
+        async def create(name: str, profile: dict[str, Any] | None, email: str) -> Any:
             role = "mentor" if profile else "mentee"
             data = {"email": email, "password": DEMO_PASSWORD, "display_name": name, "role": role}
             user = await services.accounts.register(data)

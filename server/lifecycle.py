@@ -47,7 +47,7 @@ class Running:
     """Started services and the background tasks that run until they stop."""
 
     services: Services
-    tasks: list[asyncio.Task] = field(default_factory=list)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def spawn(self, coroutine: Awaitable[None], name: str) -> None:
         """Run a background task until the services stop."""

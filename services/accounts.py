@@ -41,7 +41,7 @@ class AccountService:
         """The user whose credentials these are, or None."""
         return await users.authenticate(self.db, self.passwords, email, password)
 
-    async def open_session(self, user: dict[str, Any], user_agent: str, ip: str) -> dict:
+    async def open_session(self, user: dict[str, Any], user_agent: str, ip: str) -> dict[str, Any]:
         """Start a login for `user`: the {user, access, refresh} answer."""
         identity, refresh = await sessions.start(
             self.db, user["_id"], self.refresh_seconds, user_agent=user_agent, ip=ip

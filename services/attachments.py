@@ -15,6 +15,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from hypee.dbapi import DocumentDatabase
 from hypee.errors import ApiError, not_found, validation_error
 from hypee.fields import trim
 from hypee.storage import Storage
@@ -27,14 +28,16 @@ class AttachmentService:
     """The storage side of uploads; models/uploads.py keeps their documents."""
 
     def __init__(
-        self, db: Any, storage: Storage, max_bytes: int, allowed_types: tuple[str, ...]
+        self, db: DocumentDatabase, storage: Storage, max_bytes: int, allowed_types: tuple[str, ...]
     ) -> None:
         self.db = db
         self.storage = storage
         self.max_bytes = max_bytes
         self.allowed_types = {content_type.lower() for content_type in allowed_types}
 
-    async def ticket(self, user_id: ObjectId, data: dict[str, Any], base_url: str) -> dict:
+    async def ticket(
+        self, user_id: ObjectId, data: dict[str, Any], base_url: str
+    ) -> dict[str, Any]:
         """A ticket for uploading loaded NewUploadSchema `data`: {upload_id, method, url,
         headers, expires_at}. 413 over the size limit; 400 for a type outside the allow-list."""
         if data["size"] > self.max_bytes:
@@ -84,7 +87,7 @@ class AttachmentService:
         for upload_id in ids:
             upload = found.get(upload_id)
             problem = uploads.claim_problem(upload, user_id, conversation_id, content_types)
-            if problem is not None:
+            if problem is not None or upload is None:
                 problems.append(f"{upload_id}: {problem}")
             else:
                 candidates.append(upload)

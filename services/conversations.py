@@ -34,7 +34,7 @@ class ConversationService:
         self.messages = messages
         self.notifier = notifier
 
-    async def open(self, creator_id: ObjectId, data: dict[str, Any]) -> tuple[dict, bool]:
+    async def open(self, creator_id: ObjectId, data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """Open a conversation from loaded NewConversationSchema `data`, sending its optional
         first message: (the conversation as stored now, created).
 

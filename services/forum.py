@@ -81,7 +81,9 @@ class ForumService:
             unit.on_commit(lambda: self.live.question_changed(answer["question_id"]))
         return answer
 
-    async def edit_answer(self, answer_id: ObjectId, user_id: ObjectId, body: str) -> dict:
+    async def edit_answer(
+        self, answer_id: ObjectId, user_id: ObjectId, body: str
+    ) -> dict[str, Any]:
         await answers.own(self.db, answer_id, user_id)
         now = utcnow()
         async with self.store.atomic() as unit:
@@ -118,7 +120,9 @@ class ForumService:
 
     # -- acceptance --------------------------------------------------------------------------
 
-    async def accept(self, answer_id: ObjectId, user_id: ObjectId, accepted: bool) -> dict:
+    async def accept(
+        self, answer_id: ObjectId, user_id: ObjectId, accepted: bool
+    ) -> dict[str, Any]:
         """Accept (or un-accept) an answer; only the question's author may. Returns the answer."""
         answer = await answers.get_live(self.db, answer_id)
         question_lock = questions.locked(self.db, answer["question_id"])
@@ -148,8 +152,9 @@ class ForumService:
         self, question_id: ObjectId, answer_id: ObjectId, previous: ObjectId | None
     ) -> None:
         """Tell the question's watchers that its accepted answer moved."""
-        for moved in {answer_id, previous} - {None}:
-            await self.live.answer_changed(moved)
+        for moved in {answer_id, previous}:
+            if moved is not None:
+                await self.live.answer_changed(moved)
         await self.live.question_changed(question_id)
 
     async def _move_acceptance(

@@ -13,6 +13,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from hypee.dbapi import DocumentDatabase
 from hypee.realtime.hub import Hub
 from models import answers, questions
 
@@ -24,7 +25,7 @@ def question_topic(question_id: ObjectId) -> str:
 class ForumLive:
     """Tells a question's watchers what changed on it."""
 
-    def __init__(self, db: Any, hub: Hub) -> None:
+    def __init__(self, db: DocumentDatabase, hub: Hub) -> None:
         self.db = db
         self.hub = hub
 

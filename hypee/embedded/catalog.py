@@ -134,4 +134,4 @@ class Catalog:
 
     def _next(self, table: str) -> int:
         row = self.connection.execute(f"SELECT coalesce(max(number), 0) + 1 FROM {table}")
-        return row.fetchone()[0]
+        return int(row.fetchone()[0])

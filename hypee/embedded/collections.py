@@ -18,6 +18,7 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from hypee.dbapi import Filter
 from hypee.embedded import documents, indexes, updating
 from hypee.embedded.catalog import Catalog, CollectionMeta
 from hypee.embedded.documents import Found, Reader
@@ -258,16 +259,17 @@ class Collection:
         return Cursor(self, filter, projection)
 
     async def count_documents(
-        self, filter: dict[str, Any], *, limit: int | None = None, skip: int = 0
+        self, filter: Filter, *, limit: int | None = None, skip: int = 0
     ) -> int:
         if skip:
             raise NotImplementedError("count_documents with skip")
-        return self._read(lambda reader, meta: reader.count(meta, filter, limit), 0)
+        counted: int = self._read(lambda reader, meta: reader.count(meta, filter, limit), 0)
+        return counted
 
     async def estimated_document_count(self) -> int:
         return await self.count_documents({})
 
-    async def distinct(self, key: str, filter: dict[str, Any] | None = None) -> list[Any]:
+    async def distinct(self, key: str, filter: Filter | None = None) -> list[Any]:
         def action(reader: Reader, meta: CollectionMeta) -> list[Any]:
             values: dict[bytes, Any] = {}
             for found in reader.select(meta, filter, []):
@@ -276,11 +278,12 @@ class Collection:
                         values.setdefault(encode(item), item)
             return list(values.values())
 
-        return self._read(action, [])
+        found: list[Any] = self._read(action, [])
+        return found
 
     # -- writes ------------------------------------------------------------------------------
 
-    async def insert_one(self, document: dict[str, Any]) -> InsertOneResult:
+    async def insert_one(self, document: Any) -> InsertOneResult:
         document.setdefault("_id", ObjectId())
         await self.engine.run_write(
             lambda connection: documents.insert(connection, self._ensure(), document)
@@ -301,8 +304,8 @@ class Collection:
 
     async def find_one_and_update(
         self,
-        filter: dict[str, Any],
-        update: dict[str, Any],
+        filter: Filter,
+        update: Any,
         projection: Any = None,
         sort: Any = None,
         upsert: bool = False,
@@ -323,7 +326,7 @@ class Collection:
         return await self.engine.run_write(action)
 
     async def find_one_and_delete(
-        self, filter: dict[str, Any], projection: Any = None, sort: Any = None
+        self, filter: Filter, projection: Any = None, sort: Any = None
     ) -> dict[str, Any] | None:
         project = compile_projection(projection)
 
@@ -339,9 +342,7 @@ class Collection:
 
         return await self.engine.run_write(action)
 
-    async def update_one(
-        self, filter: dict[str, Any], update: dict[str, Any], upsert: bool = False
-    ) -> UpdateResult:
+    async def update_one(self, filter: Filter, update: Any, upsert: bool = False) -> UpdateResult:
         def action(connection: sqlite3.Connection) -> UpdateResult:
             found, after, changed = self._update(filter, update, [], upsert)
             if found is None:
@@ -351,13 +352,11 @@ class Collection:
 
         return await self.engine.run_write(action)
 
-    async def update_many(
-        self, filter: dict[str, Any], update: dict[str, Any], upsert: bool = False
-    ) -> UpdateResult:
+    async def update_many(self, filter: Filter, update: Any, upsert: bool = False) -> UpdateResult:
         def action(connection: sqlite3.Connection) -> UpdateResult:
             meta = self._meta()
             targets = self._writer().select(meta, filter, []) if meta else []
-            if not targets:
+            if meta is None or not targets:
                 if not upsert:
                     return UpdateResult(0, 0)
                 _, after, _ = self._update(filter, update, [], True)
@@ -367,13 +366,13 @@ class Collection:
 
         return await self.engine.run_write(action)
 
-    async def delete_one(self, filter: dict[str, Any]) -> DeleteResult:
+    async def delete_one(self, filter: Filter) -> DeleteResult:
         return await self._delete(filter, 1)
 
-    async def delete_many(self, filter: dict[str, Any]) -> DeleteResult:
+    async def delete_many(self, filter: Filter) -> DeleteResult:
         return await self._delete(filter, None)
 
-    async def _delete(self, filter: dict[str, Any], limit: int | None) -> DeleteResult:
+    async def _delete(self, filter: Filter, limit: int | None) -> DeleteResult:
         def action(connection: sqlite3.Connection) -> DeleteResult:
             meta = self._meta()
             if meta is None:
@@ -432,8 +431,8 @@ class Collection:
                 result.modified_count += int(changed)
         elif kind == "DeleteOne":
             meta = self._meta()
-            found = self._writer().select(meta, request._filter, [], (0, 1)) if meta else []
-            for item in found:
+            for item in self._writer().select(meta, request._filter, [], (0, 1)) if meta else []:
+                assert meta is not None
                 documents.delete(self.engine.write, meta, item)
                 result.deleted_count += 1
         else:
@@ -442,13 +441,13 @@ class Collection:
     # -- updating ----------------------------------------------------------------------------
 
     def _update(
-        self, filter: dict[str, Any], update: dict[str, Any], sort: Sort, upsert: bool
+        self, filter: Filter, update: dict[str, Any], sort: Sort, upsert: bool
     ) -> tuple[Found | None, dict[str, Any] | None, bool]:
         """Update the first match (or upsert): (the match as it was stored, the document after,
         whether it changed); the match is None for an upsert or when nothing matched."""
         meta = self._meta()
         found = self._writer().select(meta, filter, sort, (0, 1)) if meta else []
-        if found:
+        if meta is not None and found:
             changed = self._change(meta, found[0], update)
             return found[0], found[0].document, changed
         if not upsert:

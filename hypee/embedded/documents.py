@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
 import sqlite3
 from collections import Counter
@@ -20,6 +21,7 @@ import bson
 from bson.codec_options import CodecOptions
 from pymongo.errors import DuplicateKeyError
 
+from hypee.dbapi import Filter
 from hypee.embedded.catalog import CollectionMeta
 from hypee.embedded.indexes import IndexSpec, Key
 from hypee.embedded.keys import Unsupported, encode
@@ -29,7 +31,7 @@ from hypee.embedded.planning import Plan, Sort, plan
 
 log = logging.getLogger("hypee.store")
 
-CODEC = CodecOptions(tz_aware=True, tzinfo=UTC)
+CODEC: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True, tzinfo=UTC)
 
 
 class UnindexedQuery(Unsupported):
@@ -146,7 +148,7 @@ class Reader:
         self.strict = strict
         self.uses = uses
 
-    def plan(self, meta: CollectionMeta, query: dict[str, Any] | None, sort: Sort) -> Plan:
+    def plan(self, meta: CollectionMeta, query: Filter | None, sort: Sort) -> Plan:
         indexes = [i for i in meta.indexes if i.committed or not self.committed_only]
         chosen = plan(meta.table, indexes, query, sort)
         if self.strict and chosen.scans and query and not SCANS_ALLOWED.get():
@@ -155,9 +157,7 @@ class Reader:
             self.uses[f"{meta.name}.{chosen.index.name if chosen.index else '_id_'}"] += 1
         return chosen
 
-    def matching(
-        self, meta: CollectionMeta, chosen: Plan, query: dict[str, Any] | None
-    ) -> Iterator[Found]:
+    def matching(self, meta: CollectionMeta, chosen: Plan, query: Filter | None) -> Iterator[Found]:
         """The documents matching `query` among the plan's candidates, in the plan's order."""
         test = None if chosen.exact else compile_filter(query)
         seen: set[int] = set()
@@ -172,7 +172,7 @@ class Reader:
     def select(
         self,
         meta: CollectionMeta,
-        query: dict[str, Any] | None,
+        query: Filter | None,
         sort: Sort,
         window: tuple[int, int | None] = (0, None),
     ) -> list[Found]:
@@ -189,12 +189,13 @@ class Reader:
             sort_documents(found, sort)
         return found[skip:wanted]
 
-    def count(self, meta: CollectionMeta, query: dict[str, Any] | None, limit: int | None) -> int:
+    def count(self, meta: CollectionMeta, query: Filter | None, limit: int | None) -> int:
         chosen = self.plan(meta, query, [])
         if chosen.exact:
             sql = chosen.count_sql + (" LIMIT ?" if limit else "")
             params = [*chosen.params, limit] if limit else chosen.params
-            return self.connection.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+            row = self.connection.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()
+            return int(row[0])
         total = 0
         for _ in self.matching(meta, chosen, query):
             total += 1
@@ -206,7 +207,11 @@ class Reader:
 def sort_documents(found: list[Found], sort: Sort) -> None:
     """Sort in place by `sort` (stable, one field at a time from the last)."""
     for path, direction in reversed(sort):
-        found.sort(key=lambda f, p=path: _sort_key(f.document, p), reverse=direction < 0)
+        found.sort(key=functools.partial(_found_key, path), reverse=direction < 0)
+
+
+def _found_key(path: str, found: Found) -> bytes:
+    return _sort_key(found.document, path)
 
 
 def _sort_key(document: dict[str, Any], path: str) -> bytes:
@@ -256,6 +261,7 @@ def insert(connection: sqlite3.Connection, meta: CollectionMeta, document: dict[
     rid = connection.execute(
         f'INSERT INTO "{meta.table}" (id, doc) VALUES (?, ?)', (id_key, blob)
     ).lastrowid
+    assert rid is not None  # an INSERT always has one
     for index in meta.indexes:
         _write_keys(connection, index, keys[index.name], set(), rid)
     return rid

@@ -168,9 +168,9 @@ class Engine:
         self.generation = 0  # changes at every commit or rollback of the open transaction
         self._in_transaction = False
         self._gate: asyncio.Lock | None = None
-        self._commit_task: asyncio.Task | None = None
-        self._probe_task: asyncio.Task | None = None
-        self._read_probe_task: asyncio.Task | None = None
+        self._commit_task: asyncio.Task[None] | None = None
+        self._probe_task: asyncio.Task[None] | None = None
+        self._read_probe_task: asyncio.Task[None] | None = None
         # Called after the open transaction, or a unit of it, was rolled back, and after each
         # commit (the catalog reloads itself when it changed meanwhile).
         self.on_rollback: list[Callable[[], None]] = []

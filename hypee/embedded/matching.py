@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from hypee.dbapi import Filter
 from hypee.embedded.keys import Unsupported, encode, type_of
 from hypee.embedded.paths import MISSING, leaf_values, values_at
 
@@ -26,10 +27,10 @@ def equal(stored: Any, wanted: Any) -> bool:
     if stored is MISSING or stored is None:
         return False
     if isinstance(stored, bool) or isinstance(wanted, bool):
-        return type(stored) is type(wanted) and stored == wanted
+        return type(stored) is type(wanted) and bool(stored == wanted)
     if isinstance(stored, datetime) and isinstance(wanted, datetime):
         return encode(stored) == encode(wanted)
-    return stored == wanted
+    return bool(stored == wanted)
 
 
 def compare(stored: Any, bound: Any) -> int | None:
@@ -42,7 +43,7 @@ def compare(stored: Any, bound: Any) -> int | None:
     return (key > other) - (key < other)
 
 
-def compile_filter(query: dict[str, Any] | None) -> Predicate:
+def compile_filter(query: Filter | None) -> Predicate:
     """A predicate on documents for a MongoDB filter."""
     if not query:
         return lambda document: True
@@ -140,11 +141,10 @@ def _flags(options: str) -> int:
 
 
 def _elem_match(path: str, spec: dict[str, Any]) -> Predicate:
+    on_element: Predicate
     if is_operator_dict(spec):
         element_test = _operators("v", spec)
-
-        def on_element(item: Any) -> bool:
-            return element_test({"v": item})
+        on_element = lambda item: element_test({"v": item})  # noqa: E731
     else:
         on_element = compile_filter(spec)
 

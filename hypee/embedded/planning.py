@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from hypee.dbapi import Filter
 from hypee.embedded.indexes import IndexSpec
 from hypee.embedded.keys import NULL, encode, type_end, type_of, type_start
 from hypee.embedded.matching import is_operator_dict
@@ -56,7 +57,7 @@ class Plan:
     scans: bool = False  # reads the whole collection
 
 
-def conjuncts(query: dict[str, Any] | None) -> list[tuple[str, Any]]:
+def conjuncts(query: Filter | None) -> list[tuple[str, Any]]:
     """The top-level conditions of a filter, `$and` flattened."""
     found: list[tuple[str, Any]] = []
     for name, value in (query or {}).items():
@@ -115,7 +116,7 @@ def _range(spec: dict[str, Any]) -> Bound:
     return bound
 
 
-def field_bounds(query: dict[str, Any] | None) -> tuple[dict[str, Bound], list[tuple[str, Any]]]:
+def field_bounds(query: Filter | None) -> tuple[dict[str, Bound], list[tuple[str, Any]]]:
     """(the bound of each field, the conditions that no bound decides exactly)."""
     bounds: dict[str, Bound] = {}
     loose: list[tuple[str, Any]] = []
@@ -184,7 +185,7 @@ def _order(index: IndexSpec, fixed: int, sort: Sort, columns: list[str]) -> list
 
 
 def _candidate(
-    index: IndexSpec, bounds: dict[str, Bound], loose: list, parts: list, sort: Sort
+    index: IndexSpec, bounds: dict[str, Bound], loose: list[Any], parts: list[Any], sort: Sort
 ) -> _Candidate | None:
     if index.partial and not _implies(parts, index.partial):
         return None
@@ -218,7 +219,7 @@ def _candidate(
 def plan(
     collection_table: str,
     indexes: list[IndexSpec],
-    query: dict[str, Any] | None,
+    query: Filter | None,
     sort: Sort,
 ) -> Plan:
     """The plan for `query` in `sort` order over a collection's usable `indexes`."""

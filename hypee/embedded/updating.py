@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypee.dbapi import Filter
 from hypee.embedded.keys import Unsupported
 from hypee.embedded.matching import compare, compile_filter, equal, is_operator_dict
 from hypee.embedded.paths import MISSING, get_path, set_path, unset_path
@@ -136,7 +137,7 @@ _ACTIONS = {
 }
 
 
-def upsert_base(query: dict[str, Any]) -> dict[str, Any]:
+def upsert_base(query: Filter) -> dict[str, Any]:
     """The document an upsert starts from: the equality conditions of its filter (the caller
     gives it an `_id` after the update, unless `$setOnInsert` did)."""
     document: dict[str, Any] = {}
@@ -144,7 +145,7 @@ def upsert_base(query: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def _equalities(query: dict[str, Any], document: dict[str, Any]) -> None:
+def _equalities(query: Filter, document: dict[str, Any]) -> None:
     for name, value in query.items():
         if name == "$and":
             for part in value:

@@ -97,7 +97,7 @@ class RedisBridge:
         self._outage = Outage()
         self._pubsub: Any = None
         self._wake_watch = asyncio.Event()  # the subscriber (re)connected: check at once
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         """Start listening, watching and publishing in the background."""
@@ -198,7 +198,7 @@ class RedisBridge:
             return
         if incoming.command is not None:
             self._obey(incoming.command)
-        elif incoming.origin != self._origin:
+        elif incoming.origin != self._origin and incoming.user_id is not None:
             self.hub.deliver(
                 [incoming.user_id],
                 incoming.frame,

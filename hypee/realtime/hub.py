@@ -77,7 +77,7 @@ class Hub:
         # across every process; wired to "tell the people who share a conversation".
         self.on_presence: PresenceListener | None = None
         self._presence_queue: asyncio.Queue[tuple[ObjectId, bool]] = asyncio.Queue()
-        self._presence_task: asyncio.Task | None = None
+        self._presence_task: asyncio.Task[None] | None = None
         self._registered_online: set[ObjectId] = set()
         self._stopped = False
         self.topics = Topics()

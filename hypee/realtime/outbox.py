@@ -33,7 +33,7 @@ class RedisOutbox:
         self.lost = False  # some messages never reached Redis since this was last cleared
         self._queue: collections.deque[tuple[str, bytes]] = collections.deque()
         self._ready = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.ensure_future(self._drain())

@@ -88,7 +88,7 @@ class RedisPresence:
         pipe.zcard(key)
         pipe.expire(key, PRESENCE_TTL_SECONDS)
         results = await pipe.execute()
-        processes = results[2]
+        processes = int(results[2])
         return processes == 1 if online else processes == 0
 
     async def online(self, user_ids: list[ObjectId]) -> set[ObjectId]:

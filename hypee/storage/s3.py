@@ -83,7 +83,7 @@ class S3Storage:
     async def download_url(
         self, key: str, filename: str, content_type: str, seconds: int, base_url: str
     ) -> str:
-        return await self._run(
+        return await self._run(  # type: ignore[no-any-return]  # boto3 has no types
             self.signer.generate_presigned_url,
             ClientMethod="get_object",
             Params={
