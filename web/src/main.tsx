@@ -3,12 +3,12 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { createBrowserRouter, Navigate, RouterProvider, type RouteObject } from "react-router";
 import { ApiError } from "./api/client";
-import { AuthProvider } from "./auth/AuthContext";
+import { AuthProvider } from "./features/auth/AuthContext";
 import { AppShell } from "./components/AppShell";
-import { RequireAuth } from "./components/RequireAuth";
+import { RequireAuth } from "./features/auth/RequireAuth";
 import "./i18n";
-import { LoginPage, NotFoundPage, RegisterPage } from "./pages/AuthPages";
-import { MentorsPage } from "./pages/MentorsPage";
+import { LoginPage, NotFoundPage, RegisterPage } from "./features/auth/AuthPages";
+import { MentorsPage } from "./features/directory/MentorsPage";
 import { RealtimeProvider } from "./realtime/RealtimeContext";
 import "./styles.css";
 
@@ -38,15 +38,15 @@ const router = createBrowserRouter([
       { path: "/login", element: <LoginPage /> },
       { path: "/register", element: <RegisterPage /> },
       { path: "/mentors", element: <MentorsPage /> },
-      { path: "/mentors/:id", lazy: page(async () => (await import("./pages/MentorProfilePage")).MentorProfilePage) },
-      { path: "/chat", lazy: page(async () => (await import("./pages/ChatPage")).ChatPage, true) },
-      { path: "/chat/:id", lazy: page(async () => (await import("./pages/ChatPage")).ChatPage, true) },
-      { path: "/chat/to/:userId", lazy: page(async () => (await import("./pages/ChatPage")).ChatPage, true) },
-      { path: "/questions", lazy: page(async () => (await import("./pages/QuestionsPage")).QuestionsPage) },
-      { path: "/questions/new", lazy: page(async () => (await import("./pages/NewQuestionPage")).NewQuestionPage, true) },
-      { path: "/questions/:id", lazy: page(async () => (await import("./pages/QuestionPage")).QuestionPage) },
-      { path: "/notifications", lazy: page(async () => (await import("./pages/NotificationsPage")).NotificationsPage, true) },
-      { path: "/me", lazy: page(async () => (await import("./pages/MePage")).MePage, true) },
+      { path: "/mentors/:id", lazy: page(async () => (await import("./features/directory/MentorProfilePage")).MentorProfilePage) },
+      { path: "/chat", lazy: page(async () => (await import("./features/chat/ChatPage")).ChatPage, true) },
+      { path: "/chat/:id", lazy: page(async () => (await import("./features/chat/ChatPage")).ChatPage, true) },
+      { path: "/chat/to/:userId", lazy: page(async () => (await import("./features/chat/ChatPage")).ChatPage, true) },
+      { path: "/questions", lazy: page(async () => (await import("./features/forum/QuestionsPage")).QuestionsPage) },
+      { path: "/questions/new", lazy: page(async () => (await import("./features/forum/NewQuestionPage")).NewQuestionPage, true) },
+      { path: "/questions/:id", lazy: page(async () => (await import("./features/forum/QuestionPage")).QuestionPage) },
+      { path: "/notifications", lazy: page(async () => (await import("./features/notifications/NotificationsPage")).NotificationsPage, true) },
+      { path: "/me", lazy: page(async () => (await import("./features/profile/MePage")).MePage, true) },
       { path: "*", element: <NotFoundPage /> },
     ],
   },

@@ -1,12 +1,12 @@
 import { useTranslation } from "react-i18next";
 import { NavLink, Outlet, ScrollRestoration, useLocation } from "react-router";
-import { useAuth } from "../auth/AuthContext";
+import { useAuth } from "../features/auth/AuthContext";
 import { chooseLanguage, LANGUAGES, type Language } from "../i18n";
 import { useConnection } from "../realtime/RealtimeContext";
 import { Avatar } from "./Avatar";
 import { Icon } from "./Icon";
-import { NotificationBell } from "./NotificationBell";
-import { SignOutButton } from "./SignOutButton";
+import { NotificationBell } from "../features/notifications/NotificationBell";
+import { SignOutButton } from "../features/auth/SignOutButton";
 
 /** The sections: in the header on wide screens, a tab bar at the bottom on phones. */
 function MainNav() {

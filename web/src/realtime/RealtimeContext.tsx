@@ -7,7 +7,7 @@ import { createContext, useContext, useEffect, useMemo, useState, useSyncExterna
 import { api, unwrap } from "../api/client";
 import { currentToken, onSignOut, refresh } from "../api/session";
 import type { Message } from "../api/types";
-import { useAuth } from "../auth/AuthContext";
+import { useAuth } from "../features/auth/AuthContext";
 import { RealtimeClient, type SocketLike, type Status } from "./client";
 import type { ServerFrame } from "./frames";
 import { Versioned } from "./versioned";

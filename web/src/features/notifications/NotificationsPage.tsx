@@ -1,11 +1,11 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
-import { api, unwrap } from "../api/client";
-import type { MarkRead, Notification } from "../api/types";
-import { EmptyState, ErrorState, Skeleton } from "../components/States";
-import { ago } from "../lib/format";
-import { usePagedList } from "../lib/pagedList";
+import { api, unwrap } from "../../api/client";
+import type { MarkRead, Notification } from "../../api/types";
+import { EmptyState, ErrorState, Skeleton } from "../../components/States";
+import { ago } from "../../lib/format";
+import { usePagedList } from "../../lib/pagedList";
 
 // `data` depends on the kind (docs/api.md, "Notifications"); these are the fields shown.
 type Data = Record<string, unknown> & {

@@ -1,8 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { NavLink } from "react-router";
-import { api, unwrap } from "../api/client";
-import { Icon } from "./Icon";
+import { api, unwrap } from "../../api/client";
+import { Icon } from "../../components/Icon";
 
 /** The bell in the header: the unread count, kept current by `notification` frames. */
 export function NotificationBell() {

@@ -1,8 +1,8 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, Navigate, useSearchParams } from "react-router";
-import { useAuth } from "../auth/AuthContext";
-import { useAction } from "../lib/hooks";
+import { useAuth } from "./AuthContext";
+import { useAction } from "../../lib/hooks";
 
 function useNext(): string {
   const [params] = useSearchParams();

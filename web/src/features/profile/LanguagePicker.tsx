@@ -1,7 +1,7 @@
 import { useId, useMemo, useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { LANGUAGES } from "../lib/codes";
-import { languageName } from "../lib/format";
+import { LANGUAGES } from "../../lib/codes";
+import { languageName } from "../../lib/format";
 
 interface Props {
   name: string; // the form field: one hidden input per chosen language

@@ -1,18 +1,18 @@
 import { useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router";
-import { api, unwrap } from "../api/client";
-import type { PublicUser } from "../api/types";
+import { api, unwrap } from "../../api/client";
+import type { PublicUser } from "../../api/types";
 import { useAuth } from "../auth/AuthContext";
-import { Avatar } from "../components/Avatar";
-import { FilterPanel } from "../components/FilterPanel";
-import { EmptyState, ErrorState, Skeleton } from "../components/States";
-import { CountryOptions, LanguageOptions } from "../components/CodeOptions";
-import { FirstRunHint } from "../components/FirstRunHint";
-import { countryName } from "../lib/format";
-import { useTextParam } from "../lib/hooks";
-import { inlinedFirstPage } from "../lib/firstPage";
-import { usePagedList } from "../lib/pagedList";
+import { Avatar } from "../../components/Avatar";
+import { FilterPanel } from "../../components/FilterPanel";
+import { EmptyState, ErrorState, Skeleton } from "../../components/States";
+import { CountryOptions, LanguageOptions } from "../../components/CodeOptions";
+import { FirstRunHint } from "./FirstRunHint";
+import { countryName } from "../../lib/format";
+import { useTextParam } from "../../lib/hooks";
+import { inlinedFirstPage } from "../../lib/firstPage";
+import { usePagedList } from "../../lib/pagedList";
 
 type Sort = "relevance" | "newest" | "points";
 

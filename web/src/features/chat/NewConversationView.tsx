@@ -3,9 +3,9 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, Navigate, useNavigate } from "react-router";
 import { api, unwrap } from "../../api/client";
-import { Avatar } from "../Avatar";
-import { Icon } from "../Icon";
-import { ErrorState, Skeleton } from "../States";
+import { Avatar } from "../../components/Avatar";
+import { Icon } from "../../components/Icon";
+import { ErrorState, Skeleton } from "../../components/States";
 import { Composer } from "./Composer";
 
 /**

@@ -2,12 +2,12 @@ import { useTranslation } from "react-i18next";
 import { NavLink } from "react-router";
 import { api, unwrap } from "../../api/client";
 import type { Conversation } from "../../api/types";
-import { useAuth } from "../../auth/AuthContext";
+import { useAuth } from "../auth/AuthContext";
 import { usePresence } from "../../realtime/RealtimeContext";
 import { ago } from "../../lib/format";
 import { usePagedList } from "../../lib/pagedList";
-import { Avatar } from "../Avatar";
-import { EmptyState, ErrorState, Skeleton } from "../States";
+import { Avatar } from "../../components/Avatar";
+import { EmptyState, ErrorState, Skeleton } from "../../components/States";
 
 /** What a conversation is called for the viewer: its title, or the other person's name. */
 export function conversationName(conversation: Conversation, meId: string | undefined): string {

@@ -1,11 +1,11 @@
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
-import { api, unwrap } from "../api/client";
+import { api, unwrap } from "../../api/client";
 import { useAuth } from "../auth/AuthContext";
-import { Avatar } from "../components/Avatar";
-import { ErrorState, Skeleton } from "../components/States";
-import { countryName, languageName } from "../lib/format";
+import { Avatar } from "../../components/Avatar";
+import { ErrorState, Skeleton } from "../../components/States";
+import { countryName, languageName } from "../../lib/format";
 
 export function MentorProfilePage() {
   const { t } = useTranslation();

@@ -1,6 +1,6 @@
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
-import { useAuth } from "../auth/AuthContext";
+import { useAuth } from "./AuthContext";
 
 /** Ends the login and goes to the sign-in page. */
 export function SignOutButton({ className }: { className: string }) {

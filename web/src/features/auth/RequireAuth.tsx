@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
 import { Navigate, useLocation } from "react-router";
-import { useAuth } from "../auth/AuthContext";
-import { Skeleton } from "./States";
+import { useAuth } from "./AuthContext";
+import { Skeleton } from "../../components/States";
 
 /** Pages for signed-in users: others go to /login, which brings them back afterwards. */
 export function RequireAuth({ children }: { children: ReactNode }) {

@@ -1,8 +1,8 @@
 import { useTranslation } from "react-i18next";
 import { useParams } from "react-router";
-import { ConversationView } from "../components/chat/ConversationView";
-import { Inbox } from "../components/chat/Inbox";
-import { NewConversationView } from "../components/chat/NewConversationView";
+import { ConversationView } from "./ConversationView";
+import { Inbox } from "./Inbox";
+import { NewConversationView } from "./NewConversationView";
 
 /** The inbox beside the open conversation (one at a time on a phone). */
 export function ChatPage() {

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Icon } from "../Icon";
+import { Icon } from "../../components/Icon";
 import dataSource from "emoji-picker-element-data/en/emojibase/data.json?url";
 
 /** The emoji picker, loaded the first time it is opened (it is not in the first bundle). */

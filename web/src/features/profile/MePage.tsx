@@ -1,16 +1,16 @@
 import { useMutation } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { api, unwrap } from "../api/client";
-import type { MentorProfileInput, ProfileUpdate } from "../api/types";
+import { api, unwrap } from "../../api/client";
+import type { MentorProfileInput, ProfileUpdate } from "../../api/types";
 import { useAuth } from "../auth/AuthContext";
-import { Avatar } from "../components/Avatar";
-import { SignOutButton } from "../components/SignOutButton";
-import { ErrorState } from "../components/States";
-import { CountryOptions } from "../components/CodeOptions";
-import { LanguagePicker } from "../components/LanguagePicker";
-import { useAction } from "../lib/hooks";
-import { uploadFile } from "../lib/uploads";
+import { Avatar } from "../../components/Avatar";
+import { SignOutButton } from "../auth/SignOutButton";
+import { ErrorState } from "../../components/States";
+import { CountryOptions } from "../../components/CodeOptions";
+import { LanguagePicker } from "./LanguagePicker";
+import { useAction } from "../../lib/hooks";
+import { uploadFile } from "../../lib/uploads";
 
 export function MePage() {
   const { t } = useTranslation();

@@ -1,12 +1,12 @@
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router";
-import { api, unwrap } from "../api/client";
+import { api, unwrap } from "../../api/client";
 import { useAuth } from "../auth/AuthContext";
-import { FilterPanel } from "../components/FilterPanel";
-import { EmptyState, ErrorState, Skeleton } from "../components/States";
-import { ago } from "../lib/format";
-import { useTextParam } from "../lib/hooks";
-import { usePagedList } from "../lib/pagedList";
+import { FilterPanel } from "../../components/FilterPanel";
+import { EmptyState, ErrorState, Skeleton } from "../../components/States";
+import { ago } from "../../lib/format";
+import { useTextParam } from "../../lib/hooks";
+import { usePagedList } from "../../lib/pagedList";
 
 type Status = "open" | "answered" | "accepted";
 type Sort = "newest" | "votes" | "active";

@@ -4,10 +4,10 @@
  */
 import { useQueryClient } from "@tanstack/react-query";
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import { api, unwrap } from "../api/client";
-import { mayBeSignedIn, onSessionChange, refresh, setToken, signingOut } from "../api/session";
-import type { PrivateUser, Registration } from "../api/types";
-import { markFirstRun } from "../lib/firstRun";
+import { api, unwrap } from "../../api/client";
+import { mayBeSignedIn, onSessionChange, refresh, setToken, signingOut } from "../../api/session";
+import type { PrivateUser, Registration } from "../../api/types";
+import { markFirstRun } from "../../lib/firstRun";
 
 type Status = "loading" | "signed-in" | "signed-out";
 

@@ -2,9 +2,9 @@ import { useMutation } from "@tanstack/react-query";
 import type { FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
-import { api, unwrap } from "../api/client";
-import type { NewQuestion } from "../api/types";
-import { ErrorState } from "../components/States";
+import { api, unwrap } from "../../api/client";
+import type { NewQuestion } from "../../api/types";
+import { ErrorState } from "../../components/States";
 
 export function NewQuestionPage() {
   const { t } = useTranslation();

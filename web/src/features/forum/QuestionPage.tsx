@@ -2,14 +2,14 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router";
-import { api, unwrap } from "../api/client";
-import type { Answer, PublicUser, QuestionDetail } from "../api/types";
+import { api, unwrap } from "../../api/client";
+import type { Answer, PublicUser, QuestionDetail } from "../../api/types";
 import { useAuth } from "../auth/AuthContext";
-import { Avatar } from "../components/Avatar";
-import { ErrorState, Skeleton } from "../components/States";
-import { ago } from "../lib/format";
-import { useAction } from "../lib/hooks";
-import { useRealtime } from "../realtime/RealtimeContext";
+import { Avatar } from "../../components/Avatar";
+import { ErrorState, Skeleton } from "../../components/States";
+import { ago } from "../../lib/format";
+import { useAction } from "../../lib/hooks";
+import { useRealtime } from "../../realtime/RealtimeContext";
 
 type Post = { kind: "question" | "answer"; id: string };
 

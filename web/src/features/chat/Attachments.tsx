@@ -3,7 +3,7 @@ import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../../api/client";
 import type { Attachment } from "../../api/types";
 import { fileSize } from "../../lib/format";
-import { Icon } from "../Icon";
+import { Icon } from "../../components/Icon";
 
 function useDownloadUrl(id: string) {
   return useQuery({

@@ -2,7 +2,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { useAuth } from "../auth/AuthContext";
-import { endFirstRun, isFirstRun } from "../lib/firstRun";
+import { endFirstRun, isFirstRun } from "../../lib/firstRun";
 
 /** After registering: where to start (the profile, a mentor, a question), until dismissed. */
 export function FirstRunHint() {

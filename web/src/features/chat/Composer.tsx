@@ -1,7 +1,7 @@
 import { useLayoutEffect, useRef, useState, type ClipboardEvent, type DragEvent, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { uploadFile } from "../../lib/uploads";
-import { Icon } from "../Icon";
+import { Icon } from "../../components/Icon";
 import { EmojiButton } from "./EmojiButton";
 
 interface PendingFile {
