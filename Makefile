@@ -32,7 +32,7 @@ repair: $(STAMP)
 # mongomock, as a replica set running transactions. With HYPEE_TEST_MONGO_URI set, the first
 # run uses that MongoDB instead.
 test: $(STAMP) redis-server chromium $(WEB_BUILD)
-	cd $(WEB) && npm test --silent
+	cd $(WEB) && npm run --silent lint && npm test --silent
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q --wire -m "not slow"
 	$(BIN)/ruff check .
@@ -42,6 +42,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	cd $(WEB) && npm run --silent lint
 
 # Hypee beside bare baselines (bench/): under five minutes; wrk measures the HTTP rates.
 bench: $(STAMP) wrk
@@ -75,8 +76,9 @@ $(WEB_MODULES): $(WEB)/package.json $(WEB)/package-lock.json
 $(WEB_BUILD): $(WEB_MODULES) $(WEB_SOURCES)
 	cd $(WEB) && npm run build --silent
 
+# ESLint, Prettier and the unit tests of the web app (make test runs them first).
 test-web: $(WEB_MODULES)
-	cd $(WEB) && npm test --silent
+	cd $(WEB) && npm run --silent lint && npm test --silent
 
 # The API's types for the web app, from the server's own OpenAPI document, and docs/api.md's
 # frame tables (a test fails when the committed ones are stale).

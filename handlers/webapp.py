@@ -42,7 +42,7 @@ APP_PAGE = re.compile(
 NOT_APP = re.compile(r"^/(?:api|ws|files|healthz|readyz|metrics)(?:/|$)")
 YEAR = 365 * 24 * 3600
 FIRST_VISIT = re.compile(r"^/(?:mentors/?)?$")
-DIRECTORY_PAGE = 20  # the app's page size (web/src/pages/MentorsPage.tsx)
+DIRECTORY_PAGE = 20  # the app's page size (web/src/features/directory/MentorsPage.tsx)
 NOT_BUILT = (
     "<!doctype html><title>Hypee</title><p>The web app is not built yet: run <code>make run"
     "</code> (or <code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code>) and reload.</p>"

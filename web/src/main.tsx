@@ -26,7 +26,15 @@ const queries = new QueryClient({
 function page(load: () => Promise<React.ComponentType>, signedIn = false): RouteObject["lazy"] {
   return async () => {
     const Page = await load();
-    return { element: signedIn ? <RequireAuth><Page /></RequireAuth> : <Page /> };
+    return {
+      element: signedIn ? (
+        <RequireAuth>
+          <Page />
+        </RequireAuth>
+      ) : (
+        <Page />
+      ),
+    };
   };
 }
 
@@ -38,14 +46,23 @@ const router = createBrowserRouter([
       { path: "/login", element: <LoginPage /> },
       { path: "/register", element: <RegisterPage /> },
       { path: "/mentors", element: <MentorsPage /> },
-      { path: "/mentors/:id", lazy: page(async () => (await import("./features/directory/MentorProfilePage")).MentorProfilePage) },
+      {
+        path: "/mentors/:id",
+        lazy: page(async () => (await import("./features/directory/MentorProfilePage")).MentorProfilePage),
+      },
       { path: "/chat", lazy: page(async () => (await import("./features/chat/ChatPage")).ChatPage, true) },
       { path: "/chat/:id", lazy: page(async () => (await import("./features/chat/ChatPage")).ChatPage, true) },
       { path: "/chat/to/:userId", lazy: page(async () => (await import("./features/chat/ChatPage")).ChatPage, true) },
       { path: "/questions", lazy: page(async () => (await import("./features/forum/QuestionsPage")).QuestionsPage) },
-      { path: "/questions/new", lazy: page(async () => (await import("./features/forum/NewQuestionPage")).NewQuestionPage, true) },
+      {
+        path: "/questions/new",
+        lazy: page(async () => (await import("./features/forum/NewQuestionPage")).NewQuestionPage, true),
+      },
       { path: "/questions/:id", lazy: page(async () => (await import("./features/forum/QuestionPage")).QuestionPage) },
-      { path: "/notifications", lazy: page(async () => (await import("./features/notifications/NotificationsPage")).NotificationsPage, true) },
+      {
+        path: "/notifications",
+        lazy: page(async () => (await import("./features/notifications/NotificationsPage")).NotificationsPage, true),
+      },
       { path: "/me", lazy: page(async () => (await import("./features/profile/MePage")).MePage, true) },
       { path: "*", element: <NotFoundPage /> },
     ],

@@ -61,7 +61,8 @@ function fieldMessages(fields: unknown): string[] {
 export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.error !== undefined || result.data === undefined) {
     if (result.response.ok && result.response.status === 204) return undefined as T;
-    const body = result.error as { error?: { code?: string; message?: string; fields?: Record<string, unknown> } };
+    const body = result.error as
+      { error?: { code?: string; message?: string; fields?: Record<string, unknown> } } | undefined;
     const said = body?.error?.message ?? `The server answered ${result.response.status}.`;
     throw new ApiError(
       [said, ...fieldMessages(body?.error?.fields)].join(" "),

@@ -29,7 +29,10 @@ export function setToken(token: string | null): void {
   accessToken = token;
   if (token === null) localStorage.removeItem(SIGNED_IN_HINT);
   else localStorage.setItem(SIGNED_IN_HINT, "1");
-  if (changed) listeners.forEach((listener) => listener(token !== null));
+  if (changed)
+    listeners.forEach((listener) => {
+      listener(token !== null);
+    });
 }
 
 export function onSessionChange(listener: Listener): () => void {
@@ -47,7 +50,9 @@ export function onSignOut(listener: () => void): () => void {
 }
 
 export function signingOut(): void {
-  endingListeners.forEach((listener) => listener());
+  endingListeners.forEach((listener) => {
+    listener();
+  });
 }
 
 /**

@@ -43,7 +43,9 @@ function LanguageSwitch() {
         id="language"
         className="language"
         value={i18n.language}
-        onChange={(event) => chooseLanguage(event.target.value as Language)}
+        onChange={(event) => {
+          chooseLanguage(event.target.value as Language);
+        }}
       >
         {Object.entries(LANGUAGES).map(([code, name]) => (
           <option key={code} value={code}>

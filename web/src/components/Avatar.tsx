@@ -16,17 +16,20 @@ export function Avatar({ name, url, size = 40, online }: Props) {
     .slice(0, 2)
     .map((word) => word[0]?.toUpperCase() ?? "")
     .join("");
-  const color = COLORS[[...name].reduce((sum, c) => sum + c.charCodeAt(0), 0) % COLORS.length];
+  const color = COLORS[Array.from(name).reduce((sum, c) => sum + c.charCodeAt(0), 0) % COLORS.length];
   return (
     <span className="avatar" style={{ width: size, height: size, fontSize: size * 0.4 }}>
       {url ? (
         <img src={url} alt="" width={size} height={size} loading="lazy" />
       ) : (
-        <span className="avatar-initials" style={{ background: color }} data-initials={initials || "?"} aria-hidden="true" />
+        <span
+          className="avatar-initials"
+          style={{ background: color }}
+          data-initials={initials || "?"}
+          aria-hidden="true"
+        />
       )}
-      {online !== undefined && (
-        <span className={online ? "presence presence-on" : "presence"} aria-hidden="true" />
-      )}
+      {online !== undefined && <span className={online ? "presence presence-on" : "presence"} aria-hidden="true" />}
     </span>
   );
 }

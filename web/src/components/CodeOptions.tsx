@@ -25,7 +25,13 @@ function useSortedOptions(codes: readonly string[], name: (code: string) => stri
       ));
   }, [wanted, codes, name, i18n.language]);
   if (all) return all;
-  return selected ? [<option key={selected} value={selected}>{name(selected)}</option>] : [];
+  return selected
+    ? [
+        <option key={selected} value={selected}>
+          {name(selected)}
+        </option>,
+      ]
+    : [];
 }
 
 export function CountryOptions({ selected }: { selected?: string }) {

@@ -20,18 +20,29 @@ export function FilterPanel({ id, searchLabel, search, onSearch, active, childre
     <form
       className={open ? "filters filters-open" : "filters"}
       role="search"
-      onSubmit={(event) => event.preventDefault()}
+      onSubmit={(event) => {
+        event.preventDefault();
+      }}
     >
       <div className="field field-wide">
         <label htmlFor={`${id}-search`}>{searchLabel}</label>
         <div className="search-line">
-          <input id={`${id}-search`} type="search" value={search} onChange={(event) => onSearch(event.target.value)} />
+          <input
+            id={`${id}-search`}
+            type="search"
+            value={search}
+            onChange={(event) => {
+              onSearch(event.target.value);
+            }}
+          />
           <button
             type="button"
             className="button button-secondary filters-toggle"
             aria-expanded={open}
             aria-controls={`${id}-more`}
-            onClick={() => setOpen((was) => !was)}
+            onClick={() => {
+              setOpen((was) => !was);
+            }}
           >
             <Icon name="filter" size={18} />
             {t("common.filters")}

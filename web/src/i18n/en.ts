@@ -113,8 +113,7 @@ export const en = {
     charactersLeft_one: "{{n}} character left",
     charactersLeft_other: "{{n}} characters left",
     tooLong_one: "{{n}} character too many: a message holds {{max}} at most. Shorten it, or send it in parts.",
-    tooLong_other:
-      "{{n}} characters too many: a message holds {{max}} at most. Shorten it, or send it in parts.",
+    tooLong_other: "{{n}} characters too many: a message holds {{max}} at most. Shorten it, or send it in parts.",
   },
   questions: {
     title: "Questions",

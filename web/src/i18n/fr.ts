@@ -114,9 +114,11 @@ export const fr: Strings = {
     charactersLeft_one: "Encore {{n}} caractère",
     charactersLeft_other: "Encore {{n}} caractères",
     tooLong_one:
-      "{{n}} caractère de trop : un message en contient {{max}} au plus. Raccourcissez-le, ou envoyez-le en plusieurs fois.",
+      "{{n}} caractère de trop : un message en contient {{max}} au plus. " +
+      "Raccourcissez-le, ou envoyez-le en plusieurs fois.",
     tooLong_other:
-      "{{n}} caractères de trop : un message en contient {{max}} au plus. Raccourcissez-le, ou envoyez-le en plusieurs fois.",
+      "{{n}} caractères de trop : un message en contient {{max}} au plus. " +
+      "Raccourcissez-le, ou envoyez-le en plusieurs fois.",
   },
   questions: {
     title: "Questions",

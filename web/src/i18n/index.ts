@@ -11,7 +11,7 @@ const STORED = "hypee.language";
 export function initialLanguage(): Language {
   const stored = localStorage.getItem(STORED);
   if (stored && stored in LANGUAGES) return stored as Language;
-  for (const wanted of navigator.languages ?? [navigator.language]) {
+  for (const wanted of navigator.languages.length ? navigator.languages : [navigator.language]) {
     const base = wanted.slice(0, 2).toLowerCase();
     if (base in LANGUAGES) return base as Language;
   }

@@ -5,7 +5,7 @@
 let inlined: unknown = null;
 let read = false;
 
-export function inlinedFirstPage<T>(): T | undefined {
+export function inlinedFirstPage(): unknown {
   if (!read) {
     read = true;
     const text = document.getElementById("hypee-first-page")?.textContent;
@@ -15,5 +15,5 @@ export function inlinedFirstPage<T>(): T | undefined {
       inlined = undefined;
     }
   }
-  return (inlined ?? undefined) as T | undefined;
+  return inlined ?? undefined;
 }

@@ -1,3 +1,4 @@
+import { useMutation } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
 
@@ -5,8 +6,12 @@ import { useSearchParams } from "react-router";
 export function useDebounced<T>(value: T, ms: number): T {
   const [settled, setSettled] = useState(value);
   useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(timer);
+    const timer = setTimeout(() => {
+      setSettled(value);
+    }, ms);
+    return () => {
+      clearTimeout(timer);
+    };
   }, [value, ms]);
   return settled;
 }
@@ -26,7 +31,9 @@ export function useOnVisible<T extends Element>(onVisible: () => void, enabled: 
       { rootMargin: "400px" },
     );
     observer.observe(element);
-    return () => observer.disconnect();
+    return () => {
+      observer.disconnect();
+    };
   }, [enabled]);
   return ref;
 }
@@ -52,8 +59,11 @@ export function useTextParam(key: string, ms = 300): [string, (value: string) =>
       },
       { replace: true },
     );
-  }, [settled]); // only a settled draft moves the URL
-  useEffect(() => setDraft(inUrl), [inUrl]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only a settled draft moves the URL
+  }, [settled]);
+  useEffect(() => {
+    setDraft(inUrl);
+  }, [inUrl]);
   return [draft, setDraft];
 }
 
@@ -63,20 +73,16 @@ export function useTextParam(key: string, ms = 300): [string, (value: string) =>
  * never rejects, so handlers can call it without leaving an unhandled rejection.
  */
 export function useAction() {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  // TanStack's mutation (the app's one way to change things on the server), for actions whose
+  // outcome is shown where they were started: `run` never throws, it answers whether it worked.
+  const mutation = useMutation<unknown, Error, () => Promise<unknown>>({ mutationFn: (action) => action() });
   async function run(action: () => Promise<unknown>): Promise<boolean> {
-    setBusy(true);
-    setError(null);
     try {
-      await action();
+      await mutation.mutateAsync(action);
       return true;
-    } catch (failure) {
-      setError((failure as Error).message);
-      return false;
-    } finally {
-      setBusy(false);
+    } catch {
+      return false; // mutation.error says why
     }
   }
-  return { run, error, busy };
+  return { run, error: mutation.error?.message ?? null, busy: mutation.isPending };
 }

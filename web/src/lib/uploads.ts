@@ -31,11 +31,13 @@ export async function uploadFile(
     request.upload.onprogress = (event) => {
       if (event.lengthComputable) onProgress(event.loaded / event.total);
     };
-    request.onload = () =>
-      request.status >= 200 && request.status < 300
-        ? resolve()
-        : reject(new Error(`The upload failed (${request.status}).`));
-    request.onerror = () => reject(new Error("The upload failed: no connection."));
+    request.onload = () => {
+      if (request.status >= 200 && request.status < 300) resolve();
+      else reject(new Error(`The upload failed (${request.status}).`));
+    };
+    request.onerror = () => {
+      reject(new Error("The upload failed: no connection."));
+    };
     request.send(file);
   });
   onProgress(1);

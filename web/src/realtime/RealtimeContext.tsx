@@ -8,6 +8,8 @@ import { api, unwrap } from "../api/client";
 import { currentToken, onSignOut, refresh } from "../api/session";
 import type { Message } from "../api/types";
 import { useAuth } from "../features/auth/AuthContext";
+import { chatKeys } from "../features/chat/queries";
+import { notificationKeys } from "../features/notifications/queries";
 import { RealtimeClient, type SocketLike, type Status } from "./client";
 import type { ServerFrame } from "./frames";
 import { Versioned } from "./versioned";
@@ -29,8 +31,12 @@ class Presence extends Versioned {
 function browserSocket(url: string): SocketLike {
   const socket = new WebSocket(url);
   const wrapper: SocketLike = {
-    send: (data) => socket.send(data),
-    close: (code, reason) => socket.close(code, reason),
+    send: (data) => {
+      socket.send(data);
+    },
+    close: (code, reason) => {
+      socket.close(code, reason);
+    },
     onopen: null,
     onmessage: null,
     onclose: null,
@@ -76,7 +82,7 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
       token: currentToken,
       refresh,
       fetchAfter: messagesAfter,
-      refetch: (conversationId) => void queries.resetQueries({ queryKey: ["history", conversationId] }),
+      refetch: (conversationId) => void queries.resetQueries({ queryKey: chatKeys.history(conversationId) }),
     });
     return { client, presence: new Presence() };
   }, [queries]);
@@ -90,10 +96,10 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
         case "ack":
         case "conversation":
         case "read":
-          void queries.invalidateQueries({ queryKey: ["conversations"] });
+          void queries.invalidateQueries({ queryKey: chatKeys.inbox });
           break;
         case "notification":
-          void queries.invalidateQueries({ queryKey: ["notifications"] });
+          void queries.invalidateQueries({ queryKey: notificationKeys.all });
           break;
         case "presence":
           presence.set(frame.user_id, frame.online);
@@ -105,13 +111,19 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
           break;
       }
     });
-    const comeBack = () => client.reconnectNow();
-    const goAway = () => client.wentOffline();
+    const comeBack = () => {
+      client.reconnectNow();
+    };
+    const goAway = () => {
+      client.wentOffline();
+    };
     // The connection's state, for styles and for the browser tests to wait on.
     const stopStatus = client.onStatus((now) => (document.documentElement.dataset.realtime = now));
     window.addEventListener("online", comeBack);
     window.addEventListener("offline", goAway);
-    const stopOnSignOut = onSignOut(() => client.stop());
+    const stopOnSignOut = onSignOut(() => {
+      client.stop();
+    });
     client.start();
     return () => {
       stopFrames();

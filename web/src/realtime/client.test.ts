@@ -107,9 +107,7 @@ describe("RealtimeClient", () => {
     socket.open();
     expect(socket.sent[0]).toEqual({ type: "auth", token: "access-1" });
     socket.frame({ type: "ready", user: { id: "me" } });
-    expect(socket.ofType("resume")).toEqual([
-      { type: "resume", cursors: { c1: 3 }, revs: { c1: 7 } },
-    ]);
+    expect(socket.ofType("resume")).toEqual([{ type: "resume", cursors: { c1: 3 }, revs: { c1: 7 } }]);
     expect(h.client.status).toBe("online");
   });
 
@@ -117,7 +115,11 @@ describe("RealtimeClient", () => {
     const h = harness();
     h.client.start();
     await online(h);
-    for (const [attempt, wait] of [[1, BACKOFF_BASE_MS], [2, 2 * BACKOFF_BASE_MS], [3, 4 * BACKOFF_BASE_MS]] as const) {
+    for (const [attempt, wait] of [
+      [1, BACKOFF_BASE_MS],
+      [2, 2 * BACKOFF_BASE_MS],
+      [3, 4 * BACKOFF_BASE_MS],
+    ] as const) {
       h.latest().drop();
       expect(h.client.status).toBe("offline");
       // random() is 0.5: half the delay, plus a quarter of it.
@@ -192,7 +194,9 @@ describe("RealtimeClient", () => {
     h.client.start();
     await online(h);
     h.latest().drop(4401);
-    await vi.waitFor(() => expect(h.sockets).toHaveLength(2));
+    await vi.waitFor(() => {
+      expect(h.sockets).toHaveLength(2);
+    });
     expect(h.refresh).toHaveBeenCalledOnce();
     h.latest().open();
     expect(h.latest().sent[0]).toEqual({ type: "auth", token: "access-2" });
@@ -204,7 +208,9 @@ describe("RealtimeClient", () => {
     h.client.start();
     await online(h);
     h.latest().drop(4401);
-    await vi.waitFor(() => expect(h.client.status).toBe("signed-out"));
+    await vi.waitFor(() => {
+      expect(h.client.status).toBe("signed-out");
+    });
     vi.advanceTimersByTime(60_000);
     expect(h.sockets).toHaveLength(1);
   });
@@ -215,7 +221,9 @@ describe("RealtimeClient", () => {
     h.client.start();
     const socket = await online(h);
     socket.frame({ type: "gap", conversation_id: "c1", after: 500 });
-    await vi.waitFor(() => expect(h.client.store.messages("c1")).toHaveLength(2));
+    await vi.waitFor(() => {
+      expect(h.client.store.messages("c1")).toHaveLength(2);
+    });
     expect(h.fetchAfter).toHaveBeenCalledWith("c1", 500);
     socket.frame({ type: "stale", conversation_id: "c1" });
     expect(h.refetch).toHaveBeenCalledWith("c1");
@@ -277,7 +285,9 @@ describe("RealtimeClient", () => {
     h.client.start();
     await online(h);
     h.latest().drop(4401);
-    await vi.waitFor(() => expect(h.refresh).toHaveBeenCalledOnce());
+    await vi.waitFor(() => {
+      expect(h.refresh).toHaveBeenCalledOnce();
+    });
     expect(h.client.status).toBe("offline");
     vi.advanceTimersByTime(BACKOFF_BASE_MS);
     expect(h.sockets).toHaveLength(2); // a new attempt, with the token it holds
@@ -304,7 +314,9 @@ describe("RealtimeClient", () => {
     h.client.start();
     const socket = await online(h);
     socket.frame({ type: "gap", conversation_id: "c1", after: 2 });
-    await vi.waitFor(() => expect(h.refetch).toHaveBeenCalledWith("c1"));
+    await vi.waitFor(() => {
+      expect(h.refetch).toHaveBeenCalledWith("c1");
+    });
     expect(h.client.store.messages("c1")).toEqual([]);
     vi.advanceTimersByTime(GAP_RETRY_MS);
     expect(socket.ofType("resume")).toHaveLength(1);
@@ -318,7 +330,9 @@ describe("RealtimeClient", () => {
     h.client.start();
     const socket = await online(h);
     socket.frame({ type: "gap", conversation_id: "c1", after: 500 });
-    await vi.waitFor(() => expect(h.fetchAfter).toHaveBeenCalledOnce());
+    await vi.waitFor(() => {
+      expect(h.fetchAfter).toHaveBeenCalledOnce();
+    });
     expect(socket.ofType("resume")).toHaveLength(1);
     vi.advanceTimersByTime(GAP_RETRY_MS);
     expect(socket.ofType("resume")).toHaveLength(2);

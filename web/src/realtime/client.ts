@@ -87,7 +87,9 @@ export class RealtimeClient {
     this.store = options.store ?? new MessageStore();
     this.timers = options.timers ?? {
       setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-      clearTimeout: (handle) => globalThis.clearTimeout(handle as number),
+      clearTimeout: (handle) => {
+        globalThis.clearTimeout(handle as number);
+      },
     };
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
@@ -142,7 +144,9 @@ export class RealtimeClient {
 
   private setStatus(status: Status): void {
     this.status = status;
-    this.statusListeners.forEach((listener) => listener(status));
+    this.statusListeners.forEach((listener) => {
+      listener(status);
+    });
   }
 
   private connect(): void {
@@ -155,7 +159,9 @@ export class RealtimeClient {
     this.ready = false;
     const socket = this.options.connect(this.options.url);
     this.socket = socket;
-    socket.onopen = () => socket.send(JSON.stringify({ type: "auth", token }));
+    socket.onopen = () => {
+      socket.send(JSON.stringify({ type: "auth", token }));
+    };
     socket.onmessage = (data) => {
       if (socket === this.socket) this.receive(JSON.parse(data) as ServerFrame);
     };
@@ -185,7 +191,9 @@ export class RealtimeClient {
     // Full jitter on half the delay: clients dropped together do not come back together.
     this.timers.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = this.timers.setTimeout(
-      () => this.connect(),
+      () => {
+        this.connect();
+      },
       delay / 2 + (this.random() * delay) / 2,
     );
   }
@@ -287,7 +295,9 @@ export class RealtimeClient {
       default:
         break;
     }
-    this.handlers.forEach((handler) => handler(frame));
+    this.handlers.forEach((handler) => {
+      handler(frame);
+    });
   }
 
   private resume(): void {
@@ -314,7 +324,9 @@ export class RealtimeClient {
         return;
       }
       this.timers.clearTimeout(this.gapTimer);
-      this.gapTimer = this.timers.setTimeout(() => this.resume(), GAP_RETRY_MS);
+      this.gapTimer = this.timers.setTimeout(() => {
+        this.resume();
+      }, GAP_RETRY_MS);
     }
   }
 
@@ -325,7 +337,12 @@ export class RealtimeClient {
     if (frame.code === "busy" || frame.code === "rate_limited") {
       // Sent again, before anything after it, once the server has room.
       this.timers.clearTimeout(this.retryTimer);
-      this.retryTimer = this.timers.setTimeout(() => this.flush(), (frame.retry_after ?? 1) * 1000);
+      this.retryTimer = this.timers.setTimeout(
+        () => {
+          this.flush();
+        },
+        (frame.retry_after ?? 1) * 1000,
+      );
       return;
     }
     this.store.fail(outgoing.clientId, frame.message);

@@ -15,6 +15,8 @@ export class Versioned {
 
   protected changed(): void {
     this.version += 1;
-    this.listeners.forEach((listener) => listener());
+    this.listeners.forEach((listener) => {
+      listener();
+    });
   }
 }

@@ -28,13 +28,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const queries = useQueryClient();
 
   useEffect(() => {
-    let cancelled = false;
+    const mounted = { still: true };
     void (async () => {
       try {
         if (mayBeSignedIn() && (await refresh()) === "refreshed") {
-          const me = await api.GET("/api/me");
-          if (!cancelled && me.data) {
-            setUser(me.data);
+          const me = unwrap(await api.GET("/api/me"));
+          if (mounted.still) {
+            setUser(me);
             setStatus("signed-in");
             return;
           }
@@ -42,7 +42,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       } catch {
         // No connection: treated as signed out; signing in again works once it is back.
       }
-      if (!cancelled) setStatus("signed-out");
+      if (mounted.still) setStatus("signed-out");
     })();
     const unsubscribe = onSessionChange((signedIn) => {
       if (!signedIn) {
@@ -51,7 +51,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       }
     });
     return () => {
-      cancelled = true;
+      mounted.still = false;
       unsubscribe();
     };
   }, []);

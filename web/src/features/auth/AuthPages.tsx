@@ -1,8 +1,9 @@
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, Navigate, useSearchParams } from "react-router";
 import { useAuth } from "./AuthContext";
 import { useAction } from "../../lib/hooks";
+import { fieldText, type FormSubmit } from "../../lib/forms";
 
 function useNext(): string {
   const [params] = useSearchParams();
@@ -13,7 +14,7 @@ function useNext(): string {
 /** A form that calls the API: busy while it runs, the API's message when it fails. */
 function useSubmit(action: (form: FormData) => Promise<void>) {
   const { run, error, busy } = useAction();
-  function submit(event: FormEvent<HTMLFormElement>) {
+  function submit(event: FormSubmit) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     void run(() => action(form));
@@ -56,7 +57,7 @@ export function LoginPage() {
   const { status, signIn } = useAuth();
   const next = useNext();
   // Once signed in, the page leaves for `next` (the redirect below).
-  const form = useSubmit((data) => signIn(String(data.get("email")), String(data.get("password"))));
+  const form = useSubmit((data) => signIn(fieldText(data, "email"), fieldText(data, "password")));
   if (status === "signed-in") return <Navigate to={next} replace />;
 
   return (
@@ -92,9 +93,9 @@ export function RegisterPage() {
     const role = data.get("role") === "mentor" ? "mentor" : "mentee";
     setDestination(role === "mentor" ? "/me" : next);
     await register({
-      email: String(data.get("email")),
-      password: String(data.get("password")),
-      display_name: String(data.get("display_name")),
+      email: fieldText(data, "email"),
+      password: fieldText(data, "password"),
+      display_name: fieldText(data, "display_name"),
       role,
     });
   });
@@ -121,7 +122,14 @@ export function RegisterPage() {
       </label>
       <label>
         {t("auth.password")}
-        <input name="password" type="password" autoComplete="new-password" minLength={8} required aria-describedby="password-hint" />
+        <input
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          minLength={8}
+          required
+          aria-describedby="password-hint"
+        />
         <small id="password-hint" className="muted">
           {t("auth.passwordHint")}
         </small>

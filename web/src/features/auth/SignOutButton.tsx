@@ -11,9 +11,8 @@ export function SignOutButton({ className }: { className: string }) {
     <button
       type="button"
       className={className}
-      onClick={async () => {
-        await signOut();
-        navigate("/login");
+      onClick={() => {
+        void signOut().then(() => navigate("/login"));
       }}
     >
       {t("nav.logout")}

@@ -1,21 +1,12 @@
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
-import { api, unwrap } from "../../api/client";
+import { attachmentUrlQuery } from "./queries";
 import type { Attachment } from "../../api/types";
 import { fileSize } from "../../lib/format";
 import { Icon } from "../../components/Icon";
 
 function useDownloadUrl(id: string) {
-  return useQuery({
-    queryKey: ["attachment-url", id],
-    queryFn: async () =>
-      unwrap(
-        await api.GET("/api/attachments/{attachment_id}", {
-          params: { path: { attachment_id: id }, query: { format: "json" } },
-        }),
-      ),
-    staleTime: 4 * 60_000,
-  });
+  return useQuery(attachmentUrlQuery(id));
 }
 
 function InlineImage({ attachment }: { attachment: Attachment }) {

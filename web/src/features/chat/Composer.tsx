@@ -29,7 +29,7 @@ const SHOW_COUNT_FROM = 3_500;
 
 /** The length the server counts: code points of the trimmed text (an emoji is one). */
 export function messageLength(text: string): number {
-  return [...text.trim()].length;
+  return Array.from(text.trim()).length;
 }
 
 /** Write a message: Enter sends, Shift+Enter starts a new line; files by picker, drop or paste. */
@@ -57,11 +57,18 @@ export function Composer({ conversationId, onSend, onTyping, attachments = true,
     for (const file of Array.from(list)) {
       const key = `${file.name}-${file.size}-${Math.random()}`;
       setFiles((was) => [...was, { key, name: file.name || "file", fraction: 0 }]);
-      const change = (patch: Partial<PendingFile>) =>
+      const change = (patch: Partial<PendingFile>) => {
         setFiles((was) => was.map((f) => (f.key === key ? { ...f, ...patch } : f)));
-      uploadFile(file, conversationId, (fraction) => change({ fraction }))
-        .then((uploadId) => change({ uploadId, fraction: 1 }))
-        .catch((error: Error) => change({ error: error.message }));
+      };
+      uploadFile(file, conversationId, (fraction) => {
+        change({ fraction });
+      })
+        .then((uploadId) => {
+          change({ uploadId, fraction: 1 });
+        })
+        .catch((error: unknown) => {
+          change({ error: error instanceof Error ? error.message : String(error) });
+        });
     }
   }
 
@@ -130,7 +137,9 @@ export function Composer({ conversationId, onSend, onTyping, attachments = true,
         event.preventDefault();
         setDragging(attachments);
       }}
-      onDragLeave={() => setDragging(false)}
+      onDragLeave={() => {
+        setDragging(false);
+      }}
       onDrop={drop}
     >
       {dragging && <div className="drop-hint">{t("chat.dropHere")}</div>}
@@ -146,7 +155,9 @@ export function Composer({ conversationId, onSend, onTyping, attachments = true,
                 type="button"
                 className="icon-button"
                 aria-label={t("chat.removeAttachment", { name: file.name })}
-                onClick={() => setFiles((was) => was.filter((f) => f.key !== file.key))}
+                onClick={() => {
+                  setFiles((was) => was.filter((f) => f.key !== file.key));
+                }}
               >
                 ×
               </button>
@@ -175,7 +186,12 @@ export function Composer({ conversationId, onSend, onTyping, attachments = true,
       )}
       <div className="composer-row">
         {attachments && (
-          <button type="button" className="icon-button" aria-label={t("chat.attach")} onClick={() => picker.current?.click()}>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={t("chat.attach")}
+            onClick={() => picker.current?.click()}
+          >
             <Icon name="attach" />
           </button>
         )}
@@ -200,7 +216,9 @@ export function Composer({ conversationId, onSend, onTyping, attachments = true,
           rows={1}
           value={body}
           placeholder={t("chat.placeholder")}
-          onChange={(event) => typed(event.target.value)}
+          onChange={(event) => {
+            typed(event.target.value);
+          }}
           onKeyDown={keyDown}
           onPaste={paste}
           aria-invalid={tooLong}

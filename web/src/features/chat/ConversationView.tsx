@@ -11,7 +11,9 @@ import { useOnVisible } from "../../lib/hooks";
 import { Avatar } from "../../components/Avatar";
 import { Icon } from "../../components/Icon";
 import { ErrorState, Skeleton } from "../../components/States";
+import { notificationKeys } from "../notifications/queries";
 import { Composer } from "./Composer";
+import { chatKeys, conversationQuery } from "./queries";
 import { conversationName } from "./Inbox";
 import { MessageItem, OutgoingItem } from "./MessageItem";
 import { useMessageScroll } from "./useMessageScroll";
@@ -22,7 +24,7 @@ const PAGE = 50;
 function useHistory(conversationId: string) {
   const { client } = useRealtime();
   const history = useInfiniteQuery({
-    queryKey: ["history", conversationId],
+    queryKey: chatKeys.history(conversationId),
     queryFn: async ({ pageParam }) =>
       unwrap(
         await api.GET("/api/conversations/{conversation_id}/messages/", {
@@ -50,11 +52,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const { client } = useRealtime();
   const store = useMessageStore();
   const queries = useQueryClient();
-  const conversation = useQuery({
-    queryKey: ["conversation", conversationId],
-    queryFn: async () =>
-      unwrap(await api.GET("/api/conversations/{conversation_id}/", { params: { path: { conversation_id: conversationId } } })),
-  });
+  const conversation = useQuery(conversationQuery(conversationId));
   const history = useHistory(conversationId);
   const messages = store.messages(conversationId);
   const pending = store.pending(conversationId);
@@ -64,30 +62,32 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const typing = store.typing(conversationId, now).filter((id) => id !== user?.id);
   useEffect(() => {
     if (typing.length === 0) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
+    const timer = setInterval(() => {
+      setNow(Date.now());
+    }, 1000);
+    return () => {
+      clearInterval(timer);
+    };
   }, [typing.length]);
 
   const people = useMemo(
     () => new Map((conversation.data?.participants ?? []).map((p) => [p.id, p])),
     [conversation.data],
   );
-  const other = conversation.data?.kind === "direct" ? conversation.data.participants.find((p) => p.id !== user?.id) : undefined;
+  const other =
+    conversation.data?.kind === "direct" ? conversation.data.participants.find((p) => p.id !== user?.id) : undefined;
   const online = usePresence(other?.id);
 
   const firstSeq = messages[0]?.seq;
   const { list, onScroll, holdPlace } = useMessageScroll([messages.length, pending.length, firstSeq, typing.length]);
-  const older = useOnVisible<HTMLLIElement>(
-    () => {
-      holdPlace();
-      void history.fetchNextPage();
-    },
-    history.hasNextPage && !history.isFetchingNextPage,
-  );
+  const older = useOnVisible<HTMLLIElement>(() => {
+    holdPlace();
+    void history.fetchNextPage();
+  }, history.hasNextPage && !history.isFetchingNextPage);
 
   // Reading: the marker follows the newest message while the page is in view.
   const newest = messages.at(-1)?.seq ?? 0;
-  const myMark = user ? marks[user.id] ?? 0 : 0;
+  const myMark = user ? (marks[user.id] ?? 0) : 0;
   useEffect(() => {
     if (!user || newest <= myMark || document.visibilityState !== "visible") return;
     store.setReadMark(conversationId, user.id, newest);
@@ -97,8 +97,8 @@ export function ConversationView({ conversationId }: { conversationId: string })
         body: { seq: newest },
       })
       // Reading to the end reads the conversation's notifications: the bell and the inbox.
-      .then(() => queries.invalidateQueries({ queryKey: ["notifications"] }))
-      .then(() => queries.invalidateQueries({ queryKey: ["conversations"] }))
+      .then(() => queries.invalidateQueries({ queryKey: notificationKeys.all }))
+      .then(() => queries.invalidateQueries({ queryKey: chatKeys.inbox }))
       .catch(() => undefined); // offline: the marker moves again with the next message read
   }, [newest, myMark, user, conversationId, store, queries]);
 
@@ -122,7 +122,12 @@ export function ConversationView({ conversationId }: { conversationId: string })
 
   if (conversation.isError) return <ErrorState error={conversation.error} retry={() => void conversation.refetch()} />;
   const name = conversation.data ? conversationName(conversation.data, user?.id) : "";
-  const othersMark = Math.max(0, ...Object.entries(marks).filter(([id]) => id !== user?.id).map(([, seq]) => seq));
+  const othersMark = Math.max(
+    0,
+    ...Object.entries(marks)
+      .filter(([id]) => id !== user?.id)
+      .map(([, seq]) => seq),
+  );
   const lastMine = [...messages].reverse().find((m) => m.sender_id === user?.id && m.kind === "user");
   const lastSpoken = [...messages].reverse().find((m) => m.kind === "user")?.seq;
 
@@ -141,9 +146,13 @@ export function ConversationView({ conversationId }: { conversationId: string })
       <ol className="messages" ref={list} onScroll={onScroll}>
         <li ref={older} className="sentinel" aria-hidden="true" />
         {history.isPending ? (
-          <li><Skeleton lines={4} /></li>
+          <li>
+            <Skeleton lines={4} />
+          </li>
         ) : history.isError ? (
-          <li><ErrorState error={history.error} retry={() => void history.refetch()} /></li>
+          <li>
+            <ErrorState error={history.error} retry={() => void history.refetch()} />
+          </li>
         ) : !history.hasNextPage ? (
           <li className="system-message">{t("chat.start")}</li>
         ) : (
@@ -162,7 +171,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
               <MessageItem
                 message={message}
                 current={(current ?? lastSpoken) === message.seq}
-                onCurrent={() => setCurrent(message.seq)}
+                onCurrent={() => {
+                  setCurrent(message.seq);
+                }}
                 mine={message.sender_id === user?.id}
                 author={conversation.data?.kind === "group" ? people.get(message.sender_id)?.display_name : undefined}
                 seen={message === lastMine && othersMark >= message.seq}
@@ -176,8 +187,12 @@ export function ConversationView({ conversationId }: { conversationId: string })
           <OutgoingItem
             key={outgoing.clientId}
             outgoing={outgoing}
-            onRetry={() => client.retry(outgoing.clientId)}
-            onDiscard={() => store.discard(outgoing.clientId)}
+            onRetry={() => {
+              client.retry(outgoing.clientId);
+            }}
+            onDiscard={() => {
+              store.discard(outgoing.clientId);
+            }}
           />
         ))}
       </ol>
@@ -187,7 +202,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
       <Composer
         conversationId={conversationId}
         onSend={(body, attachments) => user && client.send(conversationId, body, user.id, attachments)}
-        onTyping={() => client.typing(conversationId)}
+        onTyping={() => {
+          client.typing(conversationId);
+        }}
       />
     </section>
   );

@@ -17,7 +17,7 @@ export function EmojiButton({ onPick }: { onPick: (emoji: string) => void }) {
     let cancelled = false;
     void import("emoji-picker-element").then(({ Picker }) => {
       if (cancelled || !holder.current) return;
-      picker = new Picker({ dataSource }) as unknown as HTMLElement;
+      picker = new Picker({ dataSource });
       picker.addEventListener("emoji-click", (event) => {
         const unicode = (event as CustomEvent<{ unicode?: string }>).detail.unicode;
         if (unicode) pick.current(unicode);
@@ -25,7 +25,9 @@ export function EmojiButton({ onPick }: { onPick: (emoji: string) => void }) {
       });
       holder.current.appendChild(picker);
     });
-    const close = (event: KeyboardEvent) => event.key === "Escape" && setOpen(false);
+    const close = (event: KeyboardEvent) => {
+      if (event.key === "Escape") setOpen(false);
+    };
     window.addEventListener("keydown", close);
     return () => {
       cancelled = true;
@@ -41,7 +43,9 @@ export function EmojiButton({ onPick }: { onPick: (emoji: string) => void }) {
         className="icon-button"
         aria-label={t("chat.emoji")}
         aria-expanded={open}
-        onClick={() => setOpen((was) => !was)}
+        onClick={() => {
+          setOpen((was) => !was);
+        }}
       >
         <Icon name="emoji" />
       </button>

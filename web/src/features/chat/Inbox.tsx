@@ -8,6 +8,7 @@ import { ago } from "../../lib/format";
 import { usePagedList } from "../../lib/pagedList";
 import { Avatar } from "../../components/Avatar";
 import { EmptyState, ErrorState, Skeleton } from "../../components/States";
+import { chatKeys } from "./queries";
 
 /** What a conversation is called for the viewer: its title, or the other person's name. */
 export function conversationName(conversation: Conversation, meId: string | undefined): string {
@@ -37,9 +38,13 @@ function InboxRow({ conversation }: { conversation: Conversation }) {
           </span>
         </span>
         <span className="inbox-side">
-          <time className="muted small" dateTime={conversation.updated_at}>{ago(conversation.updated_at)}</time>
+          <time className="muted small" dateTime={conversation.updated_at}>
+            {ago(conversation.updated_at)}
+          </time>
           {conversation.unread_count > 0 && (
-            <span className="badge" data-testid="unread-badge">{conversation.unread_count}</span>
+            <span className="badge" data-testid="unread-badge">
+              {conversation.unread_count}
+            </span>
           )}
         </span>
       </NavLink>
@@ -54,7 +59,7 @@ export function Inbox() {
     query: inbox,
     items: conversations,
     end: sentinel,
-  } = usePagedList<Conversation, HTMLLIElement>(["conversations"], async (cursor) =>
+  } = usePagedList<Conversation, HTMLLIElement>(chatKeys.inbox, async (cursor) =>
     unwrap(await api.GET("/api/conversations/", { params: { query: { limit: 30, cursor } } })),
   );
   if (inbox.isPending) return <Skeleton lines={5} />;

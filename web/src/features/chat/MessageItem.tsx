@@ -18,6 +18,11 @@ interface Props {
   onDelete: () => Promise<void>;
 }
 
+/** The edit box takes the focus when it opens (a ref callback: once, when it mounts). */
+function focusOnce(box: HTMLTextAreaElement | null): void {
+  box?.focus();
+}
+
 /** Up and Down (Home, End) move between the messages of a list; the list is one Tab stop. */
 export function moveBetweenMessages(event: KeyboardEvent<HTMLElement>): void {
   if (event.target !== event.currentTarget) return; // keys typed in an edit box stay there
@@ -46,7 +51,13 @@ export function MessageItem({ message, mine, author, seen, current, onCurrent, o
   }
   const classes = ["message", mine ? "mine" : "theirs", message.deleted ? "deleted" : ""].join(" ");
   const stop = current ? 0 : -1;
+  const closeOnEscape = (event: KeyboardEvent<HTMLButtonElement>) => {
+    if (event.key === "Escape") setMenu(false);
+  };
   return (
+    // The list's roving tab stop (a feed of messages): the focused one is the stop, and arrows
+    // move it; a message is not a control, so jsx-a11y cannot tell this pattern from a misuse.
+    // eslint-disable-next-line jsx-a11y/no-noninteractive-element-interactions
     <li
       className={classes}
       data-seq={message.seq}
@@ -63,18 +74,39 @@ export function MessageItem({ message, mine, author, seen, current, onCurrent, o
         ) : editing ? (
           <form
             className="edit-form"
-            onSubmit={async (event) => {
+            onSubmit={(event) => {
               event.preventDefault();
-              if (await action.run(() => onEdit(draft))) setEditing(false);
+              void action
+                .run(() => onEdit(draft))
+                .then((saved) => {
+                  if (saved) setEditing(false);
+                });
             }}
           >
             <label className="visually-hidden" htmlFor={`edit-${message.id}`}>
               {t("chat.editPrompt")}
             </label>
-            <textarea id={`edit-${message.id}`} value={draft} onChange={(event) => setDraft(event.target.value)} autoFocus />
+            <textarea
+              id={`edit-${message.id}`}
+              value={draft}
+              onChange={(event) => {
+                setDraft(event.target.value);
+              }}
+              ref={focusOnce}
+            />
             <div className="row">
-              <button type="submit" className="button button-small">{t("common.save")}</button>
-              <button type="button" className="link-button" onClick={() => setEditing(false)}>{t("common.cancel")}</button>
+              <button type="submit" className="button button-small">
+                {t("common.save")}
+              </button>
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => {
+                  setEditing(false);
+                }}
+              >
+                {t("common.cancel")}
+              </button>
             </div>
           </form>
         ) : (
@@ -89,28 +121,36 @@ export function MessageItem({ message, mine, author, seen, current, onCurrent, o
         {message.edited_at && !message.deleted && <span className="edited">· {t("chat.edited")}</span>}
         {mine && seen && <span className="seen">· {t("chat.seen")}</span>}
         {mine && !message.deleted && !editing && (
-          <span
-            className={menu ? "message-actions open" : "message-actions"}
-            onKeyDown={(event) => {
-              if (event.key === "Escape") setMenu(false);
-            }}
-          >
+          <span className={menu ? "message-actions open" : "message-actions"}>
             <button
+              onKeyDown={closeOnEscape}
               type="button"
               className="link-button actions-toggle"
               tabIndex={stop}
               aria-expanded={menu}
               aria-label={t("chat.messageActions")}
-              onClick={() => setMenu((open) => !open)}
+              onClick={() => {
+                setMenu((open) => !open);
+              }}
             >
               ⋯
             </button>
             {menu && (
               <>
-                <button type="button" className="link-button" onClick={() => { setMenu(false); setDraft(message.body); setEditing(true); }}>
+                <button
+                  onKeyDown={closeOnEscape}
+                  type="button"
+                  className="link-button"
+                  onClick={() => {
+                    setMenu(false);
+                    setDraft(message.body);
+                    setEditing(true);
+                  }}
+                >
                   {t("common.edit")}
                 </button>
                 <button
+                  onKeyDown={closeOnEscape}
                   type="button"
                   className="link-button"
                   onClick={() => {
@@ -135,7 +175,15 @@ export function MessageItem({ message, mine, author, seen, current, onCurrent, o
 }
 
 /** A message still on its way (or refused). */
-export function OutgoingItem({ outgoing, onRetry, onDiscard }: { outgoing: Outgoing; onRetry: () => void; onDiscard: () => void }) {
+export function OutgoingItem({
+  outgoing,
+  onRetry,
+  onDiscard,
+}: {
+  outgoing: Outgoing;
+  onRetry: () => void;
+  onDiscard: () => void;
+}) {
   const { t } = useTranslation();
   return (
     <li className="message mine pending" data-testid="message">
@@ -146,8 +194,12 @@ export function OutgoingItem({ outgoing, onRetry, onDiscard }: { outgoing: Outgo
         {outgoing.failed ? (
           <>
             <span className="failed">{t("chat.failed", { reason: outgoing.failed })}</span>{" "}
-            <button type="button" className="link-button" onClick={onRetry}>{t("chat.retrySend")}</button>{" "}
-            <button type="button" className="link-button" onClick={onDiscard}>{t("chat.discard")}</button>
+            <button type="button" className="link-button" onClick={onRetry}>
+              {t("chat.retrySend")}
+            </button>{" "}
+            <button type="button" className="link-button" onClick={onDiscard}>
+              {t("chat.discard")}
+            </button>
           </>
         ) : (
           t("chat.sending")

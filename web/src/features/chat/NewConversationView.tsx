@@ -6,7 +6,9 @@ import { api, unwrap } from "../../api/client";
 import { Avatar } from "../../components/Avatar";
 import { Icon } from "../../components/Icon";
 import { ErrorState, Skeleton } from "../../components/States";
+import { personQuery } from "../directory/queries";
 import { Composer } from "./Composer";
+import { chatKeys, directWithQuery } from "./queries";
 
 /**
  * Writing to someone for the first time. Nothing is created until the first message is sent:
@@ -20,15 +22,8 @@ export function NewConversationView({ userId }: { userId: string }) {
   const queries = useQueryClient();
   const [error, setError] = useState<unknown>(null);
   const [sending, setSending] = useState(false);
-  const existing = useQuery({
-    queryKey: ["conversations", "with", userId],
-    queryFn: async () =>
-      unwrap(await api.GET("/api/conversations/", { params: { query: { with: userId } } })).results[0] ?? null,
-  });
-  const person = useQuery({
-    queryKey: ["user", userId],
-    queryFn: async () => unwrap(await api.GET("/api/users/{user_id}", { params: { path: { user_id: userId } } })),
-  });
+  const existing = useQuery(directWithQuery(userId));
+  const person = useQuery(personQuery(userId));
 
   if (existing.data) return <Navigate to={`/chat/${existing.data.id}`} replace />;
   if (existing.isError || person.isError) {
@@ -47,8 +42,8 @@ export function NewConversationView({ userId }: { userId: string }) {
           body: { participant_ids: [userId], message: { client_id: crypto.randomUUID(), body } },
         }),
       );
-      await queries.invalidateQueries({ queryKey: ["conversations"] });
-      navigate(`/chat/${conversation.id}`, { replace: true });
+      await queries.invalidateQueries({ queryKey: chatKeys.inbox });
+      void navigate(`/chat/${conversation.id}`, { replace: true });
     } catch (caught) {
       setError(caught);
       setSending(false);
@@ -70,7 +65,13 @@ export function NewConversationView({ userId }: { userId: string }) {
         <li className="system-message">{t("chat.firstMessage", { name })}</li>
       </ol>
       {error !== null && <ErrorState error={error} />}
-      <Composer conversationId={`to-${userId}`} onSend={(body) => void start(body)} onTyping={() => undefined} attachments={false} disabled={sending} />
+      <Composer
+        conversationId={`to-${userId}`}
+        onSend={(body) => void start(body)}
+        onTyping={() => undefined}
+        attachments={false}
+        disabled={sending}
+      />
     </section>
   );
 }

@@ -42,16 +42,23 @@ export function useMessageScroll(changes: DependencyList) {
 
   useLayoutEffect(() => {
     if (list.current) restore(list.current);
-  }, changes); // the caller lists what can move it
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the caller lists what can move it
+  }, changes);
 
   useEffect(() => {
     const element = list.current;
     if (!element) return;
-    const loaded = () => restore(element);
+    const loaded = () => {
+      restore(element);
+    };
     element.addEventListener("load", loaded, true); // load does not bubble; capture sees it
-    return () => element.removeEventListener("load", loaded, true);
+    return () => {
+      element.removeEventListener("load", loaded, true);
+    };
   }, []);
 
-  const remembered = () => list.current && remember(list.current);
+  const remembered = () => {
+    if (list.current) remember(list.current);
+  };
   return { list, onScroll: remembered, holdPlace: remembered };
 }

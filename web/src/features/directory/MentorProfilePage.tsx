@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
-import { api, unwrap } from "../../api/client";
+import { mentorQuery } from "./queries";
 import { useAuth } from "../auth/AuthContext";
 import { Avatar } from "../../components/Avatar";
 import { ErrorState, Skeleton } from "../../components/States";
@@ -11,13 +11,20 @@ export function MentorProfilePage() {
   const { t } = useTranslation();
   const { id = "" } = useParams();
   const { status, user } = useAuth();
-  const mentor = useQuery({
-    queryKey: ["mentor", id],
-    queryFn: async () => unwrap(await api.GET("/api/mentors/{mentor_id}/", { params: { path: { mentor_id: id } } })),
-  });
+  const mentor = useQuery(mentorQuery(id));
 
-  if (mentor.isPending) return <section className="page narrow"><Skeleton lines={6} /></section>;
-  if (mentor.isError) return <section className="page narrow"><ErrorState error={mentor.error} retry={() => void mentor.refetch()} /></section>;
+  if (mentor.isPending)
+    return (
+      <section className="page narrow">
+        <Skeleton lines={6} />
+      </section>
+    );
+  if (mentor.isError)
+    return (
+      <section className="page narrow">
+        <ErrorState error={mentor.error} retry={() => void mentor.refetch()} />
+      </section>
+    );
   const person = mentor.data;
   const profile = person.mentor;
   const mine = user?.id === person.id;
@@ -46,7 +53,9 @@ export function MentorProfilePage() {
           <h2 className="section-title">{t("mentors.specialties")}</h2>
           <ul className="chips">
             {profile.specialties.map((s) => (
-              <li key={s} className="chip">{s}</li>
+              <li key={s} className="chip">
+                {s}
+              </li>
             ))}
           </ul>
           <p className="muted">
@@ -58,7 +67,9 @@ export function MentorProfilePage() {
         {mine ? (
           <>
             <span className="muted">{t("mentors.yourProfile")}</span>
-            <Link to="/me" className="button button-secondary">{t("mentors.editProfile")}</Link>
+            <Link to="/me" className="button button-secondary">
+              {t("mentors.editProfile")}
+            </Link>
           </>
         ) : status === "signed-in" ? (
           <Link to={`/chat/to/${person.id}`} className="button">

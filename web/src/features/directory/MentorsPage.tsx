@@ -13,6 +13,7 @@ import { countryName } from "../../lib/format";
 import { useTextParam } from "../../lib/hooks";
 import { inlinedFirstPage } from "../../lib/firstPage";
 import { usePagedList } from "../../lib/pagedList";
+import { directoryKeys } from "./queries";
 
 type Sort = "relevance" | "newest" | "points";
 
@@ -85,7 +86,9 @@ function SpecialtyInput({ values, onChange }: { values: string[]; onChange: (nex
             <button
               type="button"
               aria-label={t("mentors.removeSpecialty", { name: value })}
-              onClick={() => onChange(values.filter((v) => v !== value))}
+              onClick={() => {
+                onChange(values.filter((v) => v !== value));
+              }}
             >
               ×
             </button>
@@ -95,7 +98,9 @@ function SpecialtyInput({ values, onChange }: { values: string[]; onChange: (nex
           id="specialty"
           value={draft}
           placeholder={t("mentors.addSpecialty")}
-          onChange={(event) => setDraft(event.target.value)}
+          onChange={(event) => {
+            setDraft(event.target.value);
+          }}
           onKeyDown={add}
         />
       </div>
@@ -117,7 +122,10 @@ export function MentorsPage() {
     const next = new URLSearchParams(params);
     for (const [key, value] of Object.entries(changes)) {
       next.delete(key);
-      if (Array.isArray(value)) value.forEach((v) => next.append(key, v));
+      if (Array.isArray(value))
+        value.forEach((v) => {
+          next.append(key, v);
+        });
       else if (value) next.set(key, value);
     }
     setParams(next); // each filter is a step the back button undoes (typing is not)
@@ -133,9 +141,13 @@ export function MentorsPage() {
   };
   type MentorPage = { results: PublicUser[]; next_cursor?: string | null };
   // No filter: the page the server inlined for a first visit is this list's first page.
-  const firstPage = params.toString() === "" ? inlinedFirstPage<MentorPage>() : undefined;
-  const { query: mentors, items: results, end: sentinel } = usePagedList(
-    ["mentors", query],
+  const firstPage = params.toString() === "" ? (inlinedFirstPage() as MentorPage | undefined) : undefined;
+  const {
+    query: mentors,
+    items: results,
+    end: sentinel,
+  } = usePagedList(
+    directoryKeys.mentors(query),
     async (cursor) => unwrap(await api.GET("/api/mentors/", { params: { query: { ...query, limit: 20, cursor } } })),
     firstPage,
   );
@@ -156,29 +168,58 @@ export function MentorsPage() {
       >
         <div className="field">
           <label htmlFor="country">{t("mentors.country")}</label>
-          <select id="country" value={country} onChange={(event) => update({ country: event.target.value || null })}>
+          <select
+            id="country"
+            value={country}
+            onChange={(event) => {
+              update({ country: event.target.value || null });
+            }}
+          >
             <option value="">{t("mentors.anyCountry")}</option>
             <CountryOptions selected={country} />
           </select>
         </div>
         <div className="field">
           <label htmlFor="language-filter">{t("mentors.language")}</label>
-          <select id="language-filter" value={language} onChange={(event) => update({ language: event.target.value || null })}>
+          <select
+            id="language-filter"
+            value={language}
+            onChange={(event) => {
+              update({ language: event.target.value || null });
+            }}
+          >
             <option value="">{t("mentors.anyLanguage")}</option>
             <LanguageOptions selected={language} />
           </select>
         </div>
-        <SpecialtyInput values={specialties} onChange={(next) => update({ specialty: next })} />
+        <SpecialtyInput
+          values={specialties}
+          onChange={(next) => {
+            update({ specialty: next });
+          }}
+        />
         <div className="field">
           <label htmlFor="sort">{t("mentors.sort")}</label>
-          <select id="sort" value={sort} onChange={(event) => update({ sort: event.target.value })}>
+          <select
+            id="sort"
+            value={sort}
+            onChange={(event) => {
+              update({ sort: event.target.value });
+            }}
+          >
             <option value="relevance">{t("mentors.sortRelevance")}</option>
             <option value="newest">{t("mentors.sortNewest")}</option>
             <option value="points">{t("mentors.sortPoints")}</option>
           </select>
         </div>
         <label className="check">
-          <input type="checkbox" checked={available} onChange={(event) => update({ available: event.target.checked ? "true" : null })} />
+          <input
+            type="checkbox"
+            checked={available}
+            onChange={(event) => {
+              update({ available: event.target.checked ? "true" : null });
+            }}
+          />
           {t("mentors.available")}
         </label>
       </FilterPanel>
@@ -194,7 +235,14 @@ export function MentorsPage() {
         <EmptyState>
           {t("mentors.none")}{" "}
           {filtered && (
-            <button type="button" className="link-button" onClick={() => { setSearch(""); setParams(new URLSearchParams()); }}>
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => {
+                setSearch("");
+                setParams(new URLSearchParams());
+              }}
+            >
               {t("mentors.clear")}
             </button>
           )}

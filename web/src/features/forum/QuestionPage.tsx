@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router";
 import { api, unwrap } from "../../api/client";
@@ -10,6 +10,9 @@ import { ErrorState, Skeleton } from "../../components/States";
 import { ago } from "../../lib/format";
 import { useAction } from "../../lib/hooks";
 import { useRealtime } from "../../realtime/RealtimeContext";
+import { notificationKeys } from "../notifications/queries";
+import { forumKeys, questionQuery } from "./queries";
+import { fieldText, type FormSubmit } from "../../lib/forms";
 
 type Post = { kind: "question" | "answer"; id: string };
 
@@ -20,19 +23,57 @@ function Byline({ author, when }: { author: PublicUser | null | undefined; when:
     <p className="byline">
       <Avatar name={author.display_name} url={author.avatar_url} size={24} />
       <span>{author.display_name}</span>
-      <span className="points" data-testid={`points-${author.id}`}>{t("common.points", { count: author.points })}</span>
+      <span className="points" data-testid={`points-${author.id}`}>
+        {t("common.points", { count: author.points })}
+      </span>
       <span className="muted">· {ago(when)}</span>
     </p>
   );
 }
 
-function Votes({ post, score, mine, disabled, onVote }: { post: Post; score: number; mine: number; disabled: boolean; onVote: (value: -1 | 0 | 1) => void }) {
+function Votes({
+  post,
+  score,
+  mine,
+  disabled,
+  onVote,
+}: {
+  post: Post;
+  score: number;
+  mine: number;
+  disabled: boolean;
+  onVote: (value: -1 | 0 | 1) => void;
+}) {
   const { t } = useTranslation();
   return (
     <div className="votes" data-testid={`votes-${post.id}`}>
-      <button type="button" className={mine === 1 ? "vote voted" : "vote"} aria-pressed={mine === 1} aria-label={t("questions.upvote")} disabled={disabled} onClick={() => onVote(mine === 1 ? 0 : 1)}>▲</button>
-      <span className="score" data-testid="score">{score}</span>
-      <button type="button" className={mine === -1 ? "vote voted" : "vote"} aria-pressed={mine === -1} aria-label={t("questions.downvote")} disabled={disabled} onClick={() => onVote(mine === -1 ? 0 : -1)}>▼</button>
+      <button
+        type="button"
+        className={mine === 1 ? "vote voted" : "vote"}
+        aria-pressed={mine === 1}
+        aria-label={t("questions.upvote")}
+        disabled={disabled}
+        onClick={() => {
+          onVote(mine === 1 ? 0 : 1);
+        }}
+      >
+        ▲
+      </button>
+      <span className="score" data-testid="score">
+        {score}
+      </span>
+      <button
+        type="button"
+        className={mine === -1 ? "vote voted" : "vote"}
+        aria-pressed={mine === -1}
+        aria-label={t("questions.downvote")}
+        disabled={disabled}
+        onClick={() => {
+          onVote(mine === -1 ? 0 : -1);
+        }}
+      >
+        ▼
+      </button>
     </div>
   );
 }
@@ -56,15 +97,36 @@ function EditableBody({ body, canEdit, onSave, onDelete, children }: EditablePro
     return (
       <form
         className="form"
-        onSubmit={async (event) => {
+        onSubmit={(event) => {
           event.preventDefault();
-          if (await action.run(() => onSave(draft))) setEditing(false);
+          void action
+            .run(() => onSave(draft))
+            .then((saved) => {
+              if (saved) setEditing(false);
+            });
         }}
       >
-        <textarea value={draft} onChange={(event) => setDraft(event.target.value)} rows={6} aria-label={t("common.edit")} />
+        <textarea
+          value={draft}
+          onChange={(event) => {
+            setDraft(event.target.value);
+          }}
+          rows={6}
+          aria-label={t("common.edit")}
+        />
         <div className="row">
-          <button type="submit" className="button button-small">{t("common.save")}</button>
-          <button type="button" className="link-button" onClick={() => setEditing(false)}>{t("common.cancel")}</button>
+          <button type="submit" className="button button-small">
+            {t("common.save")}
+          </button>
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => {
+              setEditing(false);
+            }}
+          >
+            {t("common.cancel")}
+          </button>
         </div>
         {failed}
       </form>
@@ -76,8 +138,23 @@ function EditableBody({ body, canEdit, onSave, onDelete, children }: EditablePro
       {children}
       {canEdit && (
         <div className="row post-actions">
-          <button type="button" className="link-button" onClick={() => { setDraft(body); setEditing(true); }}>{t("common.edit")}</button>
-          <button type="button" className="link-button" onClick={() => window.confirm(t("questions.confirmDelete")) && void action.run(onDelete)}>{t("common.delete")}</button>
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => {
+              setDraft(body);
+              setEditing(true);
+            }}
+          >
+            {t("common.edit")}
+          </button>
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => window.confirm(t("questions.confirmDelete")) && void action.run(onDelete)}
+          >
+            {t("common.delete")}
+          </button>
         </div>
       )}
       {failed}
@@ -107,12 +184,9 @@ export function QuestionPage() {
   const navigate = useNavigate();
   // Whose view it is: `my_vote` depends on the reader, so the answer waits until we know
   // whether someone is signed in (a reload restores the login first) and is kept per reader.
-  const key = ["question", id, user?.id ?? null];
-  const question = useQuery({
-    queryKey: key,
-    queryFn: async () => unwrap(await api.GET("/api/questions/{question_id}/", { params: { path: { question_id: id } } })),
-    enabled: status !== "loading",
-  });
+  const options = questionQuery(id, user?.id ?? null, status !== "loading");
+  const key = options.queryKey;
+  const question = useQuery(options);
 
   // The question on screen reads its notifications (a new answer, an acceptance), those there
   // when it opens and those that arrive while it is shown.
@@ -122,7 +196,7 @@ export function QuestionPage() {
     const read = () =>
       void api
         .POST("/api/notifications/read", { body: { question_id: id } })
-        .then(() => queries.invalidateQueries({ queryKey: ["notifications"] }))
+        .then(() => queries.invalidateQueries({ queryKey: notificationKeys.all }))
         .catch(() => undefined); // offline: the bell stays as it is
     read();
     return client.onFrame((frame) => {
@@ -134,8 +208,11 @@ export function QuestionPage() {
     queries.setQueryData<QuestionDetail>(key, (held) => (held ? update(held) : held));
 
   // Live: others' votes, answers, acceptance and edits.
+  const reader = user?.id ?? null;
   useEffect(() => {
     if (status !== "signed-in") return;
+    const change = (update: (held: QuestionDetail) => QuestionDetail) =>
+      queries.setQueryData<QuestionDetail>(forumKeys.question(id, reader), (held) => (held ? update(held) : held));
     client.watch(id);
     const stop = client.onFrame((frame) => {
       if (frame.type === "question_updated" && frame.question.id === id) {
@@ -151,22 +228,30 @@ export function QuestionPage() {
       } else if (frame.type === "answer_deleted" && frame.question_id === id) {
         change((held) => ({ ...held, answers: held.answers.filter((a) => a.id !== frame.answer_id) }));
       } else if (frame.type === "question_deleted" && frame.question_id === id) {
-        navigate("/questions");
+        void navigate("/questions");
       }
     });
     return () => {
       stop();
       client.unwatch(id);
     };
-  }, [id, status, client]); // `change` and `navigate` are stable enough for this page
+  }, [id, status, client, navigate, queries, reader]);
 
   const vote = useMutation({
     mutationFn: async ({ post, value }: { post: Post; value: -1 | 0 | 1 }) =>
       post.kind === "question"
-        ? unwrap(await api.POST("/api/questions/{post_id}/vote", { params: { path: { post_id: post.id } }, body: { value } }))
-        : unwrap(await api.POST("/api/answers/{post_id}/vote", { params: { path: { post_id: post.id } }, body: { value } })),
+        ? unwrap(
+            await api.POST("/api/questions/{post_id}/vote", {
+              params: { path: { post_id: post.id } },
+              body: { value },
+            }),
+          )
+        : unwrap(
+            await api.POST("/api/answers/{post_id}/vote", { params: { path: { post_id: post.id } }, body: { value } }),
+          ),
     // The vote shows at once; the server's answer then sets the exact score (others vote too).
-    onMutate: ({ post, value }) => change((held) => patchPost(held, post, (p) => ({ my_vote: value, score: p.score - p.my_vote + value }))),
+    onMutate: ({ post, value }) =>
+      change((held) => patchPost(held, post, (p) => ({ my_vote: value, score: p.score - p.my_vote + value }))),
     onSuccess: (result, { post }) => change((held) => patchPost(held, post, () => result)),
     onError: () => void queries.invalidateQueries({ queryKey: key }),
   });
@@ -187,19 +272,34 @@ export function QuestionPage() {
       ),
   });
 
-  if (question.isPending) return <section className="page narrow"><Skeleton lines={8} /></section>;
-  if (question.isError) return <section className="page narrow"><ErrorState error={question.error} retry={() => void question.refetch()} /></section>;
+  if (question.isPending)
+    return (
+      <section className="page narrow">
+        <Skeleton lines={8} />
+      </section>
+    );
+  if (question.isError)
+    return (
+      <section className="page narrow">
+        <ErrorState error={question.error} retry={() => void question.refetch()} />
+      </section>
+    );
   const detail = question.data;
   const asker = user?.id === detail.author?.id;
   const answers = [...detail.answers].sort(
     (a, b) => Number(b.accepted) - Number(a.accepted) || b.score - a.score || a.created_at.localeCompare(b.created_at),
   );
 
-  function submitAnswer(event: FormEvent<HTMLFormElement>) {
+  function submitAnswer(event: FormSubmit) {
     event.preventDefault();
     const form = event.currentTarget;
-    const body = String(new FormData(form).get("body")).trim();
-    if (body) reply.mutate(body, { onSuccess: () => form.reset() });
+    const body = fieldText(new FormData(form), "body").trim();
+    if (body)
+      reply.mutate(body, {
+        onSuccess: () => {
+          form.reset();
+        },
+      });
   }
 
   return (
@@ -210,25 +310,36 @@ export function QuestionPage() {
           score={detail.score}
           mine={detail.my_vote}
           disabled={status !== "signed-in" || asker}
-          onVote={(value) => vote.mutate({ post: { kind: "question", id: detail.id }, value })}
+          onVote={(value) => {
+            vote.mutate({ post: { kind: "question", id: detail.id }, value });
+          }}
         />
         <div className="post-main">
           <h1>{detail.title}</h1>
           <ul className="chips">
             {detail.tags.map((tag) => (
-              <li key={tag}><Link className="chip" to={`/questions?tag=${encodeURIComponent(tag)}`}>{tag}</Link></li>
+              <li key={tag}>
+                <Link className="chip" to={`/questions?tag=${encodeURIComponent(tag)}`}>
+                  {tag}
+                </Link>
+              </li>
             ))}
           </ul>
           <EditableBody
             body={detail.body}
             canEdit={asker}
             onSave={async (body) => {
-              unwrap(await api.PATCH("/api/questions/{question_id}/", { params: { path: { question_id: id } }, body: { body } }));
+              unwrap(
+                await api.PATCH("/api/questions/{question_id}/", {
+                  params: { path: { question_id: id } },
+                  body: { body },
+                }),
+              );
               await queries.invalidateQueries({ queryKey: key });
             }}
             onDelete={async () => {
               unwrap(await api.DELETE("/api/questions/{question_id}/", { params: { path: { question_id: id } } }));
-              navigate("/questions");
+              void navigate("/questions");
             }}
           >
             <Byline author={detail.author} when={detail.created_at} />
@@ -246,15 +357,26 @@ export function QuestionPage() {
               score={answer.score}
               mine={answer.my_vote}
               disabled={status !== "signed-in" || user?.id === answer.author?.id}
-              onVote={(value) => vote.mutate({ post: { kind: "answer", id: answer.id }, value })}
+              onVote={(value) => {
+                vote.mutate({ post: { kind: "answer", id: answer.id }, value });
+              }}
             />
             <div className="post-main">
-              {answer.accepted && <span className="status-pill" data-testid="accepted-badge">✓ {t("questions.acceptedBadge")}</span>}
+              {answer.accepted && (
+                <span className="status-pill" data-testid="accepted-badge">
+                  ✓ {t("questions.acceptedBadge")}
+                </span>
+              )}
               <EditableBody
                 body={answer.body}
                 canEdit={user?.id === answer.author?.id}
                 onSave={async (body) => {
-                  const changed = unwrap(await api.PATCH("/api/answers/{answer_id}/", { params: { path: { answer_id: answer.id } }, body: { body } }));
+                  const changed = unwrap(
+                    await api.PATCH("/api/answers/{answer_id}/", {
+                      params: { path: { answer_id: answer.id } },
+                      body: { body },
+                    }),
+                  );
                   change((held) => ({ ...held, answers: held.answers.map((a) => (a.id === answer.id ? changed : a)) }));
                 }}
                 onDelete={async () => {
@@ -265,7 +387,13 @@ export function QuestionPage() {
                 <Byline author={answer.author} when={answer.created_at} />
               </EditableBody>
               {asker && (
-                <button type="button" className="button button-small button-secondary" onClick={() => accept.mutate({ answer, accepted: !answer.accepted })}>
+                <button
+                  type="button"
+                  className="button button-small button-secondary"
+                  onClick={() => {
+                    accept.mutate({ answer, accepted: !answer.accepted });
+                  }}
+                >
                   {answer.accepted ? t("questions.unaccept") : t("questions.accept")}
                 </button>
               )}
@@ -280,10 +408,14 @@ export function QuestionPage() {
             <textarea name="body" rows={5} required maxLength={20000} />
           </label>
           {reply.isError && <ErrorState error={reply.error} />}
-          <button type="submit" className="button" disabled={reply.isPending}>{t("questions.postAnswer")}</button>
+          <button type="submit" className="button" disabled={reply.isPending}>
+            {t("questions.postAnswer")}
+          </button>
         </form>
       ) : (
-        <p><Link to={`/login?next=/questions/${id}`}>{t("questions.signInToAnswer")}</Link></p>
+        <p>
+          <Link to={`/login?next=/questions/${id}`}>{t("questions.signInToAnswer")}</Link>
+        </p>
       )}
     </article>
   );

@@ -7,6 +7,7 @@ import { EmptyState, ErrorState, Skeleton } from "../../components/States";
 import { ago } from "../../lib/format";
 import { useTextParam } from "../../lib/hooks";
 import { usePagedList } from "../../lib/pagedList";
+import { forumKeys } from "./queries";
 
 type Status = "open" | "answered" | "accepted";
 type Sort = "newest" | "votes" | "active";
@@ -28,7 +29,11 @@ export function QuestionsPage() {
     setParams(next, { replace });
   }
   const query = { q: params.get("q") || undefined, tag: tag || undefined, status, sort };
-  const { query: questions, items: results, end: sentinel } = usePagedList(["questions", query], async (cursor) =>
+  const {
+    query: questions,
+    items: results,
+    end: sentinel,
+  } = usePagedList(forumKeys.questions(query), async (cursor) =>
     unwrap(await api.GET("/api/questions/", { params: { query: { ...query, limit: 20, cursor } } })),
   );
 
@@ -37,7 +42,9 @@ export function QuestionsPage() {
       <div className="title-row">
         <h1>{t("questions.title")}</h1>
         {auth === "signed-in" && (
-          <Link to="/questions/new" className="button">{t("questions.ask")}</Link>
+          <Link to="/questions/new" className="button">
+            {t("questions.ask")}
+          </Link>
         )}
       </div>
       <FilterPanel
@@ -49,11 +56,23 @@ export function QuestionsPage() {
       >
         <div className="field">
           <label htmlFor="question-tag">{t("questions.tag")}</label>
-          <input id="question-tag" value={tagDraft} onChange={(event) => setTagDraft(event.target.value.trim().toLowerCase())} />
+          <input
+            id="question-tag"
+            value={tagDraft}
+            onChange={(event) => {
+              setTagDraft(event.target.value.trim().toLowerCase());
+            }}
+          />
         </div>
         <div className="field">
           <label htmlFor="question-status">{t("questions.status")}</label>
-          <select id="question-status" value={status ?? ""} onChange={(event) => update("status", event.target.value || null)}>
+          <select
+            id="question-status"
+            value={status ?? ""}
+            onChange={(event) => {
+              update("status", event.target.value || null);
+            }}
+          >
             <option value="">{t("questions.any")}</option>
             <option value="open">{t("questions.open")}</option>
             <option value="answered">{t("questions.answered")}</option>
@@ -62,7 +81,13 @@ export function QuestionsPage() {
         </div>
         <div className="field">
           <label htmlFor="question-sort">{t("questions.sort")}</label>
-          <select id="question-sort" value={sort} onChange={(event) => update("sort", event.target.value)}>
+          <select
+            id="question-sort"
+            value={sort}
+            onChange={(event) => {
+              update("sort", event.target.value);
+            }}
+          >
             <option value="newest">{t("questions.newest")}</option>
             <option value="votes">{t("questions.votes")}</option>
             <option value="active">{t("questions.active")}</option>
@@ -86,17 +111,30 @@ export function QuestionsPage() {
                 </span>
               </div>
               <div>
-                <Link to={`/questions/${question.id}`} className="question-title">{question.title}</Link>
+                <Link to={`/questions/${question.id}`} className="question-title">
+                  {question.title}
+                </Link>
                 <ul className="chips">
                   {question.tags.map((name) => (
                     <li key={name}>
-                      <button type="button" className="chip chip-button" onClick={() => update("tag", name)}>{name}</button>
+                      <button
+                        type="button"
+                        className="chip chip-button"
+                        onClick={() => {
+                          update("tag", name);
+                        }}
+                      >
+                        {name}
+                      </button>
                     </li>
                   ))}
                 </ul>
                 <p className="muted small">
-                  {question.author?.display_name} · {t("common.points", { count: question.author?.points ?? 0 })} ·{" "}
-                  {t("questions.asked", { when: ago(question.created_at) })}
+                  {[
+                    question.author?.display_name,
+                    t("common.points", { count: question.author?.points ?? 0 }),
+                    t("questions.asked", { when: ago(question.created_at) }),
+                  ].join(" · ")}
                 </p>
               </div>
             </li>

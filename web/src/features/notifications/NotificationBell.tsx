@@ -1,19 +1,13 @@
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { NavLink } from "react-router";
-import { api, unwrap } from "../../api/client";
+import { unreadCountQuery } from "./queries";
 import { Icon } from "../../components/Icon";
 
 /** The bell in the header: the unread count, kept current by `notification` frames. */
 export function NotificationBell() {
   const { t } = useTranslation();
-  const unread = useQuery({
-    queryKey: ["notifications", "unread-count"],
-    queryFn: async () => {
-      const page = unwrap(await api.GET("/api/notifications/", { params: { query: { unread: true, limit: 1 } } }));
-      return page.unread_count;
-    },
-  });
+  const unread = useQuery(unreadCountQuery());
   const count = unread.data ?? 0;
   return (
     <NavLink to="/notifications" className="bell" aria-label={t("notifications.bell", { count })}>

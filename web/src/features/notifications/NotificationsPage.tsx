@@ -6,6 +6,7 @@ import type { MarkRead, Notification } from "../../api/types";
 import { EmptyState, ErrorState, Skeleton } from "../../components/States";
 import { ago } from "../../lib/format";
 import { usePagedList } from "../../lib/pagedList";
+import { notificationKeys } from "./queries";
 
 // `data` depends on the kind (docs/api.md, "Notifications"); these are the fields shown.
 type Data = Record<string, unknown> & {
@@ -24,12 +25,15 @@ function NotificationText({ notification }: { notification: Notification }) {
   const { t } = useTranslation();
   const data = notification.data as Data;
   const title = data.question_title ?? data.title ?? "";
-  const key =
-    notification.kind === "new_conversation" && data.kind === "group" ? "new_group" : notification.kind;
+  const key = notification.kind === "new_conversation" && data.kind === "group" ? "new_group" : notification.kind;
   return (
     <span className="notification-text">
       <span>
-        {t(`notifications.${key}`, { count: data.count ?? 1, title, name: data.actor_name ?? t("notifications.someone") })}
+        {t(`notifications.${key}`, {
+          count: data.count ?? 1,
+          title,
+          name: data.actor_name ?? t("notifications.someone"),
+        })}
       </span>
       {data.last_message?.body && <span className="muted small preview">{data.last_message.body}</span>}
     </span>
@@ -47,17 +51,23 @@ export function NotificationsPage() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const queries = useQueryClient();
-  const { query: list, items, end: sentinel } = usePagedList(["notifications", "list"], async (cursor) =>
+  const {
+    query: list,
+    items,
+    end: sentinel,
+  } = usePagedList(notificationKeys.list, async (cursor) =>
     unwrap(await api.GET("/api/notifications/", { params: { query: { limit: 30, cursor } } })),
   );
   const read = useMutation({
-    mutationFn: async (body: MarkRead) => unwrap(await api.POST("/api/notifications/read", { body })),
-    onSuccess: () => void queries.invalidateQueries({ queryKey: ["notifications"] }),
+    mutationFn: async (body: MarkRead) => {
+      unwrap(await api.POST("/api/notifications/read", { body }));
+    },
+    onSuccess: () => void queries.invalidateQueries({ queryKey: notificationKeys.all }),
   });
 
   async function open(notification: Notification) {
     if (!notification.read) await read.mutateAsync({ ids: [notification.id] });
-    navigate(target(notification));
+    void navigate(target(notification));
   }
 
   return (
@@ -65,7 +75,13 @@ export function NotificationsPage() {
       <div className="title-row">
         <h1>{t("notifications.title")}</h1>
         {items.some((n) => !n.read) && (
-          <button type="button" className="button button-secondary button-small" onClick={() => read.mutate({ all: true })}>
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            onClick={() => {
+              read.mutate({ all: true });
+            }}
+          >
             {t("notifications.markAll")}
           </button>
         )}
@@ -88,7 +104,9 @@ export function NotificationsPage() {
                   data-testid="notification"
                 >
                   <NotificationText notification={notification} />
-                  <time className="muted small" dateTime={notification.created_at}>{ago(notification.created_at)}</time>
+                  <time className="muted small" dateTime={notification.created_at}>
+                    {ago(notification.created_at)}
+                  </time>
                 </button>
               </li>
             );

@@ -29,10 +29,14 @@ export function LanguagePicker({ name, label, defaultValue, required }: Props) {
   const id = useId();
   const all = useMemo(() => {
     const order = new Intl.Collator(i18n.language);
-    return LANGUAGES.map((code) => ({ code, label: languageName(code) })).sort((a, b) => order.compare(a.label, b.label));
+    return LANGUAGES.map((code) => ({ code, label: languageName(code) })).sort((a, b) =>
+      order.compare(a.label, b.label),
+    );
   }, [i18n.language]);
   const wanted = folded(query.trim());
-  const matches = all.filter((l) => !chosen.includes(l.code) && (!wanted || folded(l.label).includes(wanted))).slice(0, 8);
+  const matches = all
+    .filter((l) => !chosen.includes(l.code) && (!wanted || folded(l.label).includes(wanted)))
+    .slice(0, 8);
 
   function add(code: string) {
     setChosen((was) => [...was, code]);
@@ -66,7 +70,13 @@ export function LanguagePicker({ name, label, defaultValue, required }: Props) {
         {chosen.map((code) => (
           <span key={code} className="chip">
             {languageName(code)}
-            <button type="button" aria-label={t("me.removeLanguage", { name: languageName(code) })} onClick={() => setChosen((was) => was.filter((c) => c !== code))}>
+            <button
+              type="button"
+              aria-label={t("me.removeLanguage", { name: languageName(code) })}
+              onClick={() => {
+                setChosen((was) => was.filter((c) => c !== code));
+              }}
+            >
               ×
             </button>
             <input type="hidden" name={name} value={code} />
@@ -89,8 +99,12 @@ export function LanguagePicker({ name, label, defaultValue, required }: Props) {
             setOpen(true);
             setActive(0);
           }}
-          onFocus={() => setOpen(true)}
-          onBlur={() => setOpen(false)}
+          onFocus={() => {
+            setOpen(true);
+          }}
+          onBlur={() => {
+            setOpen(false);
+          }}
           onKeyDown={keyDown}
         />
       </div>

@@ -1,5 +1,5 @@
 import { useMutation } from "@tanstack/react-query";
-import { useRef, useState, type FormEvent } from "react";
+import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../../api/client";
 import type { MentorProfileInput, ProfileUpdate } from "../../api/types";
@@ -11,6 +11,7 @@ import { CountryOptions } from "../../components/CodeOptions";
 import { LanguagePicker } from "./LanguagePicker";
 import { useAction } from "../../lib/hooks";
 import { uploadFile } from "../../lib/uploads";
+import { fieldText, type FormSubmit } from "../../lib/forms";
 
 export function MePage() {
   const { t } = useTranslation();
@@ -20,8 +21,7 @@ export function MePage() {
   const picker = useRef<HTMLInputElement>(null);
   const upload = useAction(); // the photo's bytes on their way to storage
   const profile = useMutation({
-    mutationFn: async (body: ProfileUpdate) =>
-      unwrap(await api.PATCH("/api/me", { body })),
+    mutationFn: async (body: ProfileUpdate) => unwrap(await api.PATCH("/api/me", { body })),
     onSuccess: (me) => {
       setUser(me);
       setSaved("profile");
@@ -39,24 +39,29 @@ export function MePage() {
 
   async function avatar(file: File) {
     setProgress(0);
-    await upload.run(async () => profile.mutate({ avatar_upload_id: await uploadFile(file, undefined, setProgress) }));
+    await upload.run(async () => {
+      profile.mutate({ avatar_upload_id: await uploadFile(file, undefined, setProgress) });
+    });
     setProgress(null);
   }
 
-  function saveProfile(event: FormEvent<HTMLFormElement>) {
+  function saveProfile(event: FormSubmit) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    profile.mutate({ display_name: String(form.get("display_name")), bio: String(form.get("bio")) });
+    profile.mutate({ display_name: fieldText(form, "display_name"), bio: fieldText(form, "bio") });
   }
 
-  function saveMentor(event: FormEvent<HTMLFormElement>) {
+  function saveMentor(event: FormSubmit) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     mentor.mutate({
-      headline: String(form.get("headline")),
-      bio: String(form.get("mentor_bio")),
-      country: String(form.get("country")),
-      specialties: String(form.get("specialties")).split(",").map((s) => s.trim()).filter(Boolean),
+      headline: fieldText(form, "headline"),
+      bio: fieldText(form, "mentor_bio"),
+      country: fieldText(form, "country"),
+      specialties: fieldText(form, "specialties")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
       languages: form.getAll("languages").map(String),
       years_experience: Number(form.get("years")),
       available: form.get("available") === "on",
@@ -92,7 +97,9 @@ export function MePage() {
           <textarea name="bio" defaultValue={user.bio} rows={3} maxLength={2000} />
         </label>
         {profile.isError && <ErrorState error={profile.error} />}
-        <button type="submit" className="button">{saved === "profile" ? t("common.saved") : t("common.save")}</button>
+        <button type="submit" className="button">
+          {saved === "profile" ? t("common.saved") : t("common.save")}
+        </button>
       </form>
       <h2 className="section-title">{t("me.mentorTitle")}</h2>
       <p className="muted">{t("me.mentorHint")}</p>
@@ -108,7 +115,9 @@ export function MePage() {
         <label>
           {t("me.country")}
           <select name="country" defaultValue={current?.country ?? ""} required>
-            <option value="" disabled>—</option>
+            <option value="" disabled>
+              —
+            </option>
             <CountryOptions selected={current?.country} />
           </select>
         </label>
@@ -125,7 +134,9 @@ export function MePage() {
           <input name="available" type="checkbox" defaultChecked={current?.available ?? true} /> {t("me.available")}
         </label>
         {mentor.isError && <ErrorState error={mentor.error} />}
-        <button type="submit" className="button">{saved === "mentor" ? t("common.saved") : t("me.saveMentor")}</button>
+        <button type="submit" className="button">
+          {saved === "mentor" ? t("common.saved") : t("me.saveMentor")}
+        </button>
       </form>
       <div className="sign-out-row">
         <span className="muted">{user.email}</span>
