@@ -38,7 +38,7 @@ test: $(STAMP) redis-server chromium $(WEB_BUILD)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-lint: $(STAMP)
+lint: $(STAMP) $(WEB_MODULES)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -52,6 +52,39 @@ function AuthCard({ title, submitLabel, form, other, children }: AuthCardProps) 
   );
 }
 
+function EmailField() {
+  const { t } = useTranslation();
+  return (
+    <label>
+      {t("auth.email")}
+      <input name="email" type="email" autoComplete="email" required />
+    </label>
+  );
+}
+
+/** The password: the current one to sign in, a new one (with its rule) to sign up. */
+function PasswordField({ isNew }: { isNew: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <label>
+      {t("auth.password")}
+      <input
+        name="password"
+        type="password"
+        autoComplete={isNew ? "new-password" : "current-password"}
+        minLength={isNew ? 8 : undefined}
+        required
+        aria-describedby={isNew ? "password-hint" : undefined}
+      />
+      {isNew && (
+        <small id="password-hint" className="muted">
+          {t("auth.passwordHint")}
+        </small>
+      )}
+    </label>
+  );
+}
+
 export function LoginPage() {
   const { t } = useTranslation();
   const { status, signIn } = useAuth();
@@ -71,14 +104,8 @@ export function LoginPage() {
         </>
       }
     >
-      <label>
-        {t("auth.email")}
-        <input name="email" type="email" autoComplete="email" required />
-      </label>
-      <label>
-        {t("auth.password")}
-        <input name="password" type="password" autoComplete="current-password" required />
-      </label>
+      <EmailField />
+      <PasswordField isNew={false} />
     </AuthCard>
   );
 }
@@ -116,24 +143,8 @@ export function RegisterPage() {
         {t("auth.displayName")}
         <input name="display_name" autoComplete="name" required maxLength={80} />
       </label>
-      <label>
-        {t("auth.email")}
-        <input name="email" type="email" autoComplete="email" required />
-      </label>
-      <label>
-        {t("auth.password")}
-        <input
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          minLength={8}
-          required
-          aria-describedby="password-hint"
-        />
-        <small id="password-hint" className="muted">
-          {t("auth.passwordHint")}
-        </small>
-      </label>
+      <EmailField />
+      <PasswordField isNew />
       <fieldset className="choices">
         <legend>{t("auth.role")}</legend>
         <label>
