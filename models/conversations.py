@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from bson import ObjectId
 from marshmallow import Schema, fields, validate
@@ -28,7 +28,13 @@ from hypee.fields import ObjectIdField, StrictInteger, Text, UtcDateTime
 from hypee.jsonio import utcnow
 from hypee.pagination import Listing, Page, find_page
 from models import users
-from models.message_schemas import FirstMessageSchema, MessageSchema, message_view
+from models.message_schemas import (
+    FirstMessageSchema,
+    MessageDocument,
+    MessageSchema,
+    MessageView,
+    message_view,
+)
 
 COLLECTION = "conversations"
 MAX_PARTICIPANTS = 50
@@ -115,22 +121,41 @@ def unread_count(conversation: dict[str, Any], user_id: ObjectId, after: int | N
     return max(0, int(conversation["seq"]) - last_read - skipped)
 
 
-def preview(message: dict[str, Any]) -> dict[str, Any]:
+class MessagePreview(TypedDict):
+    """What a notification shows of a message."""
+
+    id: str
+    seq: int
+    sender_id: str
+    body: str  # shortened
+
+
+def preview(message: MessageView) -> MessagePreview:
     """What a notification shows of a message: {id, seq, sender_id, body (shortened)}."""
     return {
-        "id": str(message["_id"] if "_id" in message else message["id"]),
+        "id": message["id"],
         "seq": message["seq"],
-        "sender_id": str(message["sender_id"]),
+        "sender_id": message["sender_id"],
         "body": message["body"][:PREVIEW_CHARACTERS],
     }
 
 
+def _last_message(conversation: dict[str, Any]) -> MessageView | None:
+    """The inbox summary as a message view (the summary is set in the update that assigns the
+    seq: its seq is the conversation's unless it says otherwise)."""
+    last = conversation.get("last_message")
+    if not last:
+        return None
+    summary = cast(MessageDocument, {"seq": conversation["seq"], **last})
+    return message_view(conversation["_id"], summary)
+
+
 def run_of(conversation: dict[str, Any], user_id: ObjectId) -> dict[str, Any]:
     """The user's run of unread messages: {count, last_message (a preview, or None)}."""
-    last = conversation.get("last_message")
+    last = _last_message(conversation)
     return {
         "count": unread_count(conversation, user_id),
-        "last_message": preview({"seq": conversation["seq"], **last}) if last else None,
+        "last_message": preview(last) if last else None,
     }
 
 
@@ -139,7 +164,6 @@ def view(
 ) -> dict[str, Any]:
     """`conversation` as `viewer_id` sees it; `people` maps participant ids to user documents."""
     last_read = _last_read(conversation, viewer_id)
-    last = conversation.get("last_message")
     return {
         "id": str(conversation["_id"]),
         "kind": conversation["kind"],
@@ -147,10 +171,7 @@ def view(
         "participants": [
             users.public_view(people[p]) for p in conversation["participants"] if p in people
         ],
-        # The summary is set in the update that assigns the seq: its seq is `seq` unless it says.
-        "last_message": message_view(conversation["_id"], {"seq": conversation["seq"], **last})
-        if last
-        else None,
+        "last_message": _last_message(conversation),
         "unread_count": unread_count(conversation, viewer_id),
         "last_read_seq": last_read,
         "rev": conversation["rev"],
@@ -369,7 +390,7 @@ async def peers(db: DocumentDatabase, user_id: ObjectId) -> list[ObjectId]:
 
 
 async def reserve_seq(
-    db: DocumentDatabase, conversation_id: ObjectId, sender_id: ObjectId, message: dict[str, Any]
+    db: DocumentDatabase, conversation_id: ObjectId, sender_id: ObjectId, message: MessageDocument
 ) -> dict[str, Any]:
     """Assign the next seq and rev to `message` from `sender_id`, make it the inbox summary
     and move the sender's read marker to it, in one conditional update (an update pipeline, so
@@ -402,7 +423,10 @@ async def reserve_seq(
 
 
 async def skip_seq(
-    db: DocumentDatabase, conversation_id: ObjectId, unused: dict[str, Any], stored: dict[str, Any]
+    db: DocumentDatabase,
+    conversation_id: ObjectId,
+    unused: MessageDocument,
+    stored: MessageDocument,
 ) -> None:
     """The seq assigned to `unused` will hold no message, because `stored` (the same send,
     stored first) holds it: unread counts leave the seq out, and a summary that shows `unused`
@@ -481,7 +505,7 @@ async def correct_sequence(
     conversation_id: ObjectId,
     seq: int,
     skipped: list[int],
-    last: dict[str, Any] | None,
+    last: MessageDocument | None,
 ) -> None:
     """Set what the stored messages say: the last seq, the seqs with no message, the summary."""
     summary = {k: v for k, v in last.items() if k != "conversation_id"} if last else None

@@ -1,8 +1,10 @@
-"""Messages on the wire: the schemas of sending, editing and listing them, and their view."""
+"""Messages: the stored document, the schemas of sending, editing and listing them, and the
+view the API shows (a stored message has `_id` and ObjectIds; its view `id` and strings)."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any, ClassVar, NotRequired, TypedDict
 
 from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -12,6 +14,51 @@ from hypee.paging import PageQuerySchema
 
 MAX_BODY = 4000
 MAX_ATTACHMENTS = 10
+
+
+class AttachmentView(TypedDict):
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+
+class MessageDocument(TypedDict):
+    """A message as stored in `messages` (`seq`, `rev` and `conversation_id` are set when it
+    is stored; a conversation's inbox summary holds the same fields but those three)."""
+
+    _id: ObjectId
+    conversation_id: NotRequired[ObjectId]
+    seq: NotRequired[int]
+    rev: NotRequired[int]
+    kind: str  # "user" or "system"
+    event: dict[str, Any] | None
+    sender_id: ObjectId
+    body: str
+    attachments: list[AttachmentView]
+    client_id: str
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool
+
+
+class MessageView(TypedDict):
+    """A message as the API shows it (MessageSchema)."""
+
+    id: str
+    conversation_id: str
+    seq: int
+    rev: int
+    kind: str
+    event: dict[str, Any] | None
+    sender_id: str
+    body: str
+    attachments: list[AttachmentView]
+    client_id: str
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool
 
 
 class AttachmentSchema(Schema):
@@ -124,13 +171,14 @@ class ChangesQuerySchema(PageQuerySchema):
     )
 
 
-def message_view(conversation_id: ObjectId, message: dict[str, Any]) -> dict[str, Any]:
-    """A stored message as the API shows it (MessageSchema)."""
+def message_view(conversation_id: ObjectId, message: MessageDocument) -> MessageView:
+    """A stored message (or a conversation's summary of one, given its seq and rev) as the API
+    shows it (MessageSchema)."""
     return {
-        "id": str(message["_id"] if "_id" in message else message["id"]),
+        "id": str(message["_id"]),
         "conversation_id": str(conversation_id),
-        "seq": message["seq"],
-        "rev": message["rev"],
+        "seq": message.get("seq", 0),
+        "rev": message.get("rev", 0),
         "kind": message.get("kind", "user"),
         "event": message.get("event"),
         "sender_id": str(message["sender_id"]),

@@ -14,18 +14,18 @@ resume, and `run.py --repair` records it so unread counts stay exact.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from hypee.dbapi import DocumentDatabase
+from hypee.dbapi import DocumentCollection, DocumentDatabase, typed
 from hypee.errors import ApiError, conflict, forbidden, not_found, stale, validation_error
 from hypee.jsonio import utcnow
 from hypee.pagination import Page, decode_cursor, encode_cursor
 from models import conversations
-from models.message_schemas import message_view
+from models.message_schemas import AttachmentView, MessageDocument, MessageView, message_view
 
 COLLECTION = "messages"
 
@@ -44,12 +44,16 @@ INDEXES = {
 CHANGES = "changes"
 
 
+def _messages(db: DocumentDatabase) -> DocumentCollection[MessageDocument]:
+    return typed(db[COLLECTION], MessageDocument)
+
+
 @dataclass
 class Stored:
     """The outcome of storing a message: its view, whether this call stored it (False for a
     replayed client id), and the conversation's participants (empty for a replay)."""
 
-    message: dict[str, Any]
+    message: MessageView
     created: bool
     participants: list[ObjectId]
 
@@ -57,9 +61,9 @@ class Stored:
 def new_message(
     sender_id: ObjectId,
     data: dict[str, Any],
-    attachments: list[dict[str, Any]],
+    attachments: list[AttachmentView],
     message_id: ObjectId | None = None,
-) -> dict[str, Any]:
+) -> MessageDocument:
     """The document of a message to store from loaded NewMessageSchema `data` (no seq yet)."""
     return {
         "_id": message_id or ObjectId(),
@@ -75,7 +79,7 @@ def new_message(
     }
 
 
-def system_message(actor_id: ObjectId, event: dict[str, Any], body: str) -> dict[str, Any]:
+def system_message(actor_id: ObjectId, event: dict[str, Any], body: str) -> MessageDocument:
     """The document of a system message: a change of the group by `actor_id`, described by
     `event` for programs and by `body` for people."""
     message = new_message(actor_id, {"client_id": f"system:{ObjectId()}", "body": body}, [])
@@ -84,10 +88,10 @@ def system_message(actor_id: ObjectId, event: dict[str, Any], body: str) -> dict
 
 async def sent_before(
     db: DocumentDatabase, conversation_id: ObjectId, sender_id: ObjectId, client_id: str
-) -> dict[str, Any] | None:
+) -> MessageView | None:
     """The view of the message `sender_id` stored here with `client_id`, if any (404 if the
     sender is not a participant)."""
-    stored = await db[COLLECTION].find_one(
+    stored = await _messages(db).find_one(
         {"conversation_id": conversation_id, "sender_id": sender_id, "client_id": client_id}
     )
     if stored is None:
@@ -99,7 +103,7 @@ async def sent_before(
 async def store(
     db: DocumentDatabase,
     conversation_id: ObjectId,
-    message: dict[str, Any],
+    message: MessageDocument,
     *,
     checked: bool = False,
 ) -> Stored:
@@ -113,17 +117,17 @@ async def store(
         if replayed is not None:
             return Stored(replayed, False, [])
     conversation = await conversations.reserve_seq(db, conversation_id, sender_id, message)
-    document = {
+    document: MessageDocument = {
         **message,
         "conversation_id": conversation_id,
         "seq": conversation["seq"],
         "rev": conversation["rev"],
     }
     try:
-        await db[COLLECTION].insert_one(document)
+        await _messages(db).insert_one(document)
     except DuplicateKeyError:
         # A concurrent send with the same client id stored it first: this seq stays unused.
-        stored = await db[COLLECTION].find_one(
+        stored = await _messages(db).find_one(
             {
                 "conversation_id": conversation_id,
                 "sender_id": sender_id,
@@ -143,9 +147,9 @@ async def _between(
     seq_filter: dict[str, int],
     newest_first: bool,
     limit: int,
-) -> list[dict[str, Any]]:
+) -> list[MessageDocument]:
     return (
-        await db[COLLECTION]
+        await _messages(db)
         .find({"conversation_id": conversation_id, "seq": seq_filter})
         .sort([("seq", DESCENDING if newest_first else ASCENDING)])
         .limit(limit)
@@ -213,9 +217,9 @@ def _history_cursor(cursor: str, listing: str) -> tuple[str, int, int | None]:
 class CatchUp:
     """What a returning client missed in one conversation (the `resume` frame)."""
 
-    new: list[dict[str, Any]]  # messages after its seq cursor, in seq order
+    new: list[MessageView]  # messages after its seq cursor, in seq order
     gap_after: int | None  # the last seq of `new` when more remain (paged over REST)
-    updated: list[dict[str, Any]]  # messages at or below the cursor changed after its rev
+    updated: list[MessageView]  # messages at or below the cursor changed after its rev
     stale: bool  # those changes cannot be listed: the client refetches the conversation
     read_marks: dict[str, int]
 
@@ -239,7 +243,7 @@ async def catch_up(
     found = await _between(db, conversation_id, {"$gt": after_seq}, False, limit + 1)
     more = len(found) > limit
     found = found[:limit]
-    updated: list[dict[str, Any]] = []
+    updated: list[MessageView] = []
     stale = after_rev is not None and after_rev > conversation["rev"]
     if after_rev is not None and not stale:
         updated = await changed_since(db, conversation_id, after_rev, limit + 1, after_seq)
@@ -257,8 +261,8 @@ async def catch_up(
 class Changed:
     """A message as it was before a change, its view after, and who takes part."""
 
-    before: dict[str, Any]
-    view: dict[str, Any]
+    before: MessageDocument
+    view: MessageView
     participants: list[ObjectId]
 
 
@@ -274,7 +278,7 @@ async def change_own(
     deleted. A message only ever moves to a higher rev: of two changes racing on MongoDB, the
     one with the later rev stays, and the other answers with it."""
     conversation = await conversations.for_member(db, conversation_id, user_id, {"participants": 1})
-    message = await db[COLLECTION].find_one({"conversation_id": conversation_id, "seq": seq})
+    message = await _messages(db).find_one({"conversation_id": conversation_id, "seq": seq})
     if message is None:
         raise not_found("message")
     if message["sender_id"] != user_id or message.get("kind") == "system":
@@ -282,19 +286,19 @@ async def change_own(
     if message.get("deleted"):
         raise conflict("This message was deleted.")
     changes = {**changes, "rev": await conversations.next_rev(db, conversation_id)}
-    result = await db[COLLECTION].update_one(
+    result = await _messages(db).update_one(
         {"_id": message["_id"], "deleted": False, "rev": {"$lt": changes["rev"]}},
         {"$set": changes},
     )
     if result.matched_count == 0:
-        current = await db[COLLECTION].find_one({"_id": message["_id"]})
+        current = await _messages(db).find_one({"_id": message["_id"]})
         if current is None or current.get("deleted"):
             raise conflict("This message was deleted.")
         return Changed(
             message, message_view(conversation_id, current), conversation["participants"]
         )
     await conversations.summary_changed(db, conversation_id, message["_id"], changes)
-    view = message_view(conversation_id, {**message, **changes})
+    view = message_view(conversation_id, cast(MessageDocument, {**message, **changes}))
     return Changed(message, view, conversation["participants"])
 
 
@@ -304,13 +308,13 @@ async def changed_since(
     after_rev: int,
     limit: int,
     up_to_seq: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[MessageView]:
     """Up to `limit` message views changed (stored, edited, deleted) after `after_rev`, in rev
     order; with `up_to_seq`, only messages at or below that seq."""
     query: dict[str, Any] = {"conversation_id": conversation_id, "rev": {"$gt": after_rev}}
     if up_to_seq is not None:
         query["seq"] = {"$lte": up_to_seq}
-    found = await db[COLLECTION].find(query).sort([("rev", ASCENDING)]).limit(limit).to_list(None)
+    found = await _messages(db).find(query).sort([("rev", ASCENDING)]).limit(limit).to_list(None)
     return [message_view(conversation_id, m) for m in found]
 
 
@@ -336,13 +340,13 @@ async def changes(
 
 
 async def exists(db: DocumentDatabase, message_id: ObjectId) -> bool:
-    return await db[COLLECTION].count_documents({"_id": message_id}, limit=1) > 0
+    return await _messages(db).count_documents({"_id": message_id}, limit=1) > 0
 
 
 async def seqs(db: DocumentDatabase, conversation_id: ObjectId) -> list[int]:
     """The seqs of a conversation's stored messages, ascending (the integrity check)."""
     found = (
-        await db[COLLECTION]
+        await _messages(db)
         .find({"conversation_id": conversation_id}, {"seq": 1})
         .sort([("seq", ASCENDING)])
         .to_list(None)
@@ -350,7 +354,7 @@ async def seqs(db: DocumentDatabase, conversation_id: ObjectId) -> list[int]:
     return [message["seq"] for message in found]
 
 
-async def last(db: DocumentDatabase, conversation_id: ObjectId) -> dict[str, Any] | None:
+async def last(db: DocumentDatabase, conversation_id: ObjectId) -> MessageDocument | None:
     """A conversation's stored message with the highest seq."""
     found = await _between(db, conversation_id, {"$gte": 0}, True, 1)
     return found[0] if found else None

@@ -23,6 +23,7 @@ from hypee.jsonio import utcnow
 from hypee.pagination import Listing, Page, find_page
 from hypee.paging import PageQuerySchema
 from models import conversations, users
+from models.message_schemas import MessageView
 
 COLLECTION = "notifications"
 KINDS = ("new_message", "new_answer", "answer_accepted", "new_conversation")
@@ -119,7 +120,7 @@ def _unread_key(user_id: ObjectId, conversation_id: ObjectId) -> str:
 
 
 async def message_stored(
-    db: DocumentDatabase, recipients: list[ObjectId], message: dict[str, Any]
+    db: DocumentDatabase, recipients: list[ObjectId], message: MessageView
 ) -> list[dict[str, Any]]:
     """A message was stored: a recipient with no unread `new_message` notification for its
     conversation gets one. Returns the ones created (to push).

@@ -22,6 +22,7 @@ from hypee import batches
 from hypee.dbapi import DocumentDatabase
 from hypee.fields import SPACE, ObjectIdField, StrictInteger, UtcDateTime, trim, trimmed_pattern
 from hypee.jsonio import utcnow
+from models.message_schemas import AttachmentView
 
 COLLECTION = "uploads"
 UPLOAD_URL_SECONDS = 600
@@ -104,7 +105,7 @@ class UploadTicketSchema(Schema):
     expires_at = UtcDateTime(required=True)
 
 
-def attachment_view(upload: dict[str, Any]) -> dict[str, Any]:
+def attachment_view(upload: dict[str, Any]) -> AttachmentView:
     """The attachment object of a message (docs/api.md)."""
     return {
         "id": str(upload["_id"]),

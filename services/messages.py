@@ -33,11 +33,12 @@ from hypee.metrics import Metrics
 from hypee.realtime.hub import Hub
 from hypee.units import current_unit
 from models import messages, uploads
+from models.message_schemas import MessageView
 from models.messages import Stored
 from services.attachments import AttachmentService
 from services.notifier import Notifier
 
-Ack = Callable[[dict[str, Any]], object]
+Ack = Callable[[MessageView], object]
 
 
 class MessageService:
@@ -149,7 +150,7 @@ class MessageService:
 
     async def edit(
         self, conversation_id: ObjectId, user_id: ObjectId, seq: int, body: str
-    ) -> dict[str, Any]:
+    ) -> MessageView:
         """Replace the body of the caller's message `seq`; participants get `message_updated`."""
         async with self.store.atomic() as unit:
             changed = await messages.change_own(

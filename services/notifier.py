@@ -10,6 +10,7 @@ from hypee.db import Store
 from hypee.realtime.hub import Hub
 from hypee.units import current_unit
 from models import notifications
+from models.message_schemas import MessageView
 
 
 class Notifier:
@@ -30,7 +31,7 @@ class Notifier:
         stored = await notifications.create(self.db, user_id, kind, data)
         current_unit().on_commit(lambda: self._push([stored]))
 
-    async def message_stored(self, recipients: list[ObjectId], message: dict[str, Any]) -> None:
+    async def message_stored(self, recipients: list[ObjectId], message: MessageView) -> None:
         """A message was stored (in the caller's unit): the recipients' coalesced
         `new_message` notifications, pushed once it commits."""
         created = await notifications.message_stored(self.db, recipients, message)
