@@ -23,10 +23,10 @@ class ForumHandler(BaseHandler):
         """The caller, when a token was sent (reads are public; `my_vote` needs a viewer)."""
         return self.identity.user_id if self.identity else None
 
-    async def question_detail(self, question: dict[str, Any]) -> dict[str, Any]:
+    async def question_detail(self, question: dict[str, Any]) -> questions.QuestionDetailView:
         [view] = await questions.render(self.db, [question], self.viewer_id)
-        view["answers"] = await answers.for_question(self.db, question["_id"], self.viewer_id)
-        return view
+        replies = await answers.for_question(self.db, question["_id"], self.viewer_id)
+        return {**view, "answers": replies}
 
 
 class QuestionListHandler(ForumHandler):

@@ -8,7 +8,7 @@ answer is accepted, and the points that gives, is decided under the question's l
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from bson import ObjectId
 from marshmallow import Schema, fields
@@ -52,9 +52,39 @@ class AnswerSchema(Schema):
     updated_at = UtcDateTime(required=True)
 
 
+class AnswerDocument(TypedDict, total=False):
+    """An answer as stored in `answers`."""
+
+    _id: ObjectId
+    question_id: ObjectId
+    author_id: ObjectId
+    body: str
+    score: int
+    accepted: bool
+    deleting: bool  # being deleted (models/posts.py)
+    created_at: datetime
+    updated_at: datetime
+
+
+class AnswerView(TypedDict):
+    """An answer as the API shows it (AnswerSchema)."""
+
+    id: str
+    question_id: str
+    author: users.PublicUserView | None
+    body: str
+    score: int
+    accepted: bool
+    my_vote: int
+    created_at: datetime
+    updated_at: datetime
+
+
 def view(
-    answer: dict[str, Any], people: dict[ObjectId, dict[str, Any]], my_votes: dict[ObjectId, int]
-) -> dict[str, Any]:
+    answer: AnswerDocument | dict[str, Any],
+    people: dict[ObjectId, dict[str, Any]],
+    my_votes: dict[ObjectId, int],
+) -> AnswerView:
     """An answer as the API shows it; `people` maps author ids to users."""
     author = people.get(answer["author_id"])
     return {
@@ -79,7 +109,7 @@ async def authors_of(
 
 async def render(
     db: DocumentDatabase, answer: dict[str, Any], viewer_id: ObjectId | None
-) -> dict[str, Any]:
+) -> AnswerView:
     """One answer's view for `viewer_id`."""
     people = await authors_of(db, [answer])
     mine = await votes.mine(db, viewer_id, "answer", [answer["_id"]])
@@ -88,7 +118,7 @@ async def render(
 
 async def for_question(
     db: DocumentDatabase, question_id: ObjectId, viewer_id: ObjectId | None
-) -> list[dict[str, Any]]:
+) -> list[AnswerView]:
     """The answers of a question: accepted first, then by score, then oldest first."""
     answers = await db[COLLECTION].find({"question_id": question_id}).to_list(None)
     answers.sort(key=lambda a: (not a.get("accepted", False), -a.get("score", 0), a["_id"]))

@@ -121,6 +121,41 @@ def unread_count(conversation: dict[str, Any], user_id: ObjectId, after: int | N
     return max(0, int(conversation["seq"]) - last_read - skipped)
 
 
+class ConversationDocument(TypedDict, total=False):
+    """A conversation as stored in `conversations` (see the module docstring)."""
+
+    _id: ObjectId
+    kind: str  # "direct" or "group"
+    title: str | None
+    participants: list[ObjectId]
+    members: dict[str, dict[str, Any]]  # by user id: {last_read_seq, joined_at}
+    direct_key: str  # direct ones: the pair's ids, sorted (unique)
+    seq: int  # the last seq assigned
+    rev: int  # the change counter
+    last_message: dict[str, Any] | None  # the inbox summary: a message without seq
+    skipped: list[int]  # seqs assigned that hold no message
+    created_by: ObjectId
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConversationView(TypedDict):
+    """A conversation as one participant sees it (ConversationSchema)."""
+
+    id: str
+    kind: str
+    title: str | None
+    participants: list[users.PublicUserView]
+    last_message: MessageView | None
+    unread_count: int
+    last_read_seq: int
+    rev: int
+    read_marks: dict[str, int]
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
 class MessagePreview(TypedDict):
     """What a notification shows of a message."""
 
@@ -161,7 +196,7 @@ def run_of(conversation: dict[str, Any], user_id: ObjectId) -> dict[str, Any]:
 
 def view(
     conversation: dict[str, Any], viewer_id: ObjectId, people: dict[ObjectId, dict[str, Any]]
-) -> dict[str, Any]:
+) -> ConversationView:
     """`conversation` as `viewer_id` sees it; `people` maps participant ids to user documents."""
     last_read = _last_read(conversation, viewer_id)
     return {

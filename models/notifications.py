@@ -10,14 +10,14 @@ removes the key. Nobody is notified of their own actions.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict, cast
 
 from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from pymongo import IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from hypee.dbapi import DocumentDatabase
+from hypee.dbapi import DocumentDatabase, typed
 from hypee.fields import ObjectIdField, StrictBoolean, UtcDateTime
 from hypee.jsonio import utcnow
 from hypee.pagination import Listing, Page, find_page
@@ -95,15 +95,37 @@ class MarkReadSchema(Schema):
 _schema = NotificationSchema()
 
 
-def view(notification: dict[str, Any]) -> dict[str, Any]:
-    return dict(_schema.dump(notification))
+class NotificationDocument(TypedDict, total=False):
+    """A notification as stored in `notifications`."""
+
+    _id: ObjectId
+    user_id: ObjectId
+    kind: str  # one of KINDS
+    data: dict[str, Any]  # depends on the kind; every kind has `actor_name`
+    read: bool
+    unread_key: str  # "<user>:<conversation>" while a new_message one is unread (unique)
+    created_at: datetime
+
+
+class NotificationView(TypedDict):
+    """A notification as the API shows it (NotificationSchema)."""
+
+    id: str
+    kind: str
+    data: dict[str, Any]
+    read: bool
+    created_at: str
+
+
+def view(notification: NotificationDocument | dict[str, Any]) -> NotificationView:
+    return cast(NotificationView, _schema.dump(notification))
 
 
 async def create(
     db: DocumentDatabase, user_id: ObjectId, kind: str, data: dict[str, Any]
-) -> dict[str, Any]:
+) -> NotificationDocument:
     """Store a notification for `user_id`; returns it (the caller pushes it)."""
-    notification = {
+    notification: NotificationDocument = {
         "_id": ObjectId(),
         "user_id": user_id,
         "kind": kind,
@@ -111,7 +133,7 @@ async def create(
         "read": False,
         "created_at": utcnow(),
     }
-    await db[COLLECTION].insert_one(notification)
+    await typed(db[COLLECTION], NotificationDocument).insert_one(notification)
     return notification
 
 

@@ -8,7 +8,8 @@ that removing a post gives its author back exactly the points they had before it
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, TypedDict, cast
 
 from bson import ObjectId
 from marshmallow import Schema, fields
@@ -67,8 +68,31 @@ class PointEventSchema(Schema):
 _event_schema = PointEventSchema()
 
 
-def event_view(event: dict[str, Any]) -> dict[str, Any]:
-    return dict(_event_schema.dump(event))
+class PointEventDocument(TypedDict, total=False):
+    """One change of someone's points, as stored in `point_events` (their history)."""
+
+    _id: ObjectId
+    user_id: ObjectId
+    delta: int  # as applied (points never go below 0)
+    reason: str
+    undo: bool  # this event reverses an earlier one
+    ref: dict[str, Any]  # {type: question | answer, id}
+    created_at: datetime
+
+
+class PointEventView(TypedDict):
+    """One line of `GET /api/users/{id}/points` (PointEventSchema)."""
+
+    id: str
+    delta: int
+    reason: str
+    undo: bool
+    ref: dict[str, Any]
+    created_at: str
+
+
+def event_view(event: PointEventDocument | dict[str, Any]) -> PointEventView:
+    return cast(PointEventView, _event_schema.dump(event))
 
 
 async def grant(

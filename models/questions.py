@@ -10,7 +10,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate
@@ -128,9 +128,52 @@ class QuestionDetailSchema(QuestionSchema):
     answers = fields.List(fields.Nested(answers.AnswerSchema), required=True)
 
 
+class QuestionDocument(TypedDict, total=False):
+    """A question as stored in `questions`."""
+
+    _id: ObjectId
+    author_id: ObjectId
+    title: str
+    body: str
+    tags: list[str]
+    score: int
+    answer_count: int
+    accepted_answer_id: ObjectId | None
+    accept_effects: list[dict[str, Any]]  # the points its acceptance gave, to undo
+    accept_bonus: list[dict[str, Any]]
+    search: list[str]
+    deleting: bool  # being deleted (models/posts.py)
+    created_at: datetime
+    last_activity_at: datetime
+
+
+class QuestionView(TypedDict):
+    """A question as the API shows it (QuestionSchema)."""
+
+    id: str
+    author: users.PublicUserView | None
+    title: str
+    body: str
+    tags: list[str]
+    score: int
+    answer_count: int
+    accepted_answer_id: str | None
+    my_vote: int
+    created_at: datetime
+    last_activity_at: datetime
+
+
+class QuestionDetailView(QuestionView):
+    """A question with its answers (QuestionDetailSchema)."""
+
+    answers: list[answers.AnswerView]
+
+
 def view(
-    question: dict[str, Any], people: dict[ObjectId, dict[str, Any]], my_votes: dict[ObjectId, int]
-) -> dict[str, Any]:
+    question: QuestionDocument | dict[str, Any],
+    people: dict[ObjectId, dict[str, Any]],
+    my_votes: dict[ObjectId, int],
+) -> QuestionView:
     author = people.get(question["author_id"])
     accepted = question.get("accepted_answer_id")
     return {
@@ -150,7 +193,7 @@ def view(
 
 async def render(
     db: DocumentDatabase, questions: list[dict[str, Any]], viewer_id: ObjectId | None
-) -> list[dict[str, Any]]:
+) -> list[QuestionView]:
     """Views of `questions` for `viewer_id` (authors and the viewer's votes in two queries)."""
     people = await answers.authors_of(db, questions)
     mine = await votes.mine(db, viewer_id, "question", [q["_id"] for q in questions])

@@ -7,7 +7,8 @@ login used before (a replay, or a stolen copy racing the real client) revokes th
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TypedDict
 
 from bson import ObjectId
 from marshmallow import Schema, fields
@@ -27,6 +28,22 @@ INDEXES = {
         IndexModel("expires_at", expireAfterSeconds=0, name="expiry_ttl"),
     ]
 }
+
+
+class SessionDocument(TypedDict, total=False):
+    """A login (a refresh-token family) as stored in `sessions`."""
+
+    _id: ObjectId
+    user_id: ObjectId
+    token_hash: str  # of the current refresh token
+    previous_hashes: list[str]  # recently rotated ones: presenting one again revokes the login
+    revoked: bool
+    revoked_reason: str
+    created_at: datetime
+    refreshed_at: datetime
+    expires_at: datetime
+    user_agent: str
+    ip: str
 
 
 class RefreshTokenReused(ApiError):

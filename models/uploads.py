@@ -11,15 +11,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import AsyncIterator
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, TypedDict
 
 from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate
 from pymongo import IndexModel
 
 from hypee import batches
-from hypee.dbapi import DocumentDatabase
+from hypee.dbapi import DocumentDatabase, typed
 from hypee.fields import SPACE, ObjectIdField, StrictInteger, UtcDateTime, trim, trimmed_pattern
 from hypee.jsonio import utcnow
 from models.message_schemas import AttachmentView
@@ -105,7 +105,25 @@ class UploadTicketSchema(Schema):
     expires_at = UtcDateTime(required=True)
 
 
-def attachment_view(upload: dict[str, Any]) -> AttachmentView:
+class UploadDocument(TypedDict, total=False):
+    """A file a user uploads, as stored in `uploads`: `pending` until its ticket is used,
+    `claimed` while a message or an avatar takes it, then `attached` (or `deleted`)."""
+
+    _id: ObjectId
+    uploader_id: ObjectId
+    key: str  # where storage keeps the bytes
+    filename: str
+    content_type: str
+    size: int
+    conversation_id: ObjectId | None
+    owner_id: ObjectId  # the message, or the user of an avatar
+    state: str
+    created_at: datetime
+    expires_at: datetime
+    purge_at: datetime
+
+
+def attachment_view(upload: UploadDocument | dict[str, Any]) -> AttachmentView:
     """The attachment object of a message (docs/api.md)."""
     return {
         "id": str(upload["_id"]),
@@ -116,7 +134,7 @@ def attachment_view(upload: dict[str, Any]) -> AttachmentView:
     }
 
 
-def new_upload(user_id: ObjectId, data: dict[str, Any], content_type: str) -> dict[str, Any]:
+def new_upload(user_id: ObjectId, data: dict[str, Any], content_type: str) -> UploadDocument:
     """The `pending` upload document of a ticket for loaded NewUploadSchema `data`."""
     upload_id = ObjectId()
     now = utcnow()
@@ -136,8 +154,8 @@ def new_upload(user_id: ObjectId, data: dict[str, Any], content_type: str) -> di
     }
 
 
-async def insert(db: DocumentDatabase, upload: dict[str, Any]) -> None:
-    await db[COLLECTION].insert_one(upload)
+async def insert(db: DocumentDatabase, upload: UploadDocument) -> None:
+    await typed(db[COLLECTION], UploadDocument).insert_one(upload)
 
 
 async def find_many(

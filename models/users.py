@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from datetime import datetime
+from typing import Any, NotRequired, TypedDict
 
 from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate
@@ -117,11 +118,46 @@ _MENTOR_FIELDS = (
 )
 
 
-def public_view(user: dict[str, Any]) -> dict[str, Any]:
+class UserDocument(TypedDict, total=False):
+    """An account as stored in `users` (projections return some of these fields)."""
+
+    _id: ObjectId
+    email: str
+    password_hash: str
+    display_name: str
+    role: str  # "mentee" or "mentor"
+    bio: str
+    points: int
+    avatar: dict[str, Any]  # the upload shown as the photo
+    mentor: dict[str, Any]  # the mentor profile, once listed (models/mentors.py)
+    search: dict[str, list[str]]
+    created_at: datetime
+
+
+class PublicUserView(TypedDict):
+    """A person as anyone may see them (PublicUserSchema)."""
+
+    id: str
+    display_name: str
+    role: str
+    points: int
+    bio: str
+    avatar_url: str | None
+    created_at: str
+    mentor: NotRequired[dict[str, Any]]
+
+
+class PrivateUserView(PublicUserView):
+    """The caller's own account (PrivateUserSchema): the public view and the email."""
+
+    email: str
+
+
+def public_view(user: UserDocument | dict[str, Any]) -> PublicUserView:
     """`user` as anyone may see it (PublicUserSchema; built by hand because the directory
     renders many at a time, and tests check it against the schema). Only these fields leave:
     never the email or the password hash."""
-    view = {
+    view: PublicUserView = {
         "id": str(user["_id"]),
         "display_name": user["display_name"],
         "role": user["role"],
@@ -139,7 +175,7 @@ def public_view(user: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def private_view(user: dict[str, Any]) -> dict[str, Any]:
+def private_view(user: UserDocument | dict[str, Any]) -> PrivateUserView:
     """`user` as its owner sees it (PrivateUserSchema)."""
     return {**public_view(user), "email": user["email"]}
 

@@ -9,7 +9,8 @@ exactly when the vote is withdrawn or changed, or the post deleted.
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from datetime import datetime
+from typing import Any, TypedDict
 
 from bson import ObjectId
 from marshmallow import Schema, fields, validate
@@ -44,6 +45,19 @@ class VoteSchema(Schema):
 class VoteResultSchema(Schema):
     score = fields.Integer(required=True)
     my_vote = fields.Integer(required=True)
+
+
+class VoteDocument(TypedDict, total=False):
+    """One user's vote on one post, as stored in `votes` (also the lock of that vote)."""
+
+    _id: ObjectId
+    user_id: ObjectId
+    target_type: str  # "question" or "answer"
+    target_id: ObjectId
+    value: int  # 1 or -1 (0 only while a first vote is being cast)
+    effects: list[dict[str, Any]]  # the points it gave, to undo when it changes
+    created_at: datetime
+    updated_at: datetime
 
 
 def worth(target_type: str, value: int) -> list[tuple[str, int, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bson import ObjectId
@@ -11,6 +12,7 @@ from hypee.realtime.hub import Hub
 from hypee.units import current_unit
 from models import notifications
 from models.message_schemas import MessageView
+from models.notifications import NotificationDocument
 
 
 class Notifier:
@@ -43,7 +45,7 @@ class Notifier:
         async with self.store.atomic():
             await notifications.mark_read(self.db, user_id, data)
 
-    async def _push(self, stored: list[dict[str, Any]]) -> None:
+    async def _push(self, stored: Sequence[NotificationDocument | dict[str, Any]]) -> None:
         """Send stored notifications to their users' sockets."""
         for notification in stored:
             await self.hub.publish(
