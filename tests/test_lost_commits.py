@@ -102,6 +102,23 @@ async def clients_are_told_stale(api: ApiClient, alice: Account, bob: Account, c
         socket.close()
 
 
+async def refused_then_accepted(
+    tmp_path: Path, data: Path, people: tuple[Account, Account], cid: str
+) -> None:
+    """The start is refused with one line naming the database and `--repair`; once the loss is
+    accepted the server starts, and Bob, who held up to seq 50, is told `stale`."""
+    line = await refused_start(data)
+    assert str(data / "hypee.db") in line and "--repair" in line and "missing" in line
+    await accept_the_loss(data)
+    server = await start(tmp_path, data, "after-repair")
+    try:
+        api = server.client
+        alice, bob = [await login(api, person) for person in people]
+        await clients_are_told_stale(api, alice, bob, cid)
+    finally:
+        await server.stop()
+
+
 @pytest.mark.parametrize(
     "damage",
     [delete_log, cut_log_at_a_commit, flip_bytes_in_log],
@@ -126,16 +143,7 @@ async def test_a_damaged_log_after_kill_is_refused_until_the_loss_is_accepted(
     await server.process.wait()
     damage(data / "hypee.db-wal")
 
-    line = await refused_start(data)
-    assert str(data / "hypee.db") in line and "--repair" in line and "missing" in line
-    await accept_the_loss(data)
-    server = await start(tmp_path, data, "third")
-    try:
-        api = server.client
-        alice, bob = await login(api, alice), await login(api, bob)
-        await clients_are_told_stale(api, alice, bob, cid)
-    finally:
-        await server.stop()
+    await refused_then_accepted(tmp_path, data, (alice, bob), cid)
 
 
 async def test_a_restored_older_backup_is_refused_until_the_loss_is_accepted(tmp_path: Path):
@@ -157,13 +165,4 @@ async def test_a_restored_older_backup_is_refused_until_the_loss_is_accepted(tmp
         (data / f"hypee.db{suffix}").unlink(missing_ok=True)
     shutil.copy(backup, data / "hypee.db")
 
-    line = await refused_start(data)
-    assert str(data / "hypee.db") in line and "--repair" in line
-    await accept_the_loss(data)
-    server = await start(tmp_path, data, "second")
-    try:
-        api = server.client
-        alice, bob = await login(api, alice), await login(api, bob)
-        await clients_are_told_stale(api, alice, bob, cid)
-    finally:
-        await server.stop()
+    await refused_then_accepted(tmp_path, data, (alice, bob), cid)

@@ -155,17 +155,24 @@ def eio_library(tmp_path_factory) -> Path:
     return library
 
 
-async def test_a_disk_that_fails_reads_is_named_by_readyz_the_log_and_the_answers(
-    tmp_path, eio_library
-):
+async def failing_disk_server(tmp_path: Path, library: Path) -> tuple[ServerProcess, Path]:
+    """A server whose database files fail (read, write or sync) while the returned switch
+    file names those operations."""
     data, switch = tmp_path / "data", tmp_path / "fault"
     server = await ServerProcess(
         tmp_path / "server.log",
         HYPEE_DATA_DIR=str(data),
-        LD_PRELOAD=str(eio_library),
+        LD_PRELOAD=str(library),
         HYPEE_FAULT_SWITCH=str(switch),
         HYPEE_FAULT_MATCH=str(data / "hypee.db"),
     ).start()
+    return server, switch
+
+
+async def test_a_disk_that_fails_reads_is_named_by_readyz_the_log_and_the_answers(
+    tmp_path, eio_library
+):
+    server, switch = await failing_disk_server(tmp_path, eio_library)
     api = server.client
     try:
         alice, bob = await api.register("Alice"), await api.register("Bob")
@@ -189,14 +196,7 @@ async def test_a_disk_that_fails_reads_is_named_by_readyz_the_log_and_the_answer
 
 
 async def test_a_disk_that_fails_writes_is_named_the_same_way(tmp_path, eio_library):
-    data, switch = tmp_path / "data", tmp_path / "fault"
-    server = await ServerProcess(
-        tmp_path / "server.log",
-        HYPEE_DATA_DIR=str(data),
-        LD_PRELOAD=str(eio_library),
-        HYPEE_FAULT_SWITCH=str(switch),
-        HYPEE_FAULT_MATCH=str(data / "hypee.db"),
-    ).start()
+    server, switch = await failing_disk_server(tmp_path, eio_library)
     api = server.client
     try:
         alice, bob = await api.register("Alice"), await api.register("Bob")

@@ -1,18 +1,16 @@
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Fragment, useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link } from "react-router";
 import { api, unwrap } from "../../api/client";
 import type { Message } from "../../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { useMessageStore, usePresence, useRealtime } from "../../realtime/RealtimeContext";
 import { day, dayKey } from "../../lib/format";
 import { useOnVisible } from "../../lib/hooks";
-import { Avatar } from "../../components/Avatar";
-import { Icon } from "../../components/Icon";
 import { ErrorState, Skeleton } from "../../components/States";
 import { notificationKeys } from "../notifications/queries";
 import { Composer } from "./Composer";
+import { ConversationHeader } from "./ConversationHeader";
 import { chatKeys, conversationQuery } from "./queries";
 import { conversationName } from "./Inbox";
 import { MessageItem, OutgoingItem } from "./MessageItem";
@@ -133,16 +131,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
 
   return (
     <section className="conversation" aria-label={name}>
-      <header className="conversation-header">
-        <Link to="/chat" className="back-link" aria-label={t("common.back")}>
-          <Icon name="back" />
-        </Link>
-        <Avatar name={name || "…"} url={other?.avatar_url} size={36} online={other ? online : undefined} />
-        <div>
-          <h1>{name}</h1>
-          {other && <span className="muted small">{online ? t("chat.online") : t("chat.offline")}</span>}
-        </div>
-      </header>
+      <ConversationHeader name={name} avatarUrl={other?.avatar_url} online={other ? online : undefined} />
       <ol className="messages" ref={list} onScroll={onScroll}>
         <li ref={older} className="sentinel" aria-hidden="true" />
         {history.isPending ? (

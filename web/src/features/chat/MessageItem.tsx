@@ -4,6 +4,7 @@ import type { Message } from "../../api/types";
 import type { Outgoing } from "../../realtime/store";
 import { time } from "../../lib/format";
 import { useAction } from "../../lib/hooks";
+import { EditForm } from "../../components/EditForm";
 import { Attachments } from "./Attachments";
 
 interface Props {
@@ -16,11 +17,6 @@ interface Props {
   onCurrent: () => void;
   onEdit: (body: string) => Promise<void>;
   onDelete: () => Promise<void>;
-}
-
-/** The edit box takes the focus when it opens (a ref callback: once, when it mounts). */
-function focusOnce(box: HTMLTextAreaElement | null): void {
-  box?.focus();
 }
 
 /** Up and Down (Home, End) move between the messages of a list; the list is one Tab stop. */
@@ -40,7 +36,6 @@ export function MessageItem({ message, mine, author, seen, current, onCurrent, o
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
   const [menu, setMenu] = useState(false);
-  const [draft, setDraft] = useState(message.body);
   const action = useAction(); // an edit or a deletion, and why it failed
   if (message.kind === "system") {
     return (
@@ -72,43 +67,15 @@ export function MessageItem({ message, mine, author, seen, current, onCurrent, o
         {message.deleted ? (
           <em>{t("chat.deleted")}</em>
         ) : editing ? (
-          <form
+          <EditForm
             className="edit-form"
-            onSubmit={(event) => {
-              event.preventDefault();
-              void action
-                .run(() => onEdit(draft))
-                .then((saved) => {
-                  if (saved) setEditing(false);
-                });
+            initial={message.body}
+            label={t("chat.editPrompt")}
+            onSave={(text) => action.run(() => onEdit(text))}
+            onCancel={() => {
+              setEditing(false);
             }}
-          >
-            <label className="visually-hidden" htmlFor={`edit-${message.id}`}>
-              {t("chat.editPrompt")}
-            </label>
-            <textarea
-              id={`edit-${message.id}`}
-              value={draft}
-              onChange={(event) => {
-                setDraft(event.target.value);
-              }}
-              ref={focusOnce}
-            />
-            <div className="row">
-              <button type="submit" className="button button-small">
-                {t("common.save")}
-              </button>
-              <button
-                type="button"
-                className="link-button"
-                onClick={() => {
-                  setEditing(false);
-                }}
-              >
-                {t("common.cancel")}
-              </button>
-            </div>
-          </form>
+          />
         ) : (
           <>
             {message.body && <p className="body">{message.body}</p>}
@@ -143,7 +110,6 @@ export function MessageItem({ message, mine, author, seen, current, onCurrent, o
                   className="link-button"
                   onClick={() => {
                     setMenu(false);
-                    setDraft(message.body);
                     setEditing(true);
                   }}
                 >

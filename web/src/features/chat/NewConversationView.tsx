@@ -1,13 +1,12 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, Navigate, useNavigate } from "react-router";
+import { Navigate, useNavigate } from "react-router";
 import { api, unwrap } from "../../api/client";
-import { Avatar } from "../../components/Avatar";
-import { Icon } from "../../components/Icon";
 import { ErrorState, Skeleton } from "../../components/States";
 import { personQuery } from "../directory/queries";
 import { Composer } from "./Composer";
+import { ConversationHeader } from "./ConversationHeader";
 import { chatKeys, directWithQuery } from "./queries";
 
 /**
@@ -52,15 +51,7 @@ export function NewConversationView({ userId }: { userId: string }) {
 
   return (
     <section className="conversation" aria-label={name}>
-      <header className="conversation-header">
-        <Link to="/chat" className="back-link" aria-label={t("common.back")}>
-          <Icon name="back" />
-        </Link>
-        <Avatar name={name} url={person.data.avatar_url} size={36} />
-        <div>
-          <h1>{name}</h1>
-        </div>
-      </header>
+      <ConversationHeader name={name} avatarUrl={person.data.avatar_url} />
       <ol className="messages">
         <li className="system-message">{t("chat.firstMessage", { name })}</li>
       </ol>

@@ -6,6 +6,7 @@ import { api, unwrap } from "../../api/client";
 import type { Answer, PublicUser, QuestionDetail } from "../../api/types";
 import { useAuth } from "../auth/AuthContext";
 import { Avatar } from "../../components/Avatar";
+import { EditForm } from "../../components/EditForm";
 import { ErrorState, Skeleton } from "../../components/States";
 import { ago } from "../../lib/format";
 import { useAction } from "../../lib/hooks";
@@ -90,46 +91,22 @@ interface EditableProps {
 function EditableBody({ body, canEdit, onSave, onDelete, children }: EditableProps) {
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState(body);
   const action = useAction(); // an edit or a deletion, and why it failed
   const failed = action.error && <ErrorState error={action.error} />;
   if (editing) {
     return (
-      <form
+      <EditForm
         className="form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void action
-            .run(() => onSave(draft))
-            .then((saved) => {
-              if (saved) setEditing(false);
-            });
+        initial={body}
+        label={t("common.edit")}
+        rows={6}
+        onSave={(text) => action.run(() => onSave(text))}
+        onCancel={() => {
+          setEditing(false);
         }}
       >
-        <textarea
-          value={draft}
-          onChange={(event) => {
-            setDraft(event.target.value);
-          }}
-          rows={6}
-          aria-label={t("common.edit")}
-        />
-        <div className="row">
-          <button type="submit" className="button button-small">
-            {t("common.save")}
-          </button>
-          <button
-            type="button"
-            className="link-button"
-            onClick={() => {
-              setEditing(false);
-            }}
-          >
-            {t("common.cancel")}
-          </button>
-        </div>
         {failed}
-      </form>
+      </EditForm>
     );
   }
   return (
@@ -142,7 +119,6 @@ function EditableBody({ body, canEdit, onSave, onDelete, children }: EditablePro
             type="button"
             className="link-button"
             onClick={() => {
-              setDraft(body);
               setEditing(true);
             }}
           >
