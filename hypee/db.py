@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import inspect
 import logging
 import sqlite3
 import tempfile
 from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
+from types import TracebackType
 from typing import IO, Any
 
 from pymongo import AsyncMongoClient, IndexModel
@@ -30,9 +32,10 @@ class Store:
 
     Models receive `store.db`; both engines answer the same PyMongo-style async calls.
     Services wrap a change of several documents in `async with store.atomic() as unit:` one
-    transaction on the embedded engine; on MongoDB the steps run one by one and a crash
-    between them is repaired (`run.py --repair`). What must leave the process only once the
-    change is durable goes through `unit.on_commit` (hypee/units.py).
+    transaction on the embedded engine and on a MongoDB replica set; on a standalone MongoDB
+    the steps run one by one and a crash between them is repaired (`run.py --repair`). What
+    must leave the process only once the change is durable goes through `unit.on_commit`
+    (hypee/units.py).
     """
 
     def __init__(self, client: Any, db: DocumentDatabase, engine: Engine | None = None) -> None:
@@ -47,19 +50,12 @@ class Store:
     def embedded(self) -> bool:
         return self.engine is not None
 
-    @contextlib.asynccontextmanager
-    async def atomic(self) -> AsyncIterator[UnitOfWork]:
-        """A unit of work (hypee/units.py): one transaction on the embedded engine, steps on
-        MongoDB; its after-commit callbacks run once it has committed, and never otherwise.
-        Inside another unit, it is part of that one."""
-        unit, outermost, token = open_unit()
-        try:
-            async with self._transaction():
-                yield unit
-        finally:
-            close_unit(token)
-        if outermost:
-            await unit.committed()
+    def atomic(self) -> AtomicUnit:
+        """A unit of work (hypee/units.py): one transaction on the embedded engine and on a
+        MongoDB replica set, steps on a standalone MongoDB; its after-commit callbacks run
+        once it has committed, and never otherwise. Inside another unit, it is part of that
+        one (and costs nothing)."""
+        return AtomicUnit(self)
 
     def _transaction(self) -> contextlib.AbstractAsyncContextManager[None]:
         if self.engine is not None:
@@ -115,6 +111,53 @@ class Store:
             self._lock.close()
         if self._temporary is not None:
             self._temporary.cleanup()
+
+
+class AtomicUnit:
+    """`async with store.atomic() as unit:`, written out as a class because every write goes
+    through it: a nested unit only hands back the outer one, and only the outermost opens a
+    transaction and, once it has committed, runs the callbacks."""
+
+    __slots__ = ("_store", "_token", "_transaction", "_unit")
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._unit: UnitOfWork | None = None
+        self._token: contextvars.Token[UnitOfWork | None] | None = None
+        self._transaction: contextlib.AbstractAsyncContextManager[None] | None = None
+
+    async def __aenter__(self) -> UnitOfWork:
+        unit, outermost, token = open_unit()
+        self._unit = unit
+        if not outermost:
+            return unit
+        self._token = token
+        transaction = self._store._transaction()
+        try:
+            await transaction.__aenter__()
+        except BaseException:
+            close_unit(token)
+            raise
+        self._transaction = transaction
+        return unit
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        transaction = self._transaction
+        if transaction is None:
+            return False  # nested: the outermost unit commits (or not)
+        try:
+            suppressed = await transaction.__aexit__(kind, error, traceback)
+        finally:
+            close_unit(self._token)
+        if kind is None or suppressed:
+            assert self._unit is not None
+            await self._unit.committed()
+        return bool(suppressed)
 
 
 @contextlib.asynccontextmanager
