@@ -7,11 +7,12 @@ from typing import Any, Literal
 
 import tornado.web
 from marshmallow import RAISE, Schema, ValidationError
-from pymongo.errors import ConnectionFailure, PyMongoError
+from pymongo.errors import ConnectionFailure
 
 from hypee.embedded.documents import UndecodableDocument
 from hypee.embedded.engine import StoreUnavailable
 from hypee.errors import CODE_FOR_STATUS, ApiError, unavailable, validation_error
+from hypee.units import is_transient
 from services.container import Services
 
 
@@ -64,8 +65,8 @@ def known_error(exc: BaseException | None) -> ApiError | None:
             f"The server cannot {doing} right now"
             f"{f' ({exc.reason})' if exc.reason else ''}; try again shortly."
         )
-    if isinstance(exc, PyMongoError) and exc.has_error_label("TransientTransactionError"):
-        # Another transaction changed the same documents: nothing of this one was kept.
+    if is_transient(exc):
+        # Rolled back TRANSIENT_ATTEMPTS times (hypee/units.py): nothing of it was kept.
         return ApiError(
             "unavailable",
             "A change made at the same moment got in the way; try again.",

@@ -9,6 +9,7 @@ from bson import ObjectId
 from hypee.auth import Identity, PasswordService, TokenService
 from hypee.db import Store
 from hypee.realtime.hub import CLOSE_UNAUTHORIZED, Hub
+from hypee.units import retry_transient
 from models import sessions, users
 from services.attachments import AttachmentService
 
@@ -73,6 +74,7 @@ class AccountService:
             session_id = await sessions.revoke(self.db, token, identity.user_id)
         await self.hub.close_session(session_id, CLOSE_UNAUTHORIZED, "logged out")
 
+    @retry_transient
     async def update_profile(
         self, user_id: ObjectId, changes: dict[str, Any]
     ) -> dict[str, Any] | None:

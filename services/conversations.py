@@ -17,6 +17,7 @@ from bson import ObjectId
 from hypee.db import Store
 from hypee.errors import forbidden, not_found
 from hypee.realtime.hub import CLOSE_NOT_PARTICIPANT, Hub
+from hypee.units import retry_transient
 from models import conversations, notifications, users
 from services.messages import MessageService
 from services.notifier import Notifier
@@ -34,6 +35,7 @@ class ConversationService:
         self.messages = messages
         self.notifier = notifier
 
+    @retry_transient
     async def open(self, creator_id: ObjectId, data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """Open a conversation from loaded NewConversationSchema `data`, sending its optional
         first message: (the conversation as stored now, created).
@@ -81,6 +83,7 @@ class ConversationService:
 
     # -- groups --------------------------------------------------------------------------------
 
+    @retry_transient
     async def add_members(
         self, conversation_id: ObjectId, actor_id: ObjectId, user_ids: list[ObjectId]
     ) -> None:
@@ -109,6 +112,7 @@ class ConversationService:
             view = conversations.view(conversation, user_id, people)
             await self.hub.publish([user_id], {"type": "conversation", "conversation": view})
 
+    @retry_transient
     async def remove_member(
         self, conversation_id: ObjectId, actor_id: ObjectId, user_id: ObjectId
     ) -> None:
@@ -134,6 +138,7 @@ class ConversationService:
                 lambda: self.hub.close_scope(user_id, conversation_id, CLOSE_NOT_PARTICIPANT)
             )
 
+    @retry_transient
     async def rename(self, conversation_id: ObjectId, actor_id: ObjectId, title: str) -> None:
         """Any member renames a group."""
         async with self.store.atomic():
@@ -161,6 +166,7 @@ class ConversationService:
 
     # -- reading ---------------------------------------------------------------------------
 
+    @retry_transient
     async def mark_read(self, conversation_id: ObjectId, user_id: ObjectId, seq: int) -> int:
         """Move the caller's read marker forward to `seq` (never back, never past the last
         message). The other participants get a `read` event when it moved; reading to the end

@@ -17,6 +17,7 @@ from bson import ObjectId
 from hypee.db import Store
 from hypee.errors import forbidden
 from hypee.jsonio import utcnow
+from hypee.units import retry_transient
 from models import answers, points, questions, users, votes
 from services.forum_live import ForumLive
 from services.notifier import Notifier
@@ -36,6 +37,7 @@ class ForumService:
     async def ask(self, author_id: ObjectId, data: dict[str, Any]) -> dict[str, Any]:
         return await questions.create(self.db, author_id, data)
 
+    @retry_transient
     async def edit_question(
         self, question_id: ObjectId, user_id: ObjectId, changes: dict[str, Any]
     ) -> dict[str, Any]:
@@ -45,6 +47,7 @@ class ForumService:
             unit.on_commit(lambda: self.live.question_changed(question_id))
         return edited
 
+    @retry_transient
     async def delete_question(self, question_id: ObjectId, user_id: ObjectId) -> None:
         """Delete the caller's question and its answers, undoing every point they brought."""
         await questions.own(self.db, question_id, user_id)
@@ -62,6 +65,7 @@ class ForumService:
 
     # -- answers -----------------------------------------------------------------------------
 
+    @retry_transient
     async def answer(self, author_id: ObjectId, data: dict[str, Any]) -> dict[str, Any]:
         """Answer a question; its author is notified (unless answering their own question)."""
         now = utcnow()
@@ -81,6 +85,7 @@ class ForumService:
             unit.on_commit(lambda: self.live.question_changed(answer["question_id"]))
         return answer
 
+    @retry_transient
     async def edit_answer(
         self, answer_id: ObjectId, user_id: ObjectId, body: str
     ) -> dict[str, Any]:
@@ -92,6 +97,7 @@ class ForumService:
             unit.on_commit(lambda: self.live.answer_changed(answer_id))
         return answer
 
+    @retry_transient
     async def delete_answer(self, answer_id: ObjectId, user_id: ObjectId) -> None:
         """Delete the caller's answer, undoing every point it brought anyone."""
         answer = await answers.own(self.db, answer_id, user_id)
@@ -120,6 +126,7 @@ class ForumService:
 
     # -- acceptance --------------------------------------------------------------------------
 
+    @retry_transient
     async def accept(
         self, answer_id: ObjectId, user_id: ObjectId, accepted: bool
     ) -> dict[str, Any]:

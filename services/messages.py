@@ -31,7 +31,7 @@ from hypee.db import Store
 from hypee.jsonio import utcnow
 from hypee.metrics import Metrics
 from hypee.realtime.hub import Hub
-from hypee.units import current_unit
+from hypee.units import current_unit, retry_transient
 from models import messages, uploads
 from models.message_schemas import MessageView
 from models.messages import Stored
@@ -83,6 +83,7 @@ class MessageService:
             await self.admission.check_rate(str(sender_id))
             return await self._store(conversation_id, sender_id, data, ack, origin)
 
+    @retry_transient
     async def _store(
         self,
         conversation_id: ObjectId,
@@ -148,6 +149,7 @@ class MessageService:
         )
         return stored
 
+    @retry_transient
     async def edit(
         self, conversation_id: ObjectId, user_id: ObjectId, seq: int, body: str
     ) -> MessageView:
@@ -159,6 +161,7 @@ class MessageService:
             unit.on_commit(lambda: self._updated(conversation_id, changed))
         return changed.view
 
+    @retry_transient
     async def delete(self, conversation_id: ObjectId, user_id: ObjectId, seq: int) -> None:
         """Soft-delete the caller's message `seq`: it stays, with an empty body, no attachments
         and `deleted` set; its attachments are removed from storage."""

@@ -9,7 +9,7 @@ from bson import ObjectId
 
 from hypee.db import Store
 from hypee.realtime.hub import Hub
-from hypee.units import current_unit
+from hypee.units import current_unit, retry_transient
 from models import notifications
 from models.message_schemas import MessageView
 from models.notifications import NotificationDocument
@@ -40,6 +40,7 @@ class Notifier:
         if created:
             current_unit().on_commit(lambda: self._push(created))
 
+    @retry_transient
     async def mark_read(self, user_id: ObjectId, data: dict[str, Any]) -> None:
         """Mark notifications read (loaded MarkReadSchema `data`), in one unit of work."""
         async with self.store.atomic():

@@ -13,6 +13,7 @@ from bson import ObjectId
 from hypee.db import Store
 from hypee.errors import forbidden, not_found
 from hypee.jsonio import utcnow
+from hypee.units import retry_transient
 from models import answers, points, questions, votes
 from services.forum_live import ForumLive
 
@@ -28,6 +29,7 @@ class VoteService:
         self.db = store.db
         self.live = live
 
+    @retry_transient
     async def vote(
         self, target_type: str, post_id: ObjectId, user_id: ObjectId, value: int
     ) -> dict[str, int]:

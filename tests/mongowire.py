@@ -232,7 +232,7 @@ class WireEngine:
 
     def cmd_configurefailpoint(self, command: dict, documents: dict) -> dict:
         """`{configureFailPoint: "failCommand", mode: {times: n} | "off", data: {failCommands:
-        [...], errorCode, namespace?}}`: the next n matching commands fail."""
+        [...], errorCode?, errorLabels?, namespace?}}`: the next n matching commands fail."""
         mode = command.get("mode")
         if mode == "off":
             self.fail_points.clear()
@@ -248,8 +248,10 @@ class WireEngine:
                 point["times"] -= 1
                 if point["times"] <= 0:
                     self.fail_points.remove(point)
-                code = point.get("errorCode", 2)
-                return {"ok": 0.0, "code": code, "errmsg": "failpoint: failCommand"}
+                failure = {"ok": 0.0, "code": point.get("errorCode", 2)}
+                if point.get("errorLabels"):
+                    failure["errorLabels"] = point["errorLabels"]
+                return {**failure, "errmsg": "failpoint: failCommand"}
         return None
 
     def _collection(self, command: dict[str, Any]) -> mongomock.Collection:

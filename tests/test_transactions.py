@@ -13,6 +13,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from hypee.db import connect_mongo
+from hypee.units import TRANSIENT_ATTEMPTS
 from tests.client import ApiClient
 from tests.helpers import answer, ask, history, open_direct, send
 from tests.mongowire import WireEngine, WireServer
@@ -27,16 +28,16 @@ async def wire(request) -> AsyncIterator[tuple[str, bool]]:
     await server.stop()
 
 
-async def fail_next(uri: str, database: str, collection: str) -> None:
-    """The next insert into `database.collection` fails (once)."""
+async def fail_next(
+    uri: str, database: str, collection: str, times: int = 1, labels: tuple[str, ...] = ()
+) -> None:
+    """The next `times` inserts into `database.collection` fail, with the error `labels`."""
     client: AsyncMongoClient = AsyncMongoClient(uri)
+    namespace = f"{database}.{collection}"
+    data = {"failCommands": ["insert"], "namespace": namespace, "errorLabels": list(labels)}
     try:
         await client.admin.command(
-            {
-                "configureFailPoint": "failCommand",
-                "mode": {"times": 1},
-                "data": {"failCommands": ["insert"], "namespace": f"{database}.{collection}"},
-            }
+            {"configureFailPoint": "failCommand", "mode": {"times": times}, "data": data}
         )
     finally:
         await client.close()
@@ -85,6 +86,32 @@ async def test_a_vote_whose_points_fail_leaves_no_vote_and_no_score(start_server
         assert (score, shown["answers"][0]["my_vote"], voter_points) == (0, 0, 0)
     else:
         assert score == 1  # standalone: the score moved without its points
+
+
+@pytest.mark.parametrize("failures", [1, TRANSIENT_ATTEMPTS])
+async def test_a_send_the_server_rolled_back_runs_again(start_server, failures):
+    """A transient rollback (another transaction wrote the same documents) runs the send
+    again, whole; past TRANSIENT_ATTEMPTS the answer is 503 with Retry-After, and nothing."""
+    server = WireServer(WireEngine(replica_set=True))
+    uri = f"mongodb://127.0.0.1:{await server.start()}/"
+    try:
+        api, database = await started(start_server, uri)
+        alice, bob = await api.register("Alice"), await api.register("Bob")
+        cid = (await open_direct(api, alice, bob))["id"]
+        transient = ("TransientTransactionError",)
+        await fail_next(uri, database, "notifications", times=failures, labels=transient)
+
+        sent = await send(api, alice, cid, "sent in the end")
+        kept = [(m["seq"], m["body"]) for m in (await history(api, bob, cid))["results"]]
+        if failures < TRANSIENT_ATTEMPTS:
+            assert sent.status == 201 and sent.json["seq"] == 1
+            assert kept == [(1, "sent in the end")]
+        else:
+            assert (sent.status, sent.json["error"]["code"]) == (503, "unavailable")
+            assert sent.headers["Retry-After"] == "1"
+            assert kept == []
+    finally:
+        await server.stop()
 
 
 async def test_the_store_says_what_a_unit_of_work_is(wire):

@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 from bson import ObjectId
+from pymongo.errors import OperationFailure
 
 from hypee.db import Store, connect_mongo, open_embedded
 from hypee.embedded.engine import StoreUnavailable
-from hypee.units import NoUnit, current_unit
+from hypee.units import TRANSIENT_ATTEMPTS, NoUnit, current_unit, retry_transient
 from tests import conftest
 
 
@@ -105,3 +106,33 @@ async def test_no_callback_runs_when_the_commit_itself_fails(monkeypatch):
     finally:
         monkeypatch.undo()
         await store.close()
+
+
+async def test_a_transient_rollback_runs_the_outermost_operation_again(store: Store):
+    calls: list[str] = []
+
+    @retry_transient
+    async def inner() -> None:
+        calls.append("inner")
+        labels = {"errorLabels": ["TransientTransactionError"]}
+        raise OperationFailure("write conflict", code=112, details=labels)
+
+    @retry_transient
+    async def outer() -> None:
+        calls.append("outer")
+        async with store.atomic():
+            await inner()  # inside a unit: no retry of its own
+
+    with pytest.raises(OperationFailure):
+        await outer()
+    assert calls == ["outer", "inner"] * TRANSIENT_ATTEMPTS
+
+    @retry_transient
+    async def broken() -> None:
+        calls.append("broken")
+        raise OperationFailure("not transient", code=2)
+
+    calls.clear()
+    with pytest.raises(OperationFailure):
+        await broken()
+    assert calls == ["broken"]
