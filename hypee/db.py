@@ -8,7 +8,7 @@ import inspect
 import logging
 import sqlite3
 import tempfile
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -60,9 +60,8 @@ class Store:
     def _transaction(self) -> contextlib.AbstractAsyncContextManager[None]:
         if self.engine is not None:
             return self.engine.atomic()
-        if self.transactions is not None:
-            return self.transactions.unit()
-        return _nothing()
+        assert self.transactions is not None  # every store without an engine has them
+        return self.transactions.unit()
 
     async def describe_units(self) -> str:
         """What a unit of work is on this store (the start-up log says it)."""
@@ -127,10 +126,10 @@ class AtomicUnit:
         self._transaction: contextlib.AbstractAsyncContextManager[None] | None = None
 
     async def __aenter__(self) -> UnitOfWork:
-        unit, outermost, token = open_unit()
+        unit, token = open_unit()
         self._unit = unit
-        if not outermost:
-            return unit
+        if token is None:
+            return unit  # nested: part of the outer unit
         self._token = token
         transaction = self._store._transaction()
         try:
@@ -158,11 +157,6 @@ class AtomicUnit:
             assert self._unit is not None
             await self._unit.committed()
         return bool(suppressed)
-
-
-@contextlib.asynccontextmanager
-async def _nothing() -> AsyncIterator[None]:
-    yield
 
 
 def connect_mongo(uri: str, db_name: str, timeout_ms: int) -> Store:

@@ -78,13 +78,14 @@ def current_unit() -> UnitOfWork:
     return unit
 
 
-def open_unit() -> tuple[UnitOfWork, bool, contextvars.Token[UnitOfWork | None] | None]:
-    """(the unit to work in, whether it is new (outermost), the token to close it with)."""
+def open_unit() -> tuple[UnitOfWork, contextvars.Token[UnitOfWork | None] | None]:
+    """(the unit to work in, the token to close it with: None when the unit is an outer one,
+    which this code runs inside)."""
     outer = _CURRENT.get()
     if outer is not None:
-        return outer, False, None
+        return outer, None
     unit = UnitOfWork()
-    return unit, True, _CURRENT.set(unit)
+    return unit, _CURRENT.set(unit)
 
 
 def close_unit(token: contextvars.Token[UnitOfWork | None] | None) -> None:
