@@ -4,7 +4,8 @@ On a replica set or behind mongos (what `hello` says: a `setName`, or `msg: "isd
 unit of work is a client session transaction: `SessionDatabase` passes the unit's session to
 every collection call made while it is open, so model code needs no session argument. Commits
 use the driver's own retry of an unknown commit result. A transient transaction error (a write
-conflict with another transaction) aborts the unit; the caller is told to try again (503).
+conflict with another transaction) aborts the unit, and its operation runs again
+(`retry_transient`, hypee/units.py).
 On a standalone server there are no transactions: the steps of a unit run one by one, as
 before, and `run.py --repair` mends what a crash between them leaves.
 """
@@ -64,9 +65,12 @@ class SessionCollection:
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._collection, name)
-        if name not in _SESSION_METHODS:
-            return attribute
-        return _with_session(attribute)
+        if name in _SESSION_METHODS:
+            attribute = _with_session(attribute)
+        # Kept on the instance: later calls find it without coming here (the session is read
+        # at each call, not when wrapped).
+        setattr(self, name, attribute)
+        return attribute
 
 
 def _with_session(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -85,15 +89,19 @@ class SessionDatabase:
 
     def __init__(self, database: AsyncDatabase[Any]) -> None:
         self._database = database
+        self._collections: dict[str, SessionCollection] = {}
         self.name = database.name
 
     def __getitem__(self, name: str) -> SessionCollection:
-        return SessionCollection(self._database[name])
+        collection = self._collections.get(name)
+        if collection is None:
+            collection = self._collections[name] = SessionCollection(self._database[name])
+        return collection
 
     def __getattr__(self, name: str) -> SessionCollection:
         if name.startswith("_"):
             raise AttributeError(name)
-        return SessionCollection(self._database[name])
+        return self[name]
 
     async def command(self, name: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
         return await self._database.command(name, *args, **kwargs)
