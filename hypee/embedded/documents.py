@@ -84,15 +84,19 @@ def decode_row(meta: CollectionMeta, rid: int, blob: bytes) -> dict[str, Any]:
         raise UndecodableDocument(meta.name, rid) from error
 
 
+def decodable(blob: bytes) -> dict[str, Any] | None:
+    """The document in `blob`, or None when its bytes are damaged (the checks that look at
+    every document; a query raises UndecodableDocument instead, through decode_row)."""
+    try:
+        return decode(blob)
+    except Exception:  # bson raises several types for damaged input
+        return None
+
+
 def undecodable_rows(connection: sqlite3.Connection, meta: CollectionMeta) -> list[int]:
     """The rows of `meta` whose documents cannot be decoded."""
-    damaged = []
-    for rid, blob in connection.execute(f'SELECT rid, doc FROM "{meta.table}"'):
-        try:
-            decode(blob)
-        except Exception:  # as in decode_row
-            damaged.append(rid)
-    return damaged
+    rows = connection.execute(f'SELECT rid, doc FROM "{meta.table}"')
+    return [rid for rid, blob in rows if decodable(blob) is None]
 
 
 DAMAGED_SCHEMA = """
@@ -320,9 +324,8 @@ def index_agrees(connection: sqlite3.Connection, meta: CollectionMeta, index: In
     be decoded: the others are reported, and set aside, on their own)."""
     expected, damaged = set(), set()
     for rid, blob in connection.execute(f'SELECT rid, doc FROM "{meta.table}"'):
-        try:
-            document = decode(blob)
-        except Exception:  # as in decode_row
+        document = decodable(blob)
+        if document is None:
             damaged.add(rid)
             continue
         expected |= {(*key, rid) for key in index.keys_of(document)}

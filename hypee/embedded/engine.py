@@ -334,7 +334,7 @@ class Engine:
                 return
             number = self.commit_count + 1
             try:
-                self.write.execute(watermark.count_statement(), (number,))
+                self.write.execute(watermark.COUNT_STATEMENT, (number,))
                 await asyncio.to_thread(self._commit_now, number)
             except sqlite3.Error as error:
                 raise self._fail(error) from error

@@ -24,6 +24,8 @@ log = logging.getLogger("hypee.store")
 
 MARK = "COMMITS"
 SCHEMA = "CREATE TABLE IF NOT EXISTS _commits (n INTEGER NOT NULL)"
+# Records the next commit's number; run inside the transaction that commit ends.
+COUNT_STATEMENT = "UPDATE _commits SET n = ?"
 
 
 class LostCommits(DamagedStore):
@@ -38,11 +40,6 @@ def stored_count(connection: sqlite3.Connection) -> int:
         connection.execute("INSERT INTO _commits VALUES (0)")
         return 0
     return int(row[0])
-
-
-def count_statement() -> str:
-    """The statement that records the next commit's number (run inside the transaction)."""
-    return "UPDATE _commits SET n = ?"
 
 
 class Mark:
