@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable
+from http import HTTPStatus
 
 from tornado import httputil
 
@@ -27,12 +28,6 @@ log = logging.getLogger("hypee.access")
 MAX_URL_BYTES = 32 * 1024
 MAX_HEADER_BYTES = 64 * 1024
 READ_LIMIT = 1024 * 1024  # Tornado's max_header_size: what it reads before giving up
-_REASONS = {
-    400: "Bad Request",
-    413: "Payload Too Large",
-    414: "URI Too Long",
-    431: "Request Header Fields Too Large",
-}
 _DIGITS = re.compile(r"[0-9]{1,18}")
 
 
@@ -145,7 +140,9 @@ class _Guard(httputil.HTTPMessageDelegate):
                 "Connection": "close",
             }
         )
-        start = httputil.ResponseStartLine("HTTP/1.1", error.status, _REASONS[error.status])
+        start = httputil.ResponseStartLine(
+            "HTTP/1.1", error.status, HTTPStatus(error.status).phrase
+        )
         self.connection.write_headers(start, answer_headers, body)
         self.connection.finish()
 
