@@ -203,7 +203,7 @@ def frame_components(as_json_schema: Any) -> dict[str, dict[str, Any]]:
     `as_json_schema(schema_class)` gives a schema's JSON Schema (nested schemas referenced)."""
     components: dict[str, dict[str, Any]] = {}
     for direction, frames in (("client", CLIENT_FRAMES), ("server", SERVER_FRAMES)):
-        names = []
+        mapping = {}  # {type: the frame's component}
         for kind, (schema, description) in frames.items():
             name = component_name(kind, direction)
             body = as_json_schema(schema)
@@ -216,13 +216,9 @@ def frame_components(as_json_schema: Any) -> dict[str, dict[str, Any]]:
                 },
                 "required": ["type", *body.get("required", [])],
             }
-            names.append(name)
-        refs = [{"$ref": f"#/components/schemas/{name}"} for name in names]
-        mapping = {
-            kind: f"#/components/schemas/{component_name(kind, direction)}" for kind in frames
-        }
+            mapping[kind] = f"#/components/schemas/{name}"
         components[f"{direction.title()}Frame"] = {
-            "oneOf": refs,
+            "oneOf": [{"$ref": ref} for ref in mapping.values()],
             "discriminator": {"propertyName": "type", "mapping": mapping},
         }
     return components
