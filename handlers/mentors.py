@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from handlers.base import BaseHandler
+from hypee.dbapi import DocumentDatabase
 from hypee.errors import not_found
 from hypee.openapi import Operation
 from hypee.paging import page_schema
 from models import mentors, users
 
 MentorPageSchema = page_schema(users.PublicUserSchema, "MentorPage")
+
+
+async def directory_page(db: DocumentDatabase, params: dict[str, Any]) -> dict[str, Any]:
+    """One page of the directory for loaded MentorQuerySchema `params`, as the API answers it:
+    {results, next_cursor} (also inlined in the web app's first visit: handlers/webapp.py)."""
+    page = await mentors.list_mentors(db, params)
+    return {
+        "results": [users.public_view(user) for user in page.items],
+        "next_cursor": page.next_cursor,
+    }
 
 
 class MentorListHandler(BaseHandler):
@@ -23,8 +36,7 @@ class MentorListHandler(BaseHandler):
 
     async def get(self) -> None:
         params = self.load_query(mentors.MentorQuerySchema)
-        page = await mentors.list_mentors(self.db, params)
-        self.write_page([users.public_view(user) for user in page.items], page.next_cursor)
+        self.write_json(await directory_page(self.db, params))
 
 
 class MentorHandler(BaseHandler):

@@ -31,8 +31,9 @@ from pymongo.errors import ConnectionFailure
 from config import Settings
 from handlers.base import NotFoundHandler
 from handlers.common import load
+from handlers.mentors import directory_page
 from hypee.jsonio import dumps
-from models import mentors, users
+from models import mentors
 
 APP_PAGE = re.compile(
     r"^/(?:|login|register|me|notifications|mentors(?:/[0-9a-fA-F]{24})?|"
@@ -161,13 +162,9 @@ class WebAppHandler(NotFoundHandler):
             return page
         params = load(mentors.MentorQuerySchema, {"limit": DIRECTORY_PAGE})
         try:
-            found = await mentors.list_mentors(self.db, params)
+            answer = await directory_page(self.db, params)
         except ConnectionFailure:
             return page  # the app asks again itself, and says so if the store is still down
-        answer = {
-            "results": [users.public_view(user) for user in found.items],
-            "next_cursor": found.next_cursor,
-        }
         # "<" inside a script element can end it or change how the browser reads it ("</script",
         # "<!--"): written as the JSON escape for it, it is never markup.
         inline = dumps(answer).replace("<", "\\u003c")
