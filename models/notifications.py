@@ -17,7 +17,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from pymongo import IndexModel
 from pymongo.errors import DuplicateKeyError
 
-from hypee.dbapi import DocumentDatabase, typed
+from hypee.dbapi import DocumentCollection, DocumentDatabase, typed
 from hypee.fields import ObjectIdField, StrictBoolean, UtcDateTime
 from hypee.jsonio import utcnow
 from hypee.pagination import Listing, Page, find_page
@@ -125,16 +125,25 @@ async def create(
     db: DocumentDatabase, user_id: ObjectId, kind: str, data: dict[str, Any]
 ) -> NotificationDocument:
     """Store a notification for `user_id`; returns it (the caller pushes it)."""
-    notification: NotificationDocument = {
+    notification = _new(user_id, kind, data, utcnow())
+    await _notifications(db).insert_one(notification)
+    return notification
+
+
+def _notifications(db: DocumentDatabase) -> DocumentCollection[NotificationDocument]:
+    return typed(db[COLLECTION], NotificationDocument)
+
+
+def _new(user_id: ObjectId, kind: str, data: dict[str, Any], now: datetime) -> NotificationDocument:
+    """A new, unread notification."""
+    return {
         "_id": ObjectId(),
         "user_id": user_id,
         "kind": kind,
         "data": data,
         "read": False,
-        "created_at": utcnow(),
+        "created_at": now,
     }
-    await typed(db[COLLECTION], NotificationDocument).insert_one(notification)
-    return notification
 
 
 def _unread_key(user_id: ObjectId, conversation_id: ObjectId) -> str:
@@ -143,7 +152,7 @@ def _unread_key(user_id: ObjectId, conversation_id: ObjectId) -> str:
 
 async def message_stored(
     db: DocumentDatabase, recipients: list[ObjectId], message: MessageView
-) -> list[dict[str, Any]]:
+) -> list[NotificationDocument]:
     """A message was stored: a recipient with no unread `new_message` notification for its
     conversation gets one. Returns the ones created (to push).
 
@@ -163,27 +172,23 @@ async def message_stored(
     existing = {notification["unread_key"] for notification in found}
     if set(keys) <= existing:
         return []
-    created = []
+    created: list[NotificationDocument] = []
     now = utcnow()
     actor_name = await users.display_name(db, ObjectId(message["sender_id"]))
     for key, user_id in keys.items():
         if key in existing:
             continue
-        notification: dict[str, Any] = {
-            "_id": ObjectId(),
-            "user_id": user_id,
-            "kind": "new_message",
-            "data": {"conversation_id": str(conversation_id), "actor_name": actor_name},
-            "read": False,
-            "unread_key": key,
-            "created_at": now,
-        }
+        data = {"conversation_id": str(conversation_id), "actor_name": actor_name}
+        notification = _new(user_id, "new_message", data, now)
+        notification["unread_key"] = key
         try:
-            await db[COLLECTION].insert_one(notification)
+            await _notifications(db).insert_one(notification)
         except DuplicateKeyError:
             continue  # a concurrent message created it first
         live: dict[str, Any] = {"count": 1, "last_message": conversations.preview(message)}
-        created.append({**notification, "data": {**notification["data"], **live}})
+        shown = notification.copy()
+        shown["data"] = {**data, **live}
+        created.append(shown)
     return created
 
 

@@ -46,7 +46,7 @@ class Notifier:
         async with self.store.atomic():
             await notifications.mark_read(self.db, user_id, data)
 
-    async def _push(self, stored: Sequence[NotificationDocument | dict[str, Any]]) -> None:
+    async def _push(self, stored: Sequence[NotificationDocument]) -> None:
         """Send stored notifications to their users' sockets."""
         for notification in stored:
             await self.hub.publish(
