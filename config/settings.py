@@ -73,6 +73,16 @@ def _choice(*choices: str) -> Callable[[str], str]:
     return parse
 
 
+def _smtp_url(raw: str) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+    if scheme not in ("smtp", "smtps"):
+        raise ValueError(f"expected smtp://host:port or smtps://host:port, got scheme {scheme!r}")
+    return value
+
+
 def _setting(
     env: str, default: Any, parse: Callable[[str], Any], help: str, secret: bool = False
 ) -> Any:
@@ -206,6 +216,49 @@ class Settings:
         str,
         "the built web app this server serves (make run builds it)",
     )
+    smtp_url: str | None = _setting(
+        "HYPEE_SMTP_URL",
+        None,
+        _smtp_url,
+        "smtp://user:pass@host:587 (STARTTLS) or smtps://...:465 (TLS); unset: emails are "
+        "written to HYPEE_DATA_DIR/mail/ as .eml files",
+        secret=True,
+    )
+    mail_from: str = _setting(
+        "HYPEE_MAIL_FROM", "Hypee <no-reply@hypee.localhost>", _text, "the From of every email"
+    )
+    require_verified_email: bool | None = _setting(
+        "HYPEE_REQUIRE_VERIFIED_EMAIL",
+        None,
+        _boolean,
+        "starting conversations, asking and answering need a verified email "
+        "(default: on in production, off otherwise)",
+    )
+    missed_message_delay_seconds: int = _setting(
+        "HYPEE_MISSED_MESSAGE_DELAY_SECONDS",
+        120,
+        _integer(0),
+        "how long a message to someone away stays unread before it is emailed",
+    )
+    due_work_poll_seconds: int = _setting(
+        "HYPEE_DUE_WORK_POLL_SECONDS",
+        5,
+        _integer(1),
+        "how often each process looks for emails, pushes and scheduled work that came due",
+    )
+    vapid_private_key: str | None = _setting(
+        "HYPEE_VAPID_PRIVATE_KEY",
+        None,
+        _optional_text,
+        "Web Push signing key (PEM or base64url); unset: made at first start, kept in the store",
+        secret=True,
+    )
+    vapid_subject: str = _setting(
+        "HYPEE_VAPID_SUBJECT",
+        "mailto:admin@hypee.localhost",
+        _text,
+        "the contact push services see in VAPID signatures (mailto: or https:)",
+    )
     cors_origins: tuple[str, ...] = _setting(
         "HYPEE_CORS_ORIGINS",
         (),
@@ -310,6 +363,13 @@ class Settings:
     def embedded_store(self) -> bool:
         """True when documents live in the in-process engine rather than MongoDB."""
         return self.mongo_uri is None
+
+    @property
+    def verified_email_required(self) -> bool:
+        """Whether starting conversations, asking and answering need a verified email."""
+        if self.require_verified_email is None:
+            return self.env == "production"
+        return self.require_verified_email
 
     @property
     def local_storage(self) -> bool:

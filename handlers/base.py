@@ -216,9 +216,9 @@ class BaseHandler(tornado.web.RequestHandler):
         """Answer with one page of a list: {"results", "next_cursor", ...extra}."""
         self.write_json({"results": results, "next_cursor": next_cursor, **extra})
 
-    def no_content(self) -> None:
-        """Answer 204 with no body."""
-        self.set_status(204)
+    def no_content(self, status: int = 204) -> None:
+        """Answer 204 (or `status`: 202 accepted) with no body."""
+        self.set_status(status)
         self.clear_header("Content-Type")
         self.finish()
 

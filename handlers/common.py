@@ -6,6 +6,7 @@ import functools
 from typing import Any, Literal
 
 import tornado.web
+from bson import ObjectId
 from marshmallow import RAISE, Schema, ValidationError
 from pymongo.errors import ConnectionFailure
 
@@ -13,6 +14,7 @@ from hypee.embedded.documents import UndecodableDocument
 from hypee.embedded.engine import StoreUnavailable
 from hypee.errors import CODE_FOR_STATUS, ApiError, unavailable, validation_error
 from hypee.units import is_transient
+from models import users
 from services.container import Services
 
 
@@ -97,3 +99,16 @@ def error_answer(
         }.get(code, exc.reason or "The request is not valid.")
         return ApiError(code, message, fields={} if code == "validation_error" else None)
     return ApiError("internal", f"Something went wrong on our side (request id {request_id}).")
+
+
+async def require_verified_email(services: Services, user_id: ObjectId) -> None:
+    """403 `email_unverified` when this deployment requires a verified address to reach out
+    (start a conversation, ask, answer) and the caller's is not."""
+    if services.settings.verified_email_required and not await users.email_verified(
+        services.db, user_id
+    ):
+        raise ApiError(
+            "email_unverified",
+            "Verify your email address first: open the link we sent you, or ask for a new one "
+            "from the banner or in Settings.",
+        )

@@ -7,6 +7,7 @@ import re
 from bson import ObjectId
 
 from handlers.base import BaseHandler
+from handlers.common import require_verified_email
 from hypee.errors import not_found
 from hypee.fields import ObjectIdField
 from hypee.openapi import Operation
@@ -52,10 +53,12 @@ class ConversationListHandler(BaseHandler):
             body=conversations.NewConversationSchema,
             response=conversations.ConversationSchema,
             status=201,
-            errors=(429, 503),
+            errors=(403, 429, 503),
             description="With exactly one other participant it is a direct conversation: asking "
             "again returns the existing one with 200. Unknown participant ids are 400. With a "
-            "first `message`, 503 `busy` (see Retry-After) when the server is shedding load.",
+            "first `message`, 503 `busy` (see Retry-After) when the server is shedding load. "
+            "403 `email_unverified` when this deployment requires a verified email address "
+            "(HYPEE_REQUIRE_VERIFIED_EMAIL) and the caller's is not.",
         ),
     }
 
@@ -74,6 +77,7 @@ class ConversationListHandler(BaseHandler):
 
     async def post(self) -> None:
         data = self.load_body(conversations.NewConversationSchema)
+        await require_verified_email(self.services, self.user_id)
         conversation, created = await self.services.conversations.open(self.user_id, data)
         people = await conversations.people_of(self.db, [conversation])
         self.write_json(

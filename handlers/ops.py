@@ -22,6 +22,14 @@ class ReadinessSchema(Schema):
     )
     storage = fields.String(required=True, metadata={"enum": ["ok", "down", "disabled"]})
     redis = fields.String(required=True, metadata={"enum": ["ok", "down", "disabled"]})
+    mail = fields.String(
+        required=True,
+        metadata={
+            "enum": ["ok", "failing", "disabled"],
+            "description": "failing: the last email could not be handed over (it is retried); "
+            "disabled: no HYPEE_SMTP_URL in production. Never makes the answer 503.",
+        },
+    )
 
 
 class OpsHandler(BaseHandler):

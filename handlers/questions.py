@@ -8,6 +8,7 @@ from typing import Any
 from bson import ObjectId
 
 from handlers.base import BaseHandler
+from handlers.common import require_verified_email
 from hypee.errors import not_found
 from hypee.openapi import Operation
 from hypee.paging import PageQuerySchema, page_schema
@@ -29,6 +30,12 @@ class ForumHandler(BaseHandler):
         return {**view, "answers": replies}
 
 
+UNVERIFIED = (
+    "403 `email_unverified` when this deployment requires a verified email address "
+    "(HYPEE_REQUIRE_VERIFIED_EMAIL) and the caller's is not."
+)
+
+
 class QuestionListHandler(ForumHandler):
     public_methods = frozenset({"GET"})
     docs = {
@@ -42,6 +49,8 @@ class QuestionListHandler(ForumHandler):
             body=questions.NewQuestionSchema,
             response=questions.QuestionSchema,
             status=201,
+            errors=(403,),
+            description=UNVERIFIED,
         ),
     }
 
@@ -53,6 +62,7 @@ class QuestionListHandler(ForumHandler):
 
     async def post(self) -> None:
         data = self.load_body(questions.NewQuestionSchema)
+        await require_verified_email(self.services, self.user_id)
         question = await self.services.forum.ask(self.user_id, data)
         [view] = await questions.render(self.db, [question], self.user_id)
         self.write_json(view, 201)
@@ -105,12 +115,14 @@ class AnswerListHandler(ForumHandler):
             body=answers.NewAnswerSchema,
             response=answers.AnswerSchema,
             status=201,
-            errors=(404,),
+            errors=(403, 404),
+            description=UNVERIFIED,
         )
     }
 
     async def post(self) -> None:
         data = self.load_body(answers.NewAnswerSchema)
+        await require_verified_email(self.services, self.user_id)
         answer = await self.services.forum.answer(self.user_id, data)
         self.write_json(await answers.render(self.db, answer, self.user_id), 201)
 

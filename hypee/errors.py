@@ -11,6 +11,7 @@ STATUS_CODES = {
     "unauthorized": 401,
     "token_expired": 401,
     "forbidden": 403,
+    "email_unverified": 403,
     "not_found": 404,
     "method_not_allowed": 405,
     "conflict": 409,

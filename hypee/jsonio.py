@@ -9,11 +9,13 @@ from typing import Any
 
 from bson import ObjectId
 
+from hypee import clock
+
 
 def utcnow() -> datetime:
-    """The current UTC time truncated to milliseconds, the precision MongoDB stores."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+    """The current UTC time truncated to milliseconds, the precision MongoDB stores
+    (hypee/clock.py: tests may move it)."""
+    return clock.now()
 
 
 def as_utc(value: datetime) -> datetime:

@@ -91,6 +91,13 @@ class Metrics:
             "Sends refused with 503 busy because HYPEE_MAX_SENDS_IN_FLIGHT were in flight.",
             registry=self.registry,
         )
+        self.outbox_deliveries = Counter(
+            "hypee_outbox_deliveries",
+            "Emails and pushes handed over (sent), to try again (retried) or given up (failed), "
+            "by channel (email or push).",
+            ["channel", "outcome"],
+            registry=self.registry,
+        )
 
     def watch_store(self, stats: Callable[[], dict[str, int]]) -> None:
         """Export the embedded engine's counters: operations by kind, and commits (each one

@@ -170,14 +170,19 @@ def _operation(doc: Operation, route: Route, *, authenticated: bool) -> dict[str
     if route.template.startswith("/api/"):
         operation["tags"] = [route.template.split("/")[2]]
     if doc.response is None:
-        operation["responses"]["204"] = {"description": "Done; no content."}
+        # No body: 204, or another status given (202: accepted, to be done after the answer).
+        empty = 204 if doc.status == 200 else doc.status
+        operation["responses"][str(empty)] = {
+            "description": "Done; no content." if empty == 204 else "Accepted; no content."
+        }
     else:
         operation["responses"][str(doc.status)] = {
             "description": doc.summary,
             "content": {doc.content_type: {"schema": doc.response}},
         }
     if doc.headers:
-        operation["responses"][str(doc.status if doc.response else 204)]["headers"] = dict(
+        empty_status = 204 if doc.status == 200 else doc.status
+        operation["responses"][str(doc.status if doc.response else empty_status)]["headers"] = dict(
             doc.headers
         )
     for status, schema in doc.also.items():

@@ -155,3 +155,5 @@ class AuthLimits:
 
     login_failures_by_email: Limiter
     attempts_by_ip: Limiter
+    # Account emails asked for (password resets, verification links) per address.
+    emails_by_address: Limiter

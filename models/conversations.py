@@ -105,6 +105,11 @@ class ConversationSchema(Schema):
     updated_at = UtcDateTime(required=True)
 
 
+def last_read(conversation: dict[str, Any], user_id: ObjectId) -> int:
+    """The seq the user has read up to."""
+    return _last_read(conversation, user_id)
+
+
 def _last_read(conversation: dict[str, Any], user_id: ObjectId) -> int:
     return int(conversation["members"].get(str(user_id), {}).get("last_read_seq", 0))
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 from pymongo import IndexModel
 
 from models import (
+    account_tokens,
     answers,
     conversations,
+    jobs,
     mentors,
     messages,
     notifications,
+    outbox,
     points,
+    push_subscriptions,
     questions,
     sessions,
     uploads,
@@ -34,6 +38,10 @@ def all_indexes() -> dict[str, list[IndexModel]]:
         votes,
         points,
         notifications,
+        account_tokens,
+        outbox,
+        jobs,
+        push_subscriptions,
     ):
         for collection, indexes in module.INDEXES.items():
             merged.setdefault(collection, []).extend(indexes)

@@ -358,3 +358,28 @@ async def last(db: DocumentDatabase, conversation_id: ObjectId) -> MessageDocume
     """A conversation's stored message with the highest seq."""
     found = await _between(db, conversation_id, {"$gte": 0}, True, 1)
     return found[0] if found else None
+
+
+async def unread_by(
+    db: DocumentDatabase, conversation_id: ObjectId, user_id: ObjectId, limit: int
+) -> tuple[dict[str, Any] | None, list[MessageDocument]]:
+    """(the conversation, or None when the user is no longer in it; the last `limit` messages
+    others wrote after the user's read marker, as they are now, deleted ones left out)."""
+    conversation = await db[conversations.COLLECTION].find_one(
+        {"_id": conversation_id, "participants": user_id},
+        {"kind": 1, "title": 1, "participants": 1, "seq": 1, f"members.{user_id}": 1},
+    )
+    if conversation is None:
+        return None, []
+    after = conversations.last_read(conversation, user_id)
+    found = await _between(db, conversation_id, {"$gt": after}, True, UNREAD_SCAN)
+    unread = [
+        message
+        for message in reversed(found)
+        if not message["deleted"] and message["kind"] == "user" and message["sender_id"] != user_id
+    ]
+    return conversation, unread[-limit:]
+
+
+# How far back an email about unread messages looks (newest first).
+UNREAD_SCAN = 200

@@ -270,3 +270,17 @@ async def mark_read(db: DocumentDatabase, user_id: ObjectId, data: dict[str, Any
             db, user_id, ObjectId(notification["data"]["conversation_id"]), notification["data"]
         )
     await db[COLLECTION].update_many(query, {"$set": {"read": True}, "$unset": {"unread_key": ""}})
+
+
+async def of_kind_since(
+    db: DocumentDatabase, user_id: ObjectId, kind: str, since: datetime, limit: int
+) -> list[NotificationDocument]:
+    """The user's notifications of `kind` created since `since`, newest first (digests)."""
+    found = (
+        await _notifications(db)
+        .find({"user_id": user_id, "created_at": {"$gte": since}})
+        .sort([("created_at", -1), ("_id", -1)])
+        .limit(200)
+        .to_list(None)
+    )
+    return [n for n in found if n["kind"] == kind][:limit]

@@ -26,6 +26,7 @@ REMEMBERED_TOKENS = 20
 INDEXES = {
     COLLECTION: [
         IndexModel("expires_at", expireAfterSeconds=0, name="expiry_ttl"),
+        IndexModel([("user_id", 1), ("revoked", 1)], name="by_user"),
     ]
 }
 
@@ -148,3 +149,13 @@ async def is_active(db: DocumentDatabase, session_id: ObjectId) -> bool:
         {"_id": session_id, "revoked": False, "expires_at": {"$gt": utcnow()}}, limit=1
     )
     return found > 0
+
+
+async def revoke_all_of(
+    db: DocumentDatabase, user_id: ObjectId, reason: str, keep: ObjectId | None = None
+) -> None:
+    """End every login of `user_id` but `keep` (a password changed or reset)."""
+    query: dict[str, object] = {"user_id": user_id, "revoked": False}
+    if keep is not None:
+        query["_id"] = {"$ne": keep}
+    await db[COLLECTION].update_many(query, {"$set": {"revoked": True, "revoked_reason": reason}})

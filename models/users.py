@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, NotRequired, TypedDict
 
@@ -104,6 +104,10 @@ class PrivateUserSchema(PublicUserSchema):
     """The caller's own account (GET /api/me)."""
 
     email = fields.String(required=True)
+    email_verified = fields.Boolean(
+        required=True,
+        metadata={"description": "Whether the owner opened the link sent to `email`."},
+    )
 
 
 _MENTOR_FIELDS = (
@@ -132,6 +136,8 @@ class UserDocument(TypedDict, total=False):
     mentor: dict[str, Any]  # the mentor profile, once listed (models/mentors.py)
     search: dict[str, list[str]]
     created_at: datetime
+    email_verified: bool
+    notify: dict[str, Any]  # notification settings (models/notification_settings.py)
 
 
 class PublicUserView(TypedDict):
@@ -151,6 +157,7 @@ class PrivateUserView(PublicUserView):
     """The caller's own account (PrivateUserSchema): the public view and the email."""
 
     email: str
+    email_verified: bool
 
 
 def public_view(user: UserDocument | dict[str, Any]) -> PublicUserView:
@@ -177,24 +184,30 @@ def public_view(user: UserDocument | dict[str, Any]) -> PublicUserView:
 
 def private_view(user: UserDocument | dict[str, Any]) -> PrivateUserView:
     """`user` as its owner sees it (PrivateUserSchema)."""
-    return {**public_view(user), "email": user["email"]}
+    return {
+        **public_view(user),
+        "email": user["email"],
+        "email_verified": bool(user.get("email_verified")),
+    }
 
 
 async def register(
-    db: DocumentDatabase, passwords: PasswordService, data: dict[str, Any]
+    db: DocumentDatabase, data: dict[str, Any], password_hash: str
 ) -> dict[str, Any]:
-    """Create an account from loaded RegisterSchema `data`; 409 if the email is taken."""
+    """Create an account from loaded RegisterSchema `data` (`email_verified` may be added:
+    demo accounts) with the hash of its password; 409 if the email is taken."""
     if await db[COLLECTION].count_documents({"email": data["email"]}, limit=1):
         raise conflict("An account with this email already exists.")
     user = {
         "_id": ObjectId(),
         "email": data["email"],
-        "password_hash": await passwords.hash(data["password"]),
+        "password_hash": password_hash,
         "display_name": data["display_name"],
         "role": data["role"],
         "bio": "",
         "points": 0,
         "created_at": utcnow(),
+        "email_verified": bool(data.get("email_verified", False)),
     }
     try:
         await db[COLLECTION].insert_one(user)
@@ -317,3 +330,57 @@ async def points_of_everyone(db: DocumentDatabase) -> dict[ObjectId, int]:
 
 async def set_points(db: DocumentDatabase, user_id: ObjectId, value: int) -> None:
     await db[COLLECTION].update_one({"_id": user_id}, {"$set": {"points": value}})
+
+
+async def set_password_hash(db: DocumentDatabase, user_id: ObjectId, password_hash: str) -> None:
+    await db[COLLECTION].update_one({"_id": user_id}, {"$set": {"password_hash": password_hash}})
+
+
+async def verify_email(
+    db: DocumentDatabase, user_id: ObjectId, email: str
+) -> dict[str, Any] | None:
+    """The user's address is `email` and verified: a verification of the current address, or
+    a change of address confirmed from the new one. None when the account is gone; 409 when
+    another account took the address meanwhile."""
+    try:
+        return await db[COLLECTION].find_one_and_update(
+            {"_id": user_id},
+            {"$set": {"email": email, "email_verified": True}},
+            return_document=ReturnDocument.AFTER,
+        )
+    except DuplicateKeyError:
+        raise conflict("An account with this email already exists.") from None
+
+
+async def email_taken(db: DocumentDatabase, email: str) -> bool:
+    return await db[COLLECTION].count_documents({"email": email}, limit=1) > 0
+
+
+async def by_email(db: DocumentDatabase, email: str) -> dict[str, Any] | None:
+    return await db[COLLECTION].find_one({"email": normalize_email(email)})
+
+
+async def set_notification_settings(
+    db: DocumentDatabase, user_id: ObjectId, settings: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """Store the user's notification settings (all fields); the user after, or None."""
+    return await db[COLLECTION].find_one_and_update(
+        {"_id": user_id}, {"$set": {"notify": dict(settings)}}, return_document=ReturnDocument.AFTER
+    )
+
+
+async def with_settings(db: DocumentDatabase, user_ids: list[ObjectId]) -> list[dict[str, Any]]:
+    """The users `user_ids` with what reaching them needs (address, name, settings)."""
+    return (
+        await db[COLLECTION]
+        .find(
+            {"_id": {"$in": user_ids}},
+            {"email": 1, "display_name": 1, "notify": 1, "email_verified": 1, "mentor": 1},
+        )
+        .to_list(None)
+    )
+
+
+async def email_verified(db: DocumentDatabase, user_id: ObjectId) -> bool:
+    found = await db[COLLECTION].count_documents({"_id": user_id, "email_verified": True}, limit=1)
+    return found > 0

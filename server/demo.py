@@ -246,7 +246,13 @@ async def seed_demo(settings: Settings) -> None:
 
         async def create(name: str, profile: dict[str, Any] | None, email: str) -> Any:
             role = "mentor" if profile else "mentee"
-            data = {"email": email, "password": DEMO_PASSWORD, "display_name": name, "role": role}
+            data = {
+                "email": email,
+                "password": DEMO_PASSWORD,
+                "display_name": name,
+                "role": role,
+                "email_verified": True,
+            }
             user = await services.accounts.register(data)
             if profile:
                 await mentors.set_profile(db, user["_id"], profile)

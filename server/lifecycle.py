@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pymongo.errors import PyMongoError
 
@@ -17,22 +18,30 @@ from hypee.db import Store, connect_mongo, open_embedded
 from hypee.embedded.documents import UndecodableDocument
 from hypee.health import Health
 from hypee.inflight import Inflight
+from hypee.mail.transport import FolderTransport, SmtpTransport, Transport
 from hypee.metrics import Metrics
 from hypee.pagination import configure_cursors
 from hypee.ratelimit import AuthLimits, Limiter, RateLimiter, SharedRateLimiter
 from hypee.realtime.bridge import RedisBridge
 from hypee.realtime.hub import Hub
 from hypee.storage import open_storage
-from models import migrations
+from models import migrations, outbox
 from models.indexes import all_indexes
 from services.accounts import AccountService
 from services.attachments import AttachmentService
 from services.container import Services
 from services.conversations import ConversationService
+from services.credentials import Credentials
+from services.delivery import DueWork
+from services.digests import DIGEST, Digests
 from services.forum import ForumService
 from services.forum_live import ForumLive
+from services.mail import Mailer
 from services.messages import MessageService
-from services.notifier import Notifier
+from services.missed import MissedMessages
+from services.notifier import MISSED_MESSAGES, Notifier
+from services.preferences import Preferences
+from services.push import PushService
 from services.votes import VoteService
 
 log = logging.getLogger("hypee.services")
@@ -40,6 +49,8 @@ log = logging.getLogger("hypee.services")
 HEALTH_INTERVAL_SECONDS = 15
 EXPIRY_SECONDS = 60
 INDEX_RETRY_SECONDS = 5
+# Password resets and verification links one address may be sent per hour.
+ACCOUNT_EMAILS_PER_HOUR = 5
 
 
 @dataclass
@@ -81,16 +92,38 @@ def _limiter(bridge: RedisBridge | None, name: str, limit: int, window: float) -
     return SharedRateLimiter(bridge.redis, name, limit, window, lambda: bridge.connected)
 
 
+def _mail_transport(settings: Settings) -> Transport | None:
+    """SMTP when HYPEE_SMTP_URL is set; otherwise .eml files in the data directory, except in
+    production, where mail is then disabled (nobody would read the folder)."""
+    if settings.smtp_url:
+        return SmtpTransport.from_url(settings.smtp_url)
+    if settings.env == "production":
+        return None
+    return FolderTransport(Path(settings.data_dir) / "mail")
+
+
 def build_services(settings: Settings, store: Store) -> Services:
     """Wire every service of one process around `store` (nothing is started yet)."""
     configure_cursors(settings.jwt_secret)
     metrics = Metrics()
+    due_work = DueWork(store, metrics, settings.due_work_poll_seconds)
+    mailer = Mailer(store, settings, _mail_transport(settings), due_work.wake)
+    if mailer.transport is not None:
+        transport = mailer.transport
+
+        async def send_email(entry: outbox.OutboxDocument) -> None:
+            await transport.send(mailer.message_of(entry))
+
+        due_work.deliver_with("email", send_email)
     storage = open_storage(settings)
     hub = Hub()
     bridge = RedisBridge(settings.redis_url, hub) if settings.redis_url else None
     db = store.db
     tokens = TokenService(settings.jwt_secret, settings.access_token_seconds)
-    notifier = Notifier(store, hub)
+    notifier = Notifier(store, hub, mailer, settings.missed_message_delay_seconds)
+    push = PushService(store, settings)
+    due_work.deliver_with("push", push.deliver)
+    due_work.run_jobs_with(MISSED_MESSAGES, MissedMessages(store, mailer).run)
     attachments = AttachmentService(
         db, storage, settings.max_upload_bytes, settings.upload_content_types
     )
@@ -103,6 +136,11 @@ def build_services(settings: Settings, store: Store) -> Services:
     messages = MessageService(store, hub, attachments, notifier, metrics, admission)
     conversations = ConversationService(store, hub, messages, notifier)
     live = ForumLive(db, hub)
+    passwords = PasswordService(settings.argon2_time_cost, settings.argon2_memory_kib)
+    digests = Digests(store, mailer)
+    preferences = Preferences(store, digests)
+    credentials = Credentials(store, hub, passwords, mailer, preferences)
+    due_work.run_jobs_with(DIGEST, digests.run)
     hub.on_presence = conversations.announce_presence
     metrics.websocket_connections.set_function(lambda: hub.connection_count)
     if store.engine is not None:
@@ -116,6 +154,7 @@ def build_services(settings: Settings, store: Store) -> Services:
                 bridge, "login-failures", settings.login_failures_per_min, 60
             ),
             attempts_by_ip=_limiter(bridge, "auth-ip", settings.auth_attempts_per_ip_per_min, 60),
+            emails_by_address=_limiter(bridge, "account-emails", ACCOUNT_EMAILS_PER_HOUR, 3600),
         ),
         metrics=metrics,
         health=Health(
@@ -123,6 +162,7 @@ def build_services(settings: Settings, store: Store) -> Services:
                 "store": store.check,
                 "storage": storage.check,
                 "redis": bridge.ping if bridge else None,
+                "mail": _channel_check(due_work, "email") if mailer.enabled else None,
             },
             metrics,
         ),
@@ -134,8 +174,8 @@ def build_services(settings: Settings, store: Store) -> Services:
             store,
             hub,
             tokens,
-            PasswordService(settings.argon2_time_cost, settings.argon2_memory_kib),
             attachments,
+            credentials,
             settings.refresh_token_seconds,
         ),
         attachments=attachments,
@@ -144,7 +184,19 @@ def build_services(settings: Settings, store: Store) -> Services:
         forum=ForumService(store, notifier, live),
         votes=VoteService(store, live),
         notifier=notifier,
+        mailer=mailer,
+        credentials=credentials,
+        preferences=preferences,
+        due_work=due_work,
+        push=push,
     )
+
+
+def _channel_check(due_work: DueWork, channel: outbox.Channel) -> Callable[[], Awaitable[str]]:
+    async def check() -> str:
+        return due_work.states[channel].status()
+
+    return check
 
 
 def open_store(settings: Settings, *, accept_loss: bool = False) -> Store:
@@ -189,6 +241,16 @@ async def start_services(settings: Settings) -> Running:
     if store.embedded:
         running.spawn(_every(EXPIRY_SECONDS, store.expire, "ttl expiry"), "ttl-expiry")
     running.spawn(_every(HEALTH_INTERVAL_SECONDS, services.health.check_all, "health"), "health")
+    try:
+        await services.push.start()
+        services.notifier.pushes_enabled = True
+    except Exception as exc:  # the store not answering yet: pushes start with the next process
+        log.warning("web push not started", extra={"error": repr(exc)})
+    running.spawn(services.due_work.run(), "due-work")
+    if services.mailer.transport is None:
+        log.warning("mail disabled: set HYPEE_SMTP_URL to send emails")
+    else:
+        log.info("mail", extra={"transport": services.mailer.transport.describe()})
     return running
 
 

@@ -5,7 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from config import Settings
-from handlers import auth, conversations, mentors, notifications, ops, questions, uploads, ws
+from handlers import (
+    auth,
+    conversations,
+    credentials,
+    mentors,
+    notification_settings,
+    notifications,
+    ops,
+    push,
+    questions,
+    uploads,
+    ws,
+)
 from handlers.base import implemented_methods
 from hypee.fields import any_case_pattern
 from hypee.openapi import build_spec
@@ -17,7 +29,18 @@ ROUTES = [
     Route("/api/auth/login", auth.LoginHandler),
     Route("/api/auth/refresh", auth.RefreshHandler),
     Route("/api/auth/logout", auth.LogoutHandler),
+    Route("/api/auth/verify-email", credentials.VerifyEmailHandler),
+    Route("/api/auth/verify-email/resend", credentials.ResendVerificationHandler),
+    Route("/api/auth/password/forgot", credentials.ForgotPasswordHandler),
+    Route("/api/auth/password/reset", credentials.ResetPasswordHandler),
     Route("/api/me", auth.MeHandler),
+    Route("/api/me/password", credentials.ChangePasswordHandler),
+    Route("/api/me/email", credentials.ChangeEmailHandler),
+    Route("/api/me/notification-settings", notification_settings.NotificationSettingsHandler),
+    Route("/api/unsubscribe/{token}", notification_settings.UnsubscribeHandler),
+    Route("/api/push/public-key", push.PublicKeyHandler),
+    Route("/api/push/subscriptions", push.SubscriptionListHandler),
+    Route("/api/push/subscriptions/{subscription_id}", push.SubscriptionHandler),
     Route("/api/me/mentor-profile", auth.MentorProfileHandler),
     Route("/api/users/{user_id}", auth.UserHandler),
     Route("/api/users/{user_id}/avatar", uploads.AvatarHandler),

@@ -12,6 +12,7 @@ from hypee.realtime.hub import CLOSE_UNAUTHORIZED, Hub
 from hypee.units import retry_transient
 from models import sessions, users
 from services.attachments import AttachmentService
+from services.credentials import Credentials
 
 
 class AccountService:
@@ -22,21 +23,31 @@ class AccountService:
         store: Store,
         hub: Hub,
         tokens: TokenService,
-        passwords: PasswordService,
         attachments: AttachmentService,
+        credentials: Credentials,
         refresh_seconds: int,
     ) -> None:
         self.store = store
         self.db = store.db
         self.hub = hub
         self.tokens = tokens
-        self.passwords = passwords
+        self.passwords: PasswordService = credentials.passwords
         self.attachments = attachments
+        self.credentials = credentials
         self.refresh_seconds = refresh_seconds
 
     async def register(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Create an account from loaded RegisterSchema `data`; 409 if the email is taken."""
-        return await users.register(self.db, self.passwords, data)
+        """Create an account from loaded RegisterSchema `data` (409 if the email is taken),
+        with what a new account gets in the same unit of work (Credentials.welcome)."""
+        password_hash = await self.passwords.hash(data["password"])
+        return await self._create(data, password_hash)
+
+    @retry_transient
+    async def _create(self, data: dict[str, Any], password_hash: str) -> dict[str, Any]:
+        async with self.store.atomic():
+            user = await users.register(self.db, data, password_hash)
+            await self.credentials.welcome(user)
+        return user
 
     async def authenticate(self, email: str, password: str) -> dict[str, Any] | None:
         """The user whose credentials these are, or None."""

@@ -18,9 +18,14 @@ from hypee.storage import Storage
 from services.accounts import AccountService
 from services.attachments import AttachmentService
 from services.conversations import ConversationService
+from services.credentials import Credentials
+from services.delivery import DueWork
 from services.forum import ForumService
+from services.mail import Mailer
 from services.messages import MessageService
 from services.notifier import Notifier
+from services.preferences import Preferences
+from services.push import PushService
 from services.votes import VoteService
 
 
@@ -45,6 +50,11 @@ class Services:
     forum: ForumService
     votes: VoteService
     notifier: Notifier
+    mailer: Mailer
+    credentials: Credentials
+    preferences: Preferences
+    due_work: DueWork
+    push: PushService
 
     @property
     def db(self) -> Any:

@@ -80,7 +80,9 @@ class ForumService:
                     "author_id": str(author_id),
                     "actor_name": await users.display_name(self.db, author_id),
                 }
-                await self.notifier.notify(question["author_id"], "new_answer", details)
+                await self.notifier.notify(
+                    question["author_id"], "new_answer", details, excerpt=data["body"]
+                )
             unit.on_commit(lambda: self.live.answer_changed(answer["_id"], new=True))
             unit.on_commit(lambda: self.live.question_changed(answer["question_id"]))
         return answer

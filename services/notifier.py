@@ -1,37 +1,55 @@
-"""Notifications as events: stored for later, then pushed to the user's open sockets."""
+"""Notifications as events: stored for later, pushed to the user's open sockets, and for
+someone with no open socket, sent as web pushes and emails as their settings allow.
+
+Everything a notification causes is decided inside the caller's unit of work: sockets hear of
+it once the unit commits, and pushes, emails and missed-message checks are stored in the same
+unit (the outbox, scheduled jobs) and leave after it. Nobody is notified of their own actions
+(callers check).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
 
+from hypee import clock
 from hypee.db import Store
 from hypee.realtime.hub import Hub
 from hypee.units import current_unit, retry_transient
-from models import notifications
+from models import jobs, notification_settings, notifications, outbox, push_subscriptions, users
 from models.message_schemas import MessageView
 from models.notifications import NotificationDocument
+from services.mail import Mailer
+from services.push_payloads import push_payload
+
+MESSAGE_KINDS = ("new_message", "new_conversation")
+MISSED_MESSAGES = "missed_messages"
 
 
 class Notifier:
-    """Stores notifications (models/notifications.py) and pushes them once committed.
+    """Stores notifications (models/notifications.py) and reaches people with them: sockets
+    for those connected, pushes and emails for those away (see the module docstring)."""
 
-    The storing methods run inside the caller's unit of work and register the push on it
-    (hypee/units.py), so no socket hears of something that was not kept.
-    """
-
-    def __init__(self, store: Store, hub: Hub) -> None:
+    def __init__(self, store: Store, hub: Hub, mailer: Mailer, missed_delay_seconds: int) -> None:
         self.store = store
         self.db = store.db
         self.hub = hub
+        self.mailer = mailer
+        self.missed_delay = timedelta(seconds=missed_delay_seconds)
+        self.pushes_enabled = False  # set when Web Push is configured (server/lifecycle.py)
 
-    async def notify(self, user_id: ObjectId, kind: str, data: dict[str, Any]) -> None:
+    async def notify(
+        self, user_id: ObjectId, kind: str, data: dict[str, Any], *, excerpt: str = ""
+    ) -> None:
         """Store a notification for `user_id` (never about their own action: callers check),
-        pushed to their sockets once the caller's unit commits."""
+        pushed to their sockets once the caller's unit commits; `excerpt` is what an email
+        about it quotes (an answer's text)."""
         stored = await notifications.create(self.db, user_id, kind, data)
         current_unit().on_commit(lambda: self._push([stored]))
+        await self._reach_away([stored], excerpt)
 
     async def message_stored(self, recipients: list[ObjectId], message: MessageView) -> None:
         """A message was stored (in the caller's unit): the recipients' coalesced
@@ -39,6 +57,7 @@ class Notifier:
         created = await notifications.message_stored(self.db, recipients, message)
         if created:
             current_unit().on_commit(lambda: self._push(created))
+            await self._reach_away(created)
 
     @retry_transient
     async def mark_read(self, user_id: ObjectId, data: dict[str, Any]) -> None:
@@ -53,3 +72,70 @@ class Notifier:
                 [notification["user_id"]],
                 {"type": "notification", "notification": notifications.view(notification)},
             )
+
+    async def _reach_away(self, stored: Sequence[NotificationDocument], excerpt: str = "") -> None:
+        """For users with no open socket anywhere: queue pushes and emails (held through quiet
+        hours), or schedule the missed-message check of a conversation."""
+        online = await self.hub.online([n["user_id"] for n in stored])
+        away = [n for n in stored if n["user_id"] not in online]
+        if not away:
+            return
+        people = {
+            u["_id"]: u for u in await users.with_settings(self.db, [n["user_id"] for n in away])
+        }
+        subscriptions = (
+            await push_subscriptions.of_users(self.db, list(people)) if self.pushes_enabled else {}
+        )
+        now = clock.now()
+        for notification in away:
+            user = people.get(notification["user_id"])
+            if user is None:
+                continue
+            settings = notification_settings.of(user)
+            topic = "messages" if notification["kind"] in MESSAGE_KINDS else "forum"
+            held_until = notification_settings.quiet_until(settings, now)
+            if notification_settings.wants(settings, "push", topic):
+                payload = push_payload(notification, settings["language"])
+                for subscription in subscriptions.get(user["_id"], ()):
+                    await outbox.add_push(
+                        self.db,
+                        kind=notification["kind"],
+                        user_id=user["_id"],
+                        subscription_id=subscription["_id"],
+                        payload=payload,
+                        due_at=held_until,
+                    )
+                    current_unit().on_commit(self.mailer.wake)
+            if not (
+                notification_settings.wants(settings, "email", topic) and user.get("email_verified")
+            ):
+                continue
+            if topic == "messages":
+                conversation_id = notification["data"]["conversation_id"]
+                await jobs.schedule(
+                    self.db,
+                    key=f"missed:{user['_id']}:{conversation_id}",
+                    kind=MISSED_MESSAGES,
+                    user_id=user["_id"],
+                    due_at=now + self.missed_delay,
+                    data={"conversation_id": ObjectId(conversation_id)},
+                )
+            else:
+                await self.mailer.queue(
+                    notification["kind"],
+                    user,
+                    _forum_email(self.mailer, notification, excerpt),
+                    due_at=held_until,
+                )
+
+
+def _forum_email(
+    mailer: Mailer, notification: NotificationDocument, excerpt: str
+) -> dict[str, Any]:
+    data = notification["data"]
+    return {
+        "author": data.get("actor_name", ""),
+        "question": data.get("question_title", ""),
+        "excerpt": excerpt[:600] + ("…" if len(excerpt) > 600 else ""),
+        "link": mailer.link(f"/questions/{data['question_id']}"),
+    }

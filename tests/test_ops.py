@@ -29,7 +29,7 @@ async def test_healthz(api: ApiClient):
 async def test_readyz_lists_every_component(api: ApiClient):
     response = await api.get("/readyz")
     assert response.status == 200
-    assert response.json == {"store": "ok", "storage": "ok", "redis": "disabled"}
+    assert response.json == {"store": "ok", "storage": "ok", "redis": "disabled", "mail": "ok"}
 
 
 def _closed_port() -> int:
@@ -45,7 +45,7 @@ async def test_mongo_down_gives_503_not_500(start_server):
     ready = await api.get("/readyz")
     assert ready.status == 503
     assert ready.json["store"] == "down"
-    assert set(ready.json) == {"store", "storage", "redis"}
+    assert set(ready.json) == {"store", "storage", "redis", "mail"}
     assert (await api.get("/healthz")).status == 200
     assert_error(await api.get("/api/mentors/"), 503, "unavailable")
     assert_error(

@@ -167,21 +167,20 @@ class Hub:
 
     async def close_session(self, session_id: ObjectId, code: int, reason: str) -> None:
         """Close every socket of one login, on every process (logout)."""
-        await self._command(
-            {"op": "close_session", "session_id": str(session_id), "code": code, "reason": reason}
-        )
+        await self._command(_close("close_session", code, reason, session_id=session_id))
+
+    async def close_user(
+        self, user_id: ObjectId, code: int, reason: str, keep: ObjectId | None = None
+    ) -> None:
+        """Close every socket of `user_id` but those of the login `keep`, on every process (a
+        password changed or reset)."""
+        await self._command(_close("close_user", code, reason, user_id=user_id, keep=keep))
 
     async def close_scope(self, user_id: ObjectId, conversation_id: ObjectId, code: int) -> None:
         """Close the sockets `user_id` holds on one conversation (`/ws/chat/{id}/`), on every
         process: the user left it."""
-        await self._command(
-            {
-                "op": "close_scope",
-                "user_id": str(user_id),
-                "conversation_id": str(conversation_id),
-                "code": code,
-            }
-        )
+        command = _close("close_scope", code, "no longer a participant", user_id=user_id)
+        await self._command({**command, "conversation_id": str(conversation_id)})
 
     async def publish_topic(self, topic: str, frame: dict[str, Any]) -> None:
         """Send `frame` to every socket watching `topic`, on every process."""
@@ -206,14 +205,8 @@ class Hub:
             return
         for sockets in list(self._sockets.values()):
             for connection in list(sockets):
-                if op == "close_session" and str(connection.session_id) == command["session_id"]:
+                if _closes(command, connection):
                     connection.close_with(int(command["code"]), command["reason"])
-                elif (
-                    op == "close_scope"
-                    and str(connection.user_id) == command["user_id"]
-                    and str(connection.scope) == command["conversation_id"]
-                ):
-                    connection.close_with(int(command["code"]), "no longer a participant")
 
     def resync_all(self) -> None:
         """Tell every socket of this process that it may have missed events: a client that
@@ -267,3 +260,25 @@ class Hub:
             self._presence_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._presence_task
+
+
+def _close(op: str, code: int, reason: str, **ids: ObjectId | None) -> dict[str, Any]:
+    """A command closing sockets (see `_closes`), as it travels between processes."""
+    return {
+        "op": op,
+        "code": code,
+        "reason": reason,
+        **{name: str(value) if value else None for name, value in ids.items()},
+    }
+
+
+def _closes(command: dict[str, Any], connection: Connection) -> bool:
+    """Whether a close_session, close_user or close_scope command closes `connection`."""
+    op = command.get("op")
+    if op == "close_session":
+        return str(connection.session_id) == str(command["session_id"])
+    if str(connection.user_id) != str(command.get("user_id")):
+        return False
+    if op == "close_user":
+        return str(connection.session_id) != str(command["keep"])
+    return op == "close_scope" and str(connection.scope) == str(command["conversation_id"])

@@ -1,0 +1,1 @@
+"""Email: composing messages (render.py), and the transports that hand them over (transport.py)."""

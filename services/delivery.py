@@ -1,0 +1,150 @@
+"""The due-work loop of each process: runs scheduled jobs that came due, then delivers the
+outbox's emails and pushes.
+
+Every process runs one. Work is claimed with a lease (hypee/leases.py), so with several
+processes each item is done by one of them, and after a crash it is picked up again once the
+lease runs out. The loop wakes when a unit of work that queued something commits here, and
+otherwise every HYPEE_DUE_WORK_POLL_SECONDS (work queued by other processes, retries, jobs
+coming due). Time comes from hypee/clock.py, so tests move it instead of waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from bson import ObjectId
+from pymongo.errors import PyMongoError
+
+from hypee import clock
+from hypee.db import Store
+from hypee.embedded.documents import UndecodableDocument
+from hypee.embedded.engine import StoreUnavailable
+from hypee.leases import backoff_seconds
+from hypee.mail.transport import DeliveryFailed
+from hypee.metrics import Metrics
+from models import jobs, outbox
+
+log = logging.getLogger("hypee.delivery")
+
+Deliver = Callable[[outbox.OutboxDocument], Awaitable[None]]
+RunJob = Callable[[jobs.JobDocument, ObjectId], Awaitable[None]]
+
+
+class ChannelState:
+    """How a channel's last delivery went, for /readyz: "ok", or "failing" since when."""
+
+    def __init__(self) -> None:
+        self.failing_since: str | None = None
+
+    def status(self) -> str:
+        return "ok" if self.failing_since is None else "failing"
+
+
+class DueWork:
+    """Runs due jobs (by kind) and delivers due outbox entries (by channel)."""
+
+    def __init__(self, store: Store, metrics: Metrics, poll_seconds: float) -> None:
+        self.store = store
+        self.db = store.db
+        self.metrics = metrics
+        self.poll_seconds = poll_seconds
+        self.owner = ObjectId()  # this process, as the holder of leases
+        self.deliverers: dict[outbox.Channel, Deliver] = {}
+        self.states: dict[outbox.Channel, ChannelState] = {}
+        self.job_runners: dict[str, RunJob] = {}
+        self._wakeup = asyncio.Event()
+        self._idle = asyncio.Event()
+
+    def deliver_with(self, channel: outbox.Channel, deliver: Deliver) -> None:
+        self.deliverers[channel] = deliver
+        self.states[channel] = ChannelState()
+
+    def run_jobs_with(self, kind: str, run: RunJob) -> None:
+        self.job_runners[kind] = run
+
+    def wake(self) -> None:
+        """Look for due work now (a unit that queued some committed)."""
+        self._idle.clear()
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Until cancelled: do what is due, then sleep until woken or the next poll."""
+        store_down = False
+        while True:
+            self._wakeup.clear()
+            try:
+                await self.drain()
+                store_down = False
+            except (PyMongoError, StoreUnavailable, UndecodableDocument) as error:
+                if not store_down:  # the store says so in /readyz; say it here once
+                    log.warning("due work waits for the store", extra={"error": repr(error)})
+                store_down = True
+            except Exception:
+                log.exception("due work failed; trying again at the next poll")
+            self._idle.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
+
+    async def settled(self) -> None:
+        """Wait until the loop has done everything due (tests, after moving the clock)."""
+        self.wake()
+        await self._idle.wait()
+
+    async def drain(self) -> None:
+        """Run every due job, then deliver every due outbox entry."""
+        while await self._run_one_job():
+            pass
+        for channel in self.deliverers:
+            while await self._deliver_one(channel):
+                pass
+
+    async def _run_one_job(self) -> bool:
+        job = await jobs.claim(self.db, self.owner)
+        if job is None:
+            return False
+        runner = self.job_runners.get(job["kind"])
+        try:
+            if runner is None:
+                raise LookupError(f"no runner for jobs of kind {job['kind']!r}")
+            await runner(job, self.owner)
+        except Exception as error:
+            log.exception("scheduled job failed", extra={"job": job["key"]})
+            delay = backoff_seconds(job.get("attempts", 1))
+            await jobs.move(self.db, job, clock.now() + timedelta(seconds=delay), repr(error))
+        return True
+
+    async def _deliver_one(self, channel: outbox.Channel) -> bool:
+        entry = await outbox.claim(self.db, channel, self.owner)
+        if entry is None:
+            return False
+        state = self.states[channel]
+        counter = self.metrics.outbox_deliveries
+        try:
+            await self.deliverers[channel](entry)
+        except DeliveryFailed as failure:
+            state.failing_since = state.failing_since or str(failure)
+            if failure.transient and await outbox.retry_later(
+                self.db, entry, backoff_seconds(entry["attempts"]), str(failure)
+            ):
+                counter.labels(channel, "retried").inc()
+                log.warning(
+                    "delivery failed; will retry",
+                    extra={"channel": channel, "id": str(entry["_id"]), "error": str(failure)},
+                )
+            else:
+                if not failure.transient:
+                    await outbox.mark_failed(self.db, entry, str(failure))
+                counter.labels(channel, "failed").inc()
+                log.error(
+                    "delivery failed for good",
+                    extra={"channel": channel, "id": str(entry["_id"]), "error": str(failure)},
+                )
+            return True
+        state.failing_since = None
+        await outbox.mark_sent(self.db, entry)
+        counter.labels(channel, "sent").inc()
+        return True

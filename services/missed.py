@@ -1,0 +1,106 @@
+"""Missed-message emails: one email per conversation left unread by someone away.
+
+The notifier schedules a check (a job keyed by user and conversation) when a run of unread
+messages starts for someone with no open socket. When it comes due, the check reads the
+conversation as it is then: edited messages as they are now, deleted ones left out, nothing
+sent when everything was read or deleted. During the person's quiet hours the check waits
+for them to end, and the checks due then for that person go out as one email. The email and
+the end of the checks are one unit of work, so each run of unread messages is emailed once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+
+from hypee import clock
+from hypee.db import Store
+from hypee.units import retry_transient
+from models import jobs, messages, notification_settings, users
+from models.message_schemas import MessageDocument
+from services.mail import Mailer
+
+MESSAGES_PER_CONVERSATION = 10
+BODY_CHARACTERS = 500
+
+
+class MissedMessages:
+    """Runs the missed-message checks (jobs of kind "missed_messages")."""
+
+    def __init__(self, store: Store, mailer: Mailer) -> None:
+        self.store = store
+        self.db = store.db
+        self.mailer = mailer
+
+    async def run(self, job: jobs.JobDocument, owner: ObjectId) -> None:
+        user = await users.get_user(self.db, job["user_id"])
+        if user is None:
+            await jobs.done(self.db, job)
+            return
+        settings = notification_settings.of(user)
+        held_until = notification_settings.quiet_until(settings, clock.now())
+        if held_until is not None:
+            await jobs.move(self.db, job, held_until)
+            return
+        batch = [job, *await jobs.claim_more(self.db, owner, job["kind"], user["_id"])]
+        unread = [await self._conversation(job["data"]["conversation_id"], user) for job in batch]
+        await self._send(user, settings, batch, [c for c in unread if c is not None])
+
+    @retry_transient
+    async def _send(
+        self,
+        user: dict[str, Any],
+        settings: notification_settings.NotificationSettings,
+        batch: list[jobs.JobDocument],
+        unread: list[dict[str, Any]],
+    ) -> None:
+        async with self.store.atomic():
+            for job in batch:
+                await jobs.done(self.db, job)
+            if unread and notification_settings.wants(settings, "email", "messages"):
+                await self.mailer.queue("missed_messages", user, {"conversations": unread})
+
+    async def _conversation(
+        self, conversation_id: ObjectId, user: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """What the email says of one conversation, or None when nothing in it is unread."""
+        conversation, unread = await messages.unread_by(
+            self.db, conversation_id, user["_id"], MESSAGES_PER_CONVERSATION
+        )
+        if conversation is None or not unread:
+            return None
+        people = await users.public_users(self.db, conversation["participants"])
+        names = {person_id: person["display_name"] for person_id, person in people.items()}
+        if conversation["kind"] == "group":
+            title = conversation.get("title") or ", ".join(
+                names[p] for p in conversation["participants"] if p != user["_id"] and p in names
+            )
+        else:
+            title = next(
+                (names[p] for p in conversation["participants"] if p != user["_id"] and p in names),
+                "Hypee",
+            )
+        zone = notification_settings.zone_of(notification_settings.of(user))
+        return {
+            "title": title,
+            "link": self.mailer.link(f"/chat/{conversation_id}"),
+            "messages": [
+                {
+                    "author": names.get(message["sender_id"], "?"),
+                    "at": message["created_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    "text": _shown(message),
+                }
+                for message in unread
+            ],
+        }
+
+
+def _shown(message: MessageDocument) -> str:
+    body = str(message["body"])
+    if len(body) > BODY_CHARACTERS:
+        body = body[:BODY_CHARACTERS] + "…"
+    files = len(message.get("attachments") or [])
+    if files:
+        body = f"{body} [{files} file{'s' if files > 1 else ''}]".strip()
+    return body

@@ -1,0 +1,55 @@
+"""What a web push says about a notification: a title, a short text, where a click leads, and
+a tag (one per conversation or question, so a newer push replaces the older one)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from models.notifications import NotificationDocument
+
+MAX_PAYLOAD_BYTES = 3000  # under the 4 KB push services accept, after encryption overhead
+BODY_CHARACTERS = 140
+
+TITLES = {
+    "en": {
+        "new_message": "{actor}",
+        "new_conversation": "{actor} wrote to you",
+        "new_answer": "{actor} answered “{question}”",
+        "answer_accepted": "{actor} accepted your answer",
+    },
+    "fr": {
+        "new_message": "{actor}",
+        "new_conversation": "{actor} vous a écrit",
+        "new_answer": "{actor} a répondu à « {question} »",
+        "answer_accepted": "{actor} a accepté votre réponse",
+    },
+}
+NEW_MESSAGE = {"en": "New message", "fr": "Nouveau message"}
+
+
+def push_payload(notification: NotificationDocument, language: str) -> dict[str, Any]:
+    """The JSON the service worker shows (web/public/sw.js), under MAX_PAYLOAD_BYTES."""
+    data = notification["data"]
+    kind = notification["kind"]
+    titles = TITLES.get(language, TITLES["en"])
+    title = titles.get(kind, "{actor}").format(
+        actor=data.get("actor_name", "Hypee"), question=data.get("question_title", "")[:80]
+    )
+    if "conversation_id" in data:
+        tag, url = f"conversation-{data['conversation_id']}", f"/chat/{data['conversation_id']}"
+        last = data.get("last_message") or {}
+        body = last.get("body") or NEW_MESSAGE.get(language, NEW_MESSAGE["en"])
+    else:
+        tag, url = f"question-{data.get('question_id')}", f"/questions/{data.get('question_id')}"
+        body = data.get("question_title", "")
+    payload = {
+        "title": title[:120],
+        "body": body[:BODY_CHARACTERS],
+        "tag": tag,
+        "url": url,
+        "kind": kind,
+        "notification_id": str(notification["_id"]),
+    }
+    assert len(json.dumps(payload).encode()) <= MAX_PAYLOAD_BYTES
+    return payload
