@@ -246,6 +246,13 @@ class Settings:
         _integer(1),
         "how often each process looks for emails, pushes and scheduled work that came due",
     )
+    delivery_retry_seconds: int = _setting(
+        "HYPEE_DELIVERY_RETRY_SECONDS",
+        30,
+        _integer(1),
+        "first wait before an email or push that failed for a passing reason is tried again "
+        "(doubling, at most an hour, given up after a day)",
+    )
     vapid_private_key: str | None = _setting(
         "HYPEE_VAPID_PRIVATE_KEY",
         None,

@@ -85,7 +85,6 @@ class ResendVerificationHandler(BaseHandler):
     }
 
     async def post(self) -> None:
-        self.load_body(Schema)
         await self._limit()
         await self.services.credentials.resend_verification(self.user_id)
         self.no_content(202)

@@ -49,6 +49,8 @@ log = logging.getLogger("hypee.services")
 HEALTH_INTERVAL_SECONDS = 15
 EXPIRY_SECONDS = 60
 INDEX_RETRY_SECONDS = 5
+DUE_WORK_TASK = "due-work"
+DUE_WORK_STOP_SECONDS = 10
 # Password resets and verification links one address may be sent per hour.
 ACCOUNT_EMAILS_PER_HOUR = 5
 
@@ -106,7 +108,9 @@ def build_services(settings: Settings, store: Store) -> Services:
     """Wire every service of one process around `store` (nothing is started yet)."""
     configure_cursors(settings.jwt_secret)
     metrics = Metrics()
-    due_work = DueWork(store, metrics, settings.due_work_poll_seconds)
+    due_work = DueWork(
+        store, metrics, settings.due_work_poll_seconds, settings.delivery_retry_seconds
+    )
     mailer = Mailer(store, settings, _mail_transport(settings), due_work.wake)
     if mailer.transport is not None:
         transport = mailer.transport
@@ -246,7 +250,7 @@ async def start_services(settings: Settings) -> Running:
         services.notifier.pushes_enabled = True
     except Exception as exc:  # the store not answering yet: pushes start with the next process
         log.warning("web push not started", extra={"error": repr(exc)})
-    running.spawn(services.due_work.run(), "due-work")
+    running.spawn(services.due_work.run(), DUE_WORK_TASK)
     if services.mailer.transport is None:
         log.warning("mail disabled: set HYPEE_SMTP_URL to send emails")
     else:
@@ -256,7 +260,10 @@ async def start_services(settings: Settings) -> Running:
 
 async def stop_services(running: Running) -> None:
     """Stop background tasks, commit what is pending and close every client."""
+    running.services.due_work.stop()
     for task in running.tasks:
+        if task.get_name() == DUE_WORK_TASK:  # let it finish the email or job in hand
+            await asyncio.wait([task], timeout=DUE_WORK_STOP_SECONDS)
         task.cancel()
     for task in running.tasks:
         with contextlib.suppress(asyncio.CancelledError):

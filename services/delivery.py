@@ -47,17 +47,21 @@ class ChannelState:
 class DueWork:
     """Runs due jobs (by kind) and delivers due outbox entries (by channel)."""
 
-    def __init__(self, store: Store, metrics: Metrics, poll_seconds: float) -> None:
+    def __init__(
+        self, store: Store, metrics: Metrics, poll_seconds: float, retry_seconds: float
+    ) -> None:
         self.store = store
         self.db = store.db
         self.metrics = metrics
         self.poll_seconds = poll_seconds
+        self.retry_seconds = retry_seconds
         self.owner = ObjectId()  # this process, as the holder of leases
         self.deliverers: dict[outbox.Channel, Deliver] = {}
         self.states: dict[outbox.Channel, ChannelState] = {}
         self.job_runners: dict[str, RunJob] = {}
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
+        self._stopping = False
 
     def deliver_with(self, channel: outbox.Channel, deliver: Deliver) -> None:
         self.deliverers[channel] = deliver
@@ -74,7 +78,7 @@ class DueWork:
     async def run(self) -> None:
         """Until cancelled: do what is due, then sleep until woken or the next poll."""
         store_down = False
-        while True:
+        while not self._stopping:
             self._wakeup.clear()
             try:
                 await self.drain()
@@ -86,8 +90,16 @@ class DueWork:
             except Exception:
                 log.exception("due work failed; trying again at the next poll")
             self._idle.set()
+            if self._stopping:
+                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
+
+    def stop(self) -> None:
+        """Finish the item in hand, then return from `run` (a write is never cut off
+        halfway: the store closes after)."""
+        self._stopping = True
+        self._wakeup.set()
 
     async def settled(self) -> None:
         """Wait until the loop has done everything due (tests, after moving the clock)."""
@@ -96,10 +108,10 @@ class DueWork:
 
     async def drain(self) -> None:
         """Run every due job, then deliver every due outbox entry."""
-        while await self._run_one_job():
+        while not self._stopping and await self._run_one_job():
             pass
         for channel in self.deliverers:
-            while await self._deliver_one(channel):
+            while not self._stopping and await self._deliver_one(channel):
                 pass
 
     async def _run_one_job(self) -> bool:
@@ -113,7 +125,7 @@ class DueWork:
             await runner(job, self.owner)
         except Exception as error:
             log.exception("scheduled job failed", extra={"job": job["key"]})
-            delay = backoff_seconds(job.get("attempts", 1))
+            delay = backoff_seconds(job.get("attempts", 1), self.retry_seconds)
             await jobs.move(self.db, job, clock.now() + timedelta(seconds=delay), repr(error))
         return True
 
@@ -128,7 +140,7 @@ class DueWork:
         except DeliveryFailed as failure:
             state.failing_since = state.failing_since or str(failure)
             if failure.transient and await outbox.retry_later(
-                self.db, entry, backoff_seconds(entry["attempts"]), str(failure)
+                self.db, entry, backoff_seconds(entry["attempts"], self.retry_seconds), str(failure)
             ):
                 counter.labels(channel, "retried").inc()
                 log.warning(

@@ -15,18 +15,20 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
 
 from config import Settings
+from hypee import clock
 from hypee.db import open_embedded
 from hypee.embedded.collections import Database
 from models.indexes import all_indexes
 from server.process import Server
 from tests.client import ApiClient
+from tests.mailbox import Mailbox
 
 TEST_MONGO_URI = os.environ.get("HYPEE_TEST_MONGO_URI") or None
 _wire_process: subprocess.Popen | None = None
@@ -141,3 +143,24 @@ async def memory_db() -> AsyncIterator[Any]:
     await store.ensure_indexes(all_indexes())
     yield store.db
     await store.close()
+
+
+@pytest.fixture(autouse=True)
+def real_time_after_test() -> Iterator[None]:
+    """A test may move the clock (hypee/clock.py); the next one starts at the real time."""
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server on a loopback port, and what it received."""
+    box = Mailbox().start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+async def mail_api(start_server: StartServer, mailbox: Mailbox) -> ApiClient:
+    """A server that sends its emails to `mailbox` (links to http://hypee.test)."""
+    return await start_server(smtp_url=mailbox.url, public_url="http://hypee.test")
