@@ -130,7 +130,7 @@ async def move(db: DocumentDatabase, job: JobDocument, due_at: datetime, error: 
     )
 
 
-async def problems(db: DocumentDatabase) -> list[str]:
-    """What --check reports: jobs long past their due time."""
-    stuck = await _jobs(db).count_documents({"due_at": {"$lt": clock.now() - STUCK_AFTER}})
-    return [f"jobs: {stuck} scheduled job(s) over an hour past due"] if stuck else []
+async def stuck(db: DocumentDatabase) -> list[JobDocument]:
+    """Jobs an hour or more past their due time: no process is running them."""
+    late = clock.now() - STUCK_AFTER
+    return await _jobs(db).find({"due_at": {"$lt": late}}).sort("due_at", 1).to_list(None)

@@ -159,16 +159,13 @@ async def mark_failed(db: DocumentDatabase, entry: OutboxDocument, error: str) -
 _BODIES = {"email": "", "payload": ""}
 
 
-async def problems(db: DocumentDatabase) -> list[str]:
-    """What --check reports: failed entries, and queued ones long past their due time."""
-    outbox = _outbox(db)
-    found = []
-    failed = await outbox.count_documents({"status": "failed"})
-    if failed:
-        found.append(f"outbox: {failed} email(s) or push(es) failed (see last_error)")
-    stuck = await outbox.count_documents(
-        {"status": "queued", "due_at": {"$lt": clock.now() - STUCK_AFTER}}
-    )
-    if stuck:
-        found.append(f"outbox: {stuck} email(s) or push(es) queued for over an hour past due")
-    return found
+async def failed(db: DocumentDatabase) -> list[OutboxDocument]:
+    """Entries given up on (--check lists them; they stay as the record of what failed)."""
+    return await _outbox(db).find({"status": "failed"}).sort("due_at", 1).to_list(None)
+
+
+async def stuck(db: DocumentDatabase) -> list[OutboxDocument]:
+    """Queued entries an hour or more past their due time: no process is delivering them."""
+    late = clock.now() - STUCK_AFTER
+    query = {"status": "queued", "due_at": {"$lt": late}}
+    return await _outbox(db).find(query).sort("due_at", 1).to_list(None)

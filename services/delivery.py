@@ -90,8 +90,6 @@ class DueWork:
             except Exception:
                 log.exception("due work failed; trying again at the next poll")
             self._idle.set()
-            if self._stopping:
-                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
 

@@ -21,7 +21,19 @@ from hypee import locks
 from hypee.db import Store
 from hypee.embedded.collections import Database
 from hypee.embedded.documents import scans_allowed
-from models import answers, conversations, messages, points, posts, questions, uploads, users, votes
+from models import (
+    answers,
+    conversations,
+    jobs,
+    messages,
+    outbox,
+    points,
+    posts,
+    questions,
+    uploads,
+    users,
+    votes,
+)
 from services.attachments import AttachmentService
 
 
@@ -80,6 +92,7 @@ class IntegrityService:
             await self._scores(report, repair, kind)
         await self._questions(report, repair)
         await self._uploads(report, repair)
+        await self._deliveries(report)
         for collection in (questions.COLLECTION, answers.COLLECTION, votes.COLLECTION):
             for _ in range(await locks.release_stale(self.db[collection], repair)):
                 report.add("locks left by a crashed process", collection)
@@ -147,6 +160,19 @@ class IntegrityService:
                         await answers.set_accepted(
                             self.db, answer["_id"], answer["_id"] == accepted
                         )
+
+    async def _deliveries(self, report: Report) -> None:
+        """Emails and pushes given up on, and due work no process is doing (reported: a
+        running server delivers what is stuck as soon as it can)."""
+        for entry in await outbox.failed(self.db):
+            report.add(
+                f"{entry['channel']}s that failed for good",
+                f"{entry['kind']} {entry['_id']} ({entry.get('last_error', '')})",
+            )
+        for entry in await outbox.stuck(self.db):
+            report.add(f"{entry['channel']}s queued over an hour past due", str(entry["_id"]))
+        for job in await jobs.stuck(self.db):
+            report.add("scheduled jobs over an hour past due", job["key"])
 
     async def _uploads(self, report: Report, repair: bool) -> None:
         orphans: list[ObjectId] = []

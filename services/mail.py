@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
 from typing import Any
 
 from bson import ObjectId
@@ -114,7 +113,7 @@ class Mailer:
             _rendered(body),
             sender=self.sender,
             to=entry["to"],
-            message_id=make_msgid(idstring=str(entry["_id"]), domain=domain),
+            message_id=f"<{entry['_id']}@{domain}>",
             headers=body["headers"],
         )
 

@@ -184,10 +184,11 @@ class WireMongoProcess:
 
 @contextlib.asynccontextmanager
 async def two_process_cluster(
-    tmp_path: Path, name: str
+    tmp_path: Path, name: str, **extra: str
 ) -> AsyncIterator[tuple[RedisProcess, ServerProcess, ServerProcess]]:
     """(redis, process A, process B): two `run.py` processes sharing a MongoDB (the wire
-    stand-in, as a replica set) and a real redis-server, all on loopback ports."""
+    stand-in, as a replica set) and a real redis-server, all on loopback ports; `extra`
+    settings for both."""
     store = await WireMongoProcess(replica_set=True).start()
     redis = await RedisProcess(tmp_path / "redis").start()
     settings = {
@@ -196,6 +197,7 @@ async def two_process_cluster(
         "HYPEE_REDIS_URL": redis.url,
         "HYPEE_SEND_RATE_PER_10S": "0",
         "HYPEE_DATA_DIR": str(tmp_path / "data"),
+        **extra,
     }
     a = await ServerProcess(tmp_path / "a.log", **settings).start()
     b = await ServerProcess(tmp_path / "b.log", **settings).start()

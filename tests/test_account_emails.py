@@ -65,7 +65,9 @@ async def test_a_forgotten_password_is_reset_once_and_every_login_ends(
     token = link_in(reset_email, "/reset-password")
     short = await mail_api.post("/api/auth/password/reset", {"token": token, "password": "short"})
     assert assert_error(short, 400, "validation_error")["fields"]["password"]
-    done = await mail_api.post("/api/auth/password/reset", {"token": token, "password": NEW_PASSWORD})
+    done = await mail_api.post(
+        "/api/auth/password/reset", {"token": token, "password": NEW_PASSWORD}
+    )
     assert done.status == 204
     assert await socket.closed() == 4401
     refused = await mail_api.post("/api/auth/refresh", {"refresh": account.refresh})

@@ -119,8 +119,11 @@ async def test_forum_emails_and_one_click_unsubscribe(mail_api: ApiClient, mailb
     assert accepted_email["Subject"] == "Your answer was accepted"
     # One click (RFC 8058): a POST to the List-Unsubscribe URL, no sign-in.
     url = answered["List-Unsubscribe"].strip("<>").removeprefix("http://hypee.test")
-    done = await mail_api.post(url, body="List-Unsubscribe=One-Click", headers={
-        "Content-Type": "application/x-www-form-urlencoded"})
+    done = await mail_api.post(
+        url,
+        body="List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert done.status == 200 and done.json == {"topic": "forum"}
     settings = (await mail_api.get("/api/me/notification-settings", token=asker.access)).json
     assert settings["email"] == {"messages": True, "forum": False}
@@ -177,17 +180,19 @@ async def test_settings_validate_every_field(mail_api: ApiClient):
         ({"language": "de"}, "language"),
         ({"email": {"messages": "yes", "forum": True}}, "email"),
     ):
-        refused = await mail_api.put(
-            "/api/me/notification-settings", body, token=account.access
-        )
+        refused = await mail_api.put("/api/me/notification-settings", body, token=account.access)
         assert field in assert_error(refused, 400, "validation_error")["fields"], body
     changed = await mail_api.put(
         "/api/me/notification-settings",
         {"time_zone": "Europe/Paris", "language": "fr", "digest": "daily"},
         token=account.access,
     )
-    assert changed.json == {**defaults, "time_zone": "Europe/Paris", "language": "fr",
-                            "digest": "daily"}
+    assert changed.json == {
+        **defaults,
+        "time_zone": "Europe/Paris",
+        "language": "fr",
+        "digest": "daily",
+    }
 
 
 async def digest_at(api: ApiClient, mailbox: Mailbox, account, zone: str, moment: datetime):
@@ -207,7 +212,11 @@ async def digest_at(api: ApiClient, mailbox: Mailbox, account, zone: str, moment
     [
         # The night before Europe springs forward (29 March 2026): 08:00 is 06:00 UTC.
         ("Europe/Paris", datetime(2026, 3, 28, 22, 0, tzinfo=UTC), datetime(2026, 3, 29, 6, 0)),
-        ("America/New_York", datetime(2026, 12, 7, 20, 0, tzinfo=UTC), datetime(2026, 12, 8, 13, 0)),
+        (
+            "America/New_York",
+            datetime(2026, 12, 7, 20, 0, tzinfo=UTC),
+            datetime(2026, 12, 8, 13, 0),
+        ),
     ],
 )
 async def test_a_daily_digest_leaves_at_eight_local_once_and_only_with_news(

@@ -50,9 +50,7 @@ async def test_someone_away_gets_an_encrypted_signed_push(api: ApiClient, push_s
     assert len(push_service.to("laptop")) == 2
 
 
-async def test_no_push_for_someone_connected_or_who_turned_pushes_off(
-    api: ApiClient, push_service
-):
+async def test_no_push_for_someone_connected_or_who_turned_pushes_off(api: ApiClient, push_service):
     asker, helper = await api.register("Asker"), await api.register("Helper")
     await subscribe(api, push_service, asker, "phone")
     socket = await Socket.connect(api.base_url, token=asker.access)
@@ -100,7 +98,10 @@ async def test_subscriptions_are_validated_and_private(api: ApiClient, push_serv
     for body, field in (
         ({"endpoint": push_service.endpoint("phone")}, "keys"),
         ({"endpoint": "ftp://push.example/x", "keys": browser.keys()}, "endpoint"),
-        ({"endpoint": push_service.endpoint("phone"), "keys": {"p256dh": "x", "auth": "y"}}, "keys"),
+        (
+            {"endpoint": push_service.endpoint("phone"), "keys": {"p256dh": "x", "auth": "y"}},
+            "keys",
+        ),
     ):
         refused = await api.post("/api/push/subscriptions", body, token=bob.access)
         assert field in assert_error(refused, 400, "validation_error")["fields"], body

@@ -1,0 +1,123 @@
+"""Emails when things fail: the SMTP server down, refusing, the server killed between commit
+and send, and two processes sharing one outbox. Each email leaves once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+
+from hypee import clock
+from services.integrity import IntegrityService
+from tests.client import ApiClient
+from tests.mailbox import Mailbox, settle
+from tests.processes import ServerProcess, free_port, two_process_cluster
+
+
+async def metric(api: ApiClient, outcome: str) -> float:
+    text = (await api.get("/metrics")).body.decode()
+    line = f'hypee_outbox_deliveries_total{{channel="email",outcome="{outcome}"}}'
+    found = [row for row in text.splitlines() if row.startswith(line)]
+    return float(found[0].split()[-1]) if found else 0.0
+
+
+async def test_an_email_due_while_smtp_is_down_leaves_once_it_is_back(start_server):
+    mailbox = Mailbox()
+    mailbox.port = free_port()  # nobody listens there yet
+    api = await start_server(smtp_url=mailbox.url)
+    account = await api.register()
+    await settle(api)()
+    ready = (await api.get("/readyz")).json
+    assert ready["mail"] == "failing" and (await api.get("/readyz")).status == 200
+    assert await metric(api, "retried") == 1
+    mailbox.start()
+    try:
+        clock.advance(31)  # the first retry is 30 s after a failure
+        await mailbox.wait_for(account.email, settle=settle(api))
+        clock.advance(3600)
+        await settle(api)()
+        assert len(mailbox.to(account.email)) == 1
+        assert (await api.get("/readyz")).json["mail"] == "ok"
+        assert await metric(api, "sent") == 1
+    finally:
+        mailbox.stop()
+
+
+async def test_a_permanent_refusal_fails_the_email_without_retrying(start_server, mailbox):
+    mailbox.answer = "550 5.1.1 no such mailbox"
+    api = await start_server(smtp_url=mailbox.url)
+    await api.register()
+    await settle(api)()
+    assert await metric(api, "failed") == 1
+    mailbox.answer = None
+    clock.advance(2 * 24 * 3600)
+    await settle(api)()
+    assert mailbox.messages == []
+    services = api.server.services  # type: ignore[attr-defined]
+    report = await IntegrityService(services.store, services.attachments).run(False)
+    [line] = report.lines(False)
+    assert line.startswith("found 1: emails that failed for good: verify_email ")
+    assert "550 5.1.1 no such mailbox" in line
+
+
+async def test_a_failing_email_is_given_up_after_a_day(start_server):
+    mailbox = Mailbox()
+    mailbox.port = free_port()
+    api = await start_server(smtp_url=mailbox.url)
+    await api.register()
+    await settle(api)()
+    for _ in range(40):  # retries double from 30 s to an hour: a day is over well before
+        clock.advance(3600)
+        await settle(api)()
+    assert await metric(api, "failed") == 1
+    assert (await api.get("/readyz")).status == 200
+
+
+@pytest.mark.slow
+async def test_an_email_committed_before_kill_9_leaves_after_the_restart(tmp_path):
+    mailbox = Mailbox()
+    mailbox.port = free_port()
+    settings = {
+        "HYPEE_DATA_DIR": str(tmp_path / "data"),
+        "HYPEE_SMTP_URL": mailbox.url,
+        "HYPEE_DELIVERY_RETRY_SECONDS": "1",
+        "HYPEE_DUE_WORK_POLL_SECONDS": "1",
+    }
+    server = await ServerProcess(tmp_path / "server.log", **settings).start()
+    try:
+        account = await server.client.register()  # committed; SMTP refuses the connection
+        server.kill()
+        await server.process.wait()
+        mailbox.start()
+        await server.start()
+        await mailbox.wait_for(account.email, timeout=20)
+        await asyncio.sleep(2.5)  # two more polls: nothing is sent twice
+        assert len(mailbox.to(account.email)) == 1
+    finally:
+        server.kill()
+        mailbox.stop()
+
+
+@pytest.mark.slow
+async def test_two_processes_share_the_outbox_and_send_each_email_once(tmp_path):
+    mailbox = Mailbox()
+    mailbox.port = free_port()
+    extra = {
+        "HYPEE_SMTP_URL": mailbox.url,
+        "HYPEE_DELIVERY_RETRY_SECONDS": "1",
+        "HYPEE_DUE_WORK_POLL_SECONDS": "1",
+    }
+    async with two_process_cluster(tmp_path, "outbox", **extra) as (_, a, b):
+        accounts = await asyncio.gather(
+            *(server.client.register() for server in (a, b) for _ in range(10))
+        )
+        mailbox.start()  # the 20 emails are due on both processes at once
+        try:
+            for account in accounts:
+                await mailbox.wait_for(account.email, timeout=30)
+            await asyncio.sleep(3)
+            sent = Counter(message["Message-ID"] for message in mailbox.messages)
+            assert len(sent) == 20 and set(sent.values()) == {1}
+        finally:
+            mailbox.stop()
