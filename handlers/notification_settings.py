@@ -7,24 +7,23 @@ from marshmallow import Schema, fields, validate
 
 from handlers.base import BaseHandler
 from hypee.openapi import Operation
-from models.notification_settings import UNSUBSCRIBABLE, NotificationSettingsSchema
+from models.notification_settings import (
+    UNSUBSCRIBABLE,
+    NotificationSettingsSchema,
+    NotificationSettingsViewSchema,
+)
 from services.mail import read_unsubscribe
-
-
-class SettingsOutSchema(NotificationSettingsSchema):
-    """Every setting, as stored (defaults filled in)."""
-
-    class Meta:
-        fields = ("email", "push", "digest", "quiet_hours", "time_zone", "language")
 
 
 class NotificationSettingsHandler(BaseHandler):
     docs = {
-        "GET": Operation("The caller's notification settings", response=NotificationSettingsSchema),
+        "GET": Operation(
+            "The caller's notification settings", response=NotificationSettingsViewSchema
+        ),
         "PUT": Operation(
             "Change the caller's notification settings",
             body=NotificationSettingsSchema,
-            response=NotificationSettingsSchema,
+            response=NotificationSettingsViewSchema,
             description="Any subset of the fields; the others keep their values. A change of "
             "digest frequency or time zone moves the next digest (08:00 local; weekly ones on "
             "Mondays).",
@@ -56,6 +55,7 @@ class UnsubscribeHandler(BaseHandler):
         "POST": Operation(
             "Turn off one kind of email without signing in (one-click unsubscribe)",
             response=UnsubscribedSchema,
+            errors=(400,),
             description="The token comes from the link in the email; the body, if any, is "
             "ignored (RFC 8058 clients send List-Unsubscribe=One-Click). 400 naming `token` "
             "when the link is not one of ours.",

@@ -36,12 +36,15 @@ from hypee.jsonio import dumps
 from models import mentors
 
 APP_PAGE = re.compile(
-    r"^/(?:|login|register|me|notifications|mentors(?:/[0-9a-fA-F]{24})?|"
+    r"^/(?:|login|register|me|settings|notifications|forgot-password|reset-password|"
+    r"verify-email|unsubscribe|mentors(?:/[0-9a-fA-F]{24})?|"
     r"chat(?:/(?:to/)?[0-9a-fA-F]{24})?|questions(?:/new|/[0-9a-fA-F]{24})?)/?$"
 )
 # Paths that belong to the API or the operators: their 404s stay JSON.
 NOT_APP = re.compile(r"^/(?:api|ws|files|healthz|readyz|metrics)(?:/|$)")
 YEAR = 365 * 24 * 3600
+NEVER_STALE = ("index.html", "sw.js")
+mimetypes.add_type("application/manifest+json", ".webmanifest")
 FIRST_VISIT = re.compile(r"^/(?:mentors/?)?$")
 DIRECTORY_PAGE = 20  # the app's page size (web/src/features/directory/MentorsPage.tsx)
 NOT_BUILT = (
@@ -151,7 +154,9 @@ class WebAppHandler(NotFoundHandler):
         if kind.startswith("text/"):
             kind += "; charset=utf-8"
         self.set_header("Content-Type", kind)
-        fresh = "no-cache" if file.name == "index.html" else "public, max-age=3600"
+        # The page and the service worker are checked every time (a new build takes over at
+        # once); other root files (icons, the manifest) may wait an hour.
+        fresh = "no-cache" if file.name in NEVER_STALE else "public, max-age=3600"
         self.set_header("Cache-Control", fresh)
         self.set_header("Content-Length", str(len(data)))
         self.finish(data if body else None)

@@ -61,6 +61,7 @@ class TimeZoneField(fields.String):
         return name
 
 
+TIME_ZONE_NAME = r"^[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*$"
 LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
@@ -98,8 +99,26 @@ class NotificationSettingsSchema(Schema):
             "sent together when they end); null: none. start after end spans midnight."
         },
     )
-    time_zone = TimeZoneField(validate=validate.Length(1, 64))
+    time_zone = TimeZoneField(
+        validate=validate.Length(1, 64),
+        metadata={
+            "description": "An IANA time zone name (Europe/Paris, America/New_York, UTC); "
+            "names the IANA database does not know are 400.",
+            "pattern": TIME_ZONE_NAME,
+        },
+    )
     language = fields.String(validate=validate.OneOf(LANGUAGES))
+
+
+class NotificationSettingsViewSchema(Schema):
+    """What GET and PUT answer: every setting, defaults filled in."""
+
+    email = fields.Nested(ChannelSchema, required=True)
+    push = fields.Nested(ChannelSchema, required=True)
+    digest = fields.String(required=True, validate=validate.OneOf(DIGEST_FREQUENCIES))
+    quiet_hours = fields.Nested(QuietHoursSchema, required=True, allow_none=True)
+    time_zone = fields.String(required=True)
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
 
 
 def of(user: dict[str, Any]) -> NotificationSettings:

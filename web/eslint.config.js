@@ -35,6 +35,8 @@ export default tseslint.config(
     },
   },
   { files: ["**/*.js"], extends: [tseslint.configs.disableTypeChecked] },
+  // The service worker runs in the worker global scope, not a page.
+  { files: ["public/sw.js"], languageOptions: { globals: globals.serviceworker } },
   prettier,
   // After Prettier's config, which turns it off: Prettier wraps code at 120, not strings.
   { rules: { "max-len": ["error", { code: 120, ignoreUrls: true }] } },

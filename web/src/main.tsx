@@ -10,6 +10,7 @@ import "./i18n";
 import { LoginPage, NotFoundPage, RegisterPage } from "./features/auth/AuthPages";
 import { MentorsPage } from "./features/directory/MentorsPage";
 import { RealtimeProvider } from "./realtime/RealtimeContext";
+import { registerWorker } from "./features/account/push";
 import "./styles.css";
 
 const queries = new QueryClient({
@@ -38,6 +39,8 @@ function page(load: () => Promise<React.ComponentType>, signedIn = false): Route
   };
 }
 
+const accountLinks = () => import("./features/account/AccountLinkPages");
+
 const router = createBrowserRouter([
   {
     element: <AppShell />,
@@ -64,10 +67,22 @@ const router = createBrowserRouter([
         lazy: page(async () => (await import("./features/notifications/NotificationsPage")).NotificationsPage, true),
       },
       { path: "/me", lazy: page(async () => (await import("./features/profile/MePage")).MePage, true) },
+      {
+        path: "/settings",
+        lazy: page(async () => (await import("./features/account/SettingsPage")).SettingsPage, true),
+      },
+      { path: "/forgot-password", lazy: page(async () => (await accountLinks()).ForgotPasswordPage) },
+      { path: "/reset-password", lazy: page(async () => (await accountLinks()).ResetPasswordPage) },
+      { path: "/verify-email", lazy: page(async () => (await accountLinks()).VerifyEmailPage) },
+      { path: "/unsubscribe", lazy: page(async () => (await accountLinks()).UnsubscribePage) },
       { path: "*", element: <NotFoundPage /> },
     ],
   },
 ]);
+
+// The service worker keeps the app shell for offline starts and shows pushes; asking for
+// permission to notify waits for the user's own click in Settings.
+void registerWorker();
 
 createRoot(document.getElementById("root") as HTMLElement).render(
   <StrictMode>

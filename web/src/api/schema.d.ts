@@ -13,7 +13,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Answer a question */
+        /**
+         * Answer a question
+         * @description 403 `email_unverified` when this deployment requires a verified email address (HYPEE_REQUIRE_VERIFIED_EMAIL) and the caller's is not.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -38,6 +41,7 @@ export interface paths {
                 };
                 400: components["responses"]["400"];
                 401: components["responses"]["401"];
+                403: components["responses"]["403"];
                 404: components["responses"]["404"];
                 413: components["responses"]["413"];
             };
@@ -414,6 +418,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password reset link
+         * @description 202 whether or not the address has an account (nothing tells them apart); the link works once, for one hour, and not after the password changed. 429 past 5 a hour for one address, or HYPEE_AUTH_ATTEMPTS_PER_IP_PER_MIN a minute from one client address.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ForgotPassword"];
+                };
+            };
+            responses: {
+                /** @description Accepted; no content. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["400"];
+                413: components["responses"]["413"];
+                429: components["responses"]["429"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a reset link's token
+         * @description Ends every login of the account (refresh tokens refused, open sockets closed with 4401) and emails that the password changed. 400 naming `token` when the link is not valid.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ResetPassword"];
+                };
+            };
+            responses: {
+                /** @description Done; no content. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["400"];
+                413: components["responses"]["413"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/refresh": {
         parameters: {
             query?: never;
@@ -517,6 +608,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify an email address with the link's token
+         * @description The link works once, for 48 hours; a newer link replaces it. After a change of address (POST /api/me/email) this is when the address changes. 400 naming `token` when the link is not valid; 409 when another account took the address meanwhile.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
+            responses: {
+                /** @description Done; no content. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["400"];
+                409: components["responses"]["409"];
+                413: components["responses"]["413"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/verify-email/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a new verification link to the caller's address
+         * @description 409 when the address is already verified; 429 past 5 account emails an hour for one address.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Accepted; no content. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: components["responses"]["401"];
+                409: components["responses"]["409"];
+                429: components["responses"]["429"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/conversations/": {
         parameters: {
             query?: never;
@@ -557,7 +732,7 @@ export interface paths {
         put?: never;
         /**
          * Open a conversation
-         * @description With exactly one other participant it is a direct conversation: asking again returns the existing one with 200. Unknown participant ids are 400. With a first `message`, 503 `busy` (see Retry-After) when the server is shedding load.
+         * @description With exactly one other participant it is a direct conversation: asking again returns the existing one with 200. Unknown participant ids are 400. With a first `message`, 503 `busy` (see Retry-After) when the server is shedding load. 403 `email_unverified` when this deployment requires a verified email address (HYPEE_REQUIRE_VERIFIED_EMAIL) and the caller's is not.
          */
         post: {
             parameters: {
@@ -583,6 +758,7 @@ export interface paths {
                 };
                 400: components["responses"]["400"];
                 401: components["responses"]["401"];
+                403: components["responses"]["403"];
                 413: components["responses"]["413"];
                 429: components["responses"]["429"];
                 503: components["responses"]["503"];
@@ -1104,6 +1280,51 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/me/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the caller's email address
+         * @description 400 naming `password` when it is wrong; 409 when another account has the address. A verification link goes to the new address and a notice to the old one; the address changes once the link is used (POST /api/auth/verify-email).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ChangeEmail"];
+                };
+            };
+            responses: {
+                /** @description Accepted; no content. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                409: components["responses"]["409"];
+                413: components["responses"]["413"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/mentor-profile": {
         parameters: {
             query?: never;
@@ -1141,6 +1362,117 @@ export interface paths {
             };
         };
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/notification-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's notification settings */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The caller's notification settings */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationSettingsView"];
+                    };
+                };
+                401: components["responses"]["401"];
+            };
+        };
+        /**
+         * Change the caller's notification settings
+         * @description Any subset of the fields; the others keep their values. A change of digest frequency or time zone moves the next digest (08:00 local; weekly ones on Mondays).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NotificationSettings"];
+                };
+            };
+            responses: {
+                /** @description Change the caller's notification settings */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationSettingsView"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                413: components["responses"]["413"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the caller's password
+         * @description 400 naming `current_password` when it is wrong. The caller's other logins end (this one stays), and an email says the password changed.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ChangePassword"];
+                };
+            };
+            responses: {
+                /** @description Done; no content. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                413: components["responses"]["413"];
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -1365,6 +1697,149 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/push/public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The server's Web Push public key */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The server's Web Push public key */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PublicKey"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's push subscriptions */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The caller's push subscriptions */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SubscriptionList"];
+                    };
+                };
+                401: components["responses"]["401"];
+            };
+        };
+        put?: never;
+        /**
+         * Register a push subscription (PushSubscription.toJSON())
+         * @description Registering an endpoint again updates it (and moves it to the caller). Pushes go to a person's subscriptions when they have no open socket, as their notification settings allow.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewSubscription"];
+                };
+            };
+            responses: {
+                /** @description Register a push subscription (PushSubscription.toJSON()) */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Subscription"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                413: components["responses"]["413"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/subscriptions/{subscription_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove one of the caller's push subscriptions */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    subscription_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Done; no content. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: components["responses"]["401"];
+                404: components["responses"]["404"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/questions/": {
         parameters: {
             query?: never;
@@ -1408,7 +1883,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Ask a question */
+        /**
+         * Ask a question
+         * @description 403 `email_unverified` when this deployment requires a verified email address (HYPEE_REQUIRE_VERIFIED_EMAIL) and the caller's is not.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1433,6 +1911,7 @@ export interface paths {
                 };
                 400: components["responses"]["400"];
                 401: components["responses"]["401"];
+                403: components["responses"]["403"];
                 413: components["responses"]["413"];
             };
         };
@@ -1595,6 +2074,51 @@ export interface paths {
                 413: components["responses"]["413"];
             };
         };
+        trace?: never;
+    };
+    "/api/unsubscribe/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn off one kind of email without signing in (one-click unsubscribe)
+         * @description The token comes from the link in the email; the body, if any, is ignored (RFC 8058 clients send List-Unsubscribe=One-Click). 400 naming `token` when the link is not one of ours.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Turn off one kind of email without signing in (one-click unsubscribe) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Unsubscribed"];
+                    };
+                };
+                400: components["responses"]["400"];
+                404: components["responses"]["404"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/uploads/": {
@@ -2129,6 +2653,20 @@ export interface components {
             refresh?: string;
             user: components["schemas"]["PrivateUser"];
         };
+        ChangeEmail: {
+            /** Format: email */
+            email: string;
+            password: string;
+        };
+        ChangePassword: {
+            current_password: string;
+            /** @description At least 8 characters. */
+            password: string;
+        };
+        Channel: {
+            forum: boolean;
+            messages: boolean;
+        };
         ClientFrame: components["schemas"]["AuthClientFrame"] | components["schemas"]["MessageClientFrame"] | components["schemas"]["ResumeClientFrame"] | components["schemas"]["TypingClientFrame"] | components["schemas"]["ReadClientFrame"] | components["schemas"]["WatchClientFrame"] | components["schemas"]["UnwatchClientFrame"] | components["schemas"]["PingClientFrame"];
         Conversation: {
             /** Format: date-time */
@@ -2181,7 +2719,7 @@ export interface components {
         };
         ErrorDetail: {
             /** @enum {string} */
-            code: "bad_request" | "busy" | "conflict" | "forbidden" | "headers_too_large" | "insufficient_storage" | "internal" | "invalid_json" | "method_not_allowed" | "not_found" | "payload_too_large" | "rate_limited" | "stale" | "token_expired" | "unauthorized" | "unavailable" | "uri_too_long" | "validation_error";
+            code: "bad_request" | "busy" | "conflict" | "email_unverified" | "forbidden" | "headers_too_large" | "insufficient_storage" | "internal" | "invalid_json" | "method_not_allowed" | "not_found" | "payload_too_large" | "rate_limited" | "stale" | "token_expired" | "unauthorized" | "unavailable" | "uri_too_long" | "validation_error";
             /** @description Per-field problems (validation_error only). */
             fields?: {
                 [key: string]: unknown;
@@ -2191,7 +2729,7 @@ export interface components {
         /** @description A frame was refused (the socket stays open). */
         ErrorServerFrame: {
             /** @enum {string} */
-            code: "bad_request" | "busy" | "conflict" | "forbidden" | "headers_too_large" | "insufficient_storage" | "internal" | "invalid_json" | "method_not_allowed" | "not_found" | "payload_too_large" | "rate_limited" | "stale" | "token_expired" | "unauthorized" | "unavailable" | "uri_too_long" | "validation_error";
+            code: "bad_request" | "busy" | "conflict" | "email_unverified" | "forbidden" | "headers_too_large" | "insufficient_storage" | "internal" | "invalid_json" | "method_not_allowed" | "not_found" | "payload_too_large" | "rate_limited" | "stale" | "token_expired" | "unauthorized" | "unavailable" | "uri_too_long" | "validation_error";
             /** @description Per-field problems. */
             fields?: {
                 [key: string]: unknown;
@@ -2210,6 +2748,10 @@ export interface components {
         FirstMessage: {
             body: string;
             client_id: string;
+        };
+        ForgotPassword: {
+            /** Format: email */
+            email: string;
         };
         /** @description More than 500 to catch up: the rest over REST. */
         GapServerFrame: {
@@ -2369,6 +2911,10 @@ export interface components {
             tags?: string[];
             title: string;
         };
+        NewSubscription: {
+            endpoint: string;
+            keys: components["schemas"]["PushKeys"];
+        };
         NewUpload: {
             content_type: string;
             /** @description The conversation it is for. */
@@ -2408,6 +2954,30 @@ export interface components {
              * @enum {string}
              */
             type: "notification";
+        };
+        NotificationSettings: {
+            /** @enum {string} */
+            digest?: "daily" | "weekly" | "off";
+            /** @description Emails, per kind. */
+            email?: components["schemas"]["Channel"];
+            /** @enum {string} */
+            language?: "en" | "fr";
+            /** @description Web pushes, per kind. */
+            push?: components["schemas"]["Channel"];
+            /** @description No email or push leaves between these local times (held, then sent together when they end); null: none. start after end spans midnight. */
+            quiet_hours?: components["schemas"]["QuietHours"] | null;
+            /** @description An IANA time zone name (Europe/Paris, America/New_York, UTC); names the IANA database does not know are 400. */
+            time_zone?: string;
+        };
+        NotificationSettingsView: {
+            /** @enum {string} */
+            digest: "daily" | "weekly" | "off";
+            email: components["schemas"]["Channel"];
+            /** @enum {string} */
+            language: "en" | "fr";
+            push: components["schemas"]["Channel"];
+            quiet_hours: components["schemas"]["QuietHours"] | null;
+            time_zone: string;
         };
         /** @description Keep-alive (answered `pong`). */
         PingClientFrame: {
@@ -2461,6 +3031,8 @@ export interface components {
             created_at: string;
             display_name: string;
             email: string;
+            /** @description Whether the owner opened the link sent to `email`. */
+            email_verified: boolean;
             id: string;
             /** @description Present when the user is listed as a mentor. */
             mentor?: components["schemas"]["MentorProfileOut"];
@@ -2473,6 +3045,10 @@ export interface components {
             avatar_upload_id?: string | null;
             bio?: string;
             display_name?: string;
+        };
+        PublicKey: {
+            /** @description The VAPID public key (base64url, uncompressed P-256 point): the applicationServerKey of PushManager.subscribe. */
+            public_key: string;
         };
         PublicUser: {
             /** @description Redirects to the image; null without an avatar. */
@@ -2487,6 +3063,12 @@ export interface components {
             points: number;
             /** @enum {string} */
             role: "mentee" | "mentor";
+        };
+        PushKeys: {
+            /** @description The authentication secret, base64url (16 bytes). */
+            auth: string;
+            /** @description The browser's P-256 public key, base64url (65 bytes). */
+            p256dh: string;
         };
         Question: {
             accepted_answer_id: string | null;
@@ -2545,6 +3127,12 @@ export interface components {
              */
             type: "question_updated";
         };
+        QuietHours: {
+            /** @description Local time, HH:MM. */
+            end: string;
+            /** @description Local time, HH:MM. */
+            start: string;
+        };
         /** @description The user read a conversation up to `seq`. */
         ReadClientFrame: {
             conversation_id: string;
@@ -2572,6 +3160,11 @@ export interface components {
             user_id: string;
         };
         Readiness: {
+            /**
+             * @description failing: the last email could not be handed over (it is retried); disabled: no HYPEE_SMTP_URL in production. Never makes the answer 503.
+             * @enum {string}
+             */
+            mail: "ok" | "failing" | "disabled";
             /** @enum {string} */
             redis: "ok" | "down" | "disabled";
             /** @enum {string} */
@@ -2611,6 +3204,12 @@ export interface components {
         };
         Rename: {
             title: string;
+        };
+        ResetPassword: {
+            /** @description At least 8 characters. */
+            password: string;
+            /** @description The token of the link the email carried. */
+            token: string;
         };
         /** @description Catch up after a reconnection (answered `resumed`). */
         ResumeClientFrame: {
@@ -2655,6 +3254,19 @@ export interface components {
              */
             type: "stale";
         };
+        Subscription: {
+            /** Format: date-time */
+            created_at: string;
+            endpoint: string;
+            id: string;
+        };
+        SubscriptionList: {
+            results: components["schemas"]["Subscription"][];
+        };
+        Token: {
+            /** @description The token of the link the email carried. */
+            token: string;
+        };
         TokenPair: {
             /** @description Access token (15 minutes). */
             access: string;
@@ -2681,6 +3293,13 @@ export interface components {
             type: "typing";
             /** @description Who is typing. */
             user_id: string;
+        };
+        Unsubscribed: {
+            /**
+             * @description The emails turned off.
+             * @enum {string}
+             */
+            topic: "messages" | "forum" | "digest";
         };
         /** @description Stop being told of a question's changes. */
         UnwatchClientFrame: {

@@ -19,3 +19,5 @@ export type MentorProfileInput = Schemas["MentorProfile"];
 export type NewQuestion = Schemas["NewQuestion"];
 export type MarkRead = Schemas["MarkRead"];
 export type Registration = Schemas["Register"];
+export type NotificationSettings = Schemas["NotificationSettingsView"];
+export type NotificationSettingsUpdate = Schemas["NotificationSettings"];

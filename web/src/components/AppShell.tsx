@@ -7,6 +7,7 @@ import { Avatar } from "./Avatar";
 import { Icon } from "./Icon";
 import { NotificationBell } from "../features/notifications/NotificationBell";
 import { SignOutButton } from "../features/auth/SignOutButton";
+import { VerifyEmailBanner } from "../features/account/VerifyEmailBanner";
 
 /** The sections: in the header on wide screens, a tab bar at the bottom on phones. */
 function MainNav() {
@@ -101,6 +102,7 @@ export function AppShell() {
           {t("common.offline")}
         </div>
       )}
+      <VerifyEmailBanner />
       <main id="main" tabIndex={-1}>
         <Outlet />
       </main>

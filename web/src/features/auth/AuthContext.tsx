@@ -8,6 +8,8 @@ import { api, unwrap } from "../../api/client";
 import { mayBeSignedIn, onSessionChange, refresh, setToken, signingOut } from "../../api/session";
 import type { PrivateUser, Registration } from "../../api/types";
 import { markFirstRun } from "../../lib/firstRun";
+import { adoptBrowserSettings } from "../account/queries";
+import i18n from "i18next";
 
 type Status = "loading" | "signed-in" | "signed-out";
 
@@ -75,6 +77,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       const result = unwrap(await api.POST("/api/auth/register", { body }));
       markFirstRun(result.user.id);
       signedIn(result.access, result.user);
+      // A new account starts with this browser's time zone and language for its emails.
+      void adoptBrowserSettings(i18n.language).catch(() => undefined);
     },
     [signedIn],
   );

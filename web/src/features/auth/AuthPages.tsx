@@ -106,6 +106,9 @@ export function LoginPage() {
     >
       <EmailField />
       <PasswordField isNew={false} />
+      <Link to="/forgot-password" className="small-link">
+        {t("account.forgotLink")}
+      </Link>
     </AuthCard>
   );
 }

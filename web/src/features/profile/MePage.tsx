@@ -1,6 +1,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
 import { api, unwrap } from "../../api/client";
 import type { MentorProfileInput, ProfileUpdate } from "../../api/types";
 import { useAuth } from "../auth/AuthContext";
@@ -71,6 +72,9 @@ export function MePage() {
   return (
     <section className="page narrow">
       <h1>{t("me.title")}</h1>
+      <p>
+        <Link to="/settings">{t("settings.link")}</Link>
+      </p>
       <div className="avatar-row">
         <Avatar name={user.display_name} url={user.avatar_url} size={80} />
         <button type="button" className="button button-secondary" onClick={() => picker.current?.click()}>
