@@ -96,6 +96,7 @@ async def _account(services: Services, name: str) -> dict[str, Any]:
         "password": PASSWORD,
         "display_name": name.title(),
         "role": "mentee",
+        "email_verified": True,  # as demo accounts: no verification emails queued
     }
     return await services.accounts.register(data)
 

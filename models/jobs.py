@@ -19,6 +19,20 @@ from hypee.dbapi import DocumentCollection, DocumentDatabase, typed
 from hypee.leases import claim_due
 
 COLLECTION = "jobs"
+DIGEST = "digest"  # kinds of job (services/digests.py, services/missed.py run them)
+MISSED_MESSAGES = "missed_messages"
+
+
+def digest_key(user_id: ObjectId) -> str:
+    """The one digest job of a person."""
+    return f"digest:{user_id}"
+
+
+def missed_key(user_id: ObjectId, conversation_id: object) -> str:
+    """The one pending missed-message check of a person in a conversation."""
+    return f"missed:{user_id}:{conversation_id}"
+
+
 STUCK_AFTER = timedelta(hours=1)
 
 INDEXES = {

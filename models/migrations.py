@@ -9,9 +9,10 @@ import logging
 
 from pymongo.errors import DuplicateKeyError
 
+from hypee import batches, clock
 from hypee.dbapi import DocumentDatabase
 from hypee.embedded.documents import scans_allowed
-from models import conversations, messages
+from models import conversations, jobs, messages, notification_settings, users
 
 log = logging.getLogger("hypee.migrations")
 
@@ -24,6 +25,7 @@ async def run(db: DocumentDatabase) -> None:
         if BUCKETS in await db.list_collection_names():
             await _unbucket_messages(db)
         await _add_revs(db)
+        await _schedule_digests(db)
 
 
 async def _add_revs(db: DocumentDatabase) -> None:
@@ -59,3 +61,19 @@ async def _unbucket_messages(db: DocumentDatabase) -> None:
     )
     await db.drop_collection(BUCKETS)
     log.warning("messages moved out of buckets", extra={"messages": moved})
+
+
+async def _schedule_digests(db: DocumentDatabase) -> None:
+    """Accounts from before digests get the default one (weekly), as new accounts do. Runs
+    while no digest is scheduled at all (once, in practice)."""
+    if await db[jobs.COLLECTION].count_documents({"kind": jobs.DIGEST}, limit=1):
+        return
+    now, scheduled = clock.now(), 0
+    async for user in batches.each(db[users.COLLECTION], projection={"notify": 1}):
+        due = notification_settings.next_digest(notification_settings.of(user), now)
+        if due is not None:
+            key = jobs.digest_key(user["_id"])
+            await jobs.schedule(db, key=key, kind=jobs.DIGEST, user_id=user["_id"], due_at=due)
+            scheduled += 1
+    if scheduled:
+        log.warning("digests scheduled for existing accounts", extra={"accounts": scheduled})

@@ -25,7 +25,7 @@ from hypee.ratelimit import AuthLimits, Limiter, RateLimiter, SharedRateLimiter
 from hypee.realtime.bridge import RedisBridge
 from hypee.realtime.hub import Hub
 from hypee.storage import open_storage
-from models import migrations, outbox
+from models import jobs, migrations, outbox
 from models.indexes import all_indexes
 from services.accounts import AccountService
 from services.attachments import AttachmentService
@@ -33,13 +33,13 @@ from services.container import Services
 from services.conversations import ConversationService
 from services.credentials import Credentials
 from services.delivery import DueWork
-from services.digests import DIGEST, Digests
+from services.digests import Digests
 from services.forum import ForumService
 from services.forum_live import ForumLive
 from services.mail import Mailer
 from services.messages import MessageService
 from services.missed import MissedMessages
-from services.notifier import MISSED_MESSAGES, Notifier
+from services.notifier import Notifier
 from services.preferences import Preferences
 from services.push import PushService
 from services.votes import VoteService
@@ -127,7 +127,7 @@ def build_services(settings: Settings, store: Store) -> Services:
     notifier = Notifier(store, hub, mailer, settings.missed_message_delay_seconds)
     push = PushService(store, settings)
     due_work.deliver_with("push", push.deliver)
-    due_work.run_jobs_with(MISSED_MESSAGES, MissedMessages(store, mailer).run)
+    due_work.run_jobs_with(jobs.MISSED_MESSAGES, MissedMessages(store, mailer).run)
     attachments = AttachmentService(
         db, storage, settings.max_upload_bytes, settings.upload_content_types
     )
@@ -144,7 +144,7 @@ def build_services(settings: Settings, store: Store) -> Services:
     digests = Digests(store, mailer)
     preferences = Preferences(store, digests)
     credentials = Credentials(store, hub, passwords, mailer, preferences)
-    due_work.run_jobs_with(DIGEST, digests.run)
+    due_work.run_jobs_with(jobs.DIGEST, digests.run)
     hub.on_presence = conversations.announce_presence
     metrics.websocket_connections.set_function(lambda: hub.connection_count)
     if store.engine is not None:

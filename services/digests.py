@@ -20,13 +20,8 @@ from hypee.units import retry_transient
 from models import conversations, jobs, notification_settings, notifications, questions, users
 from services.mail import Mailer
 
-DIGEST = "digest"
 ITEMS = 10
 PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
-
-
-def digest_key(user_id: ObjectId) -> str:
-    return f"digest:{user_id}"
 
 
 class Digests:
@@ -44,10 +39,10 @@ class Digests:
         caller's unit of work."""
         due = notification_settings.next_digest(settings, clock.now())
         if due is None:
-            await jobs.cancel(self.db, digest_key(user_id))
+            await jobs.cancel(self.db, jobs.digest_key(user_id))
         else:
             await jobs.put(
-                self.db, key=digest_key(user_id), kind=DIGEST, user_id=user_id, due_at=due
+                self.db, key=jobs.digest_key(user_id), kind=jobs.DIGEST, user_id=user_id, due_at=due
             )
 
     async def run(self, job: jobs.JobDocument, owner: ObjectId) -> None:

@@ -26,7 +26,6 @@ from services.mail import Mailer
 from services.push_payloads import push_payload
 
 MESSAGE_KINDS = ("new_message", "new_conversation")
-MISSED_MESSAGES = "missed_messages"
 
 
 class Notifier:
@@ -114,8 +113,8 @@ class Notifier:
                 conversation_id = notification["data"]["conversation_id"]
                 await jobs.schedule(
                     self.db,
-                    key=f"missed:{user['_id']}:{conversation_id}",
-                    kind=MISSED_MESSAGES,
+                    key=jobs.missed_key(user["_id"], conversation_id),
+                    kind=jobs.MISSED_MESSAGES,
                     user_id=user["_id"],
                     due_at=now + self.missed_delay,
                     data={"conversation_id": ObjectId(conversation_id)},

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hypee import clock
+from models import migrations
 from tests.client import ApiClient, Socket
 from tests.helpers import answer, ask, assert_error, open_direct, send
 from tests.mailbox import Mailbox, link_in, settle, text_of, verify
@@ -248,3 +249,13 @@ async def test_a_daily_digest_leaves_at_eight_local_once_and_only_with_news(
     await later(mail_api, 24 * 3600)
     assert len(mailbox.to(bob.email)) == 2
     link_in(digest, "/unsubscribe")  # the footer's link to the page
+
+
+async def test_accounts_from_before_digests_get_the_default_one(mail_api: ApiClient):
+    account = await mail_api.register()
+    db = mail_api.server.services.db  # type: ignore[attr-defined]
+    await db["jobs"].delete_many({"kind": "digest"})  # as before digests existed
+    await migrations.run(db)
+    job = await db["jobs"].find_one({"key": f"digest:{account.id}"})
+    assert job is not None and job["kind"] == "digest"
+    assert job["due_at"].weekday() == 0 and job["due_at"].hour == 8  # Monday 08:00 UTC

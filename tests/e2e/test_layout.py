@@ -93,6 +93,10 @@ PAGES = [
     ("new-question", "/questions/new", True),
     ("notifications", "/notifications", True),
     ("me", "/me", True),
+    ("settings", "/settings", True),
+    ("forgot-password", "/forgot-password", False),
+    ("reset-password", "/reset-password?token=unused", False),
+    ("unsubscribe", "/unsubscribe?token=unused", False),
     ("not-found", "/no/such/page", True),
 ]
 
