@@ -17,7 +17,8 @@ from bson import ObjectId
 from hypee import clock
 from hypee.db import Store
 from hypee.units import retry_transient
-from models import conversations, jobs, notification_settings, notifications, questions, users
+from models import conversations, jobs, notification_settings, notifications, questions
+from services import recipients
 from services.mail import Mailer
 
 ITEMS = 10
@@ -46,16 +47,11 @@ class Digests:
             )
 
     async def run(self, job: jobs.JobDocument, owner: ObjectId) -> None:
-        user = await users.get_user(self.db, job["user_id"])
-        if user is None:
-            await jobs.done(self.db, job)
+        found = await recipients.ready(self.db, job)
+        if found is None:
             return
-        settings = notification_settings.of(user)
+        user, settings = found
         now = clock.now()
-        held_until = notification_settings.quiet_until(settings, now)
-        if held_until is not None:
-            await jobs.move(self.db, job, held_until)
-            return
         content = await self._content(user, settings, now) if user.get("email_verified") else {}
         await self._send(job, user, settings, content, now)
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from bson import ObjectId
 
-from hypee import clock
 from hypee.db import Store
 from hypee.units import retry_transient
 from models import jobs, messages, notification_settings, users
 from models.message_schemas import MessageDocument
+from services import recipients
 from services.mail import Mailer
 
 MESSAGES_PER_CONVERSATION = 10
@@ -34,15 +34,10 @@ class MissedMessages:
         self.mailer = mailer
 
     async def run(self, job: jobs.JobDocument, owner: ObjectId) -> None:
-        user = await users.get_user(self.db, job["user_id"])
-        if user is None:
-            await jobs.done(self.db, job)
+        found = await recipients.ready(self.db, job)
+        if found is None:
             return
-        settings = notification_settings.of(user)
-        held_until = notification_settings.quiet_until(settings, clock.now())
-        if held_until is not None:
-            await jobs.move(self.db, job, held_until)
-            return
+        user, settings = found
         batch = [job, *await jobs.claim_more(self.db, owner, job["kind"], user["_id"])]
         unread = [await self._conversation(job["data"]["conversation_id"], user) for job in batch]
         await self._send(user, settings, batch, [c for c in unread if c is not None])

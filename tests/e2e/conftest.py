@@ -10,6 +10,7 @@ Screenshots land in tests/e2e/screenshots/ (git-ignored).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from collections.abc import AsyncIterator
@@ -63,26 +64,33 @@ class WebServer:
         )
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def web_server(tmp_path_factory) -> AsyncIterator[WebServer]:
+@contextlib.asynccontextmanager
+async def demo_server(root: Path, **extra: str) -> AsyncIterator[WebServer]:
+    """`run.py` on a store filled by `--seed-demo` in `root`, with `extra` settings; stopped
+    after, and its log must hold no traceback."""
     if not DIST.is_file():
         pytest.fail("web/dist is not built: run `make web` (make test builds it)")
-    root = tmp_path_factory.mktemp("web")
     settings = {
         "HYPEE_DATA_DIR": str(root / "data"),
         "HYPEE_AUTH_ATTEMPTS_PER_IP_PER_MIN": "100000",
         "HYPEE_LOGIN_FAILURES_PER_MIN": "100000",
         "HYPEE_SEND_RATE_PER_10S": "0",
+        **extra,
     }
     code, out, err = await run_command("--seed-demo", env=server_env(**settings))
     assert code == 0, out + err
     process = await ServerProcess(root / "server.log", **settings).start()
-    server = WebServer(process, root / "data")
     try:
-        yield server
+        yield WebServer(process, root / "data")
     finally:
         await process.stop()
     assert "Traceback" not in process.log(), process.log()[-5000:]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def web_server(tmp_path_factory) -> AsyncIterator[WebServer]:
+    async with demo_server(tmp_path_factory.mktemp("web")) as server:
+        yield server
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

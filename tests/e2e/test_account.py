@@ -13,15 +13,9 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import expect
 
-from tests.e2e.conftest import (
-    DEMO_PASSWORD,
-    MODULE_LOOP,
-    PHONE,
-    WebServer,
-)
+from tests.e2e.conftest import DEMO_PASSWORD, MODULE_LOOP, PHONE, WebServer, demo_server
 from tests.helpers import open_direct, send
 from tests.mailbox import Mailbox, link_in
-from tests.processes import ServerProcess, run_command, server_env
 
 pytestmark = MODULE_LOOP
 NEW_PASSWORD = "a brand new passphrase"
@@ -38,24 +32,13 @@ def mailbox() -> Iterator[Mailbox]:
 async def web_server(tmp_path_factory, mailbox: Mailbox) -> AsyncIterator[WebServer]:
     """The demo server of the other browser tests, sending its emails to `mailbox`, with a
     one-second missed-message delay."""
-    root = tmp_path_factory.mktemp("web-account")
-    settings = {
-        "HYPEE_DATA_DIR": str(root / "data"),
-        "HYPEE_AUTH_ATTEMPTS_PER_IP_PER_MIN": "100000",
-        "HYPEE_LOGIN_FAILURES_PER_MIN": "100000",
-        "HYPEE_SEND_RATE_PER_10S": "0",
-        "HYPEE_SMTP_URL": mailbox.url,
-        "HYPEE_MISSED_MESSAGE_DELAY_SECONDS": "1",
-        "HYPEE_DUE_WORK_POLL_SECONDS": "1",
-    }
-    code, out, err = await run_command("--seed-demo", env=server_env(**settings))
-    assert code == 0, out + err
-    process = await ServerProcess(root / "server.log", **settings).start()
-    try:
-        yield WebServer(process, root / "data")
-    finally:
-        await process.stop()
-    assert "Traceback" not in process.log(), process.log()[-5000:]
+    async with demo_server(
+        tmp_path_factory.mktemp("web-account"),
+        HYPEE_SMTP_URL=mailbox.url,
+        HYPEE_MISSED_MESSAGE_DELAY_SECONDS="1",
+        HYPEE_DUE_WORK_POLL_SECONDS="1",
+    ) as server:
+        yield server
 
 
 async def test_a_forgotten_password_is_reset_from_the_email_and_signs_out_everywhere(

@@ -1,6 +1,7 @@
 // The pages the links of account emails open, and the forgotten-password form.
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import { FormError } from "../../components/FormError";
 import { Link, useSearchParams } from "react-router";
 import { api, unwrap } from "../../api/client";
 import { useAuth } from "../auth/AuthContext";
@@ -20,14 +21,6 @@ function AccountCard({ title, children }: { title: string; children: ReactNode }
       {children}
     </section>
   );
-}
-
-function FormError({ error }: { error: string | null }) {
-  return error ? (
-    <p className="form-error" role="alert">
-      {error}
-    </p>
-  ) : null;
 }
 
 export function ForgotPasswordPage() {

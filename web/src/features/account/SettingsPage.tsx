@@ -2,6 +2,7 @@
 // language of emails), and their password and email address.
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { FormError } from "../../components/FormError";
 import { api, unwrap } from "../../api/client";
 import type { NotificationSettings } from "../../api/types";
 import { useAuth } from "../auth/AuthContext";
@@ -113,11 +114,7 @@ function NotificationsForm({ settings }: { settings: NotificationSettings }) {
           <option value="fr">Français</option>
         </select>
       </label>
-      {save.error && (
-        <p className="form-error" role="alert">
-          {save.error.message}
-        </p>
-      )}
+      <FormError error={save.error?.message} />
       <div className="form-actions">
         <button type="submit" className="button" disabled={save.isPending}>
           {t("common.save")}
@@ -157,11 +154,7 @@ function PushSwitch() {
           {state === "on" ? t("settings.pushTurnOff") : t("settings.pushTurnOn")}
         </button>
       )}
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </div>
   );
 }
@@ -194,11 +187,7 @@ function PasswordForm() {
         {t("account.newPassword")}
         <input name="password" type="password" autoComplete="new-password" minLength={8} required />
       </label>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <div className="form-actions">
         <button type="submit" className="button" disabled={busy}>
           {t("settings.changePassword")}
@@ -246,11 +235,7 @@ function EmailForm() {
         {t("auth.password")}
         <input name="email_password" type="password" autoComplete="current-password" required />
       </label>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <div className="form-actions">
         <button type="submit" className="button" disabled={busy}>
           {t("settings.changeEmail")}

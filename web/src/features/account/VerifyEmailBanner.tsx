@@ -1,6 +1,7 @@
 // Shown while the signed-in account's address is not verified, with a way to get a new link.
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { FormError } from "../../components/FormError";
 import { api, unwrap } from "../../api/client";
 import { useAuth } from "../auth/AuthContext";
 import { useAction } from "../../lib/hooks";
@@ -31,11 +32,7 @@ export function VerifyEmailBanner() {
           {t("account.verifyResend")}
         </button>
       )}
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
+import { FormError } from "../../components/FormError";
 import { Link, Navigate, useSearchParams } from "react-router";
 import { useAuth } from "./AuthContext";
 import { useAction } from "../../lib/hooks";
@@ -38,11 +39,7 @@ function AuthCard({ title, submitLabel, form, other, children }: AuthCardProps) 
       <h1>{title}</h1>
       <form onSubmit={form.submit} className="form">
         {children}
-        {form.error && (
-          <p className="form-error" role="alert">
-            {form.error}
-          </p>
-        )}
+        <FormError error={form.error} />
         <button type="submit" className="button" disabled={form.busy}>
           {submitLabel}
         </button>
