@@ -230,6 +230,9 @@ async def seed_demo(settings: Settings) -> None:
     """Fill an empty store with demo accounts and print their logins; leave any other alone."""
     running = await start_services(settings)
     services = running.services
+    # Demo data is not news: nobody is emailed or pushed about it.
+    services.mailer.transport = None
+    services.notifier.pushes_enabled = False
     try:
         db = services.db
         if await users.count(db) > 0:

@@ -10,7 +10,9 @@ from bson import ObjectId
 
 from hypee.embedded.collections import Database
 from hypee.jsonio import utcnow
+from models import jobs
 from models.indexes import all_indexes
+from services.integrity import IntegrityService
 from tests.client import ApiClient
 from tests.helpers import PROFILE, answer, ask, open_direct, send
 
@@ -51,6 +53,18 @@ async def test_every_declared_index_answers_some_query(api: ApiClient):
     await api.get(f"/api/users/{bob.id}/points")
     await api.delete(f"/api/answers/{reply['id']}/", token=bob.access)
 
+    # Account links, a password change, a push subscription, due work, --check.
+    await api.post("/api/auth/verify-email", {"token": "not-a-token"})
+    await api.post(
+        "/api/me/password",
+        {"current_password": alice.password, "password": "another password"},
+        token=alice.access,
+    )
+    keys = {"p256dh": "B" + "A" * 86, "auth": "A" * 22}
+    subscription = {"endpoint": "https://push.example/x", "keys": keys}
+    await api.post("/api/push/subscriptions", subscription, token=bob.access)
+    await jobs.claim_more(services.db, ObjectId(), jobs.MISSED_MESSAGES, ObjectId(alice.id))
+    await IntegrityService(services.store, services.attachments).run(False)
     # Expired uploads and sessions: the cleanup task and the TTL sweep.
     long_ago = utcnow() - timedelta(days=40)
     await services.db.uploads.insert_one(

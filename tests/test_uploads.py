@@ -396,4 +396,4 @@ async def test_storage_outage_shows_in_readyz_without_failing_it(start_server):
     server.stop()
     ready = await api.get("/readyz")
     assert ready.status == 200
-    assert ready.json == {"store": "ok", "storage": "down", "redis": "disabled"}
+    assert ready.json == {"store": "ok", "storage": "down", "redis": "disabled", "mail": "ok"}

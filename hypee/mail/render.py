@@ -6,6 +6,7 @@ the rest the text part, and `<name>.html`, the HTML part (which extends `base.ht
 
 from __future__ import annotations
 
+import email.policy
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -14,6 +15,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 LANGUAGES = ("en", "fr")
+# Headers on one line up to RFC 5322's hard limit: Python's folding at 78 moves a long subject
+# whole onto a continuation line, which some readers show with a leading space.
+HEADERS_UNFOLDED = email.policy.default.clone(max_line_length=998)
 DEFAULT_LANGUAGE = "en"
 
 _templates = Environment(
@@ -53,7 +57,7 @@ def compose(
     rendered: RenderedEmail, *, sender: str, to: str, message_id: str, headers: dict[str, str]
 ) -> EmailMessage:
     """A multipart (text, then HTML) message ready for a transport."""
-    message = EmailMessage()
+    message = EmailMessage(policy=HEADERS_UNFOLDED)
     message["From"] = sender
     message["To"] = to
     message["Subject"] = rendered.subject

@@ -60,7 +60,8 @@ function fieldMessages(fields: unknown): string[] {
 /** The data of an openapi-fetch result, or the API's error thrown as an ApiError. */
 export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.error !== undefined || result.data === undefined) {
-    if (result.response.ok && result.response.status === 204) return undefined as T;
+    // 204, and 202 (accepted: done after the answer), carry no body.
+    if (result.response.ok && result.error === undefined) return undefined as T;
     const body = result.error as
       { error?: { code?: string; message?: string; fields?: Record<string, unknown> } } | undefined;
     const said = body?.error?.message ?? `The server answered ${result.response.status}.`;

@@ -208,7 +208,7 @@ export const en = {
     link: "Settings: notifications, password and email address",
     notifications: "Notifications",
     email: "By email",
-    push: "As notifications on this device",
+    push: "As notifications on my devices",
     kind: { messages: "Messages I have not read", forum: "Answers to my questions, my accepted answers" },
     digest: "Digest of what is waiting for me",
     digestDaily: "Every day at 08:00",

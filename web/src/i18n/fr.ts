@@ -214,7 +214,7 @@ export const fr: Strings = {
     link: "Réglages : notifications, mot de passe et adresse e-mail",
     notifications: "Notifications",
     email: "Par e-mail",
-    push: "En notifications sur cet appareil",
+    push: "En notifications sur mes appareils",
     kind: {
       messages: "Les messages que je n'ai pas lus",
       forum: "Les réponses à mes questions, mes réponses acceptées",
