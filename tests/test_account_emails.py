@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from hypee import clock
 from tests.client import PASSWORD, ApiClient, Socket
 from tests.helpers import QUESTION_TITLE, assert_error
 from tests.mailbox import Mailbox, html_of, link_in, settle, text_of, verify
@@ -220,3 +221,21 @@ async def test_embedded_mode_writes_emails_to_the_data_folder(start_server, tmp_
         r.getMessage() == "email written" and getattr(r, "to", None) == account.email
         for r in caplog.records
     )
+
+
+async def test_links_expire(mail_api: ApiClient, mailbox: Mailbox):
+    account = await mail_api.register()
+    [verification] = await mailbox.wait_for(account.email, settle=settle(mail_api))
+    await mail_api.post("/api/auth/password/forgot", {"email": account.email})
+    reset = (await mailbox.wait_for(account.email, 2, settle=settle(mail_api)))[1]
+    clock.advance(3601)  # a reset link lives an hour
+    late = await mail_api.post(
+        "/api/auth/password/reset",
+        {"token": link_in(reset, "/reset-password"), "password": NEW_PASSWORD},
+    )
+    assert assert_error(late, 400, "validation_error")["fields"]["token"]
+    clock.advance(48 * 3600)  # a verification link 48 hours
+    late = await mail_api.post(
+        "/api/auth/verify-email", {"token": link_in(verification, "/verify-email")}
+    )
+    assert assert_error(late, 400, "validation_error")["fields"]["token"]

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from hypee import clock
 from tests.client import ApiClient, Socket
 from tests.helpers import answer, ask, assert_error, open_direct, send
 from tests.mailbox import settle
@@ -110,3 +111,20 @@ async def test_subscriptions_are_validated_and_private(api: ApiClient, push_serv
     assert_error(other, 404, "not_found")
     gone = await api.delete(f"/api/push/subscriptions/{mine['id']}", token=bob.access)
     assert gone.status == 204
+
+
+async def test_a_busy_push_service_is_tried_again_later(api: ApiClient, push_service):
+    alice, bob = await api.register("Alice"), await api.register("Bob")
+    await subscribe(api, push_service, bob, "phone")
+    push_service.status["phone"] = 503
+    cid = (await open_direct(api, alice, bob))["id"]
+    await settle(api)()
+    assert push_service.to("phone") == []
+    push_service.status["phone"] = 201
+    clock.advance(31)  # the first retry, 30 s after the failure
+    await settle(api)()
+    [payload] = push_service.to("phone")
+    assert payload["url"] == f"/chat/{cid}"
+    clock.advance(3600)
+    await settle(api)()
+    assert len(push_service.to("phone")) == 1
