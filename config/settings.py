@@ -208,7 +208,8 @@ class Settings:
         "HYPEE_PUBLIC_URL",
         None,
         _optional_text,
-        "external base URL for local-disk upload links; default: the request's host",
+        "external base URL for links in emails (default http://HOST:PORT) and local-disk upload "
+        "links (default: the request's host)",
     )
     web_dist: str = _setting(
         "HYPEE_WEB_DIST",
