@@ -398,6 +398,11 @@ class Settings:
             raise ConfigError(
                 "HYPEE_ENV=production needs HYPEE_MONGO_URI: the embedded store is for development"
             )
+        if self.smtp_url and not self.public_url:
+            raise ConfigError(
+                "HYPEE_ENV=production with HYPEE_SMTP_URL needs HYPEE_PUBLIC_URL: the links in "
+                "emails must point at this site"
+            )
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some settings changed."""

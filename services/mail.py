@@ -46,9 +46,7 @@ class Mailer:
         self.db = store.db
         self.transport = transport
         self.sender = settings.mail_from
-        self.public_url = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip(
-            "/"
-        )
+        self.public_url = (settings.public_url or _local_url(settings)).rstrip("/")
         self.wake = wake
 
     @property
@@ -116,6 +114,13 @@ class Mailer:
             message_id=f"<{entry['_id']}@{domain}>",
             headers=body["headers"],
         )
+
+
+def _local_url(settings: Settings) -> str:
+    """This server as a browser on the same machine reaches it (development without
+    HYPEE_PUBLIC_URL; production requires the setting when it sends emails)."""
+    host = "localhost" if settings.host in ("", "0.0.0.0", "::") else settings.host
+    return f"http://{host}:{settings.port}"
 
 
 def _rendered(body: outbox.EmailBody) -> RenderedEmail:

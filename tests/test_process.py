@@ -138,6 +138,16 @@ async def test_second_process_on_the_same_data_dir_is_refused(processes, tmp_pat
             },
             "HYPEE_JWT_SECRET",
         ),
+        (
+            {
+                "HYPEE_ENV": "production",
+                "HYPEE_JWT_SECRET": "s" * 40,
+                "HYPEE_MONGO_URI": "mongodb://db/",
+                "HYPEE_SMTP_URL": "smtps://mail.example:465",
+            },
+            "HYPEE_PUBLIC_URL",
+        ),
+        ({"HYPEE_SMTP_URL": "http://mail.example"}, "HYPEE_SMTP_URL"),
         ({"HYPEE_PORT": "eighty"}, "HYPEE_PORT"),
         ({"HYPEE_ENV": "staging"}, "HYPEE_ENV"),
     ],
