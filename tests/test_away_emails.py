@@ -63,6 +63,18 @@ async def test_missed_messages_make_one_email_with_what_is_unread_then(
     assert "message 7" in text_of(third) and "message 6" not in text_of(third)
 
 
+async def test_emails_speak_the_language_the_person_chose(mail_api: ApiClient, mailbox: Mailbox):
+    alice, zoe = await mail_api.register("Alice"), await mail_api.register("Zoé")
+    await verify(mail_api, mailbox, zoe)
+    await mail_api.put("/api/me/notification-settings", {"language": "fr"}, token=zoe.access)
+    cid = (await open_direct(mail_api, alice, zoe))["id"]
+    await send(mail_api, alice, cid, "bonjour !")
+    await later(mail_api, DELAY + 1)
+    missed = (await mailbox.wait_for(zoe.email, 2, settle=settle(mail_api)))[1]
+    assert missed["Subject"] == "Alice : 1 message non lu sur Hypee"
+    assert "Bonjour Zoé," in text_of(missed) and "Répondre" in text_of(missed)
+
+
 async def test_nothing_is_emailed_when_the_messages_were_read_in_time(
     mail_api: ApiClient, mailbox: Mailbox
 ):

@@ -79,6 +79,7 @@ async def test_a_new_account_verifies_its_address_from_the_banner(
     await person.page.get_by_role("button", name="Create my account").click()
     banner = person.page.get_by_role("region", name="Email address")
     await expect(banner).to_contain_text("we sent a link to banner@example.com")
+    assert await person.accessibility_violations() == []
     await banner.get_by_role("button", name="Send a new link").click()
     await expect(banner.get_by_role("status")).to_have_text("Sent: check your inbox.")
     [_, fresh] = await mailbox.wait_for("banner@example.com", 2, timeout=15)
