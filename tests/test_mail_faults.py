@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
+from pymongo import AsyncMongoClient
 
 from hypee import clock
 from services.integrity import IntegrityService
 from tests.client import ApiClient
-from tests.mailbox import Mailbox, settle
+from tests.helpers import open_direct, send
+from tests.mailbox import Mailbox, link_in, settle
 from tests.processes import ServerProcess, free_port, two_process_cluster
 
 
@@ -121,3 +124,33 @@ async def test_two_processes_share_the_outbox_and_send_each_email_once(tmp_path)
             assert len(sent) == 20 and set(sent.values()) == {1}
         finally:
             mailbox.stop()
+
+
+@pytest.mark.slow
+async def test_a_digest_due_on_two_processes_leaves_once(tmp_path):
+    mailbox = Mailbox().start()
+    extra = {"HYPEE_SMTP_URL": mailbox.url, "HYPEE_DUE_WORK_POLL_SECONDS": "1"}
+    try:
+        async with two_process_cluster(tmp_path, "digests", **extra) as (_, a, b):
+            alice, bob = await a.client.register("Alice"), await b.client.register("Bob")
+            [link] = await mailbox.wait_for(bob.email, timeout=15)
+            token = link_in(link, "/verify-email")
+            assert (await a.client.post("/api/auth/verify-email", {"token": token})).status == 204
+            cid = (await open_direct(a.client, alice, bob))["id"]
+            await send(b.client, alice, cid, "a question for you")
+            # Bob's weekly digest comes due now, on both processes at once.
+            client: AsyncMongoClient = AsyncMongoClient(a.env["HYPEE_MONGO_URI"])
+            jobs = client[a.env["HYPEE_MONGO_DB"]]["jobs"]
+            moved = await jobs.update_one(
+                {"key": f"digest:{bob.id}"}, {"$set": {"due_at": datetime.now(UTC)}}
+            )
+            assert moved.modified_count == 1
+            digests = await mailbox.wait_for(bob.email, 2, timeout=15)
+            assert digests[1]["Subject"] == "Your weekly Hypee digest"
+            await asyncio.sleep(3)  # three more polls on each process
+            assert len(mailbox.to(bob.email)) == 2
+            job = await jobs.find_one({"key": f"digest:{bob.id}"})
+            assert job["due_at"].replace(tzinfo=UTC) > datetime.now(UTC)  # the next period
+            await client.close()
+    finally:
+        mailbox.stop()
