@@ -21,6 +21,8 @@ from hypee.leases import claim_due
 COLLECTION = "jobs"
 DIGEST = "digest"  # kinds of job (services/digests.py, services/missed.py run them)
 MISSED_MESSAGES = "missed_messages"
+HELD_EMAIL = "held_email"  # a forum email held by quiet hours
+HELD_PUSH = "held_push"  # a push held by quiet hours
 
 
 def digest_key(user_id: ObjectId) -> str:
@@ -31,6 +33,11 @@ def digest_key(user_id: ObjectId) -> str:
 def missed_key(user_id: ObjectId, conversation_id: object) -> str:
     """The one pending missed-message check of a person in a conversation."""
     return f"missed:{user_id}:{conversation_id}"
+
+
+def held_key(kind: str, user_id: ObjectId, notification_id: ObjectId) -> str:
+    """An email or push about one notification, held by quiet hours."""
+    return f"{kind}:{user_id}:{notification_id}"
 
 
 STUCK_AFTER = timedelta(hours=1)

@@ -125,9 +125,12 @@ def build_services(settings: Settings, store: Store) -> Services:
     db = store.db
     tokens = TokenService(settings.jwt_secret, settings.access_token_seconds)
     notifier = Notifier(store, hub, mailer, settings.missed_message_delay_seconds)
-    push = PushService(store, settings)
+    push = PushService(store, settings, due_work.wake)
     due_work.deliver_with("push", push.deliver)
-    due_work.run_jobs_with(jobs.MISSED_MESSAGES, MissedMessages(store, mailer).run)
+    due_work.run_jobs_with(jobs.HELD_PUSH, push.send_held)
+    missed = MissedMessages(store, mailer)
+    due_work.run_jobs_with(jobs.MISSED_MESSAGES, missed.run)
+    due_work.run_jobs_with(jobs.HELD_EMAIL, missed.run)
     attachments = AttachmentService(
         db, storage, settings.max_upload_bytes, settings.upload_content_types
     )

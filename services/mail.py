@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
@@ -64,12 +63,13 @@ class Mailer:
         context: dict[str, Any],
         *,
         to: str | None = None,
-        due_at: datetime | None = None,
+        topic: str | None = None,
     ) -> None:
         """Queue the email `kind` to `recipient` (a user with email, display_name and notify;
         `to` overrides the address) with template `context`. Kinds in
         notification_settings.UNSUBSCRIBABLE (and "new_answer", "answer_accepted": forum) get
-        the unsubscribe headers and link. Sent once the caller's unit commits."""
+        the unsubscribe headers and link (`topic` says which setting it turns off, for
+        emails of several kinds). Sent once the caller's unit commits."""
         if self.transport is None:
             return
         settings = notification_settings.of(recipient)
@@ -79,7 +79,7 @@ class Mailer:
             **context,
         }
         headers: dict[str, str] = {}
-        topic = unsubscribe_topic(kind)
+        topic = topic or unsubscribe_topic(kind)
         if topic is not None:
             token = encode_cursor(UNSUBSCRIBE, [str(recipient["_id"]), topic])
             one_click = self.link(f"/api/unsubscribe/{token}")
@@ -98,7 +98,6 @@ class Mailer:
                 "html": rendered.html,
                 "headers": headers,
             },
-            due_at=due_at,
         )
         current_unit().on_commit(self.wake)
 

@@ -1,11 +1,13 @@
-"""Missed-message emails: one email per conversation left unread by someone away.
+"""Missed-message emails: one email per conversation left unread by someone away, and the
+emails quiet hours held.
 
 The notifier schedules a check (a job keyed by user and conversation) when a run of unread
 messages starts for someone with no open socket. When it comes due, the check reads the
 conversation as it is then: edited messages as they are now, deleted ones left out, nothing
-sent when everything was read or deleted. During the person's quiet hours the check waits
-for them to end, and the checks due then for that person go out as one email. The email and
-the end of the checks are one unit of work, so each run of unread messages is emailed once.
+sent when everything was read or deleted. During the person's quiet hours the checks wait
+for them to end, as do the forum emails that came meanwhile (held jobs); whatever is due
+then for that person goes out as one email. The email and the end of its jobs are one unit
+of work, so each is emailed once.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ BODY_CHARACTERS = 500
 
 
 class MissedMessages:
-    """Runs the missed-message checks (jobs of kind "missed_messages")."""
+    """Runs the missed-message checks and the held forum emails (jobs of kinds
+    "missed_messages" and "held_email")."""
 
     def __init__(self, store: Store, mailer: Mailer) -> None:
         self.store = store
@@ -38,9 +41,13 @@ class MissedMessages:
         if found is None:
             return
         user, settings = found
-        batch = [job, *await jobs.claim_more(self.db, owner, job["kind"], user["_id"])]
-        unread = [await self._conversation(job["data"]["conversation_id"], user) for job in batch]
-        await self._send(user, settings, batch, [c for c in unread if c is not None])
+        batch = [job]
+        for kind in (jobs.MISSED_MESSAGES, jobs.HELD_EMAIL):
+            batch += await jobs.claim_more(self.db, owner, kind, user["_id"])
+        checks = [j for j in batch if j["kind"] == jobs.MISSED_MESSAGES]
+        unread = [await self._conversation(j["data"]["conversation_id"], user) for j in checks]
+        held = [j["data"] for j in batch if j["kind"] == jobs.HELD_EMAIL]
+        await self._send(user, settings, batch, (unread, held))
 
     @retry_transient
     async def _send(
@@ -48,13 +55,27 @@ class MissedMessages:
         user: dict[str, Any],
         settings: notification_settings.NotificationSettings,
         batch: list[jobs.JobDocument],
-        unread: list[dict[str, Any]],
+        found: tuple[list[dict[str, Any] | None], list[dict[str, Any]]],
     ) -> None:
+        unread = [c for c in found[0] if c is not None]
+        if not notification_settings.wants(settings, "email", "messages"):
+            unread = []
+        forum = found[1] if notification_settings.wants(settings, "email", "forum") else []
         async with self.store.atomic():
             for job in batch:
                 await jobs.done(self.db, job)
-            if unread and notification_settings.wants(settings, "email", "messages"):
+            if unread and not forum:
                 await self.mailer.queue("missed_messages", user, {"conversations": unread})
+            elif len(forum) == 1 and not unread:
+                await self.mailer.queue(forum[0]["kind"], user, forum[0]["context"])
+            elif forum:
+                items = [{"kind": item["kind"], **item["context"]} for item in forum]
+                await self.mailer.queue(
+                    "while_away",
+                    user,
+                    {"conversations": unread, "forum": items},
+                    topic="messages" if unread else "forum",
+                )
 
     async def _conversation(
         self, conversation_id: ObjectId, user: dict[str, Any]

@@ -10,7 +10,7 @@ unit (the outbox, scheduled jobs) and leave after it. Nobody is notified of thei
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -95,16 +95,8 @@ class Notifier:
             held_until = notification_settings.quiet_until(settings, now)
             if notification_settings.wants(settings, "push", topic):
                 payload = push_payload(notification, settings["language"])
-                for subscription in subscriptions.get(user["_id"], ()):
-                    await outbox.add_push(
-                        self.db,
-                        kind=notification["kind"],
-                        user_id=user["_id"],
-                        subscription_id=subscription["_id"],
-                        payload=payload,
-                        due_at=held_until,
-                    )
-                    current_unit().on_commit(self.mailer.wake)
+                mine = subscriptions.get(user["_id"], [])
+                await self._push_away(notification, payload, mine, held_until)
             if not (
                 notification_settings.wants(settings, "email", topic) and user.get("email_verified")
             ):
@@ -120,12 +112,61 @@ class Notifier:
                     data={"conversation_id": ObjectId(conversation_id)},
                 )
             else:
-                await self.mailer.queue(
-                    notification["kind"],
-                    user,
-                    _forum_email(self.mailer, notification, excerpt),
-                    due_at=held_until,
-                )
+                context = _forum_email(self.mailer, notification, excerpt)
+                await self._email_away(notification, user, context, held_until)
+
+    async def _push_away(
+        self,
+        notification: NotificationDocument,
+        payload: dict[str, Any],
+        subscriptions: list[push_subscriptions.SubscriptionDocument],
+        held_until: datetime | None,
+    ) -> None:
+        """Queue the push to each subscription; in quiet hours, hold it (services/held.py
+        sends what was held as one push when they end)."""
+        if not subscriptions:
+            return
+        user_id = notification["user_id"]
+        if held_until is not None:
+            await jobs.schedule(
+                self.db,
+                key=jobs.held_key(jobs.HELD_PUSH, user_id, notification["_id"]),
+                kind=jobs.HELD_PUSH,
+                user_id=user_id,
+                due_at=held_until,
+                data={"payload": payload},
+            )
+            return
+        for subscription in subscriptions:
+            await outbox.add_push(
+                self.db,
+                kind=notification["kind"],
+                user_id=user_id,
+                subscription_id=subscription["_id"],
+                payload=payload,
+            )
+        current_unit().on_commit(self.mailer.wake)
+
+    async def _email_away(
+        self,
+        notification: NotificationDocument,
+        user: dict[str, Any],
+        context: dict[str, Any],
+        held_until: datetime | None,
+    ) -> None:
+        """Queue a forum email; in quiet hours, hold it (services/missed.py sends it with the
+        other emails held for the person, as one, when they end)."""
+        if held_until is None:
+            await self.mailer.queue(notification["kind"], user, context)
+            return
+        await jobs.schedule(
+            self.db,
+            key=jobs.held_key(jobs.HELD_EMAIL, user["_id"], notification["_id"]),
+            kind=jobs.HELD_EMAIL,
+            user_id=user["_id"],
+            due_at=held_until,
+            data={"kind": notification["kind"], "context": context},
+        )
 
 
 def _forum_email(

@@ -3,13 +3,19 @@ delivering the pushes the notifier queued (models/outbox.py, channel "push")."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from bson import ObjectId
 
 from config import Settings
 from hypee.db import Store
 from hypee.mail.transport import DeliveryFailed
 from hypee.push.webpush import PushGone, WebPush, load_vapid, new_vapid_pem
-from models import outbox, push_subscriptions, server_keys
+from hypee.units import retry_transient
+from models import jobs, outbox, push_subscriptions, server_keys
+from services import recipients
+from services.push_payloads import held_summary
 
 VAPID_KEY = "vapid"
 
@@ -17,7 +23,9 @@ VAPID_KEY = "vapid"
 class PushService:
     """Subscriptions and sending. `sender` is None until `start()` has the VAPID key."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: Settings, wake: Callable[[], None]) -> None:
+        self.wake = wake  # the due-work loop: pushes queued here leave once committed
+        self.store = store
         self.db = store.db
         self.settings = settings
         self.sender: WebPush | None = None
@@ -50,3 +58,34 @@ class PushService:
         except PushGone:
             await push_subscriptions.gone(self.db, subscription["_id"])
             raise
+
+    async def send_held(self, job: jobs.JobDocument, owner: ObjectId) -> None:
+        """Quiet hours ended: the pushes they held for the person go as one (the push itself
+        when only one was held), to each of their subscriptions (jobs of kind "held_push")."""
+        found = await recipients.ready(self.db, job)
+        if found is None:
+            return
+        user, settings = found
+        batch = [job, *await jobs.claim_more(self.db, owner, jobs.HELD_PUSH, user["_id"])]
+        payloads = [held["data"]["payload"] for held in batch]
+        payload = (
+            payloads[0] if len(payloads) == 1 else held_summary(payloads, settings["language"])
+        )
+        await self._queue_held(user["_id"], batch, payload)
+
+    @retry_transient
+    async def _queue_held(
+        self, user_id: ObjectId, batch: list[jobs.JobDocument], payload: dict[str, Any]
+    ) -> None:
+        async with self.store.atomic() as unit:
+            for held in batch:
+                await jobs.done(self.db, held)
+            for subscription in await push_subscriptions.listing(self.db, user_id):
+                await outbox.add_push(
+                    self.db,
+                    kind=payload["kind"],
+                    user_id=user_id,
+                    subscription_id=subscription["_id"],
+                    payload=payload,
+                )
+            unit.on_commit(self.wake)

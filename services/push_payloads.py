@@ -53,3 +53,22 @@ def push_payload(notification: NotificationDocument, language: str) -> dict[str,
     }
     assert len(json.dumps(payload).encode()) <= MAX_PAYLOAD_BYTES
     return payload
+
+
+HELD = {
+    "en": ("Hypee", "{count} notifications while you were away"),
+    "fr": ("Hypee", "{count} notifications pendant votre absence"),
+}
+
+
+def held_summary(payloads: list[dict[str, Any]], language: str) -> dict[str, Any]:
+    """One push standing for several that quiet hours held: it opens the notifications."""
+    title, body = HELD.get(language, HELD["en"])
+    return {
+        "title": title,
+        "body": body.format(count=len(payloads)),
+        "tag": "held",
+        "url": "/notifications",
+        "kind": "held",
+        "notification_id": payloads[-1].get("notification_id", ""),
+    }

@@ -147,20 +147,25 @@ async def test_forum_emails_and_one_click_unsubscribe(mail_api: ApiClient, mailb
     assert assert_error(forged, 400, "validation_error")["fields"]["token"]
 
 
+async def quiet_now(api: ApiClient, account) -> None:
+    """Quiet hours for `account` from a minute ago to two hours from now (UTC)."""
+    now = clock.now()
+    start = (now - timedelta(minutes=1)).strftime("%H:%M")
+    end = (now + timedelta(hours=2)).strftime("%H:%M")
+    saved = await api.put(
+        "/api/me/notification-settings",
+        {"quiet_hours": {"start": start, "end": end}, "time_zone": "UTC"},
+        token=account.access,
+    )
+    assert saved.status == 200 and saved.json["quiet_hours"] == {"start": start, "end": end}
+
+
 async def test_quiet_hours_hold_emails_and_send_them_as_one_when_they_end(
     mail_api: ApiClient, mailbox: Mailbox
 ):
     alice, bob, cat = [await mail_api.register(n) for n in ("Alice", "Bob", "Cat")]
     await verify(mail_api, mailbox, bob)
-    now = clock.now()
-    start = (now - timedelta(minutes=1)).strftime("%H:%M")
-    end = (now + timedelta(hours=2)).strftime("%H:%M")
-    saved = await mail_api.put(
-        "/api/me/notification-settings",
-        {"quiet_hours": {"start": start, "end": end}, "time_zone": "UTC"},
-        token=bob.access,
-    )
-    assert saved.status == 200 and saved.json["quiet_hours"] == {"start": start, "end": end}
+    await quiet_now(mail_api, bob)
     for sender in (alice, cat):
         cid = (await open_direct(mail_api, sender, bob))["id"]
         await send(mail_api, sender, cid, f"hi from {sender.user['display_name']}")
@@ -170,6 +175,31 @@ async def test_quiet_hours_hold_emails_and_send_them_as_one_when_they_end(
     [_, held] = await mailbox.wait_for(bob.email, 2, settle=settle(mail_api))
     assert held["Subject"] == "Unread messages in 2 conversations on Hypee"
     assert "hi from Alice" in text_of(held) and "hi from Cat" in text_of(held)
+    await later(mail_api, 3600)
+    assert len(mailbox.to(bob.email)) == 2
+
+
+async def test_forum_emails_held_by_quiet_hours_join_the_missed_messages(
+    mail_api: ApiClient, mailbox: Mailbox
+):
+    alice, bob = await mail_api.register("Alice"), await mail_api.register("Bob")
+    await verify(mail_api, mailbox, bob)
+    question = await ask(mail_api, bob, title="Which language first?")
+    await quiet_now(mail_api, bob)
+    await answer(mail_api, alice, question["id"], body="Python, then whatever you need.")
+    await answer(mail_api, alice, question["id"], body="Or JavaScript for the web.")
+    cid = (await open_direct(mail_api, alice, bob))["id"]
+    await send(mail_api, alice, cid, "did you see my answers?")
+    await later(mail_api, DELAY + 60)
+    assert len(mailbox.to(bob.email)) == 1  # held
+    await later(mail_api, 2 * 3600)
+    [_, held] = await mailbox.wait_for(bob.email, 2, settle=settle(mail_api))
+    assert held["Subject"] == "While you were away on Hypee"
+    text = text_of(held)
+    assert "did you see my answers?" in text
+    assert 'Alice answered "Which language first?": Python, then whatever you need.' in text
+    assert "Or JavaScript for the web." in text
+    assert "/api/unsubscribe/" in held["List-Unsubscribe"]
     await later(mail_api, 3600)
     assert len(mailbox.to(bob.email)) == 2
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
@@ -125,6 +126,34 @@ async def test_a_busy_push_service_is_tried_again_later(api: ApiClient, push_ser
     await settle(api)()
     [payload] = push_service.to("phone")
     assert payload["url"] == f"/chat/{cid}"
+    clock.advance(3600)
+    await settle(api)()
+    assert len(push_service.to("phone")) == 1
+
+
+async def test_pushes_held_by_quiet_hours_go_as_one_when_they_end(api: ApiClient, push_service):
+    alice, bob, cat = [await api.register(n) for n in ("Alice", "Bob", "Cat")]
+    await subscribe(api, push_service, bob, "phone")
+    now = clock.now()
+    quiet = {
+        "start": f"{now - timedelta(minutes=1):%H:%M}",
+        "end": f"{now + timedelta(hours=1):%H:%M}",
+    }
+    await api.put(
+        "/api/me/notification-settings",
+        {"quiet_hours": quiet, "time_zone": "UTC"},
+        token=bob.access,
+    )
+    for sender in (alice, cat):
+        cid = (await open_direct(api, sender, bob))["id"]
+        await send(api, sender, cid, "hello")
+    await settle(api)()
+    assert push_service.to("phone") == []
+    clock.advance(3600)
+    await settle(api)()
+    [held] = push_service.to("phone")
+    assert held["body"] == "4 notifications while you were away"
+    assert held["url"] == "/notifications" and held["tag"] == "held"
     clock.advance(3600)
     await settle(api)()
     assert len(push_service.to("phone")) == 1
