@@ -127,6 +127,19 @@ class DueWork:
             await jobs.move(self.db, job, clock.now() + timedelta(seconds=delay), repr(error))
         return True
 
+    async def _attempt(self, channel: outbox.Channel, entry: outbox.OutboxDocument) -> None:
+        """Deliver `entry`; an unexpected error counts as a passing failure (retried with
+        backoff, given up after a day) rather than a lease left to run out again and again."""
+        try:
+            await self.deliverers[channel](entry)
+        except DeliveryFailed:
+            raise
+        except (PyMongoError, StoreUnavailable, UndecodableDocument):
+            raise  # the store: the loop waits for it (the lease brings the entry back)
+        except Exception as error:
+            log.exception("delivery raised", extra={"channel": channel, "id": str(entry["_id"])})
+            raise DeliveryFailed(f"{type(error).__name__}: {error}", transient=True) from error
+
     async def _deliver_one(self, channel: outbox.Channel) -> bool:
         entry = await outbox.claim(self.db, channel, self.owner)
         if entry is None:
@@ -134,7 +147,7 @@ class DueWork:
         state = self.states[channel]
         counter = self.metrics.outbox_deliveries
         try:
-            await self.deliverers[channel](entry)
+            await self._attempt(channel, entry)
         except DeliveryFailed as failure:
             state.failing_since = state.failing_since or str(failure)
             if failure.transient and await outbox.retry_later(

@@ -154,3 +154,25 @@ async def test_a_digest_due_on_two_processes_leaves_once(tmp_path):
             await client.close()
     finally:
         mailbox.stop()
+
+
+async def test_an_unexpected_error_while_sending_is_retried_like_a_passing_one(
+    start_server, mailbox, monkeypatch
+):
+    api = await start_server(smtp_url=mailbox.url)
+    mailer = api.server.services.mailer  # type: ignore[attr-defined]
+    compose, calls = mailer.message_of, []
+
+    def broken_once(entry):
+        calls.append(entry["_id"])
+        if len(calls) == 1:
+            raise ValueError("a bug in composing")
+        return compose(entry)
+
+    monkeypatch.setattr(mailer, "message_of", broken_once)
+    account = await api.register()
+    await settle(api)()
+    assert mailbox.to(account.email) == [] and await metric(api, "retried") == 1
+    clock.advance(31)
+    await mailbox.wait_for(account.email, settle=settle(api))
+    assert len(calls) == 2
