@@ -14,7 +14,7 @@ import pytest_asyncio
 from playwright.async_api import expect
 
 from tests.e2e.conftest import DEMO_PASSWORD, MODULE_LOOP, PHONE, WebServer, demo_server
-from tests.helpers import open_direct, send
+from tests.helpers import answer, ask, open_direct, send
 from tests.mailbox import Mailbox, link_in
 
 pytestmark = MODULE_LOOP
@@ -122,3 +122,21 @@ async def test_quiet_hours_saved_on_the_settings_page_hold_emails_back(
     assert (await send(web_server.api, mentor, conversation["id"], "see you soon")).status == 201
     await asyncio.sleep(3)
     assert [m["Subject"] for m in mailbox.to(email)] == []
+
+
+async def test_the_unsubscribe_link_of_an_email_turns_that_kind_off(
+    people, web_server: WebServer, mailbox: Mailbox
+):
+    email = "mentee5@demo.hypee.dev"
+    asker, mentor = await web_server.login(email), await web_server.login("mentor3@demo.hypee.dev")
+    question = await ask(web_server.api, asker, title="How do I prepare a first interview?")
+    await answer(web_server.api, mentor, question["id"], body="Practise out loud.")
+    [answered] = await mailbox.wait_for(email, timeout=15)
+    person = await people(viewport=PHONE, locale="fr-FR")
+    await person.goto(f"/unsubscribe?token={link_in(answered, '/unsubscribe')}")
+    await person.page.get_by_role("button", name="Ne plus recevoir ces e-mails").click()
+    await expect(person.page.get_by_role("status")).to_have_text(
+        "C'est fait : plus d'e-mails sur le forum."
+    )
+    settings = await web_server.api.get("/api/me/notification-settings", token=asker.access)
+    assert settings.json["email"] == {"messages": True, "forum": False}
