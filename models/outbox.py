@@ -99,21 +99,19 @@ async def add_email(
     return entry
 
 
-async def add_push(
+async def add_pushes(
     db: DocumentDatabase,
-    *,
-    kind: str,
     user_id: ObjectId,
-    subscription_id: ObjectId,
+    subscription_ids: list[ObjectId],
     payload: dict[str, Any],
-    due_at: datetime | None = None,
-) -> OutboxDocument:
-    """Queue a push to one subscription (in the caller's unit of work)."""
-    entry = _new("push", kind, user_id, due_at)
-    entry["subscription_id"] = subscription_id
-    entry["payload"] = payload
-    await _outbox(db).insert_one(entry)
-    return entry
+) -> None:
+    """Queue one push of `payload` (its `kind` says what about) to each of the user's
+    subscriptions (in the caller's unit of work)."""
+    for subscription_id in subscription_ids:
+        entry = _new("push", payload["kind"], user_id, None)
+        entry["subscription_id"] = subscription_id
+        entry["payload"] = payload
+        await _outbox(db).insert_one(entry)
 
 
 async def claim(db: DocumentDatabase, channel: Channel, owner: ObjectId) -> OutboxDocument | None:

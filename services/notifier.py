@@ -137,14 +137,7 @@ class Notifier:
                 data={"payload": payload},
             )
             return
-        for subscription in subscriptions:
-            await outbox.add_push(
-                self.db,
-                kind=notification["kind"],
-                user_id=user_id,
-                subscription_id=subscription["_id"],
-                payload=payload,
-            )
+        await outbox.add_pushes(self.db, user_id, [s["_id"] for s in subscriptions], payload)
         current_unit().on_commit(self.mailer.wake)
 
     async def _email_away(

@@ -80,12 +80,6 @@ class PushService:
         async with self.store.atomic() as unit:
             for held in batch:
                 await jobs.done(self.db, held)
-            for subscription in await push_subscriptions.listing(self.db, user_id):
-                await outbox.add_push(
-                    self.db,
-                    kind=payload["kind"],
-                    user_id=user_id,
-                    subscription_id=subscription["_id"],
-                    payload=payload,
-                )
+            subscriptions = await push_subscriptions.listing(self.db, user_id)
+            await outbox.add_pushes(self.db, user_id, [s["_id"] for s in subscriptions], payload)
             unit.on_commit(self.wake)

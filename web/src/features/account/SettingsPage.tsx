@@ -14,6 +14,16 @@ import { timeZones, useNotificationSettings, useSaveNotificationSettings } from 
 
 const KINDS = ["messages", "forum"] as const;
 
+/** One end of the quiet hours: a local time, asked for only while quiet hours are on. */
+function QuietTime({ name, label, value, on }: { name: string; label: string; value: string; on: boolean }) {
+  return (
+    <label>
+      {label}
+      <input type="time" name={name} defaultValue={value} disabled={!on} required={on} />
+    </label>
+  );
+}
+
 function NotificationsForm({ settings }: { settings: NotificationSettings }) {
   const { t } = useTranslation();
   const save = useSaveNotificationSettings();
@@ -74,26 +84,18 @@ function NotificationsForm({ settings }: { settings: NotificationSettings }) {
           {t("settings.quietOn")}
         </label>
         <div className="time-range">
-          <label>
-            {t("settings.quietStart")}
-            <input
-              type="time"
-              name="quiet-start"
-              defaultValue={settings.quiet_hours?.start ?? "22:00"}
-              disabled={!quiet}
-              required={quiet}
-            />
-          </label>
-          <label>
-            {t("settings.quietEnd")}
-            <input
-              type="time"
-              name="quiet-end"
-              defaultValue={settings.quiet_hours?.end ?? "07:00"}
-              disabled={!quiet}
-              required={quiet}
-            />
-          </label>
+          <QuietTime
+            name="quiet-start"
+            label={t("settings.quietStart")}
+            value={settings.quiet_hours?.start ?? "22:00"}
+            on={quiet}
+          />
+          <QuietTime
+            name="quiet-end"
+            label={t("settings.quietEnd")}
+            value={settings.quiet_hours?.end ?? "07:00"}
+            on={quiet}
+          />
         </div>
         <small className="muted">{t("settings.quietHint")}</small>
       </fieldset>
