@@ -11,7 +11,7 @@ import pytest
 from hypee import clock
 from models import migrations
 from tests.client import ApiClient, Socket
-from tests.helpers import answer, ask, assert_error, open_direct, send
+from tests.helpers import PROFILE, answer, ask, assert_error, open_direct, send
 from tests.mailbox import Mailbox, link_in, settle, text_of, verify
 
 DELAY = 120
@@ -301,3 +301,20 @@ async def test_accounts_from_before_digests_get_the_default_one(mail_api: ApiCli
     job = await db["jobs"].find_one({"key": f"digest:{account.id}"})
     assert job is not None and job["kind"] == "digest"
     assert job["due_at"].weekday() == 0 and job["due_at"].hour == 8  # Monday 08:00 UTC
+
+
+async def test_a_mentors_digest_lists_open_questions_in_their_specialties(
+    mail_api: ApiClient, mailbox: Mailbox
+):
+    mentor, mentee = await mail_api.register("Mentor"), await mail_api.register("Mentee")
+    await verify(mail_api, mailbox, mentor)
+    listed = await mail_api.put("/api/me/mentor-profile", PROFILE, token=mentor.access)
+    assert listed.status == 200
+    await digest_at(mail_api, mailbox, mentor, "UTC", datetime(2026, 12, 7, 20, 0, tzinfo=UTC))
+    await ask(mail_api, mentee, title="Is Python good for a first job?", tags=["python"])
+    await ask(mail_api, mentee, title="Which camera should I buy?", tags=["photography"])
+    await later(mail_api, (datetime(2026, 12, 8, 8, 0, tzinfo=UTC) - clock.now()).total_seconds())
+    [_, digest] = await mailbox.wait_for(mentor.email, 2, settle=settle(mail_api))
+    text = text_of(digest)
+    assert "Open questions in your specialties" in text
+    assert "Is Python good for a first job?" in text and "camera" not in text
