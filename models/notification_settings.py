@@ -144,10 +144,6 @@ def wants(settings: NotificationSettings, channel: str, kind: str) -> bool:
 
 def zone_of(settings: NotificationSettings) -> zoneinfo.ZoneInfo:
     """The person's time zone."""
-    return _zone(settings)
-
-
-def _zone(settings: NotificationSettings) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(settings["time_zone"])
 
 
@@ -170,7 +166,7 @@ def quiet_until(settings: NotificationSettings, now: datetime) -> datetime | Non
     quiet = settings["quiet_hours"]
     if not quiet:
         return None
-    zone = _zone(settings)
+    zone = zone_of(settings)
     local = now.astimezone(zone)
     start, end = _clock_time(quiet["start"]), _clock_time(quiet["end"])
     at = local.time().replace(second=0, microsecond=0)
@@ -189,7 +185,7 @@ def next_digest(settings: NotificationSettings, now: datetime) -> datetime | Non
     frequency = settings["digest"]
     if frequency == "off":
         return None
-    zone = _zone(settings)
+    zone = zone_of(settings)
     local = now.astimezone(zone)
     for days in range(0, 9):
         day = local + timedelta(days=days)

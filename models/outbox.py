@@ -24,6 +24,8 @@ Channel = Literal["email", "push"]
 GIVE_UP_AFTER = timedelta(days=1)
 # A queued entry this far past its due time is reported by --check as stuck.
 STUCK_AFTER = timedelta(hours=1)
+# What an entry holds only until it is sent or failed ($unset then).
+_BODIES = {"email": "", "payload": ""}
 
 INDEXES = {
     COLLECTION: [
@@ -152,9 +154,6 @@ async def mark_failed(db: DocumentDatabase, entry: OutboxDocument, error: str) -
         {"_id": entry["_id"], "lease_owner": entry["lease_owner"], "status": "queued"},
         {"$set": {"status": "failed", "last_error": error[:500]}, "$unset": _BODIES},
     )
-
-
-_BODIES = {"email": "", "payload": ""}
 
 
 async def failed(db: DocumentDatabase) -> list[OutboxDocument]:

@@ -375,7 +375,7 @@ async def with_settings(db: DocumentDatabase, user_ids: list[ObjectId]) -> list[
         await db[COLLECTION]
         .find(
             {"_id": {"$in": user_ids}},
-            {"email": 1, "display_name": 1, "notify": 1, "email_verified": 1, "mentor": 1},
+            {"email": 1, "display_name": 1, "notify": 1, "email_verified": 1},
         )
         .to_list(None)
     )

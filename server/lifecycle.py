@@ -201,7 +201,7 @@ def build_services(settings: Settings, store: Store) -> Services:
 
 def _channel_check(due_work: DueWork, channel: outbox.Channel) -> Callable[[], Awaitable[str]]:
     async def check() -> str:
-        return due_work.states[channel].status()
+        return due_work.status(channel)
 
     return check
 

@@ -34,16 +34,6 @@ Deliver = Callable[[outbox.OutboxDocument], Awaitable[None]]
 RunJob = Callable[[jobs.JobDocument, ObjectId], Awaitable[None]]
 
 
-class ChannelState:
-    """How a channel's last delivery went, for /readyz: "ok", or "failing" since when."""
-
-    def __init__(self) -> None:
-        self.failing_since: str | None = None
-
-    def status(self) -> str:
-        return "ok" if self.failing_since is None else "failing"
-
-
 class DueWork:
     """Runs due jobs (by kind) and delivers due outbox entries (by channel)."""
 
@@ -57,7 +47,7 @@ class DueWork:
         self.retry_seconds = retry_seconds
         self.owner = ObjectId()  # this process, as the holder of leases
         self.deliverers: dict[outbox.Channel, Deliver] = {}
-        self.states: dict[outbox.Channel, ChannelState] = {}
+        self.failing: set[outbox.Channel] = set()  # whose last delivery failed
         self.job_runners: dict[str, RunJob] = {}
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
@@ -65,10 +55,13 @@ class DueWork:
 
     def deliver_with(self, channel: outbox.Channel, deliver: Deliver) -> None:
         self.deliverers[channel] = deliver
-        self.states[channel] = ChannelState()
 
     def run_jobs_with(self, kind: str, run: RunJob) -> None:
         self.job_runners[kind] = run
+
+    def status(self, channel: outbox.Channel) -> str:
+        """For /readyz: "failing" while the channel's last delivery failed, else "ok"."""
+        return "failing" if channel in self.failing else "ok"
 
     def wake(self) -> None:
         """Look for due work now (a unit that queued some committed)."""
@@ -144,12 +137,11 @@ class DueWork:
         entry = await outbox.claim(self.db, channel, self.owner)
         if entry is None:
             return False
-        state = self.states[channel]
         counter = self.metrics.outbox_deliveries
         try:
             await self._attempt(channel, entry)
         except DeliveryFailed as failure:
-            state.failing_since = state.failing_since or str(failure)
+            self.failing.add(channel)
             if failure.transient and await outbox.retry_later(
                 self.db, entry, backoff_seconds(entry["attempts"], self.retry_seconds), str(failure)
             ):
@@ -167,7 +159,7 @@ class DueWork:
                     extra={"channel": channel, "id": str(entry["_id"]), "error": str(failure)},
                 )
             return True
-        state.failing_since = None
+        self.failing.discard(channel)
         await outbox.mark_sent(self.db, entry)
         counter.labels(channel, "sent").inc()
         return True

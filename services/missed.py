@@ -13,6 +13,7 @@ of work, so each is emailed once.
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bson import ObjectId
 
@@ -45,7 +46,10 @@ class MissedMessages:
         for kind in (jobs.MISSED_MESSAGES, jobs.HELD_EMAIL):
             batch += await jobs.claim_more(self.db, owner, kind, user["_id"])
         checks = [j for j in batch if j["kind"] == jobs.MISSED_MESSAGES]
-        unread = [await self._conversation(j["data"]["conversation_id"], user) for j in checks]
+        zone = notification_settings.zone_of(settings)
+        unread = [
+            await self._conversation(j["data"]["conversation_id"], user, zone) for j in checks
+        ]
         held = [j["data"] for j in batch if j["kind"] == jobs.HELD_EMAIL]
         await self._send(user, settings, batch, (unread, held))
 
@@ -78,7 +82,7 @@ class MissedMessages:
                 )
 
     async def _conversation(
-        self, conversation_id: ObjectId, user: dict[str, Any]
+        self, conversation_id: ObjectId, user: dict[str, Any], zone: ZoneInfo
     ) -> dict[str, Any] | None:
         """What the email says of one conversation, or None when nothing in it is unread."""
         conversation, unread = await messages.unread_by(
@@ -97,7 +101,6 @@ class MissedMessages:
                 (names[p] for p in conversation["participants"] if p != user["_id"] and p in names),
                 "Hypee",
             )
-        zone = notification_settings.zone_of(notification_settings.of(user))
         return {
             "title": title,
             "link": self.mailer.link(f"/chat/{conversation_id}"),

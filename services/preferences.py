@@ -44,13 +44,14 @@ class Preferences:
     async def unsubscribe(self, user_id: ObjectId, topic: str) -> None:
         """Turn off the emails of `topic` ("messages", "forum" or "digest"); an account that
         is gone has nothing to turn off."""
-        if await users.get_user(self.db, user_id) is None:
+        user = await users.get_user(self.db, user_id)
+        if user is None:
             return
         if topic == "digest":
             await self.update(user_id, {"digest": "off"})
         else:
-            settings = await self.of(user_id)
-            await self.update(user_id, {"email": {**settings["email"], topic: False}})
+            emails = notification_settings.of(user)["email"]
+            await self.update(user_id, {"email": {**emails, topic: False}})
 
     async def registered(self, user_id: ObjectId) -> None:
         """A new account gets the default digest (in the caller's unit of work)."""
