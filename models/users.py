@@ -196,7 +196,7 @@ async def register(
 ) -> dict[str, Any]:
     """Create an account from loaded RegisterSchema `data` (`email_verified` may be added:
     demo accounts) with the hash of its password; 409 if the email is taken."""
-    if await db[COLLECTION].count_documents({"email": data["email"]}, limit=1):
+    if await email_taken(db, data["email"]):
         raise conflict("An account with this email already exists.")
     user = {
         "_id": ObjectId(),
@@ -221,7 +221,7 @@ async def authenticate(
     db: DocumentDatabase, passwords: PasswordService, email: str, password: str
 ) -> dict[str, Any] | None:
     """The user whose credentials these are, or None; upgrades outdated password hashes."""
-    user = await db[COLLECTION].find_one({"email": normalize_email(email)})
+    user = await by_email(db, email)
     stored_hash = user["password_hash"] if user else None
     if not await passwords.verify(stored_hash, password) or user is None:
         return None
@@ -353,10 +353,12 @@ async def verify_email(
 
 
 async def email_taken(db: DocumentDatabase, email: str) -> bool:
+    """Whether an account has the (normalized) address `email`."""
     return await db[COLLECTION].count_documents({"email": email}, limit=1) > 0
 
 
 async def by_email(db: DocumentDatabase, email: str) -> dict[str, Any] | None:
+    """The account of `email`, compared as stored (trimmed, lower-cased), or None."""
     return await db[COLLECTION].find_one({"email": normalize_email(email)})
 
 
