@@ -235,6 +235,24 @@ class Settings:
         "starting conversations, asking and answering need a verified email "
         "(default: on in production, off otherwise)",
     )
+    autohide_reports: int = _setting(
+        "HYPEE_AUTOHIDE_REPORTS",
+        3,
+        _integer(1),
+        "content reported by this many distinct people is hidden until a moderator decides",
+    )
+    new_conversations_per_day: int = _setting(
+        "HYPEE_NEW_CONVERSATIONS_PER_DAY",
+        10,
+        _integer(1),
+        "how many conversations an account younger than a day, with no points, may start a day",
+    )
+    export_link_hours: int = _setting(
+        "HYPEE_EXPORT_LINK_HOURS",
+        168,
+        _integer(1),
+        "how long a data export stays downloadable",
+    )
     missed_message_delay_seconds: int = _setting(
         "HYPEE_MISSED_MESSAGE_DELAY_SECONDS",
         120,

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from handlers.base import BaseHandler
 from hypee.errors import field_error, not_found, rate_limited, unauthorized
+from hypee.fields import StrictBoolean
 from hypee.openapi import Operation
 from models import mentors, sessions, users
 
@@ -241,6 +242,16 @@ class LogoutHandler(BrowserSessions):
         self.no_content()
 
 
+class DeleteAccountSchema(Schema):
+    password = fields.String(
+        required=True, validate=validate.Length(1, users.MAX_PASSWORD), load_only=True
+    )
+    erase_messages = StrictBoolean(
+        load_default=False,
+        metadata={"description": "Also turn every message the caller wrote into a deletion."},
+    )
+
+
 class MeHandler(BaseHandler):
     docs = {
         "GET": Operation("The caller's account", response=users.PrivateUserSchema),
@@ -249,13 +260,30 @@ class MeHandler(BaseHandler):
             body=users.ProfileUpdateSchema,
             response=users.PrivateUserSchema,
         ),
+        "DELETE": Operation(
+            "Delete the caller's account",
+            body=DeleteAccountSchema,
+            response=None,
+            description="Every login ends at once (sockets close with 4401 on every process). "
+            'The profile leaves the directory; the name becomes "Deleted user"; avatar, '
+            "email, settings and points history are removed, and the email can register "
+            "again. Other people keep their conversations and the forum keeps its posts, "
+            'shown as by "Deleted user". With `erase_messages`, each of the caller\'s '
+            "messages becomes a deletion (its attachments removed). 400 naming `password` "
+            "when it is not the caller's.",
+        ),
     }
 
     async def get(self) -> None:
         user = await users.get_user(self.db, self.user_id)
-        if user is None:
+        if user is None or user.get("deleted_at") is not None:
             raise unauthorized("This account no longer exists.")
         self.write_json(users.private_view(user))
+
+    async def delete(self) -> None:
+        data = self.load_body(DeleteAccountSchema)
+        await self.services.deletion.delete(self.user_id, data["password"], data["erase_messages"])
+        self.no_content()
 
     async def patch(self) -> None:
         changes = self.load_body(users.ProfileUpdateSchema)

@@ -112,3 +112,10 @@ async def require_verified_email(services: Services, user_id: ObjectId) -> None:
             "Verify your email address first: open the link we sent you, or ask for a new one "
             "from the banner or in Settings.",
         )
+
+
+async def require_may_reach_out(services: Services, user_id: ObjectId) -> None:
+    """403 `suspended` for a suspended caller, then as `require_verified_email`: what
+    reaching out to others (a conversation, a question, an answer, a report) needs."""
+    await users.require_not_suspended(services.db, user_id)
+    await require_verified_email(services, user_id)

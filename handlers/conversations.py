@@ -7,7 +7,7 @@ import re
 from bson import ObjectId
 
 from handlers.base import BaseHandler
-from handlers.common import require_verified_email
+from handlers.common import require_may_reach_out
 from hypee.errors import not_found
 from hypee.fields import ObjectIdField
 from hypee.openapi import Operation
@@ -77,7 +77,7 @@ class ConversationListHandler(BaseHandler):
 
     async def post(self) -> None:
         data = self.load_body(conversations.NewConversationSchema)
-        await require_verified_email(self.services, self.user_id)
+        await require_may_reach_out(self.services, self.user_id)
         conversation, created = await self.services.conversations.open(self.user_id, data)
         people = await conversations.people_of(self.db, [conversation])
         self.write_json(

@@ -8,7 +8,7 @@ from typing import Any
 from bson import ObjectId
 
 from handlers.base import BaseHandler
-from handlers.common import require_verified_email
+from handlers.common import require_may_reach_out
 from hypee.errors import not_found
 from hypee.openapi import Operation
 from hypee.paging import PageQuerySchema, page_schema
@@ -62,7 +62,7 @@ class QuestionListHandler(ForumHandler):
 
     async def post(self) -> None:
         data = self.load_body(questions.NewQuestionSchema)
-        await require_verified_email(self.services, self.user_id)
+        await require_may_reach_out(self.services, self.user_id)
         question = await self.services.forum.ask(self.user_id, data)
         [view] = await questions.render(self.db, [question], self.user_id)
         self.write_json(view, 201)
@@ -122,7 +122,7 @@ class AnswerListHandler(ForumHandler):
 
     async def post(self) -> None:
         data = self.load_body(answers.NewAnswerSchema)
-        await require_verified_email(self.services, self.user_id)
+        await require_may_reach_out(self.services, self.user_id)
         answer = await self.services.forum.answer(self.user_id, data)
         self.write_json(await answers.render(self.db, answer, self.user_id), 201)
 

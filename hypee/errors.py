@@ -12,6 +12,8 @@ STATUS_CODES = {
     "token_expired": 401,
     "forbidden": 403,
     "email_unverified": 403,
+    "blocked": 403,
+    "suspended": 403,
     "not_found": 404,
     "method_not_allowed": 405,
     "conflict": 409,
@@ -52,6 +54,7 @@ class ApiError(Exception):
         *,
         fields: dict[str, Any] | None = None,
         retry_after: int | None = None,
+        until: str | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -59,12 +62,15 @@ class ApiError(Exception):
         self.message = message
         self.fields = fields
         self.retry_after = retry_after
+        self.until = until
 
     def to_json(self) -> dict[str, Any]:
-        """The error body of docs/api.md: {"error": {"code", "message", "fields"?}}."""
+        """The error body of docs/api.md: {"error": {"code", "message", "fields"?, "until"?}}."""
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.fields is not None:
             body["fields"] = self.fields
+        if self.until is not None:
+            body["until"] = self.until
         return {"error": body}
 
 

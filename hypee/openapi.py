@@ -77,6 +77,13 @@ class ErrorDetailSchema(Schema):
         keys=fields.String(),
         metadata={"description": "Per-field problems (validation_error only)."},
     )
+    until = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "`suspended` only: when the suspension ends (UTC), null when it is "
+            "for good."
+        },
+    )
 
 
 class ErrorSchema(Schema):

@@ -50,6 +50,10 @@ class AnswerSchema(Schema):
     my_vote = fields.Integer(required=True, metadata={"description": "1, -1 or 0 (anonymous: 0)."})
     created_at = UtcDateTime(required=True)
     updated_at = UtcDateTime(required=True)
+    hidden = fields.Boolean(
+        required=True,
+        metadata={"description": "Removed by a moderator: the body is withheld (empty)."},
+    )
 
 
 class AnswerDocument(TypedDict, total=False):
@@ -62,6 +66,7 @@ class AnswerDocument(TypedDict, total=False):
     score: int
     accepted: bool
     deleting: bool  # being deleted (models/posts.py)
+    hidden: bool  # by a moderator (the body kept for the audit)
     created_at: datetime
     updated_at: datetime
 
@@ -78,6 +83,7 @@ class AnswerView(TypedDict):
     my_vote: int
     created_at: datetime
     updated_at: datetime
+    hidden: bool
 
 
 def view(
@@ -91,12 +97,13 @@ def view(
         "id": str(answer["_id"]),
         "question_id": str(answer["question_id"]),
         "author": users.public_view(author) if author else None,
-        "body": answer["body"],
+        "body": "" if answer.get("hidden") else answer["body"],
         "score": answer.get("score", 0),
         "accepted": answer.get("accepted", False),
         "my_vote": my_votes.get(answer["_id"], 0),
         "created_at": answer["created_at"],
         "updated_at": answer.get("updated_at", answer["created_at"]),
+        "hidden": bool(answer.get("hidden")),
     }
 
 
@@ -206,3 +213,16 @@ async def by_question(db: DocumentDatabase) -> dict[ObjectId, list[dict[str, Any
     async for answer in batches.each(db[COLLECTION], LIVE, {"question_id": 1, "accepted": 1}):
         found.setdefault(answer["question_id"], []).append(answer)
     return found
+
+
+async def set_hidden(db: DocumentDatabase, answer_id: ObjectId, hidden: bool) -> bool:
+    """Hide (or restore) an answer for everyone; False when it is gone or already so."""
+    result = await db[COLLECTION].update_one(
+        {"_id": answer_id, **LIVE, "hidden": {"$ne": hidden}}, {"$set": {"hidden": hidden}}
+    )
+    return result.modified_count > 0
+
+
+async def by_author(db: DocumentDatabase, author_id: ObjectId) -> list[dict[str, Any]]:
+    """Every answer `author_id` wrote (their export)."""
+    return await db[COLLECTION].find({"author_id": author_id}).sort([("_id", -1)]).to_list(None)

@@ -46,6 +46,7 @@ INDEXES = {
         IndexModel(
             [("participants", 1), ("updated_at", -1), ("_id", -1)], name="inbox_by_activity"
         ),
+        IndexModel([("created_by", 1), ("created_at", -1)], name="by_creator"),
     ]
 }
 INBOX = Listing("inbox", [("updated_at", -1), ("_id", -1)], (datetime, ObjectId))
@@ -103,6 +104,10 @@ class ConversationSchema(Schema):
     created_by = ObjectIdField(required=True)
     created_at = UtcDateTime(required=True)
     updated_at = UtcDateTime(required=True)
+    muted = fields.Boolean(
+        required=True,
+        metadata={"description": "The caller muted it: no notifications, emails or pushes."},
+    )
 
 
 def last_read(conversation: dict[str, Any], user_id: ObjectId) -> int:
@@ -139,6 +144,7 @@ class ConversationDocument(TypedDict, total=False):
     rev: int  # the change counter
     last_message: dict[str, Any] | None  # the inbox summary: a message without seq
     skipped: list[int]  # seqs assigned that hold no message
+    muted_by: list[ObjectId]  # members who get no notification from it
     created_by: ObjectId
     created_at: datetime
     updated_at: datetime
@@ -159,6 +165,7 @@ class ConversationView(TypedDict):
     created_by: str
     created_at: datetime
     updated_at: datetime
+    muted: bool
 
 
 class MessagePreview(TypedDict):
@@ -219,6 +226,7 @@ def view(
         "created_by": str(conversation["created_by"]),
         "created_at": conversation["created_at"],
         "updated_at": conversation["updated_at"],
+        "muted": viewer_id in conversation.get("muted_by", ()),
     }
 
 
@@ -392,6 +400,42 @@ async def participants_of(
     return list(conversation["participants"])
 
 
+async def participants(db: DocumentDatabase, conversation_id: ObjectId) -> list[ObjectId]:
+    """Who takes part in a conversation now (none when it does not exist)."""
+    conversation = await db[COLLECTION].find_one({"_id": conversation_id}, {"participants": 1})
+    return list((conversation or {}).get("participants", []))
+
+
+async def set_muted(
+    db: DocumentDatabase, conversation_id: ObjectId, user_id: ObjectId, muted: bool
+) -> None:
+    """Mute (or unmute) a conversation for one member: 404 when not a member."""
+    operation = "$addToSet" if muted else "$pull"
+    result = await db[COLLECTION].update_one(
+        {"_id": conversation_id, "participants": user_id}, {operation: {"muted_by": user_id}}
+    )
+    if result.matched_count == 0:
+        raise not_found("conversation")
+
+
+async def muted_by(db: DocumentDatabase, user_id: ObjectId) -> list[dict[str, Any]]:
+    """The conversations `user_id` muted, most recently active first."""
+    return (
+        await db[COLLECTION]
+        .find({"muted_by": user_id, "participants": user_id})
+        .sort([("updated_at", -1)])
+        .limit(500)
+        .to_list(None)
+    )
+
+
+async def created_since(db: DocumentDatabase, creator_id: ObjectId, since: datetime) -> int:
+    """How many conversations `creator_id` opened since `since` (the new-account limit)."""
+    return await db[COLLECTION].count_documents(
+        {"created_by": creator_id, "created_at": {"$gte": since}}
+    )
+
+
 async def inbox(db: DocumentDatabase, user_id: ObjectId, limit: int, cursor: str | None) -> Page:
     """The caller's conversations, most recent activity first."""
     return await find_page(
@@ -454,7 +498,7 @@ async def reserve_seq(
                 }
             },
         ],
-        projection={"participants": 1, "seq": 1, "rev": 1},
+        projection={"participants": 1, "seq": 1, "rev": 1, "kind": 1, "muted_by": 1},
         return_document=ReturnDocument.AFTER,
     )
     if conversation is None:

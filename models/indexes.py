@@ -7,6 +7,8 @@ from pymongo import IndexModel
 from models import (
     account_tokens,
     answers,
+    audit,
+    blocks,
     conversations,
     jobs,
     mentors,
@@ -16,6 +18,7 @@ from models import (
     points,
     push_subscriptions,
     questions,
+    reports,
     sessions,
     uploads,
     users,
@@ -42,6 +45,9 @@ def all_indexes() -> dict[str, list[IndexModel]]:
         outbox,
         jobs,
         push_subscriptions,
+        blocks,
+        reports,
+        audit,
     ):
         for collection, indexes in module.INDEXES.items():
             merged.setdefault(collection, []).extend(indexes)

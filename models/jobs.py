@@ -23,6 +23,7 @@ DIGEST = "digest"  # kinds of job (services/digests.py, services/missed.py run t
 MISSED_MESSAGES = "missed_messages"
 HELD_EMAIL = "held_email"  # a forum email held by quiet hours
 HELD_PUSH = "held_push"  # a push held by quiet hours
+EXPORT = "export"  # a data export to build (services/exports.py)
 
 
 def digest_key(user_id: ObjectId) -> str:
@@ -155,3 +156,11 @@ async def stuck(db: DocumentDatabase) -> list[JobDocument]:
     """Jobs an hour or more past their due time: no process is running them."""
     late = clock.now() - STUCK_AFTER
     return await _jobs(db).find({"due_at": {"$lt": late}}).sort("due_at", 1).to_list(None)
+
+
+async def forget(db: DocumentDatabase, user_id: ObjectId, keep_kind: str | None = None) -> None:
+    """Drop the scheduled work of `user_id` (the account is deleted), but for `keep_kind`."""
+    query: dict[str, Any] = {"user_id": user_id}
+    if keep_kind is not None:
+        query["kind"] = {"$ne": keep_kind}
+    await _jobs(db).delete_many(query)

@@ -41,6 +41,7 @@ class MessageDocument(TypedDict):
     created_at: datetime
     edited_at: datetime | None
     deleted: bool
+    hidden: NotRequired[bool]  # hidden by a moderator: the body is kept for the audit
 
 
 class MessageView(TypedDict):
@@ -59,6 +60,8 @@ class MessageView(TypedDict):
     created_at: datetime
     edited_at: datetime | None
     deleted: bool
+    hidden: bool
+    from_blocked: NotRequired[bool]
 
 
 class AttachmentSchema(Schema):
@@ -100,6 +103,19 @@ class MessageSchema(Schema):
     created_at = UtcDateTime(required=True)
     edited_at = UtcDateTime(required=True, allow_none=True)
     deleted = fields.Boolean(required=True)
+    hidden = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Removed by a moderator: the body and attachments are withheld "
+            '(shown as "removed by a moderator").'
+        },
+    )
+    from_blocked = fields.Boolean(
+        metadata={
+            "description": "Present (true) in a group when the reader blocked the sender: "
+            "clients fold it."
+        },
+    )
 
 
 class NewMessageSchema(Schema):
@@ -173,7 +189,18 @@ class ChangesQuerySchema(PageQuerySchema):
 
 def message_view(conversation_id: ObjectId, message: MessageDocument) -> MessageView:
     """A stored message (or a conversation's summary of one, given its seq and rev) as the API
-    shows it (MessageSchema)."""
+    shows it (MessageSchema). A hidden message's body and attachments never leave."""
+    if message.get("hidden"):
+        return {
+            **_view(conversation_id, message),
+            "body": "",
+            "attachments": [],
+            "hidden": True,
+        }
+    return _view(conversation_id, message)
+
+
+def _view(conversation_id: ObjectId, message: MessageDocument) -> MessageView:
     return {
         "id": str(message["_id"]),
         "conversation_id": str(conversation_id),
@@ -188,4 +215,5 @@ def message_view(conversation_id: ObjectId, message: MessageDocument) -> Message
         "created_at": message["created_at"],
         "edited_at": message.get("edited_at"),
         "deleted": message.get("deleted", False),
+        "hidden": False,
     }

@@ -13,7 +13,7 @@ resume, and `run.py --repair` records it so unread counts stay exact.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from bson import ObjectId
@@ -56,6 +56,8 @@ class Stored:
     message: MessageView
     created: bool
     participants: list[ObjectId]
+    kind: str = "direct"  # the conversation's
+    muted_by: list[ObjectId] = field(default_factory=list)
 
 
 def new_message(
@@ -138,7 +140,13 @@ async def store(
             raise conflict("This message could not be stored; send it again.") from None
         await conversations.skip_seq(db, conversation_id, document, stored)
         return Stored(message_view(conversation_id, stored), False, [])
-    return Stored(message_view(conversation_id, document), True, conversation["participants"])
+    return Stored(
+        message_view(conversation_id, document),
+        True,
+        conversation["participants"],
+        conversation.get("kind", "direct"),
+        list(conversation.get("muted_by", [])),
+    )
 
 
 async def _between(
@@ -367,7 +375,14 @@ async def unread_by(
     others wrote after the user's read marker, as they are now, deleted ones left out)."""
     conversation = await db[conversations.COLLECTION].find_one(
         {"_id": conversation_id, "participants": user_id},
-        {"kind": 1, "title": 1, "participants": 1, "seq": 1, f"members.{user_id}": 1},
+        {
+            "kind": 1,
+            "title": 1,
+            "participants": 1,
+            "muted_by": 1,
+            "seq": 1,
+            f"members.{user_id}": 1,
+        },
     )
     if conversation is None:
         return None, []
@@ -376,10 +391,71 @@ async def unread_by(
     unread = [
         message
         for message in reversed(found)
-        if not message["deleted"] and message["kind"] == "user" and message["sender_id"] != user_id
+        if not message["deleted"]
+        and not message.get("hidden")
+        and message["kind"] == "user"
+        and message["sender_id"] != user_id
     ]
     return conversation, unread[-limit:]
 
 
 # How far back an email about unread messages looks (newest first).
 UNREAD_SCAN = 200
+
+
+# -- moderation and deletion of accounts -------------------------------------------------------
+
+
+async def by_id(db: DocumentDatabase, message_id: ObjectId) -> MessageDocument | None:
+    """The message `message_id` (callers check the reader takes part in its conversation)."""
+    return await _messages(db).find_one({"_id": message_id})
+
+
+async def around(
+    db: DocumentDatabase, message: MessageDocument, each_side: int
+) -> list[MessageDocument]:
+    """Up to `each_side` messages before and after `message`, in seq order (not itself)."""
+    conversation_id = message["conversation_id"]
+    seq = message["seq"]
+    before = await _between(db, conversation_id, {"$lt": seq}, True, each_side)
+    after = await _between(db, conversation_id, {"$gt": seq}, False, each_side)
+    return [*reversed(before), *after]
+
+
+async def set_hidden(db: DocumentDatabase, message: MessageDocument, hidden: bool) -> Changed:
+    """Hide (or restore) a message for everyone; it takes the conversation's next rev, so
+    clients catching up see the change like an edit."""
+    conversation_id = message["conversation_id"]
+    changes: dict[str, Any] = {
+        "hidden": hidden,
+        "rev": await conversations.next_rev(db, conversation_id),
+    }
+    await _messages(db).update_one({"_id": message["_id"]}, {"$set": changes})
+    await conversations.summary_changed(db, conversation_id, message["_id"], changes)
+    participants = await conversations.participants(db, conversation_id)
+    view = message_view(conversation_id, cast(MessageDocument, {**message, **changes}))
+    return Changed(message, view, participants)
+
+
+async def sent_by(db: DocumentDatabase, sender_id: ObjectId) -> list[MessageDocument]:
+    """Every message `sender_id` wrote (their export; an erasure), in send order per
+    conversation. A full scan: run only by account jobs, never on a request's path."""
+    return (
+        await _messages(db)
+        .find({"sender_id": sender_id, "kind": "user"})
+        .sort([("conversation_id", 1), ("seq", 1)])
+        .to_list(None)
+    )
+
+
+async def erase(db: DocumentDatabase, message: MessageDocument) -> None:
+    """Turn one message into a deletion (its sender's account is deleted with its messages)."""
+    conversation_id = message["conversation_id"]
+    changes = {
+        "deleted": True,
+        "body": "",
+        "attachments": [],
+        "rev": await conversations.next_rev(db, conversation_id),
+    }
+    await _messages(db).update_one({"_id": message["_id"]}, {"$set": changes})
+    await conversations.summary_changed(db, conversation_id, message["_id"], changes)

@@ -284,3 +284,19 @@ async def of_kind_since(
         .to_list(None)
     )
     return [n for n in found if n["kind"] == kind][:limit]
+
+
+async def all_of(db: DocumentDatabase, user_id: ObjectId) -> list[NotificationView]:
+    """Every notification of `user_id`, newest first (their export)."""
+    found = (
+        await _notifications(db)
+        .find({"user_id": user_id})
+        .sort([("created_at", -1), ("_id", -1)])
+        .to_list(None)
+    )
+    return [view(notification) for notification in found]
+
+
+async def forget(db: DocumentDatabase, user_id: ObjectId) -> None:
+    """Delete the user's notifications (the account is deleted)."""
+    await _notifications(db).delete_many({"user_id": user_id})

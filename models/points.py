@@ -153,3 +153,14 @@ async def totals(db: DocumentDatabase) -> dict[ObjectId, int]:
     async for event in batches.each(db[COLLECTION], projection={"user_id": 1, "delta": 1}):
         sums[event["user_id"]] = sums.get(event["user_id"], 0) + event["delta"]
     return sums
+
+
+async def all_of(db: DocumentDatabase, user_id: ObjectId) -> list[dict[str, Any]]:
+    """The user's whole points history, newest first (their export)."""
+    found = await db[COLLECTION].find({"user_id": user_id}).sort([("_id", -1)]).to_list(None)
+    return [dict(event_view(event)) for event in found]
+
+
+async def forget(db: DocumentDatabase, user_id: ObjectId) -> None:
+    """Delete the user's points history (the account is deleted)."""
+    await db[COLLECTION].delete_many({"user_id": user_id})

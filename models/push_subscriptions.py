@@ -123,3 +123,8 @@ async def of_users(
 
 async def listing(db: DocumentDatabase, user_id: ObjectId) -> list[SubscriptionDocument]:
     return await _subscriptions(db).find({"user_id": user_id}).sort("created_at", 1).to_list(None)
+
+
+async def forget(db: DocumentDatabase, user_id: ObjectId) -> None:
+    """Remove every subscription of `user_id` (the account is deleted)."""
+    await _subscriptions(db).delete_many({"user_id": user_id})

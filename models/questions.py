@@ -122,6 +122,13 @@ class QuestionSchema(Schema):
     my_vote = fields.Integer(required=True, metadata={"description": "1, -1 or 0 (anonymous: 0)."})
     created_at = UtcDateTime(required=True)
     last_activity_at = UtcDateTime(required=True)
+    hidden = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "Removed by a moderator: title and body are withheld (empty), and "
+            "listings leave it out."
+        },
+    )
 
 
 class QuestionDetailSchema(QuestionSchema):
@@ -143,6 +150,7 @@ class QuestionDocument(TypedDict, total=False):
     accept_bonus: list[dict[str, Any]]
     search: list[str]
     deleting: bool  # being deleted (models/posts.py)
+    hidden: bool  # by a moderator (title and body kept for the audit)
     created_at: datetime
     last_activity_at: datetime
 
@@ -161,6 +169,7 @@ class QuestionView(TypedDict):
     my_vote: int
     created_at: datetime
     last_activity_at: datetime
+    hidden: bool
 
 
 class QuestionDetailView(QuestionView):
@@ -176,11 +185,12 @@ def view(
 ) -> QuestionView:
     author = people.get(question["author_id"])
     accepted = question.get("accepted_answer_id")
+    hidden = bool(question.get("hidden"))
     return {
         "id": str(question["_id"]),
         "author": users.public_view(author) if author else None,
-        "title": question["title"],
-        "body": question["body"],
+        "title": "" if hidden else question["title"],
+        "body": "" if hidden else question["body"],
         "tags": question["tags"],
         "score": question.get("score", 0),
         "answer_count": question.get("answer_count", 0),
@@ -188,6 +198,7 @@ def view(
         "my_vote": my_votes.get(question["_id"], 0),
         "created_at": question["created_at"],
         "last_activity_at": question["last_activity_at"],
+        "hidden": hidden,
     }
 
 
@@ -306,7 +317,7 @@ def acceptance_effects(question: dict[str, Any]) -> list[dict[str, Any]]:
 
 async def listing(db: DocumentDatabase, params: dict[str, Any]) -> Page:
     """A page of questions for loaded QuestionQuerySchema `params`."""
-    clauses: list[dict[str, Any]] = [LIVE]
+    clauses: list[dict[str, Any]] = [LIVE, {"hidden": {"$ne": True}}]
     query = query_words(params.get("q") or "")
     if query:
         clauses.append(prefix_filter("search", query))
@@ -324,6 +335,24 @@ async def listing(db: DocumentDatabase, params: dict[str, Any]) -> Page:
         limit=params["limit"],
         cursor=params.get("cursor"),
         projection={"search": 0},
+    )
+
+
+async def set_hidden(db: DocumentDatabase, question_id: ObjectId, hidden: bool) -> bool:
+    """Hide (or restore) a question for everyone; False when it is gone or already so."""
+    result = await db[COLLECTION].update_one(
+        {"_id": question_id, **LIVE, "hidden": {"$ne": hidden}}, {"$set": {"hidden": hidden}}
+    )
+    return result.modified_count > 0
+
+
+async def by_author(db: DocumentDatabase, author_id: ObjectId) -> list[dict[str, Any]]:
+    """Every question `author_id` asked (their export)."""
+    return (
+        await db[COLLECTION]
+        .find({"author_id": author_id}, {"search": 0})
+        .sort([("_id", -1)])
+        .to_list(None)
     )
 
 

@@ -11,16 +11,18 @@ from marshmallow import Schema, ValidationError, fields, validate
 from pymongo import IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from hypee import batches
+from hypee import batches, clock
 from hypee.auth import PasswordService
 from hypee.dbapi import DocumentDatabase
-from hypee.errors import conflict
+from hypee.errors import ApiError, conflict
 from hypee.fields import ObjectIdField, Text, UtcDateTime, trim
-from hypee.jsonio import format_datetime, utcnow
+from hypee.jsonio import as_utc, format_datetime, utcnow
 from models import mentors
 
 COLLECTION = "users"
 ROLES = ("mentee", "mentor")
+STAFF_ROLES = ("moderator", "admin")  # apart from mentor/mentee; an admin also moderates
+DELETED_NAME = "Deleted user"
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 
@@ -108,6 +110,11 @@ class PrivateUserSchema(PublicUserSchema):
         required=True,
         metadata={"description": "Whether the owner opened the link sent to `email`."},
     )
+    roles = fields.List(
+        fields.String(validate=validate.OneOf(STAFF_ROLES)),
+        required=True,
+        metadata={"description": "Staff roles: `moderator` (the moderation area), `admin`."},
+    )
 
 
 _MENTOR_FIELDS = (
@@ -138,6 +145,10 @@ class UserDocument(TypedDict, total=False):
     created_at: datetime
     email_verified: bool
     notify: dict[str, Any]  # notification settings (models/notification_settings.py)
+    roles: list[str]  # STAFF_ROLES held
+    suspension: dict[str, Any]  # {until: datetime | None (for good), reason, at} while suspended
+    mentor_suspended: dict[str, Any]  # the mentor profile, out of the directory meanwhile
+    deleted_at: datetime  # the account was deleted: only an anonymous name remains
 
 
 class PublicUserView(TypedDict):
@@ -158,6 +169,7 @@ class PrivateUserView(PublicUserView):
 
     email: str
     email_verified: bool
+    roles: list[str]
 
 
 def public_view(user: UserDocument | dict[str, Any]) -> PublicUserView:
@@ -188,6 +200,7 @@ def private_view(user: UserDocument | dict[str, Any]) -> PrivateUserView:
         **public_view(user),
         "email": user["email"],
         "email_verified": bool(user.get("email_verified")),
+        "roles": list(user.get("roles", [])),
     }
 
 
@@ -386,3 +399,133 @@ async def with_settings(db: DocumentDatabase, user_ids: list[ObjectId]) -> list[
 async def email_verified(db: DocumentDatabase, user_id: ObjectId) -> bool:
     found = await db[COLLECTION].count_documents({"_id": user_id, "email_verified": True}, limit=1)
     return found > 0
+
+
+# -- staff roles and suspension --------------------------------------------------------------
+
+
+def moderates(user: Mapping[str, Any] | None) -> bool:
+    """Whether `user` (with its `roles`) may use the moderation area."""
+    return user is not None and bool(set(user.get("roles", [])) & set(STAFF_ROLES))
+
+
+async def staff_roles(db: DocumentDatabase, user_id: ObjectId) -> list[str]:
+    """The staff roles of `user_id` (none for an unknown account)."""
+    user = await db[COLLECTION].find_one({"_id": user_id, "deleted_at": None}, {"roles": 1})
+    return list((user or {}).get("roles", []))
+
+
+async def set_role(db: DocumentDatabase, user_id: ObjectId, role: str, held: bool) -> bool:
+    """Give (`held`) or take `role`; False when the account does not exist."""
+    operation = "$addToSet" if held else "$pull"
+    result = await db[COLLECTION].update_one(
+        {"_id": user_id, "deleted_at": None}, {operation: {"roles": role}}
+    )
+    return result.matched_count > 0
+
+
+def active_suspension(user: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The suspension in force on `user` now (until None: for good), or None."""
+    suspension = user.get("suspension")
+    if not suspension:
+        return None
+    until = suspension.get("until")
+    if until is not None and as_utc(until) <= clock.now():
+        return None
+    return {**suspension, "until": as_utc(until) if until is not None else None}
+
+
+async def suspension_of(db: DocumentDatabase, user_id: ObjectId) -> dict[str, Any] | None:
+    """The suspension in force on `user_id` now, or None."""
+    user = await db[COLLECTION].find_one({"_id": user_id}, {"suspension": 1})
+    return active_suspension(user or {})
+
+
+async def suspend(
+    db: DocumentDatabase, user_id: ObjectId, until: datetime | None, reason: str
+) -> dict[str, Any] | None:
+    """Suspend `user_id` until `until` (None: for good); a listed mentor profile leaves the
+    directory meanwhile. The user before, or None when there is no such account."""
+    before = await db[COLLECTION].find_one({"_id": user_id, "deleted_at": None}, {"mentor": 1})
+    if before is None:
+        return None
+    update: dict[str, Any] = {
+        "$set": {"suspension": {"until": until, "reason": reason, "at": clock.now()}}
+    }
+    if "mentor" in before:
+        update["$set"]["mentor_suspended"] = before["mentor"]
+        update["$unset"] = {"mentor": ""}
+    await db[COLLECTION].update_one({"_id": user_id}, update)
+    return before
+
+
+async def lift_suspension(db: DocumentDatabase, user_id: ObjectId) -> bool:
+    """End a suspension (the mentor profile returns); False when there was none."""
+    user = await db[COLLECTION].find_one(
+        {"_id": user_id, "suspension": {"$ne": None}}, {"mentor_suspended": 1}
+    )
+    if user is None:
+        return False
+    update: dict[str, Any] = {"$unset": {"suspension": "", "mentor_suspended": ""}}
+    if "mentor_suspended" in user:
+        update["$set"] = {"mentor": user["mentor_suspended"]}
+    await db[COLLECTION].update_one({"_id": user_id}, update)
+    return True
+
+
+def suspended_error(suspension: Mapping[str, Any]) -> ApiError:
+    """403 `suspended`, saying until when."""
+    until = suspension.get("until")
+    when = f"until {format_datetime(until)}" if until is not None else "for good"
+    return ApiError(
+        "suspended",
+        f"This account is suspended {when}.",
+        until=format_datetime(until) if until is not None else None,
+    )
+
+
+async def require_not_suspended(db: DocumentDatabase, user_id: ObjectId) -> None:
+    """403 `suspended` while `user_id` is suspended (read in the caller's unit of work)."""
+    suspension = await suspension_of(db, user_id)
+    if suspension is not None:
+        raise suspended_error(suspension)
+
+
+# -- deletion --------------------------------------------------------------------------------
+
+
+async def anonymize(db: DocumentDatabase, user_id: ObjectId) -> dict[str, Any] | None:
+    """Delete the account: only an anonymous name remains for what others keep (forum posts,
+    conversations). The address is freed (it can register again); credentials, profile,
+    avatar, mentor profile, settings and points go. The user before, or None."""
+    before = await db[COLLECTION].find_one({"_id": user_id, "deleted_at": None})
+    if before is None:
+        return None
+    await db[COLLECTION].update_one(
+        {"_id": user_id},
+        {
+            "$set": {
+                # The unique index needs some address; this one can never be registered.
+                "email": f"deleted-{user_id}@deleted.invalid",
+                "display_name": DELETED_NAME,
+                "bio": "",
+                "points": 0,
+                "email_verified": False,
+                "deleted_at": clock.now(),
+            },
+            "$unset": {
+                field: ""
+                for field in (
+                    "password_hash",
+                    "avatar",
+                    "mentor",
+                    "mentor_suspended",
+                    "notify",
+                    "roles",
+                    "search",
+                    "suspension",
+                )
+            },
+        },
+    )
+    return before

@@ -131,3 +131,15 @@ async def totals(db: DocumentDatabase, target_type: str) -> dict[ObjectId, int]:
     async for vote in votes:
         sums[vote["target_id"]] = sums.get(vote["target_id"], 0) + vote.get("value", 0)
     return sums
+
+
+async def cast_by(db: DocumentDatabase, user_id: ObjectId) -> list[dict[str, Any]]:
+    """Every vote `user_id` cast: {target_type, target_id, value, created_at} (their export)."""
+    return (
+        await db[COLLECTION]
+        .find(
+            {"user_id": user_id, "value": {"$ne": 0}},
+            {"_id": 0, "target_type": 1, "target_id": 1, "value": 1, "created_at": 1},
+        )
+        .to_list(None)
+    )

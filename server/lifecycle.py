@@ -29,16 +29,20 @@ from models import jobs, migrations, outbox
 from models.indexes import all_indexes
 from services.accounts import AccountService
 from services.attachments import AttachmentService
+from services.blocking import Blocking
 from services.container import Services
 from services.conversations import ConversationService
 from services.credentials import Credentials
+from services.deletion import AccountDeletion
 from services.delivery import DueWork
 from services.digests import Digests
+from services.exports import DataExports
 from services.forum import ForumService
 from services.forum_live import ForumLive
 from services.mail import Mailer
 from services.messages import MessageService
 from services.missed import MissedMessages
+from services.moderation import Moderation
 from services.notifier import Notifier
 from services.preferences import Preferences
 from services.push import PushService
@@ -141,13 +145,17 @@ def build_services(settings: Settings, store: Store) -> Services:
     )
     admission = SendAdmission(settings.max_sends_in_flight, send_rate, metrics.sends_shed)
     messages = MessageService(store, hub, attachments, notifier, metrics, admission)
-    conversations = ConversationService(store, hub, messages, notifier)
+    conversations = ConversationService(
+        store, hub, messages, notifier, settings.new_conversations_per_day
+    )
     live = ForumLive(db, hub)
     passwords = PasswordService(settings.argon2_time_cost, settings.argon2_memory_kib)
     digests = Digests(store, mailer)
     preferences = Preferences(store, digests)
     credentials = Credentials(store, hub, passwords, mailer, preferences)
     due_work.run_jobs_with(jobs.DIGEST, digests.run)
+    data_exports = DataExports(store, storage, mailer, settings.export_link_hours)
+    due_work.run_jobs_with(jobs.EXPORT, data_exports.run)
     hub.on_presence = conversations.announce_presence
     metrics.websocket_connections.set_function(lambda: hub.connection_count)
     if store.engine is not None:
@@ -196,6 +204,10 @@ def build_services(settings: Settings, store: Store) -> Services:
         preferences=preferences,
         due_work=due_work,
         push=push,
+        blocking=Blocking(store, hub),
+        moderation=Moderation(store, hub, live, settings.autohide_reports),
+        exports=data_exports,
+        deletion=AccountDeletion(store, hub, credentials, attachments, storage),
     )
 
 

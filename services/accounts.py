@@ -54,7 +54,11 @@ class AccountService:
         return await users.authenticate(self.db, self.passwords, email, password)
 
     async def open_session(self, user: dict[str, Any], user_agent: str, ip: str) -> dict[str, Any]:
-        """Start a login for `user`: the {user, access, refresh} answer."""
+        """Start a login for `user`: the {user, access, refresh} answer; 403 `suspended` (with
+        until when) for a suspended account."""
+        suspension = users.active_suspension(user)
+        if suspension is not None:
+            raise users.suspended_error(suspension)
         identity, refresh = await sessions.start(
             self.db, user["_id"], self.refresh_seconds, user_agent=user_agent, ip=ip
         )
@@ -74,6 +78,7 @@ class AccountService:
         except sessions.RefreshTokenReused as reused:
             await self.hub.close_session(reused.session_id, CLOSE_UNAUTHORIZED, "login revoked")
             raise
+        await users.require_not_suspended(self.db, identity.user_id)
         return {"access": self.tokens.access_token(identity), "refresh": refresh}
 
     async def logout(self, identity: Identity, token: str | None) -> None:

@@ -17,12 +17,16 @@ from hypee.realtime.hub import Hub
 from hypee.storage import Storage
 from services.accounts import AccountService
 from services.attachments import AttachmentService
+from services.blocking import Blocking
 from services.conversations import ConversationService
 from services.credentials import Credentials
+from services.deletion import AccountDeletion
 from services.delivery import DueWork
+from services.exports import DataExports
 from services.forum import ForumService
 from services.mail import Mailer
 from services.messages import MessageService
+from services.moderation import Moderation
 from services.notifier import Notifier
 from services.preferences import Preferences
 from services.push import PushService
@@ -55,6 +59,10 @@ class Services:
     preferences: Preferences
     due_work: DueWork
     push: PushService
+    blocking: Blocking
+    moderation: Moderation
+    exports: DataExports
+    deletion: AccountDeletion
 
     @property
     def db(self) -> Any:

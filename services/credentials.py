@@ -123,7 +123,7 @@ class Credentials:
     async def change_password(self, identity: Identity, current: str, password: str) -> None:
         """Set a new password for the caller, who proves the current one (400 naming
         `current_password` otherwise); their other logins end."""
-        user = await self._proven(identity.user_id, current, "current_password")
+        user = await self.proven(identity.user_id, current, "current_password")
         password_hash = await self.passwords.hash(password)
         await self._change(user, password_hash, identity.session_id)
         await self.hub.close_user(
@@ -155,7 +155,7 @@ class Credentials:
         """Start changing the caller's address to `email` (proving the password): a link goes
         to the new address, a notice to the old one; the address changes once the link is
         used. 409 when another account has it."""
-        user = await self._proven(user_id, password, "password")
+        user = await self.proven(user_id, password, "password")
         if email == user["email"]:
             raise field_error("email", "This is already your address.")
         if await users.email_taken(self.db, email):
@@ -168,11 +168,13 @@ class Credentials:
                 {"new_email": email, "link": self.mailer.link("/settings")},
             )
 
-    async def _proven(self, user_id: ObjectId, password: str, field: str) -> dict[str, Any]:
+    async def proven(self, user_id: ObjectId, password: str, field: str) -> dict[str, Any]:
+        """The caller's account once `password` is proven to be theirs (400 naming `field`
+        otherwise)."""
         user = await users.get_user(self.db, user_id)
-        if user is None:
+        if user is None or user.get("deleted_at") is not None:
             raise unauthorized("This account no longer exists.")
-        if not await self.passwords.verify(user["password_hash"], password):
+        if not await self.passwords.verify(user.get("password_hash"), password):
             raise field_error(field, "This is not your current password.")
         return user
 

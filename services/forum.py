@@ -81,7 +81,11 @@ class ForumService:
                     "actor_name": await users.display_name(self.db, author_id),
                 }
                 await self.notifier.notify(
-                    question["author_id"], "new_answer", details, excerpt=data["body"]
+                    question["author_id"],
+                    "new_answer",
+                    details,
+                    actor_id=author_id,
+                    excerpt=data["body"],
                 )
             unit.on_commit(lambda: self.live.answer_changed(answer["_id"], new=True))
             unit.on_commit(lambda: self.live.question_changed(answer["question_id"]))
@@ -152,7 +156,9 @@ class ForumService:
                     "accepted_by": str(user_id),
                     "actor_name": await users.display_name(self.db, user_id),
                 }
-                await self.notifier.notify(answer["author_id"], "answer_accepted", details)
+                await self.notifier.notify(
+                    answer["author_id"], "answer_accepted", details, actor_id=user_id
+                )
             if changed:
                 unit.on_commit(lambda: self._accepted(answer["question_id"], answer_id, previous))
         return await answers.get(self.db, answer_id) or answer

@@ -8,13 +8,19 @@ frame all call `MessageService.send`, which runs, in this order:
    then the sender's rate limit (429 past HYPEE_SEND_RATE_PER_10S);
 2. the attachments, verified with storage and reserved (given back if the message is not
    stored);
-3. one unit of work (one transaction on the embedded engine): the attachments attached, the
-   message stored (models/messages.py: the seq is assigned, the sender's read marker moved),
-   the recipients' coalesced `new_message` notifications kept;
+3. one unit of work (one transaction on the embedded engine): the sender is not suspended,
+   the attachments attached, the message stored (models/messages.py: the seq is assigned, the
+   sender's read marker moved); in a direct conversation with a block either way, 403
+   `blocked` undoes it; the recipients' coalesced `new_message` notifications kept (none for
+   those who muted the conversation or have a block with the sender);
 4. once that is committed: the metric, then `ack(view)` to the caller (the sending socket's
    `ack` frame);
-5. the fan-out of a `message` event to every socket of every participant but `origin`, and of
-   the new notifications.
+5. the fan-out of a `message` event to every socket of every participant but `origin` (those
+   who blocked the sender in a group get it marked `from_blocked`), and of the new
+   notifications.
+
+Checking suspension and blocks inside the unit makes them exact: a send that commits after a
+suspension or a block was answered sees it.
 
 A replayed client id returns the stored message (acked, not fanned out again).
 """
@@ -28,11 +34,12 @@ from bson import ObjectId
 
 from hypee.admission import SendAdmission
 from hypee.db import Store
+from hypee.errors import ApiError
 from hypee.jsonio import utcnow
 from hypee.metrics import Metrics
 from hypee.realtime.hub import Hub
 from hypee.units import current_unit, retry_transient
-from models import messages, uploads
+from models import blocks, messages, uploads, users
 from models.message_schemas import MessageView
 from models.messages import Stored
 from services.attachments import AttachmentService
@@ -111,22 +118,19 @@ class MessageService:
                     await self.attachments.attach(
                         ids, conversation_id=conversation_id, owner_id=message["_id"]
                     )
+                await users.require_not_suspended(self.db, sender_id)
                 stored = await messages.store(self.db, conversation_id, message, checked=True)
                 if stored.created:
+                    relations = await self._relations(stored, sender_id)
                     unit.on_commit(self.metrics.messages_stored.inc)
                 if ack is not None:
                     unit.on_commit(lambda: ack(stored.message))
                 if stored.created:
-                    frame = {"type": "message", "message": stored.message}
                     unit.on_commit(
-                        lambda: self.hub.publish(
-                            stored.participants,
-                            frame,
-                            conversation_id=conversation_id,
-                            exclude=origin,
-                        )
+                        lambda: self._fan_out(conversation_id, stored, relations.blocked_by, origin)
                     )
-                    others = [p for p in stored.participants if p != sender_id]
+                    quiet = relations.either | set(stored.muted_by)
+                    others = [p for p in stored.participants if p != sender_id and p not in quiet]
                     await self.notifier.message_stored(others, stored.message)
                 elif ids:
                     await self.attachments.release(ids, message["_id"])
@@ -135,6 +139,34 @@ class MessageService:
                 await self.attachments.give_back(ids, message["_id"])
             raise
         return stored
+
+    async def _relations(self, stored: Stored, sender_id: ObjectId) -> blocks.Relations:
+        """The blocks between the sender and the other participants; 403 `blocked` (undoing
+        the unit) in a direct conversation with one either way."""
+        relations = await blocks.relations(self.db, sender_id, stored.participants)
+        if stored.kind == "direct" and relations.either:
+            if relations.blocked:
+                raise ApiError(
+                    "blocked", "You blocked this person: unblock them to write to them again."
+                )
+            raise ApiError("blocked", "You cannot send messages in this conversation.")
+        return relations
+
+    async def _fan_out(
+        self,
+        conversation_id: ObjectId,
+        stored: Stored,
+        folding: set[ObjectId],
+        origin: object,
+    ) -> None:
+        """The `message` event to every participant's sockets; those in `folding` (they
+        blocked the sender) get it marked `from_blocked`."""
+        frame = {"type": "message", "message": stored.message}
+        audience = [p for p in stored.participants if p not in folding]
+        await self.hub.publish(audience, frame, conversation_id=conversation_id, exclude=origin)
+        if folding:
+            folded = {"type": "message", "message": {**stored.message, "from_blocked": True}}
+            await self.hub.publish(folding, folded, conversation_id=conversation_id)
 
     async def post_system(
         self, conversation_id: ObjectId, actor_id: ObjectId, event: dict[str, Any], body: str

@@ -19,7 +19,7 @@ from bson import ObjectId
 
 from hypee.db import Store
 from hypee.units import retry_transient
-from models import jobs, messages, notification_settings, users
+from models import blocks, jobs, messages, notification_settings, users
 from models.message_schemas import MessageDocument
 from services import recipients
 from services.mail import Mailer
@@ -88,7 +88,11 @@ class MissedMessages:
         conversation, unread = await messages.unread_by(
             self.db, conversation_id, user["_id"], MESSAGES_PER_CONVERSATION
         )
-        if conversation is None or not unread:
+        if conversation is None or user["_id"] in conversation.get("muted_by", ()):
+            return None
+        either = (await blocks.relations(self.db, user["_id"], conversation["participants"])).either
+        unread = [message for message in unread if message["sender_id"] not in either]
+        if not unread:
             return None
         people = await users.public_users(self.db, conversation["participants"])
         names = {person_id: person["display_name"] for person_id, person in people.items()}

@@ -19,7 +19,15 @@ from hypee import clock
 from hypee.db import Store
 from hypee.realtime.hub import Hub
 from hypee.units import current_unit, retry_transient
-from models import jobs, notification_settings, notifications, outbox, push_subscriptions, users
+from models import (
+    blocks,
+    jobs,
+    notification_settings,
+    notifications,
+    outbox,
+    push_subscriptions,
+    users,
+)
 from models.message_schemas import MessageView
 from models.notifications import NotificationDocument
 from services.mail import Mailer
@@ -41,11 +49,19 @@ class Notifier:
         self.pushes_enabled = False  # set when Web Push is configured (server/lifecycle.py)
 
     async def notify(
-        self, user_id: ObjectId, kind: str, data: dict[str, Any], *, excerpt: str = ""
+        self,
+        user_id: ObjectId,
+        kind: str,
+        data: dict[str, Any],
+        *,
+        actor_id: ObjectId,
+        excerpt: str = "",
     ) -> None:
-        """Store a notification for `user_id` (never about their own action: callers check),
-        pushed to their sockets once the caller's unit commits; `excerpt` is what an email
-        about it quotes (an answer's text)."""
+        """Store a notification for `user_id` about what `actor_id` did (never their own
+        action: callers check; nothing when either blocked the other), pushed to their sockets
+        once the caller's unit commits; `excerpt` is what an email about it quotes."""
+        if (await blocks.relations(self.db, user_id, [actor_id])).either:
+            return
         stored = await notifications.create(self.db, user_id, kind, data)
         current_unit().on_commit(lambda: self._push([stored]))
         await self._reach_away([stored], excerpt)

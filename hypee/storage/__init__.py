@@ -42,6 +42,9 @@ class Storage(Protocol):
 
     async def head(self, key: str) -> StoredObject | None: ...
 
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        """Store `data` the server made itself (a data export), off the event loop."""
+
     async def delete(self, key: str) -> None: ...
 
     async def check(self) -> None:

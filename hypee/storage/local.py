@@ -8,6 +8,7 @@ the declared content type is kept in a small sidecar file.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
@@ -84,6 +85,18 @@ class LocalStorage:
     def writer(self, key: str) -> LocalWriter:
         """A streaming writer for `key`'s bytes."""
         return LocalWriter(self.path_of(key))
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        await asyncio.to_thread(self._put, key, data, content_type)
+
+    def _put(self, key: str, data: bytes, content_type: str) -> None:
+        writer = self.writer(key)
+        try:
+            writer.write(data)
+            writer.commit(content_type)
+        except BaseException:
+            writer.abort()
+            raise
 
     async def head(self, key: str) -> StoredObject | None:
         path = self.path_of(key)

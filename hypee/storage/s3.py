@@ -104,6 +104,15 @@ class S3Storage:
             raise
         return StoredObject(size=found["ContentLength"], content_type=found.get("ContentType", ""))
 
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        await self._run(
+            self.client.put_object,
+            Bucket=self.bucket,
+            Key=key,
+            Body=data,
+            ContentType=content_type,
+        )
+
     async def delete(self, key: str) -> None:
         await self._run(self.client.delete_object, Bucket=self.bucket, Key=key)
 

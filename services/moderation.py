@@ -1,0 +1,334 @@
+"""Reports and moderation: filing reports, the automatic guard, moderators' actions, roles.
+
+Every action is one unit of work with its audit entry, so the log and the change agree; what
+the action tells sockets (a hidden message updated in open conversations, a suspended user's
+sockets closed on every process) leaves once it commits.
+
+Races: a report's case counts distinct reporters (one open report per reporter and target,
+under a unique index); content is hidden by a conditional update, and only the update that
+changed it writes the audit entry, so twenty reports at once hide once and log once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+
+from hypee import clock
+from hypee.db import Store
+from hypee.errors import ApiError, conflict, field_error, not_found
+from hypee.realtime.hub import CLOSE_UNAUTHORIZED, Hub
+from hypee.units import current_unit, retry_transient
+from models import answers, audit, conversations, messages, questions, reports, sessions, users
+from models.message_schemas import MessageDocument
+from services.forum_live import ForumLive
+
+CONTENT_KINDS = ("message", "question", "answer")
+CONTEXT_EACH_SIDE = 3
+ACTIONS = ("dismiss", "hide", "restore", "suspend", "lift_suspension")
+
+
+@dataclass
+class Resolved:
+    """A report's target as found: who wrote it, and what a report keeps of it."""
+
+    author_id: ObjectId | None
+    snapshot: dict[str, Any]
+    context: list[dict[str, Any]] = field(default_factory=list)
+    document: dict[str, Any] | None = None
+
+
+class Moderation:
+    """Reports, the moderation actions and staff roles (see the module docstring)."""
+
+    def __init__(self, store: Store, hub: Hub, live: ForumLive, autohide_reports: int) -> None:
+        self.store = store
+        self.db = store.db
+        self.hub = hub
+        self.live = live
+        self.autohide_reports = autohide_reports
+
+    # -- reports ---------------------------------------------------------------------------
+
+    @retry_transient
+    async def report(
+        self, reporter_id: ObjectId, data: dict[str, Any]
+    ) -> tuple[reports.ReportDocument, bool]:
+        """File a report (loaded NewReportSchema `data`) of something the reporter can see
+        (404 otherwise): (the report, created). A repeat while one is open answers that one.
+        At `autohide_reports` distinct reporters, content is hidden until a moderator
+        decides."""
+        target = data["target"]
+        if target["kind"] == "user" and target["id"] == reporter_id:
+            raise field_error("target", "You cannot report yourself.")
+        async with self.store.atomic():
+            resolved = await self._resolve(target, reporter_id)
+            report, case = await reports.file(
+                self.db, reporter_id, data, resolved.snapshot, resolved.context, resolved.author_id
+            )
+            if case is None:
+                return report, False
+            if (
+                case["count"] >= self.autohide_reports
+                and target["kind"] in CONTENT_KINDS
+                and not case.get("auto_hidden")
+                and await self._set_hidden(target, True)
+            ):
+                await reports.mark_auto_hidden(self.db, case["_id"])
+                reason = f"reported by {case['count']} people"
+                await audit.record(self.db, None, "auto_hide", target, reason)
+        return report, True
+
+    async def _resolve(self, target: dict[str, Any], viewer_id: ObjectId | None) -> Resolved:
+        """Find a target (as `viewer_id` may see it; None: a moderator, who sees all) and what
+        a report keeps of it. 404 when it does not exist or the viewer may not see it."""
+        kind, target_id = target["kind"], target["id"]
+        if kind == "message":
+            return await self._resolve_message(target_id, viewer_id)
+        if kind == "question":
+            question = await questions.get_live(self.db, target_id)
+            name = await users.display_name(self.db, question["author_id"])
+            snapshot = {
+                "title": question["title"],
+                "body": question["body"],
+                "tags": question.get("tags", []),
+                "author_id": question["author_id"],
+                "author_name": name,
+                "created_at": question["created_at"],
+            }
+            return Resolved(question["author_id"], snapshot, document=question)
+        if kind == "answer":
+            answer = await answers.get_live(self.db, target_id)
+            question = await questions.get_live(self.db, answer["question_id"])
+            name = await users.display_name(self.db, answer["author_id"])
+            snapshot = {
+                "body": answer["body"],
+                "question_id": answer["question_id"],
+                "question_title": question["title"],
+                "author_id": answer["author_id"],
+                "author_name": name,
+                "created_at": answer["created_at"],
+            }
+            return Resolved(answer["author_id"], snapshot, document=answer)
+        user = await users.get_user(self.db, target_id)
+        if user is None or user.get("deleted_at") is not None:
+            raise not_found("user")
+        profile = user.get("mentor") or user.get("mentor_suspended") or {}
+        snapshot = {
+            "display_name": user["display_name"],
+            "bio": user.get("bio", ""),
+            "role": user["role"],
+            "headline": profile.get("headline", ""),
+            "mentor_bio": profile.get("bio", ""),
+            "has_avatar": bool(user.get("avatar")),
+            "created_at": user["created_at"],
+        }
+        return Resolved(user["_id"], snapshot, document=user)
+
+    async def _resolve_message(self, message_id: ObjectId, viewer_id: ObjectId | None) -> Resolved:
+        message = await messages.by_id(self.db, message_id)
+        if message is None or message.get("kind") == "system":
+            raise not_found("message")
+        conversation_id = message["conversation_id"]
+        if viewer_id is not None and not await conversations.is_member(
+            self.db, conversation_id, viewer_id
+        ):
+            raise not_found("message")
+        neighbours = await messages.around(self.db, message, CONTEXT_EACH_SIDE)
+        people = await users.public_users(
+            self.db, [message["sender_id"], *(m["sender_id"] for m in neighbours)]
+        )
+
+        def shown(m: MessageDocument) -> dict[str, Any]:
+            sender = people.get(m["sender_id"])
+            return {
+                "id": m["_id"],
+                "seq": m["seq"],
+                "sender_id": m["sender_id"],
+                "sender_name": sender["display_name"] if sender else "Someone",
+                "body": m["body"],
+                "attachments": [
+                    {
+                        "filename": a["filename"],
+                        "content_type": a["content_type"],
+                        "size": a["size"],
+                    }
+                    for a in m.get("attachments", [])
+                ],
+                "kind": m.get("kind", "user"),
+                "deleted": m.get("deleted", False),
+                "created_at": m["created_at"],
+                "edited_at": m.get("edited_at"),
+            }
+
+        snapshot = {**shown(message), "conversation_id": conversation_id}
+        return Resolved(
+            message["sender_id"],
+            snapshot,
+            [shown(m) for m in neighbours],
+            document=dict(message),
+        )
+
+    # -- hiding ----------------------------------------------------------------------------
+
+    async def _set_hidden(self, target: dict[str, Any], hidden: bool) -> bool:
+        """Hide or restore content for everyone, in the caller's unit; True when it changed.
+        Open conversations and question pages hear of it once the unit commits."""
+        kind, target_id = target["kind"], target["id"]
+        unit = current_unit()
+        if kind == "message":
+            message = await messages.by_id(self.db, target_id)
+            if message is None or bool(message.get("hidden")) == hidden:
+                return False
+            changed = await messages.set_hidden(self.db, message, hidden)
+            frame = {"type": "message_updated", "message": changed.view}
+            unit.on_commit(
+                lambda: self.hub.publish(
+                    changed.participants, frame, conversation_id=message["conversation_id"]
+                )
+            )
+            return True
+        if kind == "question":
+            if not await questions.set_hidden(self.db, target_id, hidden):
+                return False
+            unit.on_commit(lambda: self.live.question_changed(target_id))
+            return True
+        if not await answers.set_hidden(self.db, target_id, hidden):
+            return False
+        unit.on_commit(lambda: self.live.answer_changed(target_id))
+        return True
+
+    # -- moderators' actions ---------------------------------------------------------------
+
+    @retry_transient
+    async def act(self, moderator_id: ObjectId, data: dict[str, Any]) -> audit.AuditDocument:
+        """Carry out a moderation action (loaded ActionSchema `data`) with its audit entry:
+        the entry. 409 when the action changes nothing (dismissing with no open report,
+        hiding what is hidden, lifting no suspension)."""
+        action, target, reason = data["action"], data["target"], data["reason"]
+        until: datetime | None = data.get("until")
+        async with self.store.atomic() as unit:
+            if action == "dismiss":
+                case = await reports.close(self.db, target, "dismissed")
+                if case is None:
+                    raise conflict("There is no open report of this target.")
+                if case.get("auto_hidden"):
+                    await self._set_hidden(target, False)
+            elif action in ("hide", "restore"):
+                self._content_only(target)
+                await self._resolve(target, None)
+                if not await self._set_hidden(target, action == "hide"):
+                    raise conflict(f"It is already {'hidden' if action == 'hide' else 'shown'}.")
+                if action == "hide":
+                    await reports.close(self.db, target, "actioned")
+            elif action == "suspend":
+                if until is not None and until <= clock.now():
+                    raise field_error("until", "Must be in the future (or left out: for good).")
+                user_id = await self._person(target)
+                if users.moderates(await users.get_user(self.db, user_id)):
+                    raise conflict("Staff cannot be suspended; revoke their role first.")
+                if await users.suspend(self.db, user_id, until, reason) is None:
+                    raise not_found("user")
+                await sessions.revoke_all_of(self.db, user_id, "suspended")
+                await reports.close(self.db, target, "actioned")
+                unit.on_commit(
+                    lambda: self.hub.close_user(user_id, CLOSE_UNAUTHORIZED, "suspended")
+                )
+                target = {"kind": "user", "id": user_id}
+            else:  # lift_suspension
+                user_id = await self._person(target)
+                if not await users.lift_suspension(self.db, user_id):
+                    raise conflict("This account is not suspended.")
+                target = {"kind": "user", "id": user_id}
+            entry = await audit.record(self.db, moderator_id, action, target, reason, until)
+        return entry
+
+    @staticmethod
+    def _content_only(target: dict[str, Any]) -> None:
+        if target["kind"] not in CONTENT_KINDS:
+            raise field_error("target", "Only a message, question or answer can be hidden.")
+
+    async def _person(self, target: dict[str, Any]) -> ObjectId:
+        """The user a suspension applies to: the target user, or the content's author."""
+        if target["kind"] == "user":
+            user = await users.get_user(self.db, target["id"])
+            if user is None or user.get("deleted_at") is not None:
+                raise not_found("user")
+            found: ObjectId = user["_id"]
+            return found
+        resolved = await self._resolve(target, None)
+        if resolved.author_id is None:
+            raise not_found(target["kind"])
+        return resolved.author_id
+
+    async def case_detail(self, case: reports.CaseDocument) -> dict[str, Any]:
+        """A case with its reports, and its target as it is now (null when it is gone)."""
+        found = await reports.reports_of_case(self.db, case)
+        author_id = case.get("author_id")
+        people = await users.public_users(
+            self.db, [r["reporter_id"] for r in found] + ([author_id] if author_id else [])
+        )
+        try:
+            current: dict[str, Any] | None = (await self._resolve(case["target"], None)).snapshot
+        except ApiError:
+            current = None
+        if current is not None:
+            current["hidden"] = await self._is_hidden(case["target"])
+        return {
+            **case_view(case, people),
+            "context": case.get("context", []),
+            "current": current,
+            "reports": [
+                {
+                    **report,
+                    "reporter": users.public_view(people[report["reporter_id"]])
+                    if report["reporter_id"] in people
+                    else None,
+                }
+                for report in found
+            ],
+        }
+
+    async def _is_hidden(self, target: dict[str, Any]) -> bool:
+        kind, target_id = target["kind"], target["id"]
+        if kind == "message":
+            message = await messages.by_id(self.db, target_id)
+            return bool(message and message.get("hidden"))
+        if kind == "question":
+            return bool((await questions.get_live(self.db, target_id)).get("hidden"))
+        if kind == "answer":
+            return bool((await answers.get_live(self.db, target_id)).get("hidden"))
+        suspension = await users.suspension_of(self.db, target_id)
+        return suspension is not None
+
+    # -- roles -----------------------------------------------------------------------------
+
+    @retry_transient
+    async def set_role(
+        self, actor_id: ObjectId | None, user_id: ObjectId, role: str, held: bool, reason: str
+    ) -> list[str]:
+        """Give or take a staff role, with its audit entry (`actor_id` None: the command
+        line): the user's roles after. 404 when there is no such account."""
+        async with self.store.atomic():
+            if not await users.set_role(self.db, user_id, role, held):
+                raise not_found("user")
+            action = "grant_role" if held else "revoke_role"
+            await audit.record(
+                self.db, actor_id, action, {"kind": "user", "id": user_id}, f"{role}: {reason}"
+            )
+            roles = await users.staff_roles(self.db, user_id)
+        return roles
+
+
+def case_view(case: reports.CaseDocument, people: dict[ObjectId, dict[str, Any]]) -> dict[str, Any]:
+    """CaseSchema data of `case`; `people` holds its author."""
+    author_id = case.get("author_id")
+    author = people.get(author_id) if author_id else None
+    return {
+        **case,
+        "author": users.public_view(author) if author else None,
+        "reasons": case.get("reasons", {}),
+    }
