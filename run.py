@@ -51,7 +51,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="restore the stored data's invariants where they are broken, and exit",
     )
-    return parser.parse_args(argv)
+    for flag, verb in (("--grant", "give"), ("--revoke", "take")):
+        parser.add_argument(
+            flag,
+            nargs=2,
+            metavar=("ROLE", "EMAIL"),
+            help=f"{verb} a staff role (admin or moderator) to the account of EMAIL, and exit; "
+            "on the embedded store, stop the server first",
+        )
+    args = parser.parse_args(argv)
+    for given in (args.grant, args.revoke):
+        if given is not None and given[0] not in ("admin", "moderator"):
+            parser.error(f"ROLE must be admin or moderator, not {given[0]!r}")
+    return args
 
 
 def describe_mode(settings: Settings) -> str:
@@ -90,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
             from server.maintenance import backup_store
 
             return backup_store(settings, args.backup)
+        if args.grant or args.revoke:
+            from server.maintenance import set_staff_role
+
+            role, email = args.grant or args.revoke
+            return asyncio.run(set_staff_role(settings, role, email, held=bool(args.grant)))
         if args.check or args.repair:
             from server.maintenance import check_store
 
@@ -102,7 +119,17 @@ def main(argv: list[str] | None = None) -> int:
             from server.process import serve
 
             asyncio.run(serve(settings))
-    except (DataDirInUse, DamagedStore, DataDirUnusable) as exc:
+    except DataDirInUse as exc:
+        if args.grant or args.revoke:
+            print(
+                f"hypee: the server is running on {settings.data_dir}: stop it, run this "
+                "again, then start it (on MongoDB this runs beside running servers)",
+                file=sys.stderr,
+            )
+        else:
+            print(f"hypee: refusing to start: {exc}", file=sys.stderr)
+        return 2
+    except (DamagedStore, DataDirUnusable) as exc:
         print(f"hypee: refusing to start: {exc}", file=sys.stderr)
         return 2
     return 0

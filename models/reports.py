@@ -223,19 +223,16 @@ async def file(
         if before is None:  # decided in between: file it again
             return await file(db, reporter_id, data, snapshot, context, author_id)
         return before, None
-    case = await _count_on_case(db, target, data["reason"], snapshot, context, author_id, now)
+    case = await _count_on_case(db, report, author_id)
     return report, case
 
 
 async def _count_on_case(
-    db: DocumentDatabase,
-    target: dict[str, Any],
-    reason: str,
-    snapshot: dict[str, Any],
-    context: list[dict[str, Any]],
-    author_id: ObjectId | None,
-    now: datetime,
+    db: DocumentDatabase, report: ReportDocument, author_id: ObjectId | None
 ) -> CaseDocument:
+    """Count `report` on its target's open case, opening one (with the report's snapshot)
+    when there is none."""
+    target, reason, now = report["target"], report["reason"], report["created_at"]
     key = target_key(target)
     for _attempt in range(3):
         case = await _cases(db).find_one_and_update(
@@ -254,8 +251,8 @@ async def _count_on_case(
             "count": 1,
             "reasons": {reason: 1},
             "author_id": author_id,
-            "snapshot": snapshot,
-            "context": context,
+            "snapshot": report["snapshot"],
+            "context": report["context"],
             "auto_hidden": False,
             "opened_at": now,
             "closed_at": None,

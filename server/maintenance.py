@@ -9,7 +9,7 @@ from config import Settings
 from hypee.db import Store
 from hypee.embedded.datadir import DATABASE
 from hypee.embedded.documents import UndecodableDocument
-from models import migrations
+from models import migrations, users
 from models.indexes import all_indexes
 from server.lifecycle import build_services, open_store
 from services.integrity import IntegrityService
@@ -71,3 +71,28 @@ def backup_store(settings: Settings, target: str) -> int:
         source.close()
     print(f"backed up {source_path} to {target}")
     return 0
+
+
+async def set_staff_role(settings: Settings, role: str, email: str, held: bool) -> int:
+    """`run.py --grant ROLE EMAIL` / `--revoke ROLE EMAIL`: give or take a staff role, with its
+    audit entry (no actor: the command line). On MongoDB it runs beside running servers; the
+    embedded store must be stopped first (its data directory is locked while it serves), and
+    DataDirInUse says so. Roles are read on every request, so it acts at once."""
+    store = open_store(settings.replace(env="development") if settings.env == "test" else settings)
+    services = build_services(settings, store)
+    try:
+        await store.ensure_indexes(all_indexes())
+        user = await users.by_email(store.db, email)
+        if user is None or user.get("deleted_at") is not None:
+            print(f"no account has the address {email!r}")
+            return 1
+        reason = "granted" if held else "revoked"
+        roles = await services.moderation.set_role(
+            None, user["_id"], role, held, f"{reason} on the command line"
+        )
+        print(f"{email}: {role} {reason}; roles now: {', '.join(roles) or 'none'}")
+        return 0
+    finally:
+        services.passwords.close()
+        services.storage.close()
+        await store.close()

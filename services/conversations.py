@@ -10,18 +10,16 @@ message, then nothing more from the conversation: their `/ws/chat/{id}/` sockets
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
 
-from hypee import clock
 from hypee.db import Store
-from hypee.errors import ApiError, forbidden, not_found, rate_limited
-from hypee.jsonio import as_utc
+from hypee.errors import forbidden, not_found
 from hypee.realtime.hub import CLOSE_NOT_PARTICIPANT, Hub
 from hypee.units import retry_transient
-from models import blocks, conversations, notifications, users
+from models import conversations, notifications, users
+from services import reach
 from services.messages import MessageService
 from services.notifier import Notifier
 
@@ -51,13 +49,11 @@ class ConversationService:
 
         A new one is announced to every participant's sockets (`conversation`), and the others
         get a `new_conversation` notification. Asking again for a direct one returns it.
-        403 `suspended` for a suspended creator, `blocked` with a block between the creator
-        and anyone named; 429 past the new-account limit.
+        Refused as `reach.may_open` says (suspended, blocked, the new-account limit).
         """
         async with self.store.atomic() as unit:
-            await users.require_not_suspended(self.db, creator_id)
-            await self._refuse_blocked(creator_id, data["participant_ids"])
-            await self._limit_new_account(creator_id)
+            limit = self.new_conversations_per_day
+            await reach.may_open(self.db, creator_id, data["participant_ids"], limit)
             conversation, created = await conversations.create(self.db, creator_id, data)
             if created:
                 await self._notify(conversation, creator_id)
@@ -68,34 +64,6 @@ class ConversationService:
             await self.messages.send(cid, creator_id, {**data["message"], "attachments": []})
         return await conversations.for_member(self.db, cid, creator_id), created
 
-    async def _refuse_blocked(self, actor_id: ObjectId, others: list[ObjectId]) -> None:
-        """403 `blocked` when `actor_id` and any of `others` have a block either way."""
-        relations = await blocks.relations(self.db, actor_id, others)
-        if relations.blocked:
-            raise ApiError("blocked", "You blocked someone you named: unblock them first.")
-        if relations.blocked_by:
-            raise ApiError("blocked", "You cannot start a conversation with this person.")
-
-    async def _limit_new_account(self, creator_id: ObjectId) -> None:
-        """An account younger than a day with no points starts at most
-        `new_conversations_per_day` conversations a day (429 past it)."""
-        user = await users.get_user(self.db, creator_id)
-        if user is None:
-            return
-        now = clock.now()
-        day = timedelta(days=1)
-        created_at = as_utc(user["created_at"])
-        if created_at <= now - day or user.get("points", 0) > 0:
-            return
-        started = await conversations.created_since(self.db, creator_id, now - day)
-        if started >= self.new_conversations_per_day:
-            retry = int((created_at + day - now).total_seconds())
-            raise rate_limited(
-                retry,
-                f"New accounts may start {self.new_conversations_per_day} conversations a day. "
-                "Reply in the ones you have, or try again tomorrow.",
-            )
-
     async def _share_presence(
         self, participants: list[ObjectId], newcomers: list[ObjectId] | None = None
     ) -> None:
@@ -104,10 +72,7 @@ class ConversationService:
         that include one of them."""
         online = set(await self.hub.online(participants))
         for user_id in participants:
-            if not online - {user_id}:
-                continue
-            unblocked = set(await self._unblocked(user_id, list(online)))
-            for other in unblocked:
+            for other in await reach.unblocked(self.db, user_id, list(online)):
                 is_new = newcomers is None or user_id in newcomers or other in newcomers
                 if other != user_id and is_new:
                     frame = {"type": "presence", "user_id": str(other), "online": True}
@@ -136,7 +101,7 @@ class ConversationService:
         `new_conversation` notification, everyone the system message."""
         async with self.store.atomic() as unit:
             conversation = await conversations.group_of(self.db, conversation_id, actor_id)
-            await self._refuse_blocked(actor_id, user_ids)
+            await reach.refuse_blocked(self.db, actor_id, user_ids)
             added = await conversations.add_members(self.db, conversation, user_ids)
             if not added:
                 return
@@ -231,7 +196,7 @@ class ConversationService:
                     "user_id": str(user_id),
                     "seq": marker,
                 }
-                audience = await self._unblocked(user_id, conversation["participants"])
+                audience = await reach.unblocked(self.db, user_id, conversation["participants"])
                 unit.on_commit(
                     lambda: self.hub.publish(
                         audience, frame, conversation_id=conversation_id, exclude_user=user_id
@@ -245,7 +210,7 @@ class ConversationService:
         """`user_id` is typing in the conversation: its other participants' sockets are told
         (nothing is stored: typing is only ever live)."""
         await self.hub.publish(
-            await self._unblocked(user_id, participants),
+            await reach.unblocked(self.db, user_id, participants),
             {"type": "typing", "conversation_id": str(conversation_id), "user_id": str(user_id)},
             conversation_id=conversation_id,
             exclude_user=user_id,
@@ -256,15 +221,9 @@ class ConversationService:
         (the hub calls this when a user's first socket opens or last one closes)."""
         peers = await conversations.peers(self.db, user_id)
         await self.hub.publish(
-            await self._unblocked(user_id, peers),
+            await reach.unblocked(self.db, user_id, peers),
             {"type": "presence", "user_id": str(user_id), "online": online},
         )
-
-    async def _unblocked(self, user_id: ObjectId, people: list[ObjectId]) -> list[ObjectId]:
-        """Those of `people` with no block either way with `user_id`: live signals (typing,
-        presence, read marks) pass only between them."""
-        either = (await blocks.relations(self.db, user_id, people)).either
-        return [p for p in people if p not in either] if either else people
 
 
 def _listed(names: list[str]) -> str:

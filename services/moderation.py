@@ -11,7 +11,6 @@ changed it writes the audit entry, so twenty reports at once hide once and log o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,23 +21,12 @@ from hypee.db import Store
 from hypee.errors import ApiError, conflict, field_error, not_found
 from hypee.realtime.hub import CLOSE_UNAUTHORIZED, Hub
 from hypee.units import current_unit, retry_transient
-from models import answers, audit, conversations, messages, questions, reports, sessions, users
-from models.message_schemas import MessageDocument
+from models import answers, audit, messages, questions, reports, sessions, users
+from services import report_targets
 from services.forum_live import ForumLive
 
 CONTENT_KINDS = ("message", "question", "answer")
-CONTEXT_EACH_SIDE = 3
 ACTIONS = ("dismiss", "hide", "restore", "suspend", "lift_suspension")
-
-
-@dataclass
-class Resolved:
-    """A report's target as found: who wrote it, and what a report keeps of it."""
-
-    author_id: ObjectId | None
-    snapshot: dict[str, Any]
-    context: list[dict[str, Any]] = field(default_factory=list)
-    document: dict[str, Any] | None = None
 
 
 class Moderation:
@@ -65,7 +53,7 @@ class Moderation:
         if target["kind"] == "user" and target["id"] == reporter_id:
             raise field_error("target", "You cannot report yourself.")
         async with self.store.atomic():
-            resolved = await self._resolve(target, reporter_id)
+            resolved = await report_targets.resolve(self.db, target, reporter_id)
             report, case = await reports.file(
                 self.db, reporter_id, data, resolved.snapshot, resolved.context, resolved.author_id
             )
@@ -81,96 +69,6 @@ class Moderation:
                 reason = f"reported by {case['count']} people"
                 await audit.record(self.db, None, "auto_hide", target, reason)
         return report, True
-
-    async def _resolve(self, target: dict[str, Any], viewer_id: ObjectId | None) -> Resolved:
-        """Find a target (as `viewer_id` may see it; None: a moderator, who sees all) and what
-        a report keeps of it. 404 when it does not exist or the viewer may not see it."""
-        kind, target_id = target["kind"], target["id"]
-        if kind == "message":
-            return await self._resolve_message(target_id, viewer_id)
-        if kind == "question":
-            question = await questions.get_live(self.db, target_id)
-            name = await users.display_name(self.db, question["author_id"])
-            snapshot = {
-                "title": question["title"],
-                "body": question["body"],
-                "tags": question.get("tags", []),
-                "author_id": question["author_id"],
-                "author_name": name,
-                "created_at": question["created_at"],
-            }
-            return Resolved(question["author_id"], snapshot, document=question)
-        if kind == "answer":
-            answer = await answers.get_live(self.db, target_id)
-            question = await questions.get_live(self.db, answer["question_id"])
-            name = await users.display_name(self.db, answer["author_id"])
-            snapshot = {
-                "body": answer["body"],
-                "question_id": answer["question_id"],
-                "question_title": question["title"],
-                "author_id": answer["author_id"],
-                "author_name": name,
-                "created_at": answer["created_at"],
-            }
-            return Resolved(answer["author_id"], snapshot, document=answer)
-        user = await users.get_user(self.db, target_id)
-        if user is None or user.get("deleted_at") is not None:
-            raise not_found("user")
-        profile = user.get("mentor") or user.get("mentor_suspended") or {}
-        snapshot = {
-            "display_name": user["display_name"],
-            "bio": user.get("bio", ""),
-            "role": user["role"],
-            "headline": profile.get("headline", ""),
-            "mentor_bio": profile.get("bio", ""),
-            "has_avatar": bool(user.get("avatar")),
-            "created_at": user["created_at"],
-        }
-        return Resolved(user["_id"], snapshot, document=user)
-
-    async def _resolve_message(self, message_id: ObjectId, viewer_id: ObjectId | None) -> Resolved:
-        message = await messages.by_id(self.db, message_id)
-        if message is None or message.get("kind") == "system":
-            raise not_found("message")
-        conversation_id = message["conversation_id"]
-        if viewer_id is not None and not await conversations.is_member(
-            self.db, conversation_id, viewer_id
-        ):
-            raise not_found("message")
-        neighbours = await messages.around(self.db, message, CONTEXT_EACH_SIDE)
-        people = await users.public_users(
-            self.db, [message["sender_id"], *(m["sender_id"] for m in neighbours)]
-        )
-
-        def shown(m: MessageDocument) -> dict[str, Any]:
-            sender = people.get(m["sender_id"])
-            return {
-                "id": m["_id"],
-                "seq": m["seq"],
-                "sender_id": m["sender_id"],
-                "sender_name": sender["display_name"] if sender else "Someone",
-                "body": m["body"],
-                "attachments": [
-                    {
-                        "filename": a["filename"],
-                        "content_type": a["content_type"],
-                        "size": a["size"],
-                    }
-                    for a in m.get("attachments", [])
-                ],
-                "kind": m.get("kind", "user"),
-                "deleted": m.get("deleted", False),
-                "created_at": m["created_at"],
-                "edited_at": m.get("edited_at"),
-            }
-
-        snapshot = {**shown(message), "conversation_id": conversation_id}
-        return Resolved(
-            message["sender_id"],
-            snapshot,
-            [shown(m) for m in neighbours],
-            document=dict(message),
-        )
 
     # -- hiding ----------------------------------------------------------------------------
 
@@ -219,7 +117,7 @@ class Moderation:
                     await self._set_hidden(target, False)
             elif action in ("hide", "restore"):
                 self._content_only(target)
-                await self._resolve(target, None)
+                await report_targets.resolve(self.db, target, None)
                 if not await self._set_hidden(target, action == "hide"):
                     raise conflict(f"It is already {'hidden' if action == 'hide' else 'shown'}.")
                 if action == "hide":
@@ -259,7 +157,7 @@ class Moderation:
                 raise not_found("user")
             found: ObjectId = user["_id"]
             return found
-        resolved = await self._resolve(target, None)
+        resolved = await report_targets.resolve(self.db, target, None)
         if resolved.author_id is None:
             raise not_found(target["kind"])
         return resolved.author_id
@@ -272,11 +170,13 @@ class Moderation:
             self.db, [r["reporter_id"] for r in found] + ([author_id] if author_id else [])
         )
         try:
-            current: dict[str, Any] | None = (await self._resolve(case["target"], None)).snapshot
+            current: dict[str, Any] | None = (
+                await report_targets.resolve(self.db, case["target"], None)
+            ).snapshot
         except ApiError:
             current = None
         if current is not None:
-            current["hidden"] = await self._is_hidden(case["target"])
+            current["hidden"] = await report_targets.is_hidden(self.db, case["target"])
         return {
             **case_view(case, people),
             "context": case.get("context", []),
@@ -291,18 +191,6 @@ class Moderation:
                 for report in found
             ],
         }
-
-    async def _is_hidden(self, target: dict[str, Any]) -> bool:
-        kind, target_id = target["kind"], target["id"]
-        if kind == "message":
-            message = await messages.by_id(self.db, target_id)
-            return bool(message and message.get("hidden"))
-        if kind == "question":
-            return bool((await questions.get_live(self.db, target_id)).get("hidden"))
-        if kind == "answer":
-            return bool((await answers.get_live(self.db, target_id)).get("hidden"))
-        suspension = await users.suspension_of(self.db, target_id)
-        return suspension is not None
 
     # -- roles -----------------------------------------------------------------------------
 

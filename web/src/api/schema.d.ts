@@ -1167,6 +1167,71 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/conversations/{conversation_id}/mute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mute a conversation
+         * @description No notifications, emails or pushes come from it; unread still counts.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    conversation_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Done; no content. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: components["responses"]["401"];
+                404: components["responses"]["404"];
+            };
+        };
+        post?: never;
+        /** Unmute a conversation */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    conversation_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Done; no content. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: components["responses"]["401"];
+                404: components["responses"]["404"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/conversations/{conversation_id}/read": {
         parameters: {
             query?: never;
@@ -1247,7 +1312,35 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete the caller's account
+         * @description Every login ends at once (sockets close with 4401 on every process). The profile leaves the directory; the name becomes "Deleted user"; avatar, email, settings and points history are removed, and the email can register again. Other people keep their conversations and the forum keeps its posts, shown as by "Deleted user". With `erase_messages`, each of the caller's messages becomes a deletion (its attachments removed). 400 naming `password` when it is not the caller's.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["DeleteAccount"];
+                };
+            };
+            responses: {
+                /** @description Done; no content. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                413: components["responses"]["413"];
+            };
+        };
         options?: never;
         head?: never;
         /** Edit the caller's profile */
@@ -1278,6 +1371,108 @@ export interface paths {
                 413: components["responses"]["413"];
             };
         };
+        trace?: never;
+    };
+    "/api/me/blocks/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The people the caller blocked, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The people the caller blocked, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BlockList"];
+                    };
+                };
+                401: components["responses"]["401"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/blocks/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Block someone
+         * @description Between two people where either blocked the other: neither can start a conversation with the other; sends in their direct conversation are 403 `blocked`; no typing, presence, read marks, notifications, emails or pushes pass between them; the blocked person leaves the blocker's directory. In a group, the blocker gets the blocked person's messages marked `from_blocked: true`, and no notification for them. Blocking again changes nothing (204).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Done; no content. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: components["responses"]["401"];
+                404: components["responses"]["404"];
+            };
+        };
+        post?: never;
+        /** Unblock someone */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Done; no content. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: components["responses"]["401"];
+                404: components["responses"]["404"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/me/email": {
@@ -1325,6 +1520,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The state of the caller's data export */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The state of the caller's data export */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Export"];
+                    };
+                };
+                401: components["responses"]["401"];
+            };
+        };
+        put?: never;
+        /**
+         * Ask for a copy of the caller's data
+         * @description A job builds one JSON file: the profile, the caller's own messages (with their conversation ids), questions, answers, votes, points history, notifications, settings, blocks and reports; nobody else's email or private data. It lands in attachment storage; GET then gives a signed `download_url`, and an email says it is ready (where mail is set up). Asking again while one is pending answers that one.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Ask for a copy of the caller's data */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Export"];
+                    };
+                };
+                401: components["responses"]["401"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/mentor-profile": {
         parameters: {
             query?: never;
@@ -1361,6 +1617,43 @@ export interface paths {
                 413: components["responses"]["413"];
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/muted-conversations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The conversations the caller muted */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The conversations the caller muted */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MutedList"];
+                    };
+                };
+                401: components["responses"]["401"];
+            };
+        };
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1561,6 +1854,192 @@ export interface paths {
                         "application/json": components["schemas"]["PublicUser"];
                     };
                 };
+                404: components["responses"]["404"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/moderation/actions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a moderation action
+         * @description Moderators only (404 for anyone else). Each action needs a reason and is written to the audit log. Hiding a message updates open conversations like a deletion (`message_updated` with `hidden: true`); a suspension revokes the user's logins, closes their sockets on every process (4401), refuses their login with 403 `suspended`, and takes their mentor profile out of the directory. 409 when the action changes nothing.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Action"];
+                };
+            };
+            responses: {
+                /** @description Take a moderation action */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditEntry"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                409: components["responses"]["409"];
+                413: components["responses"]["413"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/moderation/audit/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log, newest first
+         * @description Moderators only (404 for anyone else): who did what, to what, why, when.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description The `next_cursor` of the previous page. */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The audit log, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditPage"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/moderation/reports/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The moderation queue: reports grouped by target
+         * @description Moderators only (404 for anyone else). Open cases oldest first, each with how many people reported it and for which reasons.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description The `next_cursor` of the previous page. */
+                    cursor?: string;
+                    /** @description open (oldest first) or closed (latest decided first). */
+                    status?: "open" | "closed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The moderation queue: reports grouped by target */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CasePage"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/moderation/reports/{case_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * One case: its snapshot and context, its reports, the content now
+         * @description Moderators only (404 for anyone else).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    case_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One case: its snapshot and context, its reports, the content now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CaseDetail"];
+                    };
+                };
+                401: components["responses"]["401"];
                 404: components["responses"]["404"];
             };
         };
@@ -2076,6 +2555,95 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/reports/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a message, question, answer or user
+         * @description Only what the caller can see can be reported (anything else is 404). One open report per reporter and target: reporting again answers the open one with 200. The report keeps a snapshot of the content as it was (for a message, the few messages around it too). Content reported by HYPEE_AUTOHIDE_REPORTS distinct people (3) is hidden until a moderator decides. 403 `email_unverified` when verification is required and the caller's address is not verified.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewReport"];
+                };
+            };
+            responses: {
+                /** @description Report a message, question, answer or user */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Report"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                403: components["responses"]["403"];
+                413: components["responses"]["413"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        /** One of the caller's reports */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    report_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One of the caller's reports */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Report"];
+                    };
+                };
+                401: components["responses"]["401"];
+                404: components["responses"]["404"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/unsubscribe/{token}": {
         parameters: {
             query?: never;
@@ -2293,6 +2861,57 @@ export interface paths {
             };
         };
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{user_id}/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Grant or revoke the moderator role
+         * @description Admins only (404 for anyone else); written to the audit log. The first admin is made with `python run.py --grant admin EMAIL`.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Roles"];
+                };
+            };
+            responses: {
+                /** @description Grant or revoke the moderator role */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RolesView"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                404: components["responses"]["404"];
+                413: components["responses"]["413"];
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;
@@ -2584,12 +3203,28 @@ export interface components {
              */
             type: "ack";
         };
+        Action: {
+            /**
+             * @description dismiss: the open reports were unfounded (content the guard hid automatically comes back). hide / restore: a message, question or answer, for everyone. suspend: the user (or the content's author), until `until` or for good. lift_suspension.
+             * @enum {string}
+             */
+            action: "dismiss" | "hide" | "restore" | "suspend" | "lift_suspension";
+            reason: string;
+            target: components["schemas"]["Target"];
+            /**
+             * Format: date-time
+             * @description suspend only: when it ends (in the future); absent: for good.
+             */
+            until?: string;
+        };
         Answer: {
             accepted: boolean;
             author: components["schemas"]["PublicUser"] | null;
             body: string;
             /** Format: date-time */
             created_at: string;
+            /** @description Removed by a moderator: the body is withheld (empty). */
+            hidden: boolean;
             id: string;
             /** @description 1, -1 or 0 (anonymous: 0). */
             my_vote: number;
@@ -2636,6 +3271,27 @@ export interface components {
             /** @description /api/attachments/{id} */
             url: string;
         };
+        AuditEntry: {
+            /** @enum {string} */
+            action: "dismiss" | "hide" | "restore" | "suspend" | "lift_suspension" | "auto_hide" | "grant_role" | "revoke_role";
+            /** @description Who acted; null for the automatic guard or the command line. */
+            actor: components["schemas"]["PublicUser"] | null;
+            /** Format: date-time */
+            at: string;
+            id: string;
+            reason: string;
+            target: components["schemas"]["Target"];
+            /**
+             * Format: date-time
+             * @description A suspension's end.
+             */
+            until: string | null;
+        };
+        AuditPage: {
+            /** @description Pass as `cursor` for the next page; null at the end. */
+            next_cursor: string | null;
+            results: components["schemas"]["AuditEntry"][];
+        };
         /** @description The first frame, within 10 s: who is on this socket. */
         AuthClientFrame: {
             /** @description An access token. */
@@ -2652,6 +3308,76 @@ export interface components {
             /** @description Refresh token (30 days); absent in browser mode, where it is set as the hypee_refresh cookie instead. */
             refresh?: string;
             user: components["schemas"]["PrivateUser"];
+        };
+        Block: {
+            /** Format: date-time */
+            created_at: string;
+            user: components["schemas"]["PublicUser"];
+        };
+        BlockList: {
+            results: components["schemas"]["Block"][];
+        };
+        Case: {
+            /** @description Who wrote the content (for a user target: the user). */
+            author: components["schemas"]["PublicUser"] | null;
+            /** @description Hidden automatically by the number of reports. */
+            auto_hidden: boolean;
+            /** Format: date-time */
+            closed_at: string | null;
+            /** @description Distinct reporters. */
+            count: number;
+            id: string;
+            /** Format: date-time */
+            opened_at: string;
+            /** @description How many reports gave each reason. */
+            reasons: {
+                [key: string]: number;
+            };
+            /** @description The content as the first report found it. */
+            snapshot: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            status: "open" | "dismissed" | "actioned";
+            target: components["schemas"]["Target"];
+        };
+        CaseDetail: {
+            /** @description Who wrote the content (for a user target: the user). */
+            author: components["schemas"]["PublicUser"] | null;
+            /** @description Hidden automatically by the number of reports. */
+            auto_hidden: boolean;
+            /** Format: date-time */
+            closed_at: string | null;
+            /** @description A message's neighbours, as they were when first reported. */
+            context: {
+                [key: string]: unknown;
+            }[];
+            /** @description Distinct reporters. */
+            count: number;
+            /** @description The content as it is now (null when it is gone). */
+            current: {
+                [key: string]: unknown;
+            } | null;
+            id: string;
+            /** Format: date-time */
+            opened_at: string;
+            /** @description How many reports gave each reason. */
+            reasons: {
+                [key: string]: number;
+            };
+            reports: components["schemas"]["ReportedBy"][];
+            /** @description The content as the first report found it. */
+            snapshot: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            status: "open" | "dismissed" | "actioned";
+            target: components["schemas"]["Target"];
+        };
+        CasePage: {
+            /** @description Pass as `cursor` for the next page; null at the end. */
+            next_cursor: string | null;
+            results: components["schemas"]["Case"][];
         };
         ChangeEmail: {
             /** Format: email */
@@ -2677,6 +3403,8 @@ export interface components {
             kind: "direct" | "group";
             last_message: components["schemas"]["Message"] | null;
             last_read_seq: number;
+            /** @description The caller muted it: no notifications, emails or pushes. */
+            muted: boolean;
             participants: components["schemas"]["PublicUser"][];
             /** @description Each participant's read marker: {user_id: seq}. */
             read_marks: {
@@ -2703,6 +3431,14 @@ export interface components {
              */
             type: "conversation";
         };
+        DeleteAccount: {
+            /**
+             * @description Also turn every message the caller wrote into a deletion.
+             * @default false
+             */
+            erase_messages: boolean;
+            password: string;
+        };
         EditAnswer: {
             body: string;
         };
@@ -2719,17 +3455,19 @@ export interface components {
         };
         ErrorDetail: {
             /** @enum {string} */
-            code: "bad_request" | "busy" | "conflict" | "email_unverified" | "forbidden" | "headers_too_large" | "insufficient_storage" | "internal" | "invalid_json" | "method_not_allowed" | "not_found" | "payload_too_large" | "rate_limited" | "stale" | "token_expired" | "unauthorized" | "unavailable" | "uri_too_long" | "validation_error";
+            code: "bad_request" | "blocked" | "busy" | "conflict" | "email_unverified" | "forbidden" | "headers_too_large" | "insufficient_storage" | "internal" | "invalid_json" | "method_not_allowed" | "not_found" | "payload_too_large" | "rate_limited" | "stale" | "suspended" | "token_expired" | "unauthorized" | "unavailable" | "uri_too_long" | "validation_error";
             /** @description Per-field problems (validation_error only). */
             fields?: {
                 [key: string]: unknown;
             };
             message: string;
+            /** @description `suspended` only: when the suspension ends (UTC), null when it is for good. */
+            until?: string | null;
         };
         /** @description A frame was refused (the socket stays open). */
         ErrorServerFrame: {
             /** @enum {string} */
-            code: "bad_request" | "busy" | "conflict" | "email_unverified" | "forbidden" | "headers_too_large" | "insufficient_storage" | "internal" | "invalid_json" | "method_not_allowed" | "not_found" | "payload_too_large" | "rate_limited" | "stale" | "token_expired" | "unauthorized" | "unavailable" | "uri_too_long" | "validation_error";
+            code: "bad_request" | "blocked" | "busy" | "conflict" | "email_unverified" | "forbidden" | "headers_too_large" | "insufficient_storage" | "internal" | "invalid_json" | "method_not_allowed" | "not_found" | "payload_too_large" | "rate_limited" | "stale" | "suspended" | "token_expired" | "unauthorized" | "unavailable" | "uri_too_long" | "validation_error";
             /** @description Per-field problems. */
             fields?: {
                 [key: string]: unknown;
@@ -2744,6 +3482,26 @@ export interface components {
              * @enum {string}
              */
             type: "error";
+        };
+        Export: {
+            /** @description When ready: a signed link to the JSON file (valid 15 minutes). */
+            download_url: string | null;
+            /**
+             * Format: date-time
+             * @description Until when it can be downloaded.
+             */
+            expires_at: string | null;
+            /** Format: date-time */
+            ready_at: string | null;
+            /** Format: date-time */
+            requested_at: string | null;
+            /** @description Bytes. */
+            size: number | null;
+            /**
+             * @description none: never asked (or expired); pending; ready; failed.
+             * @enum {string}
+             */
+            status: "none" | "pending" | "ready" | "failed";
         };
         FirstMessage: {
             body: string;
@@ -2828,6 +3586,10 @@ export interface components {
             event: {
                 [key: string]: unknown;
             } | null;
+            /** @description Present (true) in a group when the reader blocked the sender: clients fold it. */
+            from_blocked?: boolean;
+            /** @description Removed by a moderator: the body and attachments are withheld (shown as "removed by a moderator"). */
+            hidden: boolean;
             id: string;
             /**
              * @description `system`: a change of the group, described by `event`.
@@ -2881,6 +3643,9 @@ export interface components {
              */
             type: "message_updated";
         };
+        MutedList: {
+            results: components["schemas"]["Conversation"][];
+        };
         NewAnswer: {
             body: string;
             question_id: string;
@@ -2910,6 +3675,13 @@ export interface components {
             /** @description 0 to 5, lower-case. */
             tags?: string[];
             title: string;
+        };
+        NewReport: {
+            /** @default  */
+            details: string;
+            /** @enum {string} */
+            reason: "spam" | "harassment" | "inappropriate" | "other";
+            target: components["schemas"]["Target"];
         };
         NewSubscription: {
             endpoint: string;
@@ -3039,6 +3811,8 @@ export interface components {
             points: number;
             /** @enum {string} */
             role: "mentee" | "mentor";
+            /** @description Staff roles: `moderator` (the moderation area), `admin`. */
+            roles: ("moderator" | "admin")[];
         };
         ProfileUpdate: {
             /** @description An uploaded image (POST /api/uploads/); null removes the avatar. */
@@ -3077,6 +3851,8 @@ export interface components {
             body: string;
             /** Format: date-time */
             created_at: string;
+            /** @description Removed by a moderator: title and body are withheld (empty), and listings leave it out. */
+            hidden: boolean;
             id: string;
             /** Format: date-time */
             last_activity_at: string;
@@ -3104,6 +3880,8 @@ export interface components {
             body: string;
             /** Format: date-time */
             created_at: string;
+            /** @description Removed by a moderator: title and body are withheld (empty), and listings leave it out. */
+            hidden: boolean;
             id: string;
             /** Format: date-time */
             last_activity_at: string;
@@ -3205,6 +3983,29 @@ export interface components {
         Rename: {
             title: string;
         };
+        Report: {
+            /** Format: date-time */
+            created_at: string;
+            details: string;
+            id: string;
+            /** @enum {string} */
+            reason: "spam" | "harassment" | "inappropriate" | "other";
+            /**
+             * @description open, then dismissed or actioned once a moderator decides.
+             * @enum {string}
+             */
+            status: "open" | "dismissed" | "actioned";
+            target: components["schemas"]["Target"];
+        };
+        ReportedBy: {
+            /** Format: date-time */
+            created_at: string;
+            details: string;
+            id: string;
+            /** @enum {string} */
+            reason: "spam" | "harassment" | "inappropriate" | "other";
+            reporter: components["schemas"]["PublicUser"] | null;
+        };
         ResetPassword: {
             /** @description At least 8 characters. */
             password: string;
@@ -3243,6 +4044,14 @@ export interface components {
              */
             type: "resync";
         };
+        Roles: {
+            moderator: boolean;
+            /** @default set by an admin */
+            reason: string;
+        };
+        RolesView: {
+            roles: ("moderator" | "admin")[];
+        };
         ServerFrame: components["schemas"]["ReadyServerFrame"] | components["schemas"]["AckServerFrame"] | components["schemas"]["MessageServerFrame"] | components["schemas"]["MessageUpdatedServerFrame"] | components["schemas"]["GapServerFrame"] | components["schemas"]["StaleServerFrame"] | components["schemas"]["ResumedServerFrame"] | components["schemas"]["ResyncServerFrame"] | components["schemas"]["ReadServerFrame"] | components["schemas"]["TypingServerFrame"] | components["schemas"]["PresenceServerFrame"] | components["schemas"]["NotificationServerFrame"] | components["schemas"]["ConversationServerFrame"] | components["schemas"]["WatchingServerFrame"] | components["schemas"]["QuestionUpdatedServerFrame"] | components["schemas"]["AnswerServerFrame"] | components["schemas"]["AnswerUpdatedServerFrame"] | components["schemas"]["AnswerDeletedServerFrame"] | components["schemas"]["QuestionDeletedServerFrame"] | components["schemas"]["ErrorServerFrame"] | components["schemas"]["PongServerFrame"];
         /** @description Fetch this conversation anew. */
         StaleServerFrame: {
@@ -3262,6 +4071,11 @@ export interface components {
         };
         SubscriptionList: {
             results: components["schemas"]["Subscription"][];
+        };
+        Target: {
+            id: string;
+            /** @enum {string} */
+            kind: "message" | "question" | "answer" | "user";
         };
         Token: {
             /** @description The token of the link the email carried. */

@@ -1,0 +1,63 @@
+"""Who may reach whom: the checks a conversation, a live signal or a notification passes
+before it goes from one person to others (blocks, and the new-account limit)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bson import ObjectId
+
+from hypee import clock
+from hypee.dbapi import DocumentDatabase
+from hypee.errors import ApiError, rate_limited
+from hypee.jsonio import as_utc
+from models import blocks, conversations, users
+
+
+async def may_open(
+    db: DocumentDatabase, creator_id: ObjectId, others: list[ObjectId], per_day: int
+) -> None:
+    """What opening a conversation checks, in the caller's unit: 403 `suspended` for a
+    suspended creator, 403 `blocked` with a block between the creator and anyone named, 429
+    past the new-account limit."""
+    await users.require_not_suspended(db, creator_id)
+    await refuse_blocked(db, creator_id, others)
+    await limit_new_account(db, creator_id, per_day)
+
+
+async def refuse_blocked(db: DocumentDatabase, actor_id: ObjectId, others: list[ObjectId]) -> None:
+    """403 `blocked` when `actor_id` and any of `others` have a block either way (the blocker
+    is told they blocked; the other gets a neutral refusal)."""
+    relations = await blocks.relations(db, actor_id, others)
+    if relations.blocked:
+        raise ApiError("blocked", "You blocked someone you named: unblock them first.")
+    if relations.blocked_by:
+        raise ApiError("blocked", "You cannot start a conversation with this person.")
+
+
+async def unblocked(
+    db: DocumentDatabase, user_id: ObjectId, people: list[ObjectId]
+) -> list[ObjectId]:
+    """Those of `people` with no block either way with `user_id`: live signals (typing,
+    presence, read marks) pass only between them."""
+    either = (await blocks.relations(db, user_id, people)).either
+    return [p for p in people if p not in either] if either else people
+
+
+async def limit_new_account(db: DocumentDatabase, creator_id: ObjectId, per_day: int) -> None:
+    """An account younger than a day with no points starts at most `per_day` conversations
+    a day: 429 past it, with when it may start more."""
+    user = await users.get_user(db, creator_id)
+    if user is None:
+        return
+    now = clock.now()
+    day = timedelta(days=1)
+    created_at = as_utc(user["created_at"])
+    if created_at <= now - day or user.get("points", 0) > 0:
+        return
+    if await conversations.created_since(db, creator_id, now - day) >= per_day:
+        raise rate_limited(
+            int((created_at + day - now).total_seconds()),
+            f"New accounts may start {per_day} conversations a day. Reply in the ones you "
+            "have, or try again tomorrow.",
+        )
