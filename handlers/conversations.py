@@ -8,12 +8,14 @@ from bson import ObjectId
 
 from handlers.base import BaseHandler
 from handlers.common import require_may_reach_out
+from hypee.dbapi import DocumentDatabase
 from hypee.errors import not_found
 from hypee.fields import ObjectIdField
 from hypee.openapi import Operation
 from hypee.pagination import Page
 from hypee.paging import PageQuerySchema, page_schema
-from models import conversations, message_schemas, messages
+from models import blocks, conversations, message_schemas, messages
+from models.message_schemas import MessageView
 
 ConversationPageSchema = page_schema(conversations.ConversationSchema, "ConversationPage")
 
@@ -39,6 +41,19 @@ def _seq(value: str) -> int:
     if not _SEQ.fullmatch(value):
         raise not_found("message")
     return int(value)
+
+
+async def fold_blocked(
+    db: DocumentDatabase, reader_id: ObjectId, views: list[MessageView]
+) -> list[MessageView]:
+    """`views` with those from people the reader blocked marked `from_blocked`."""
+    blocked = await blocks.blocked_by_user(db, reader_id)
+    if not blocked:
+        return views
+    return [
+        {**view, "from_blocked": True} if ObjectId(view["sender_id"]) in blocked else view
+        for view in views
+    ]
 
 
 class ConversationListHandler(BaseHandler):
@@ -178,7 +193,7 @@ class MessageListHandler(BaseHandler):
         cid = self.path_id(conversation_id, "conversation")
         params = self.load_query(message_schemas.HistoryQuerySchema)
         page = await messages.history(self.db, cid, self.user_id, params)
-        self.write_page(page.items, page.next_cursor)
+        self.write_page(await fold_blocked(self.db, self.user_id, page.items), page.next_cursor)
 
     async def post(self, conversation_id: str) -> None:
         cid = self.path_id(conversation_id, "conversation")
@@ -205,7 +220,7 @@ class ChangesHandler(BaseHandler):
         cid = self.path_id(conversation_id, "conversation")
         params = self.load_query(message_schemas.ChangesQuerySchema)
         page = await messages.changes(self.db, cid, self.user_id, params)
-        self.write_page(page.items, page.next_cursor)
+        self.write_page(await fold_blocked(self.db, self.user_id, page.items), page.next_cursor)
 
 
 class MessageHandler(BaseHandler):

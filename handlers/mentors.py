@@ -9,7 +9,7 @@ from hypee.dbapi import DocumentDatabase
 from hypee.errors import not_found
 from hypee.openapi import Operation
 from hypee.paging import page_schema
-from models import mentors, users
+from models import blocks, mentors, users
 
 MentorPageSchema = page_schema(users.PublicUserSchema, "MentorPage")
 
@@ -36,6 +36,8 @@ class MentorListHandler(BaseHandler):
 
     async def get(self) -> None:
         params = self.load_query(mentors.MentorQuerySchema)
+        if self.identity is not None:
+            params["hidden_ids"] = await blocks.blocked_by_user(self.db, self.user_id)
         self.write_json(await directory_page(self.db, params))
 
 

@@ -213,11 +213,14 @@ def _directory_filter(params: dict[str, Any], query: list[str]) -> dict[str, Any
         clauses.append({"mentor.available": params["available"]})
     if query:
         clauses.append(prefix_filter("mentor.search", query))
+    if params.get("hidden_ids"):
+        clauses.append({"_id": {"$nin": list(params["hidden_ids"])}})
     return {"$and": clauses}
 
 
 async def list_mentors(db: DocumentDatabase, params: dict[str, Any]) -> Page:
-    """One page of the directory for the loaded MentorQuerySchema `params`."""
+    """One page of the directory for the loaded MentorQuerySchema `params` (and
+    `hidden_ids`: people this reader blocked)."""
     query = query_words(params.get("q") or "")
     where = _directory_filter(params, query)
     sort = params["sort"]
