@@ -54,7 +54,7 @@ class ApiError(Exception):
         *,
         fields: dict[str, Any] | None = None,
         retry_after: int | None = None,
-        until: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -62,15 +62,14 @@ class ApiError(Exception):
         self.message = message
         self.fields = fields
         self.retry_after = retry_after
-        self.until = until
+        self.extra = extra or {}
 
     def to_json(self) -> dict[str, Any]:
-        """The error body of docs/api.md: {"error": {"code", "message", "fields"?, "until"?}}."""
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        """The error body of docs/api.md: {"error": {"code", "message", "fields"?, ...}}
+        (`extra` adds what one code documents, e.g. `until` of `suspended`)."""
+        body: dict[str, Any] = {"code": self.code, "message": self.message, **self.extra}
         if self.fields is not None:
             body["fields"] = self.fields
-        if self.until is not None:
-            body["until"] = self.until
         return {"error": body}
 
 

@@ -38,7 +38,7 @@ INDEXES = {COLLECTION: [IndexModel([("at", -1), ("_id", -1)], name="newest")]}
 
 
 class AuditEntrySchema(Schema):
-    id = ObjectIdField(attribute="_id", required=True)
+    id = ObjectIdField(required=True)
     actor = fields.Nested(
         users.PublicUserSchema,
         required=True,
@@ -106,10 +106,15 @@ async def render(db: DocumentDatabase, entries: list[AuditDocument]) -> list[dic
     actors = await users.public_users(db, [e["actor_id"] for e in entries if e["actor_id"]])
     return [
         {
-            **entry,
+            "id": entry["_id"],
             "actor": users.public_view(actors[entry["actor_id"]])
             if entry["actor_id"] in actors
             else None,
+            "action": entry["action"],
+            "target": entry["target"],
+            "reason": entry["reason"],
+            "until": entry.get("until"),
+            "at": entry["at"],
         }
         for entry in entries
     ]

@@ -61,7 +61,7 @@ class NewReportSchema(Schema):
 class ReportSchema(Schema):
     """A report as its reporter sees it."""
 
-    id = ObjectIdField(attribute="_id", required=True)
+    id = ObjectIdField(required=True)
     target = fields.Nested(TargetSchema, required=True)
     reason = fields.String(required=True, validate=validate.OneOf(REASONS))
     details = fields.String(required=True)
@@ -76,7 +76,7 @@ class ReportSchema(Schema):
 class ReportedBySchema(Schema):
     """One report of a case, as moderators see it."""
 
-    id = ObjectIdField(attribute="_id", required=True)
+    id = ObjectIdField(required=True)
     reporter = fields.Nested(users.PublicUserSchema, required=True, allow_none=True)
     reason = fields.String(required=True, validate=validate.OneOf(REASONS))
     details = fields.String(required=True)
@@ -86,7 +86,7 @@ class ReportedBySchema(Schema):
 class CaseSchema(Schema):
     """Reports of one target, grouped (the moderation queue)."""
 
-    id = ObjectIdField(attribute="_id", required=True)
+    id = ObjectIdField(required=True)
     target = fields.Nested(TargetSchema, required=True)
     status = fields.String(required=True, validate=validate.OneOf(CASE_STATUSES))
     count = fields.Integer(required=True, metadata={"description": "Distinct reporters."})
@@ -335,8 +335,9 @@ async def made_by(db: DocumentDatabase, reporter_id: ObjectId) -> list[ReportDoc
 
 
 def report_view(report: ReportDocument) -> dict[str, Any]:
+    """ReportSchema data (as its reporter sees it)."""
     return {
-        "_id": report["_id"],
+        "id": report["_id"],
         "target": report["target"],
         "reason": report["reason"],
         "details": report.get("details", ""),

@@ -480,7 +480,7 @@ def suspended_error(suspension: Mapping[str, Any]) -> ApiError:
     return ApiError(
         "suspended",
         f"This account is suspended {when}.",
-        until=format_datetime(until) if until is not None else None,
+        extra={"until": format_datetime(until) if until is not None else None},
     )
 
 

@@ -183,10 +183,13 @@ class Moderation:
             "current": current,
             "reports": [
                 {
-                    **report,
+                    "id": report["_id"],
                     "reporter": users.public_view(people[report["reporter_id"]])
                     if report["reporter_id"] in people
                     else None,
+                    "reason": report["reason"],
+                    "details": report.get("details", ""),
+                    "created_at": report["created_at"],
                 }
                 for report in found
             ],
@@ -216,7 +219,14 @@ def case_view(case: reports.CaseDocument, people: dict[ObjectId, dict[str, Any]]
     author_id = case.get("author_id")
     author = people.get(author_id) if author_id else None
     return {
-        **case,
-        "author": users.public_view(author) if author else None,
+        "id": case["_id"],
+        "target": case["target"],
+        "status": case["status"],
+        "count": case["count"],
         "reasons": case.get("reasons", {}),
+        "author": users.public_view(author) if author else None,
+        "snapshot": case.get("snapshot", {}),
+        "auto_hidden": case.get("auto_hidden", False),
+        "opened_at": case["opened_at"],
+        "closed_at": case.get("closed_at"),
     }

@@ -22,6 +22,9 @@ async def may_open(
     past the new-account limit."""
     await users.require_not_suspended(db, creator_id)
     await refuse_blocked(db, creator_id, others)
+    named = set(others) - {creator_id}
+    if len(named) == 1 and await conversations.direct_between(db, creator_id, named.pop()):
+        return  # asking again for a direct conversation starts nothing
     await limit_new_account(db, creator_id, per_day)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from bson import ObjectId
 
 from hypee import clock
-
 from tests.client import Account, ApiClient, Socket
 from tests.helpers import PROFILE, answer, ask, assert_error, history, open_direct, send
 from tests.mailbox import Mailbox, settle, text_of, verify
