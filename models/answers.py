@@ -27,6 +27,7 @@ MAX_BODY = 20000
 INDEXES = {
     COLLECTION: [
         IndexModel([("question_id", 1), ("_id", 1)], name="by_question"),
+        IndexModel([("author_id", 1), ("_id", -1)], name="by_author"),
     ]
 }
 

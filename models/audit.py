@@ -118,10 +118,3 @@ async def render(db: DocumentDatabase, entries: list[AuditDocument]) -> list[dic
         }
         for entry in entries
     ]
-
-
-async def count_for(db: DocumentDatabase, action: str, target: dict[str, Any]) -> int:
-    """How many entries record `action` on `target` (tests and checks)."""
-    return await _entries(db).count_documents(
-        {"action": action, "target": {"kind": target["kind"], "id": ObjectId(target["id"])}}
-    )

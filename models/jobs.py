@@ -24,6 +24,7 @@ MISSED_MESSAGES = "missed_messages"
 HELD_EMAIL = "held_email"  # a forum email held by quiet hours
 HELD_PUSH = "held_push"  # a push held by quiet hours
 EXPORT = "export"  # a data export to build (services/exports.py)
+KINDS = (DIGEST, MISSED_MESSAGES, HELD_EMAIL, HELD_PUSH, EXPORT)
 
 
 def digest_key(user_id: ObjectId) -> str:
@@ -160,7 +161,5 @@ async def stuck(db: DocumentDatabase) -> list[JobDocument]:
 
 async def forget(db: DocumentDatabase, user_id: ObjectId, keep_kind: str | None = None) -> None:
     """Drop the scheduled work of `user_id` (the account is deleted), but for `keep_kind`."""
-    query: dict[str, Any] = {"user_id": user_id}
-    if keep_kind is not None:
-        query["kind"] = {"$ne": keep_kind}
-    await _jobs(db).delete_many(query)
+    kinds = [kind for kind in KINDS if kind != keep_kind]
+    await _jobs(db).delete_many({"kind": {"$in": kinds}, "user_id": user_id})

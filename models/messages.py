@@ -39,6 +39,8 @@ INDEXES = {
         ),
         # The change log: a message keeps the rev of its last change (see models/conversations).
         IndexModel([("conversation_id", 1), ("rev", 1)], name="by_rev"),
+        # A person's own messages: their data export, and erasing them with their account.
+        IndexModel([("sender_id", 1), ("conversation_id", 1), ("seq", 1)], name="by_sender"),
     ]
 }
 CHANGES = "changes"
@@ -438,8 +440,8 @@ async def set_hidden(db: DocumentDatabase, message: MessageDocument, hidden: boo
 
 
 async def sent_by(db: DocumentDatabase, sender_id: ObjectId) -> list[MessageDocument]:
-    """Every message `sender_id` wrote (their export; an erasure), in send order per
-    conversation. A full scan: run only by account jobs, never on a request's path."""
+    """Every message `sender_id` wrote (their export; an erasure), in seq order per
+    conversation."""
     return (
         await _messages(db)
         .find({"sender_id": sender_id, "kind": "user"})
