@@ -66,6 +66,7 @@ class CaseListHandler(StaffHandler):
             "The moderation queue: reports grouped by target",
             query=reports.CaseQuerySchema,
             response=CasePageSchema,
+            errors=(404,),
             description="Moderators only (404 for anyone else). Open cases oldest first, each "
             "with how many people reported it and for which reasons.",
         )
@@ -105,7 +106,7 @@ class ActionHandler(StaffHandler):
             body=ActionSchema,
             response=audit.AuditEntrySchema,
             status=201,
-            errors=(409,),
+            errors=(404, 409),
             description="Moderators only (404 for anyone else). Each action needs a reason and "
             "is written to the audit log. Hiding a message updates open conversations like a "
             "deletion (`message_updated` with `hidden: true`); a suspension revokes the "
@@ -129,6 +130,7 @@ class AuditHandler(StaffHandler):
             "The audit log, newest first",
             query=audit.AuditQuerySchema,
             response=AuditPageSchema,
+            errors=(404,),
             description="Moderators only (404 for anyone else): who did what, to what, why, when.",
         )
     }

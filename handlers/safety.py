@@ -34,7 +34,9 @@ class BlockHandler(BaseHandler):
         "PUT": Operation(
             "Block someone",
             response=None,
-            description="Between two people where either blocked the other: neither can start "
+            errors=(400,),
+            description="400 naming `user_id` for the caller's own id. "
+            "Between two people where either blocked the other: neither can start "
             "a conversation with the other; sends in their direct conversation are 403 "
             "`blocked`; no typing, presence, read marks, notifications, emails or pushes pass "
             "between them; the blocked person leaves the blocker's directory. In a group, the "
@@ -90,7 +92,7 @@ class ReportListHandler(BaseHandler):
             body=reports.NewReportSchema,
             response=reports.ReportSchema,
             status=201,
-            errors=(403,),
+            errors=(403, 404),
             description="Only what the caller can see can be reported (anything else is 404). "
             "One open report per reporter and target: reporting again answers the open one "
             "with 200. The report keeps a snapshot of the content as it was (for a message, "

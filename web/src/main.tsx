@@ -71,6 +71,10 @@ const router = createBrowserRouter([
         path: "/settings",
         lazy: page(async () => (await import("./features/account/SettingsPage")).SettingsPage, true),
       },
+      {
+        path: "/moderation",
+        lazy: page(async () => (await import("./features/moderation/ModerationPage")).ModerationPage, true),
+      },
       { path: "/forgot-password", lazy: page(async () => (await accountLinks()).ForgotPasswordPage) },
       { path: "/reset-password", lazy: page(async () => (await accountLinks()).ResetPasswordPage) },
       { path: "/verify-email", lazy: page(async () => (await accountLinks()).VerifyEmailPage) },

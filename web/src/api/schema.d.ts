@@ -1422,7 +1422,7 @@ export interface paths {
         get?: never;
         /**
          * Block someone
-         * @description Between two people where either blocked the other: neither can start a conversation with the other; sends in their direct conversation are 403 `blocked`; no typing, presence, read marks, notifications, emails or pushes pass between them; the blocked person leaves the blocker's directory. In a group, the blocker gets the blocked person's messages marked `from_blocked: true`, and no notification for them. Blocking again changes nothing (204).
+         * @description 400 naming `user_id` for the caller's own id. Between two people where either blocked the other: neither can start a conversation with the other; sends in their direct conversation are 403 `blocked`; no typing, presence, read marks, notifications, emails or pushes pass between them; the blocked person leaves the blocker's directory. In a group, the blocker gets the blocked person's messages marked `from_blocked: true`, and no notification for them. Blocking again changes nothing (204).
          */
         put: {
             parameters: {
@@ -1442,6 +1442,7 @@ export interface paths {
                     };
                     content?: never;
                 };
+                400: components["responses"]["400"];
                 401: components["responses"]["401"];
                 404: components["responses"]["404"];
             };
@@ -1902,6 +1903,7 @@ export interface paths {
                 };
                 400: components["responses"]["400"];
                 401: components["responses"]["401"];
+                404: components["responses"]["404"];
                 409: components["responses"]["409"];
                 413: components["responses"]["413"];
             };
@@ -1948,6 +1950,7 @@ export interface paths {
                 };
                 400: components["responses"]["400"];
                 401: components["responses"]["401"];
+                404: components["responses"]["404"];
             };
         };
         put?: never;
@@ -1996,6 +1999,7 @@ export interface paths {
                 };
                 400: components["responses"]["400"];
                 401: components["responses"]["401"];
+                404: components["responses"]["404"];
             };
         };
         put?: never;
@@ -2593,6 +2597,7 @@ export interface paths {
                 400: components["responses"]["400"];
                 401: components["responses"]["401"];
                 403: components["responses"]["403"];
+                404: components["responses"]["404"];
                 413: components["responses"]["413"];
             };
         };

@@ -12,7 +12,7 @@ import { VerifyEmailBanner } from "../features/account/VerifyEmailBanner";
 /** The sections: in the header on wide screens, a tab bar at the bottom on phones. */
 function MainNav() {
   const { t } = useTranslation();
-  const { status } = useAuth();
+  const { status, user } = useAuth();
   return (
     <nav className="main-nav" aria-label={t("nav.main")}>
       <NavLink to="/mentors">
@@ -29,6 +29,12 @@ function MainNav() {
         <Icon name="questions" />
         <span>{t("nav.questions")}</span>
       </NavLink>
+      {status === "signed-in" && user && user.roles.length > 0 && (
+        <NavLink to="/moderation">
+          <Icon name="shield" />
+          <span>{t("nav.moderation")}</span>
+        </NavLink>
+      )}
     </nav>
   );
 }

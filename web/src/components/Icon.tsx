@@ -24,6 +24,7 @@ const PATHS = {
   file: "M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8Zm-1 7V3.5L18.5 9Z",
   check: "M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4Z",
   filter: "M3 5h18v2H3Zm3 6h12v2H6Zm4 6h4v2h-4Z",
+  shield: "M12 2 4 5v6c0 5.25 3.4 10.15 8 11.4 4.6-1.25 8-6.15 8-11.4V5Zm-1.4 14.2L7 12.6 8.4 11.2l2.2 2.2 5-5L17 9.8Z",
 } as const;
 
 export type IconName = keyof typeof PATHS;

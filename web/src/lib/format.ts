@@ -43,6 +43,11 @@ export function time(iso: string): string {
   return new Date(iso).toLocaleTimeString(i18n.language, { hour: "numeric", minute: "2-digit" });
 }
 
+/** A date and time in the reader's language ("7 Dec 2026, 14:05"). */
+export function dateTime(iso: string): string {
+  return new Date(iso).toLocaleString(i18n.language, { dateStyle: "medium", timeStyle: "short" });
+}
+
 /** "Today", "Yesterday", or the date: the separators between a conversation's days. */
 export function day(iso: string, today: string, yesterday: string): string {
   const date = new Date(iso);

@@ -45,6 +45,7 @@ function message(seq: number, rev = seq, body = `m${seq}`, conversation = "c1"):
     created_at: "2026-11-28T10:00:00Z",
     edited_at: null,
     deleted: false,
+    hidden: false,
   };
 }
 

@@ -345,7 +345,7 @@ export class RealtimeClient {
       );
       return;
     }
-    this.store.fail(outgoing.clientId, frame.message);
+    this.store.fail(outgoing.clientId, frame.message, frame.code);
     this.flush();
   }
 

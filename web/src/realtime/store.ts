@@ -18,6 +18,7 @@ export interface Outgoing {
   senderId: string;
   createdAt: string;
   failed?: string; // the server's reason, when it will not be sent
+  failedCode?: string; // and its error code
 }
 
 interface ConversationState {
@@ -139,13 +140,17 @@ export class MessageStore extends Versioned {
     this.changed();
   }
 
-  fail(clientId: string, reason: string): void {
-    this.outgoing = this.outgoing.map((o) => (o.clientId === clientId ? { ...o, failed: reason } : o));
+  fail(clientId: string, reason: string, code?: string): void {
+    this.outgoing = this.outgoing.map((o) =>
+      o.clientId === clientId ? { ...o, failed: reason, failedCode: code } : o,
+    );
     this.changed();
   }
 
   retry(clientId: string): void {
-    this.outgoing = this.outgoing.map((o) => (o.clientId === clientId ? { ...o, failed: undefined } : o));
+    this.outgoing = this.outgoing.map((o) =>
+      o.clientId === clientId ? { ...o, failed: undefined, failedCode: undefined } : o,
+    );
     this.changed();
   }
 

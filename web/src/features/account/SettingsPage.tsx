@@ -1,5 +1,6 @@
 // /settings: how the user is reached while away (email, push, digest, quiet hours, time zone,
-// language of emails), and their password and email address.
+// language of emails), their password and email address, blocks and mutes, their data export, and
+// deleting the account.
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { FormError } from "../../components/FormError";
@@ -9,6 +10,8 @@ import { useAuth } from "../auth/AuthContext";
 import { ErrorState, Skeleton } from "../../components/States";
 import { useAction } from "../../lib/hooks";
 import { fieldText, type FormSubmit } from "../../lib/forms";
+import { DataExport, DeleteAccount } from "./AccountData";
+import { BlockedPeople, MutedConversations } from "./SafetySettings";
 import { pushState, turnPushOff, turnPushOn, type PushState } from "./push";
 import { timeZones, useNotificationSettings, useSaveNotificationSettings } from "./queries";
 
@@ -271,6 +274,14 @@ export function SettingsPage() {
       <PasswordForm />
       <h2>{t("settings.emailAddress")}</h2>
       <EmailForm />
+      <h2>{t("settings.blocked")}</h2>
+      <BlockedPeople />
+      <h2>{t("settings.muted")}</h2>
+      <MutedConversations />
+      <h2 id="export">{t("settings.export")}</h2>
+      <DataExport />
+      <h2>{t("settings.deleteTitle")}</h2>
+      <DeleteAccount />
     </section>
   );
 }

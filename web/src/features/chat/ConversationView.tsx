@@ -10,6 +10,8 @@ import { useOnVisible } from "../../lib/hooks";
 import { ErrorState, Skeleton } from "../../components/States";
 import { notificationKeys } from "../notifications/queries";
 import { Composer } from "./Composer";
+import { BlockButton } from "../safety/BlockButton";
+import { useBlockedIds } from "../safety/queries";
 import { ConversationHeader } from "./ConversationHeader";
 import { chatKeys, conversationQuery } from "./queries";
 import { conversationName } from "./Inbox";
@@ -75,6 +77,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const other =
     conversation.data?.kind === "direct" ? conversation.data.participants.find((p) => p.id !== user?.id) : undefined;
   const online = usePresence(other?.id);
+  const blocked = useBlockedIds();
 
   const firstSeq = messages[0]?.seq;
   const { list, onScroll, holdPlace } = useMessageScroll([messages.length, pending.length, firstSeq, typing.length]);
@@ -131,7 +134,13 @@ export function ConversationView({ conversationId }: { conversationId: string })
 
   return (
     <section className="conversation" aria-label={name}>
-      <ConversationHeader name={name} avatarUrl={other?.avatar_url} online={other ? online : undefined} />
+      <ConversationHeader
+        name={name}
+        avatarUrl={other?.avatar_url}
+        online={other ? online : undefined}
+        conversation={conversation.data}
+        other={other}
+      />
       <ol className="messages" ref={list} onScroll={onScroll}>
         <li ref={older} className="sentinel" aria-hidden="true" />
         {history.isPending ? (
@@ -164,6 +173,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
                   setCurrent(message.seq);
                 }}
                 mine={message.sender_id === user?.id}
+                folded={message.from_blocked === true || blocked.has(message.sender_id)}
                 author={conversation.data?.kind === "group" ? people.get(message.sender_id)?.display_name : undefined}
                 seen={message === lastMine && othersMark >= message.seq}
                 onEdit={(body) => edit(message, body)}
@@ -188,13 +198,20 @@ export function ConversationView({ conversationId }: { conversationId: string })
       <p className="typing" aria-live="polite">
         {typing.length > 0 && t("chat.typing", { name: people.get(typing[0] ?? "")?.display_name ?? "…" })}
       </p>
-      <Composer
-        conversationId={conversationId}
-        onSend={(body, attachments) => user && client.send(conversationId, body, user.id, attachments)}
-        onTyping={() => {
-          client.typing(conversationId);
-        }}
-      />
+      {other && blocked.has(other.id) ? (
+        <div className="blocked-notice" role="status">
+          <span>{t("chat.youBlocked", { name: other.display_name })}</span>
+          <BlockButton userId={other.id} name={other.display_name} className="button button-small button-secondary" />
+        </div>
+      ) : (
+        <Composer
+          conversationId={conversationId}
+          onSend={(body, attachments) => user && client.send(conversationId, body, user.id, attachments)}
+          onTyping={() => {
+            client.typing(conversationId);
+          }}
+        />
+      )}
     </section>
   );
 }

@@ -25,7 +25,13 @@ function InboxRow({ conversation }: { conversation: Conversation }) {
   const name = conversationName(conversation, user?.id);
   const last = conversation.last_message;
   const attached = last?.attachments[0]?.content_type.startsWith("image/") ? t("chat.photo") : t("chat.file");
-  const preview = last ? (last.deleted ? t("chat.deleted") : last.body || attached) : "";
+  const preview = last
+    ? last.hidden
+      ? t("chat.removed")
+      : last.deleted
+        ? t("chat.deleted")
+        : last.body || attached
+    : "";
   return (
     <li>
       <NavLink to={`/chat/${conversation.id}`} className="inbox-row" data-testid="inbox-row">

@@ -5,11 +5,14 @@ import type { Outgoing } from "../../realtime/store";
 import { time } from "../../lib/format";
 import { useAction } from "../../lib/hooks";
 import { EditForm } from "../../components/EditForm";
+import { ReportButton } from "../safety/ReportDialog";
 import { Attachments } from "./Attachments";
 
 interface Props {
   message: Message;
   mine: boolean;
+  /** From someone the reader blocked: folded until they ask to see it. */
+  folded?: boolean;
   author?: string;
   seen: boolean;
   /** The one message the Tab key stops at (a roving tab stop: arrows move it). */
@@ -30,12 +33,24 @@ export function moveBetweenMessages(event: KeyboardEvent<HTMLElement>): void {
   all[to].focus();
 }
 
-/** One message: yours on the right, with edit and delete behind one actions button; "Seen"
- * under your last one read. */
-export function MessageItem({ message, mine, author, seen, current, onCurrent, onEdit, onDelete }: Props) {
+/** One message: yours on the right, with edit and delete behind one actions button (others':
+ * report); "Seen" under your last one read. Removed ones say so; those from someone you
+ * blocked are folded. */
+export function MessageItem({
+  message,
+  mine,
+  folded = false,
+  author,
+  seen,
+  current,
+  onCurrent,
+  onEdit,
+  onDelete,
+}: Props) {
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
   const [menu, setMenu] = useState(false);
+  const [unfolded, setUnfolded] = useState(false);
   const action = useAction(); // an edit or a deletion, and why it failed
   if (message.kind === "system") {
     return (
@@ -44,7 +59,8 @@ export function MessageItem({ message, mine, author, seen, current, onCurrent, o
       </li>
     );
   }
-  const classes = ["message", mine ? "mine" : "theirs", message.deleted ? "deleted" : ""].join(" ");
+  const gone = message.deleted || message.hidden;
+  const classes = ["message", mine ? "mine" : "theirs", gone ? "deleted" : ""].join(" ");
   const stop = current ? 0 : -1;
   const closeOnEscape = (event: KeyboardEvent<HTMLButtonElement>) => {
     if (event.key === "Escape") setMenu(false);
@@ -63,9 +79,22 @@ export function MessageItem({ message, mine, author, seen, current, onCurrent, o
       onKeyDown={moveBetweenMessages}
     >
       {!mine && author && <span className="author">{author}</span>}
-      <div className={!message.body && !message.deleted && !editing ? "bubble media-only" : "bubble"}>
-        {message.deleted ? (
+      <div className={!message.body && !gone && !editing ? "bubble media-only" : "bubble"}>
+        {message.hidden ? (
+          <em>{t("chat.removed")}</em>
+        ) : message.deleted ? (
           <em>{t("chat.deleted")}</em>
+        ) : folded && !unfolded ? (
+          <button
+            type="button"
+            className="link-button folded"
+            tabIndex={stop}
+            onClick={() => {
+              setUnfolded(true);
+            }}
+          >
+            {t("chat.fromBlocked")}
+          </button>
         ) : editing ? (
           <EditForm
             className="edit-form"
@@ -85,9 +114,9 @@ export function MessageItem({ message, mine, author, seen, current, onCurrent, o
       </div>
       <span className="meta">
         <time dateTime={message.created_at}>{time(message.created_at)}</time>
-        {message.edited_at && !message.deleted && <span className="edited">· {t("chat.edited")}</span>}
+        {message.edited_at && !gone && <span className="edited">· {t("chat.edited")}</span>}
         {mine && seen && <span className="seen">· {t("chat.seen")}</span>}
-        {mine && !message.deleted && !editing && (
+        {!gone && !editing && (!folded || unfolded) && (
           <span className={menu ? "message-actions open" : "message-actions"}>
             <button
               onKeyDown={closeOnEscape}
@@ -102,7 +131,8 @@ export function MessageItem({ message, mine, author, seen, current, onCurrent, o
             >
               ⋯
             </button>
-            {menu && (
+            {menu && !mine && <ReportButton target={{ kind: "message", id: message.id }} label={t("report.message")} />}
+            {menu && mine && (
               <>
                 <button
                   onKeyDown={closeOnEscape}
@@ -159,7 +189,11 @@ export function OutgoingItem({
       <span className="meta">
         {outgoing.failed ? (
           <>
-            <span className="failed">{t("chat.failed", { reason: outgoing.failed })}</span>{" "}
+            <span className="failed" role="alert">
+              {t("chat.failed", {
+                reason: outgoing.failedCode === "blocked" ? t("chat.refusedBlocked") : outgoing.failed,
+              })}
+            </span>{" "}
             <button type="button" className="link-button" onClick={onRetry}>
               {t("chat.retrySend")}
             </button>{" "}

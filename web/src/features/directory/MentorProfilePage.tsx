@@ -3,6 +3,8 @@ import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router";
 import { mentorQuery } from "./queries";
 import { useAuth } from "../auth/AuthContext";
+import { BlockButton } from "../safety/BlockButton";
+import { ReportButton } from "../safety/ReportDialog";
 import { Avatar } from "../../components/Avatar";
 import { ErrorState, Skeleton } from "../../components/States";
 import { countryName, languageName } from "../../lib/format";
@@ -72,9 +74,15 @@ export function MentorProfilePage() {
             </Link>
           </>
         ) : status === "signed-in" ? (
-          <Link to={`/chat/to/${person.id}`} className="button">
-            {t("mentors.sendMessage")}
-          </Link>
+          <>
+            <Link to={`/chat/to/${person.id}`} className="button">
+              {t("mentors.sendMessage")}
+            </Link>
+            <span className="profile-safety">
+              <BlockButton userId={person.id} name={person.display_name} />
+              <ReportButton target={{ kind: "user", id: person.id }} label={t("report.user")} />
+            </span>
+          </>
         ) : (
           <Link to={`/login?next=/chat/to/${person.id}`} className="button">
             {t("mentors.sendMessage")}

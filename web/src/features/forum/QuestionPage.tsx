@@ -5,6 +5,8 @@ import { Link, useNavigate, useParams } from "react-router";
 import { api, unwrap } from "../../api/client";
 import type { Answer, PublicUser, QuestionDetail } from "../../api/types";
 import { useAuth } from "../auth/AuthContext";
+import { ReportButton } from "../safety/ReportDialog";
+import type { ReportTarget } from "../safety/queries";
 import { Avatar } from "../../components/Avatar";
 import { EditForm } from "../../components/EditForm";
 import { ErrorState, Skeleton } from "../../components/States";
@@ -81,14 +83,19 @@ function Votes({
 
 interface EditableProps {
   body: string;
+  /** Removed by a moderator: the text is withheld. */
+  hidden: boolean;
   canEdit: boolean;
+  /** What a signed-in reader who is not the author may report. */
+  report?: ReportTarget;
   onSave: (body: string) => Promise<void>;
   onDelete: () => Promise<void>;
   children?: React.ReactNode; // under the body: the byline
 }
 
-/** A post's text, with edit and delete for its author under whatever comes with it. */
-function EditableBody({ body, canEdit, onSave, onDelete, children }: EditableProps) {
+/** A post's text, with edit and delete for its author (report for other readers) under
+ * whatever comes with it. */
+function EditableBody({ body, hidden, canEdit, report, onSave, onDelete, children }: EditableProps) {
   const { t } = useTranslation();
   const [editing, setEditing] = useState(false);
   const action = useAction(); // an edit or a deletion, and why it failed
@@ -109,10 +116,25 @@ function EditableBody({ body, canEdit, onSave, onDelete, children }: EditablePro
       </EditForm>
     );
   }
+  if (hidden) {
+    return (
+      <>
+        <p className="post-body removed">
+          <em>{t("questions.removed")}</em>
+        </p>
+        {children}
+      </>
+    );
+  }
   return (
     <>
       <p className="post-body">{body}</p>
       {children}
+      {!canEdit && report && (
+        <div className="row post-actions">
+          <ReportButton target={report} label={t(`report.${report.kind}`)} />
+        </div>
+      )}
       {canEdit && (
         <div className="row post-actions">
           <button
@@ -291,7 +313,7 @@ export function QuestionPage() {
           }}
         />
         <div className="post-main">
-          <h1>{detail.title}</h1>
+          <h1>{detail.hidden ? t("questions.removedTitle") : detail.title}</h1>
           <ul className="chips">
             {detail.tags.map((tag) => (
               <li key={tag}>
@@ -303,7 +325,9 @@ export function QuestionPage() {
           </ul>
           <EditableBody
             body={detail.body}
+            hidden={detail.hidden}
             canEdit={asker}
+            report={status === "signed-in" ? { kind: "question", id: detail.id } : undefined}
             onSave={async (body) => {
               unwrap(
                 await api.PATCH("/api/questions/{question_id}/", {
@@ -345,7 +369,9 @@ export function QuestionPage() {
               )}
               <EditableBody
                 body={answer.body}
+                hidden={answer.hidden}
                 canEdit={user?.id === answer.author?.id}
+                report={status === "signed-in" ? { kind: "answer", id: answer.id } : undefined}
                 onSave={async (body) => {
                   const changed = unwrap(
                     await api.PATCH("/api/answers/{answer_id}/", {
