@@ -6,6 +6,7 @@ it sends, and hands every frame it receives to the frame protocol (handlers/fram
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import uuid
 from typing import Any
@@ -175,4 +176,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         self.deliver(dumps(frame).encode())
 
     async def write_frame(self, frame: dict[str, Any]) -> None:
-        await self.write_message(dumps(frame).encode())
+        """Write a frame and wait for it to be sent; a socket that closed meanwhile (the
+        client left mid-resume) gets nothing more, and that is not an error."""
+        with contextlib.suppress(tornado.websocket.WebSocketClosedError):
+            await self.write_message(dumps(frame).encode())

@@ -226,6 +226,9 @@ async def _seed_forum(
     return len(QUESTIONS)
 
 
+MODERATOR_EMAIL = "moderator@demo.hypee.dev"
+
+
 async def seed_demo(settings: Settings) -> None:
     """Fill an empty store with demo accounts and print their logins; leave any other alone."""
     running = await start_services(settings)
@@ -264,11 +267,14 @@ async def seed_demo(settings: Settings) -> None:
         mentor_ids = list(await asyncio.gather(*(create(*person) for person in people)))
         mentee_ids = list(await asyncio.gather(*(create(*person) for person in mentees)))
         asked = await _seed_forum(services, rng, mentor_ids, mentee_ids)
+        moderator = await create("Morgan Reyes", None, MODERATOR_EMAIL)
+        await services.moderation.set_role(None, moderator, "moderator", True, "demo moderator")
         print(
             f"Seeded {MENTOR_COUNT} mentors, {MENTEE_COUNT} mentees and {asked} answered "
             f"questions; every password is {DEMO_PASSWORD!r}."
         )
         print(f"Mentor logins: mentor1@demo.hypee.dev ... mentor{MENTOR_COUNT}@demo.hypee.dev")
         print("Mentee logins: " + ", ".join(email for _, _, email in mentees))
+        print(f"Moderator login (the /moderation area): {MODERATOR_EMAIL}")
     finally:
         await stop_services(running)

@@ -10,7 +10,7 @@ from bson import ObjectId
 
 from hypee.embedded.collections import Database
 from hypee.jsonio import utcnow
-from models import jobs
+from models import jobs, users
 from models.indexes import all_indexes
 from services.integrity import IntegrityService
 from tests.client import ApiClient
@@ -73,6 +73,25 @@ async def test_every_declared_index_answers_some_query(api: ApiClient):
     await services.attachments.purge_expired()
     await services.db.sessions.update_many({}, {"$set": {"expires_at": long_ago}})
     await services.store.expire()
+
+    # Safety: a block, a report and its case decided, the audit log, an export and a deletion.
+    carol = await api.register("Carol")
+    await api.put(f"/api/me/blocks/{carol.id}", token=bob.access)
+    await api.get("/api/me/blocks/", token=bob.access)
+    for _ in range(2):  # the second answers the open report
+        await api.post(
+            "/api/reports/",
+            {"target": {"kind": "question", "id": question["id"]}, "reason": "spam"},
+            token=carol.access,
+        )
+    await services.moderation.set_role(None, ObjectId(bob.id), "moderator", True, "index use")
+    for status in ("open", "closed"):
+        await api.get(f"/api/moderation/reports/?status={status}", token=bob.access)
+    action = {"action": "dismiss", "target": {"kind": "question", "id": question["id"]}}
+    await api.post("/api/moderation/actions/", {**action, "reason": "x"}, token=bob.access)
+    await api.get("/api/moderation/audit/", token=bob.access)
+    await services.exports.collect(await users.get_user(services.db, ObjectId(alice.id)))
+    await api.request("DELETE", "/api/me", {"password": carol.password}, token=carol.access)
 
     used = set(services.db.index_uses)
     declared = {
