@@ -32,6 +32,7 @@ async def test_a_reported_message_hidden_by_a_moderator_shows_removed_on_both_si
     await expect(dialog).to_be_visible()
     await dialog.get_by_label("Spam or advertising").check()
     await dialog.get_by_label("Details (optional)").fill("advertising in my chat")
+    await mentee.screenshot("report-dialog-desktop")
     await dialog.get_by_role("button", name="Send the report").click()
     await expect(dialog.get_by_role("status")).to_contain_text("a moderator will look at it")
     assert await mentee.accessibility_violations() == []
@@ -62,6 +63,19 @@ async def test_a_reported_message_hidden_by_a_moderator_shows_removed_on_both_si
     await moderator.page.get_by_role("button", name="Audit log").click()
     row = moderator.page.get_by_role("row", name=re.compile("spam in a private chat"))
     await expect(row).to_contain_text("Morgan Reyes")
+    assert await moderator.accessibility_violations() == []
+
+    # On a phone, the decided case reads as well.
+    phone = await people(viewport=PHONE)
+    await phone.sign_in(MODERATOR)
+    await phone.goto("/moderation?view=closed")
+    await phone.page.get_by_role("button", name=re.compile("buy my course")).click()
+    await expect(phone.page.get_by_text("Hidden from everyone.")).to_be_visible()
+    await phone.screenshot("moderation-case-phone")
+    assert await phone.accessibility_violations() == []
+    # The queue of a mentee is not theirs to see.
+    await mentee.goto("/moderation")
+    await expect(mentee.page).to_have_url(re.compile(r"/mentors$"))
     assert conversation_id
 
 

@@ -93,6 +93,7 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
     const stopFrames = client.onFrame((frame: ServerFrame) => {
       switch (frame.type) {
         case "message":
+        case "message_updated": // an edit, a deletion or a removal changes the preview
         case "ack":
         case "conversation":
         case "read":

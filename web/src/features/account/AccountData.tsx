@@ -81,8 +81,9 @@ export function DeleteAccount() {
           body: { password: fieldText(form, "delete_password"), erase_messages: form.get("erase") === "on" },
         }),
       );
+      // Away from this signed-in page first: signing out here would send it to the login page.
+      void navigate("/mentors", { replace: true });
       await signOut();
-      void navigate("/mentors", { state: { accountDeleted: true } });
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : String(failure));
       setBusy(false);
@@ -90,10 +91,12 @@ export function DeleteAccount() {
   }
   return (
     <form className="form danger-zone" onSubmit={(event) => void submit(event)}>
-      <p>{t("settings.deleteWhat")}</p>
-      <label>
-        <input type="checkbox" name="erase" /> {t("settings.deleteErase")}
-      </label>
+      <p className="danger-text">{t("settings.deleteWhat")}</p>
+      <div className="choices">
+        <label>
+          <input type="checkbox" name="erase" /> {t("settings.deleteErase")}
+        </label>
+      </div>
       <label>
         {t("auth.password")}
         <input name="delete_password" type="password" autoComplete="current-password" required />
