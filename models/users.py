@@ -235,7 +235,7 @@ async def authenticate(
 ) -> dict[str, Any] | None:
     """The user whose credentials these are, or None; upgrades outdated password hashes."""
     user = await by_email(db, email)
-    stored_hash = user["password_hash"] if user else None
+    stored_hash = user.get("password_hash") if user else None  # none: a deleted account
     if not await passwords.verify(stored_hash, password) or user is None:
         return None
     if passwords.needs_rehash(user["password_hash"]):
@@ -485,8 +485,12 @@ def suspended_error(suspension: Mapping[str, Any]) -> ApiError:
 
 
 async def require_not_suspended(db: DocumentDatabase, user_id: ObjectId) -> None:
-    """403 `suspended` while `user_id` is suspended (read in the caller's unit of work)."""
-    suspension = await suspension_of(db, user_id)
+    """403 `suspended` while `user_id` is suspended, 401 once the account is deleted (an
+    access token outlives its login by up to its lifetime); read in the caller's unit."""
+    user = await db[COLLECTION].find_one({"_id": user_id}, {"suspension": 1, "deleted_at": 1})
+    if user is None or user.get("deleted_at") is not None:
+        raise ApiError("unauthorized", "This account no longer exists.")
+    suspension = active_suspension(user)
     if suspension is not None:
         raise suspended_error(suspension)
 

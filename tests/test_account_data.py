@@ -90,6 +90,10 @@ async def test_deleting_an_account_anonymizes_what_others_keep(api: ApiClient):
     login = await api.post("/api/auth/login", {"email": alice.email, "password": alice.password})
     assert login.status == 401
     assert (await api.get("/api/me", token=alice.access)).status == 401
+    # The access token still held writes nothing as the deleted account.
+    assert_error(await send(api, alice, cid, "from beyond"), 401, "unauthorized")
+    anonymous = f"deleted-{alice.id}@deleted.invalid"
+    assert (await api.post("/api/auth/login", {"email": anonymous, "password": "x"})).status == 401
 
     # Bob keeps the conversation, with Alice's message and an anonymous name.
     messages = (await history(api, bob, cid))["results"]

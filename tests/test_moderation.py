@@ -418,3 +418,14 @@ async def test_the_first_admin_is_made_on_the_command_line(tmp_path):
     await server.stop()
     code, out, _ = await run_command("--revoke", "admin", admin.email, env=env)
     assert code == 0 and "roles now: none" in out
+
+
+async def test_reporting_needs_a_verified_address_where_one_is_required(start_server):
+    api = await start_server(require_verified_email=True)
+    author, reporter = await api.register("Author"), await api.register("Reporter")
+    refused = await report(api, reporter, "user", author.id)
+    assert_error(refused, 403, "email_unverified")
+    await api.server.services.db["users"].update_one(
+        {"_id": ObjectId(reporter.id)}, {"$set": {"email_verified": True}}
+    )
+    assert (await report(api, reporter, "user", author.id)).status == 201
