@@ -3,12 +3,12 @@
 A block works both ways for reaching out (neither starts a conversation with the other or
 writes in their direct one; no live event, notification, email or push passes between them)
 but only the blocker decides it, sees it listed, and has the other's group messages folded.
+Both people's user documents hold copies of the ids (`blocked_ids`, `blocked_by_ids`, written
+in the same unit), so checking a person's blocks is the one read of that person.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypedDict
 
@@ -50,19 +50,6 @@ def _blocks(db: DocumentDatabase) -> DocumentCollection[BlockDocument]:
     return typed(db[COLLECTION], BlockDocument)
 
 
-@dataclass
-class Relations:
-    """How one person stands with some others: whom they blocked, and who blocked them."""
-
-    blocked: set[ObjectId] = field(default_factory=set)
-    blocked_by: set[ObjectId] = field(default_factory=set)
-
-    @property
-    def either(self) -> set[ObjectId]:
-        """The others with a block in either direction: nothing passes between them."""
-        return self.blocked | self.blocked_by
-
-
 async def block(db: DocumentDatabase, blocker_id: ObjectId, blocked_id: ObjectId) -> bool:
     """`blocker_id` blocks `blocked_id`; False when it already had."""
     try:
@@ -77,13 +64,17 @@ async def block(db: DocumentDatabase, blocker_id: ObjectId, blocked_id: ObjectId
         )
     except DuplicateKeyError:
         return False
+    await users.set_block(db, blocker_id, blocked_id, True)
     return True
 
 
 async def unblock(db: DocumentDatabase, blocker_id: ObjectId, blocked_id: ObjectId) -> bool:
     """Lift a block; False when there was none."""
     result = await _blocks(db).delete_one({"blocker_id": blocker_id, "blocked_id": blocked_id})
-    return result.deleted_count > 0
+    if result.deleted_count == 0:
+        return False
+    await users.set_block(db, blocker_id, blocked_id, False)
+    return True
 
 
 async def listing(db: DocumentDatabase, blocker_id: ObjectId) -> list[dict[str, Any]]:
@@ -99,30 +90,17 @@ async def listing(db: DocumentDatabase, blocker_id: ObjectId) -> list[dict[str, 
 
 async def blocked_by_user(db: DocumentDatabase, blocker_id: ObjectId) -> set[ObjectId]:
     """Everyone `blocker_id` blocked (the directory hides them, group history folds them)."""
-    found = await _blocks(db).find({"blocker_id": blocker_id}, {"blocked_id": 1}).to_list(None)
-    return {b["blocked_id"] for b in found}
+    return (await users.relations(db, blocker_id)).blocked
 
 
-async def relations(
-    db: DocumentDatabase, user_id: ObjectId, others: Iterable[ObjectId] | None = None
-) -> Relations:
-    """How `user_id` stands with `others` (with everyone when None): one indexed query for
-    every block the person is in (people block few others, so this stays small)."""
-    among = None if others is None else set(others)
-    found = await _blocks(db).find({"people": user_id}, {"people": 0}).to_list(None)
-    result = Relations()
-    for found_block in found:
-        if found_block["blocker_id"] == user_id:
-            other, into = found_block["blocked_id"], result.blocked
-        else:
-            other, into = found_block["blocker_id"], result.blocked_by
-        if among is None or other in among:
-            into.add(other)
-    return result
+Relations = users.Relations
+relations = users.relations
 
 
 async def remove_all_of(db: DocumentDatabase, user_id: ObjectId) -> None:
     """Forget every block `user_id` made or received (the account is deleted)."""
+    for found in await _blocks(db).find({"people": user_id}).to_list(None):
+        await users.set_block(db, found["blocker_id"], found["blocked_id"], False)
     await _blocks(db).delete_many({"people": user_id})
 
 

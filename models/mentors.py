@@ -27,6 +27,8 @@ PUBLIC_PROJECTION = {
     "mentor.search": 0,
     "mentor.search_primary": 0,
     "mentor.specialty_keys": 0,
+    "blocked_ids": 0,
+    "blocked_by_ids": 0,
 }
 _MENTORS_ONLY = {"partialFilterExpression": IS_MENTOR}
 

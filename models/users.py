@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NotRequired, TypedDict
 
@@ -146,6 +147,8 @@ class UserDocument(TypedDict, total=False):
     email_verified: bool
     notify: dict[str, Any]  # notification settings (models/notification_settings.py)
     roles: list[str]  # STAFF_ROLES held
+    blocked_ids: list[ObjectId]  # whom this person blocked (copies of models/blocks.py)
+    blocked_by_ids: list[ObjectId]  # who blocked this person
     suspension: dict[str, Any]  # {until: datetime | None (for good), reason, at} while suspended
     mentor_suspended: dict[str, Any]  # the mentor profile, out of the directory meanwhile
     deleted_at: datetime  # the account was deleted: only an anonymous name remains
@@ -487,12 +490,67 @@ def suspended_error(suspension: Mapping[str, Any]) -> ApiError:
 async def require_not_suspended(db: DocumentDatabase, user_id: ObjectId) -> None:
     """403 `suspended` while `user_id` is suspended, 401 once the account is deleted (an
     access token outlives its login by up to its lifetime); read in the caller's unit."""
-    user = await db[COLLECTION].find_one({"_id": user_id}, {"suspension": 1, "deleted_at": 1})
+    await standing(db, user_id)
+
+
+@dataclass
+class Relations:
+    """How one person stands with some others: whom they blocked, and who blocked them."""
+
+    blocked: set[ObjectId] = field(default_factory=set)
+    blocked_by: set[ObjectId] = field(default_factory=set)
+
+    @property
+    def either(self) -> set[ObjectId]:
+        """The others with a block in either direction: nothing passes between them."""
+        return self.blocked | self.blocked_by
+
+
+def relations_of(user: Mapping[str, Any], others: Iterable[ObjectId] | None) -> Relations:
+    """`user`'s blocks (its `blocked_ids` and `blocked_by_ids`), among `others` (None: all)."""
+    blocked = set(user.get("blocked_ids", ()))
+    blocked_by = set(user.get("blocked_by_ids", ()))
+    if others is not None:
+        among = set(others)
+        blocked, blocked_by = blocked & among, blocked_by & among
+    return Relations(blocked, blocked_by)
+
+
+async def relations(
+    db: DocumentDatabase, user_id: ObjectId, others: Iterable[ObjectId] | None = None
+) -> Relations:
+    """How `user_id` stands with `others` (with everyone when None): one read of the user."""
+    user = await db[COLLECTION].find_one({"_id": user_id}, _BLOCK_FIELDS)
+    return relations_of(user or {}, others)
+
+
+async def standing(db: DocumentDatabase, user_id: ObjectId) -> dict[str, Any]:
+    """The user's suspension and blocks, in one read (a send's only read of its sender):
+    403 `suspended` while suspended, 401 once the account is deleted."""
+    user = await db[COLLECTION].find_one(
+        {"_id": user_id}, {"suspension": 1, "deleted_at": 1, **_BLOCK_FIELDS}
+    )
     if user is None or user.get("deleted_at") is not None:
         raise ApiError("unauthorized", "This account no longer exists.")
     suspension = active_suspension(user)
     if suspension is not None:
         raise suspended_error(suspension)
+    return user
+
+
+_BLOCK_FIELDS = {"blocked_ids": 1, "blocked_by_ids": 1}
+
+
+async def set_block(
+    db: DocumentDatabase, blocker_id: ObjectId, blocked_id: ObjectId, on: bool
+) -> None:
+    """Record (or forget) a block on both people's documents (models/blocks.py owns the
+    block itself; these copies let one read of a person say whom they stand apart from)."""
+    operation = "$addToSet" if on else "$pull"
+    await db[COLLECTION].update_one({"_id": blocker_id}, {operation: {"blocked_ids": blocked_id}})
+    await db[COLLECTION].update_one(
+        {"_id": blocked_id}, {operation: {"blocked_by_ids": blocker_id}}
+    )
 
 
 # -- deletion --------------------------------------------------------------------------------
@@ -528,6 +586,8 @@ async def anonymize(db: DocumentDatabase, user_id: ObjectId) -> dict[str, Any] |
                     "roles",
                     "search",
                     "suspension",
+                    "blocked_ids",
+                    "blocked_by_ids",
                 )
             },
         },

@@ -82,6 +82,8 @@ class DueWork:
                 store_down = True
             except Exception:
                 log.exception("due work failed; trying again at the next poll")
+            if self._wakeup.is_set() and not self._stopping and not store_down:
+                continue  # woken while draining: what woke it may not have been seen yet
             self._idle.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)

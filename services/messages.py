@@ -39,7 +39,7 @@ from hypee.jsonio import utcnow
 from hypee.metrics import Metrics
 from hypee.realtime.hub import Hub
 from hypee.units import current_unit, retry_transient
-from models import blocks, messages, uploads, users
+from models import messages, uploads, users
 from models.message_schemas import MessageView
 from models.messages import Stored
 from services.attachments import AttachmentService
@@ -118,10 +118,10 @@ class MessageService:
                     await self.attachments.attach(
                         ids, conversation_id=conversation_id, owner_id=message["_id"]
                     )
-                await users.require_not_suspended(self.db, sender_id)
+                sender = await users.standing(self.db, sender_id)
                 stored = await messages.store(self.db, conversation_id, message, checked=True)
                 if stored.created:
-                    relations = await self._relations(stored, sender_id)
+                    relations = self._relations(stored, sender)
                     unit.on_commit(self.metrics.messages_stored.inc)
                 if ack is not None:
                     unit.on_commit(lambda: ack(stored.message))
@@ -140,10 +140,11 @@ class MessageService:
             raise
         return stored
 
-    async def _relations(self, stored: Stored, sender_id: ObjectId) -> blocks.Relations:
+    @staticmethod
+    def _relations(stored: Stored, sender: dict[str, Any]) -> users.Relations:
         """The blocks between the sender and the other participants; 403 `blocked` (undoing
         the unit) in a direct conversation with one either way."""
-        relations = await blocks.relations(self.db, sender_id, stored.participants)
+        relations = users.relations_of(sender, stored.participants)
         if stored.kind == "direct" and relations.either:
             if relations.blocked:
                 raise ApiError(
