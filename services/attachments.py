@@ -19,7 +19,7 @@ from hypee.dbapi import DocumentDatabase
 from hypee.errors import ApiError, not_found, validation_error
 from hypee.fields import trim
 from hypee.storage import Storage
-from models import conversations, uploads
+from models import conversations, messages, uploads
 
 log = logging.getLogger("hypee.attachments")
 
@@ -135,13 +135,17 @@ class AttachmentService:
             log.warning("uploads not given back", extra={"uploads": [str(i) for i in upload_ids]})
 
     async def download_url(self, upload_id: ObjectId, user_id: ObjectId, base_url: str) -> str:
-        """A short-lived download URL of a message attachment, for participants only (else 404)."""
+        """A short-lived download URL of a message attachment, for participants only, while
+        its message is not hidden by a moderator (else 404)."""
         upload = await uploads.attached(self.db, upload_id)
         if (
             upload is None
             or upload.get("conversation_id") is None
             or not await conversations.is_member(self.db, upload["conversation_id"], user_id)
         ):
+            raise not_found("attachment")
+        message = await messages.by_id(self.db, upload["owner_id"])
+        if message is not None and message.get("hidden"):
             raise not_found("attachment")
         return await self._url(upload, base_url)
 

@@ -429,3 +429,24 @@ async def test_reporting_needs_a_verified_address_where_one_is_required(start_se
         {"_id": ObjectId(reporter.id)}, {"$set": {"email_verified": True}}
     )
     assert (await report(api, reporter, "user", author.id)).status == 201
+
+
+async def test_a_hidden_messages_attachments_are_not_served(start_server):
+    from tests.test_uploads import download, send_with, upload
+
+    api = await start_server(send_rate_per_10s=0)
+    alice, bob, moderator = [await api.register(n) for n in ("Alice", "Bob", "Mod")]
+    await make_staff(api, moderator)
+    cid = (await open_direct(api, alice, bob))["id"]
+    upload_id = await upload(api, bob)
+    sent = await send_with(api, bob, cid, [upload_id])
+    assert sent.status == 201, sent
+    redirect, _ = await download(api, alice, upload_id)
+    assert redirect.status == 302
+    assert (await act(api, moderator, "hide", "message", sent.json["id"])).status == 201
+    shown = (await history(api, alice, cid))["results"][-1]
+    assert shown["attachments"] == [] and shown["hidden"] is True
+    redirect, _ = await download(api, alice, upload_id)
+    assert_error(redirect, 404, "not_found")
+    assert (await act(api, moderator, "restore", "message", sent.json["id"])).status == 201
+    assert (await download(api, alice, upload_id))[0].status == 302
