@@ -4,7 +4,8 @@ A block works both ways for reaching out (neither starts a conversation with the
 writes in their direct one; no live event, notification, email or push passes between them)
 but only the blocker decides it, sees it listed, and has the other's group messages folded.
 Both people's user documents hold copies of the ids (`blocked_ids`, `blocked_by_ids`, written
-in the same unit), so checking a person's blocks is the one read of that person.
+in the same unit), so checking a person's blocks is the one read of that person; so does
+their standing in each of their conversations (users.mirrored), which a send checks.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pymongo.errors import DuplicateKeyError
 from hypee import clock
 from hypee.dbapi import DocumentCollection, DocumentDatabase, typed
 from hypee.fields import UtcDateTime
-from models import users
+from models import conversations, users
 
 COLLECTION = "blocks"
 
@@ -64,7 +65,7 @@ async def block(db: DocumentDatabase, blocker_id: ObjectId, blocked_id: ObjectId
         )
     except DuplicateKeyError:
         return False
-    await users.set_block(db, blocker_id, blocked_id, True)
+    await _copy(db, blocker_id, blocked_id, True)
     return True
 
 
@@ -73,8 +74,17 @@ async def unblock(db: DocumentDatabase, blocker_id: ObjectId, blocked_id: Object
     result = await _blocks(db).delete_one({"blocker_id": blocker_id, "blocked_id": blocked_id})
     if result.deleted_count == 0:
         return False
-    await users.set_block(db, blocker_id, blocked_id, False)
+    await _copy(db, blocker_id, blocked_id, False)
     return True
+
+
+async def _copy(db: DocumentDatabase, blocker_id: ObjectId, blocked_id: ObjectId, on: bool) -> None:
+    """Keep the copies of a block in step: both user documents, and both people's standing
+    in each of their conversations (what a send checks)."""
+    await users.set_block(db, blocker_id, blocked_id, on)
+    change = "$addToSet" if on else "$pull"
+    await conversations.mirror_standing(db, blocker_id, {change: {"blocked_ids": blocked_id}})
+    await conversations.mirror_standing(db, blocked_id, {change: {"blocked_by_ids": blocker_id}})
 
 
 async def listing(db: DocumentDatabase, blocker_id: ObjectId) -> list[dict[str, Any]]:
@@ -100,7 +110,7 @@ relations = users.relations
 async def remove_all_of(db: DocumentDatabase, user_id: ObjectId) -> None:
     """Forget every block `user_id` made or received (the account is deleted)."""
     for found in await _blocks(db).find({"people": user_id}).to_list(None):
-        await users.set_block(db, found["blocker_id"], found["blocked_id"], False)
+        await _copy(db, found["blocker_id"], found["blocked_id"], False)
     await _blocks(db).delete_many({"people": user_id})
 
 

@@ -253,7 +253,8 @@ async def create(
     others = list(dict.fromkeys(p for p in data["participant_ids"] if p != creator_id))
     if not others:
         raise field_error("participant_ids", "Name at least one other user.")
-    unknown = await users.unknown_ids(db, others)
+    people = await users.standings(db, [creator_id, *others])
+    unknown = [p for p in others if p not in people]
     if unknown:
         raise validation_error({"participant_ids": [f"Unknown user id: {p}" for p in unknown]})
     participants = [creator_id, *others]
@@ -263,7 +264,10 @@ async def create(
         "kind": "group",
         "title": data.get("title"),
         "participants": participants,
-        "members": {str(p): {"last_read_seq": 0, "joined_at": now} for p in participants},
+        "members": {
+            str(p): {"last_read_seq": 0, "joined_at": now, **users.mirrored(people.get(p, {}))}
+            for p in participants
+        },
         "seq": 0,
         "rev": 0,
         "last_message": None,
@@ -332,7 +336,8 @@ async def add_members(
     new = [u for u in dict.fromkeys(user_ids) if u not in conversation["participants"]]
     if not new:
         return []
-    unknown = await users.unknown_ids(db, new)
+    people = await users.standings(db, new)
+    unknown = [u for u in new if u not in people]
     if unknown:
         raise validation_error({"user_ids": [f"Unknown user id: {u}" for u in unknown]})
     if len(conversation["participants"]) + len(new) > MAX_PARTICIPANTS:
@@ -343,7 +348,7 @@ async def add_members(
         {"_id": conversation["_id"]},
         {
             "$addToSet": {"participants": {"$each": new}},
-            "$set": {f"members.{u}": joined for u in new},
+            "$set": {f"members.{u}": {**joined, **users.mirrored(people[u])} for u in new},
         },
     )
     return new
@@ -404,6 +409,18 @@ async def participants(db: DocumentDatabase, conversation_id: ObjectId) -> list[
     """Who takes part in a conversation now (none when it does not exist)."""
     conversation = await db[COLLECTION].find_one({"_id": conversation_id}, {"participants": 1})
     return list((conversation or {}).get("participants", []))
+
+
+async def mirror_standing(
+    db: DocumentDatabase, user_id: ObjectId, changes: dict[str, dict[str, Any]]
+) -> None:
+    """Apply `changes` ({operator: {field: value}}) to `user_id`'s standing in every
+    conversation it takes part in (users.mirrored), in the caller's unit."""
+    update = {
+        operator: {f"members.{user_id}.{field}": value for field, value in fields.items()}
+        for operator, fields in changes.items()
+    }
+    await db[COLLECTION].update_many({"participants": user_id}, update)
 
 
 async def set_muted(
@@ -498,7 +515,14 @@ async def reserve_seq(
                 }
             },
         ],
-        projection={"participants": 1, "seq": 1, "rev": 1, "kind": 1, "muted_by": 1},
+        projection={
+            "participants": 1,
+            "seq": 1,
+            "rev": 1,
+            "kind": 1,
+            "muted_by": 1,
+            f"members.{sender_id}": 1,  # the sender's standing (users.mirrored)
+        },
         return_document=ReturnDocument.AFTER,
     )
     if conversation is None:

@@ -60,6 +60,8 @@ class Stored:
     participants: list[ObjectId]
     kind: str = "direct"  # the conversation's
     muted_by: list[ObjectId] = field(default_factory=list)
+    # The sender's standing as the conversation keeps it (users.mirrored).
+    sender_standing: dict[str, Any] = field(default_factory=dict)
 
 
 def new_message(
@@ -148,6 +150,7 @@ async def store(
         conversation["participants"],
         conversation.get("kind", "direct"),
         list(conversation.get("muted_by", [])),
+        conversation.get("members", {}).get(str(sender_id), {}),
     )
 
 

@@ -276,12 +276,6 @@ async def display_name(db: DocumentDatabase, user_id: ObjectId) -> str:
     return user["display_name"] if user else "Someone"
 
 
-async def unknown_ids(db: DocumentDatabase, user_ids: list[ObjectId]) -> list[ObjectId]:
-    """Those of `user_ids` that name no account, in the order given."""
-    known = set(await db[COLLECTION].distinct("_id", {"_id": {"$in": user_ids}}))
-    return [user_id for user_id in user_ids if user_id not in known]
-
-
 async def update_profile(
     db: DocumentDatabase, user: dict[str, Any], changes: dict[str, Any]
 ) -> dict[str, Any] | None:
@@ -448,18 +442,17 @@ async def suspend(
     db: DocumentDatabase, user_id: ObjectId, until: datetime | None, reason: str
 ) -> dict[str, Any] | None:
     """Suspend `user_id` until `until` (None: for good); a listed mentor profile leaves the
-    directory meanwhile. The user before, or None when there is no such account."""
+    directory meanwhile. The suspension stored, or None when there is no such account."""
     before = await db[COLLECTION].find_one({"_id": user_id, "deleted_at": None}, {"mentor": 1})
     if before is None:
         return None
-    update: dict[str, Any] = {
-        "$set": {"suspension": {"until": until, "reason": reason, "at": clock.now()}}
-    }
+    suspension = {"until": until, "reason": reason, "at": clock.now()}
+    update: dict[str, Any] = {"$set": {"suspension": suspension}}
     if "mentor" in before:
         update["$set"]["mentor_suspended"] = before["mentor"]
         update["$unset"] = {"mentor": ""}
     await db[COLLECTION].update_one({"_id": user_id}, update)
-    return before
+    return suspension
 
 
 async def lift_suspension(db: DocumentDatabase, user_id: ObjectId) -> bool:
@@ -527,18 +520,47 @@ async def relations(
 async def standing(db: DocumentDatabase, user_id: ObjectId) -> dict[str, Any]:
     """The user's suspension and blocks, in one read (a send's only read of its sender):
     403 `suspended` while suspended, 401 once the account is deleted."""
-    user = await db[COLLECTION].find_one(
-        {"_id": user_id}, {"suspension": 1, "deleted_at": 1, **_BLOCK_FIELDS}
-    )
-    if user is None or user.get("deleted_at") is not None:
+    user = await db[COLLECTION].find_one({"_id": user_id}, _STANDING_FIELDS)
+    if user is None:
         raise ApiError("unauthorized", "This account no longer exists.")
-    suspension = active_suspension(user)
-    if suspension is not None:
-        raise suspended_error(suspension)
+    check_standing(user)
     return user
 
 
 _BLOCK_FIELDS = {"blocked_ids": 1, "blocked_by_ids": 1}
+_STANDING_FIELDS = {"suspension": 1, "deleted_at": 1, **_BLOCK_FIELDS}
+
+
+def check_standing(standing: Mapping[str, Any]) -> None:
+    """403 `suspended` or 401 for a deleted account, from a user document or its copy in a
+    conversation (`mirrored`)."""
+    if standing.get("deleted_at") is not None or standing.get("deleted"):
+        raise ApiError("unauthorized", "This account no longer exists.")
+    suspension = active_suspension(standing)
+    if suspension is not None:
+        raise suspended_error(suspension)
+
+
+def mirrored(user: Mapping[str, Any]) -> dict[str, Any]:
+    """What each conversation keeps of a member's standing (its `members.<id>` entry), so a
+    send checks its sender with the conversation it already updates: blocks, a suspension,
+    a deletion. Kept in step by models/blocks.py and the services that suspend and delete."""
+    copy: dict[str, Any] = {
+        field: list(user[field]) for field in ("blocked_ids", "blocked_by_ids") if user.get(field)
+    }
+    if user.get("suspension"):
+        copy["suspension"] = dict(user["suspension"])
+    if user.get("deleted_at") is not None:
+        copy["deleted"] = True
+    return copy
+
+
+async def standings(
+    db: DocumentDatabase, user_ids: list[ObjectId]
+) -> dict[ObjectId, dict[str, Any]]:
+    """The standing fields of the existing accounts among `user_ids`, by id."""
+    found = await db[COLLECTION].find({"_id": {"$in": user_ids}}, _STANDING_FIELDS).to_list(None)
+    return {user["_id"]: user for user in found}
 
 
 async def set_block(

@@ -21,6 +21,7 @@ from hypee.units import retry_transient
 from models import (
     account_tokens,
     blocks,
+    conversations,
     exports,
     jobs,
     messages,
@@ -75,6 +76,9 @@ class AccountDeletion:
             for purpose in (account_tokens.VERIFY_EMAIL, account_tokens.RESET_PASSWORD):
                 await account_tokens.revoke_all(self.db, user_id, purpose)
             await blocks.remove_all_of(self.db, user_id)
+            await conversations.mirror_standing(
+                self.db, user_id, {"$set": {"deleted": True}, "$unset": {"suspension": ""}}
+            )
             await points.forget(self.db, user_id)
             await notifications.forget(self.db, user_id)
             await push_subscriptions.forget(self.db, user_id)

@@ -8,19 +8,21 @@ frame all call `MessageService.send`, which runs, in this order:
    then the sender's rate limit (429 past HYPEE_SEND_RATE_PER_10S);
 2. the attachments, verified with storage and reserved (given back if the message is not
    stored);
-3. one unit of work (one transaction on the embedded engine): the sender is not suspended,
-   the attachments attached, the message stored (models/messages.py: the seq is assigned, the
-   sender's read marker moved); in a direct conversation with a block either way, 403
-   `blocked` undoes it; the recipients' coalesced `new_message` notifications kept (none for
-   those who muted the conversation or have a block with the sender);
+3. one unit of work (one transaction on the embedded engine): the attachments attached, the
+   message stored (models/messages.py: the seq is assigned, the sender's read marker moved);
+   the sender's standing, which the conversation it just updated keeps (users.mirrored), undoes
+   it when the sender is suspended (403 `suspended`) or, in a direct conversation, has a block
+   either way (403 `blocked`); the recipients' coalesced `new_message` notifications kept
+   (none for those who muted the conversation or have a block with the sender);
 4. once that is committed: the metric, then `ack(view)` to the caller (the sending socket's
    `ack` frame);
 5. the fan-out of a `message` event to every socket of every participant but `origin` (those
    who blocked the sender in a group get it marked `from_blocked`), and of the new
    notifications.
 
-Checking suspension and blocks inside the unit makes them exact: a send that commits after a
-suspension or a block was answered sees it.
+Checking suspension and blocks on the conversation document the send updates costs no read,
+and is exact: a suspension or a block writes the same documents, so a send that commits after
+one was answered sees it (on MongoDB the two transactions conflict, and one is retried).
 
 A replayed client id returns the stored message (acked, not fanned out again).
 """
@@ -118,10 +120,9 @@ class MessageService:
                     await self.attachments.attach(
                         ids, conversation_id=conversation_id, owner_id=message["_id"]
                     )
-                sender = await users.standing(self.db, sender_id)
                 stored = await messages.store(self.db, conversation_id, message, checked=True)
                 if stored.created:
-                    relations = self._relations(stored, sender)
+                    relations = self._relations(stored)
                     unit.on_commit(self.metrics.messages_stored.inc)
                 if ack is not None:
                     unit.on_commit(lambda: ack(stored.message))
@@ -141,10 +142,13 @@ class MessageService:
         return stored
 
     @staticmethod
-    def _relations(stored: Stored, sender: dict[str, Any]) -> users.Relations:
-        """The blocks between the sender and the other participants; 403 `blocked` (undoing
-        the unit) in a direct conversation with one either way."""
-        relations = users.relations_of(sender, stored.participants)
+    def _relations(stored: Stored) -> users.Relations:
+        """The sender's standing, as the conversation it just updated keeps it: 403
+        `suspended` (401 for a deleted account), or the blocks between the sender and the
+        other participants, with 403 `blocked` in a direct conversation with one either way
+        (each undoes the unit)."""
+        users.check_standing(stored.sender_standing)
+        relations = users.relations_of(stored.sender_standing, stored.participants)
         if stored.kind == "direct" and relations.either:
             if relations.blocked:
                 raise ApiError(

@@ -21,7 +21,7 @@ from hypee.db import Store
 from hypee.errors import ApiError, conflict, field_error, not_found
 from hypee.realtime.hub import CLOSE_UNAUTHORIZED, Hub
 from hypee.units import current_unit, retry_transient
-from models import answers, audit, messages, questions, reports, sessions, users
+from models import answers, audit, conversations, messages, questions, reports, sessions, users
 from services import report_targets
 from services.forum_live import ForumLive
 
@@ -128,8 +128,12 @@ class Moderation:
                 user_id = await self._person(target)
                 if users.moderates(await users.get_user(self.db, user_id)):
                     raise conflict("Staff cannot be suspended; revoke their role first.")
-                if await users.suspend(self.db, user_id, until, reason) is None:
+                suspension = await users.suspend(self.db, user_id, until, reason)
+                if suspension is None:
                     raise not_found("user")
+                await conversations.mirror_standing(
+                    self.db, user_id, {"$set": {"suspension": suspension}}
+                )
                 await sessions.revoke_all_of(self.db, user_id, "suspended")
                 await reports.close(self.db, target, "actioned")
                 unit.on_commit(
@@ -140,6 +144,9 @@ class Moderation:
                 user_id = await self._person(target)
                 if not await users.lift_suspension(self.db, user_id):
                     raise conflict("This account is not suspended.")
+                await conversations.mirror_standing(
+                    self.db, user_id, {"$unset": {"suspension": ""}}
+                )
                 target = {"kind": "user", "id": user_id}
             entry = await audit.record(self.db, moderator_id, action, target, reason, until)
         return entry

@@ -205,3 +205,24 @@ async def test_a_missed_message_email_leaves_out_blocked_people_and_muted_conver
     clock.advance(DELAY * 3)
     await settle(api)()
     assert len(mailbox.to(alice.email)) == 2
+
+
+async def test_a_group_made_after_a_block_folds_the_blocked_persons_messages(api: ApiClient):
+    alice, bob, carol = [await api.register(n) for n in ("Alice", "Bob", "Carol")]
+    await block(api, alice, bob)
+    group = await api.post(
+        "/api/conversations/", {"participant_ids": [alice.id, bob.id]}, token=carol.access
+    )
+    gid = group.json["id"]
+    alice_ws = await socket_of(api, alice)
+    assert (await send(api, bob, gid, "hi all")).status == 201
+    folded = (await alice_ws.expect("message", skip=("presence", "notification")))["message"]
+    assert folded["from_blocked"] is True
+    alice_ws.close()
+    # Unblocked, the next one arrives plainly.
+    assert (await api.delete(f"/api/me/blocks/{bob.id}", token=alice.access)).status == 204
+    alice_ws = await socket_of(api, alice)
+    await send(api, bob, gid, "again")
+    plain = (await alice_ws.expect("message", skip=("presence", "notification")))["message"]
+    assert "from_blocked" not in plain
+    alice_ws.close()

@@ -450,3 +450,16 @@ async def test_a_hidden_messages_attachments_are_not_served(start_server):
     assert_error(redirect, 404, "not_found")
     assert (await act(api, moderator, "restore", "message", sent.json["id"])).status == 201
     assert (await download(api, alice, upload_id))[0].status == 302
+
+
+async def test_a_suspended_user_cannot_write_in_a_group_made_after_the_suspension(api: ApiClient):
+    troll, alice, bob, moderator = [await api.register(n) for n in ("Troll", "A", "B", "Mod")]
+    await make_staff(api, moderator)
+    assert (await act(api, moderator, "suspend", "user", troll.id)).status == 201
+    group = await api.post(
+        "/api/conversations/", {"participant_ids": [troll.id, bob.id]}, token=alice.access
+    )
+    assert group.status == 201, group
+    assert_error(await send(api, troll, group.json["id"], "let me in"), 403, "suspended")
+    assert (await act(api, moderator, "lift_suspension", "user", troll.id)).status == 201
+    assert (await send(api, troll, group.json["id"], "behaving now")).status == 201
