@@ -291,10 +291,6 @@ async def get_case(db: DocumentDatabase, case_id: ObjectId) -> CaseDocument | No
     return await _cases(db).find_one({"_id": case_id})
 
 
-async def open_case_of(db: DocumentDatabase, target: dict[str, Any]) -> CaseDocument | None:
-    return await _cases(db).find_one({"open_key": target_key(_stored_target(target))})
-
-
 async def queue(db: DocumentDatabase, params: dict[str, Any]) -> Page:
     """A page of cases for a loaded CaseQuerySchema: open ones oldest first, closed ones
     latest decided first."""
