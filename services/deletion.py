@@ -5,8 +5,9 @@ password, avatar, mentor profile, settings or points; the address can register a
 logins, blocks, points history, notifications, push subscriptions, scheduled work, queued
 emails and export go; with `erase_messages`, each message it wrote becomes a deletion. The
 others keep their conversations and the forum keeps its posts, shown as by "Deleted user".
-Once it commits: its sockets close on every process, and stored files (avatar, erased
-attachments, the export) are removed.
+Once it commits: its sockets close on every process, the other participants of conversations
+whose messages were erased get a `resync` (their clients resume and see the deletions), and
+stored files (avatar, erased attachments, the export) are removed.
 """
 
 from __future__ import annotations
@@ -57,8 +58,13 @@ class AccountDeletion:
     async def delete(self, user_id: ObjectId, password: str, erase_messages: bool) -> None:
         """Delete the caller's account once `password` is proven (400 naming `password`)."""
         await self.credentials.proven(user_id, password, "password")
-        files, export_key = await self._delete(user_id, erase_messages)
+        files, export_key, erased_in = await self._delete(user_id, erase_messages)
         await self.hub.close_user(user_id, CLOSE_UNAUTHORIZED, "account deleted")
+        for conversation_id in erased_in:
+            # One frame per conversation, not one per erased message: the others' clients
+            # resume, and get the deletions as changes.
+            people = await conversations.participants(self.db, conversation_id)
+            await self.hub.publish(people, {"type": "resync"}, conversation_id=conversation_id)
         await self.attachments.discard(files)
         if export_key:
             await self.storage.delete(export_key)
@@ -66,8 +72,9 @@ class AccountDeletion:
     @retry_transient
     async def _delete(
         self, user_id: ObjectId, erase_messages: bool
-    ) -> tuple[list[ObjectId], str | None]:
-        """The unit of work: (uploads to remove, the export file to remove)."""
+    ) -> tuple[list[ObjectId], str | None, set[ObjectId]]:
+        """The unit of work: (uploads to remove, the export file to remove, the
+        conversations whose messages were erased)."""
         async with self.store.atomic():
             before = await users.anonymize(self.db, user_id)
             if before is None:
@@ -86,9 +93,11 @@ class AccountDeletion:
             await outbox.forget_queued(self.db, user_id, keep_kinds=())
             export = await exports.forget(self.db, user_id)
             files = [avatar] if (avatar := users.avatar_upload_id(before)) else []
+            erased_in: set[ObjectId] = set()
             if erase_messages:
                 for message in await messages.sent_by(self.db, user_id):
                     files += [ObjectId(a["id"]) for a in message.get("attachments", [])]
                     if not message.get("deleted"):
                         await messages.erase(self.db, message)
-        return files, (export or {}).get("key")
+                        erased_in.add(message["conversation_id"])
+        return files, (export or {}).get("key"), erased_in

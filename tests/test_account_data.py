@@ -115,8 +115,14 @@ async def test_deleting_with_erase_messages_turns_them_into_deletions(api: ApiCl
     cid = (await open_direct(api, alice, bob))["id"]
     await send(api, alice, cid, "erase me")
     await send(api, bob, cid, "keep me")
+    bob_socket = await Socket.connect(api.base_url, "/ws", bob.access)
     body = {"password": alice.password, "erase_messages": True}
     assert (await api.request("DELETE", "/api/me", body, token=alice.access)).status == 204
+    # Bob's open app is told to catch up, and catching up brings the deletion.
+    await bob_socket.expect("resync", skip=("presence", "notification"))
+    changes = await api.get(f"/api/conversations/{cid}/changes/?after_rev=2", token=bob.access)
+    assert [(m["seq"], m["deleted"]) for m in changes.json["results"]] == [(1, True)]
+    bob_socket.close()
     messages = (await history(api, bob, cid))["results"]
     assert [(m["body"], m["deleted"]) for m in messages] == [("", True), ("keep me", False)]
     inbox = (await api.get("/api/conversations/", token=bob.access)).json["results"][0]
