@@ -117,3 +117,9 @@ async def remove_all_of(db: DocumentDatabase, user_id: ObjectId) -> None:
 async def made_by(db: DocumentDatabase, user_id: ObjectId) -> list[BlockDocument]:
     """The blocks `user_id` made (their export)."""
     return await _blocks(db).find({"blocker_id": user_id}).to_list(None)
+
+
+async def every_pair(db: DocumentDatabase) -> list[tuple[ObjectId, ObjectId]]:
+    """Every (blocker, blocked) pair: the source of truth of the copies (the integrity check)."""
+    found = await _blocks(db).find({}, {"blocker_id": 1, "blocked_id": 1}).to_list(None)
+    return [(b["blocker_id"], b["blocked_id"]) for b in found]

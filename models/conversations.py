@@ -621,3 +621,23 @@ async def correct_sequence(
         {"_id": conversation_id},
         {"$set": {"seq": seq, "skipped": skipped, "last_message": summary}},
     )
+
+
+def each_membership(db: DocumentDatabase) -> AsyncIterator[dict[str, Any]]:
+    """Every conversation's {participants, members}, for the integrity check."""
+    return batches.each(db[COLLECTION], projection={"participants": 1, "members": 1})
+
+
+async def set_member_standing(
+    db: DocumentDatabase, conversation_id: ObjectId, user_id: ObjectId, standing: dict[str, Any]
+) -> None:
+    """Replace a member's standing copy with `standing` (users.mirrored): the repair."""
+    fields = ("blocked_ids", "blocked_by_ids", "suspension", "deleted")
+    update: dict[str, Any] = {}
+    kept = {f"members.{user_id}.{f}": standing[f] for f in fields if f in standing}
+    dropped = {f"members.{user_id}.{f}": "" for f in fields if f not in standing}
+    if kept:
+        update["$set"] = kept
+    if dropped:
+        update["$unset"] = dropped
+    await db[COLLECTION].update_one({"_id": conversation_id}, update)

@@ -615,3 +615,17 @@ async def anonymize(db: DocumentDatabase, user_id: ObjectId) -> dict[str, Any] |
         },
     )
     return before
+
+
+def each_standing(db: DocumentDatabase) -> Any:
+    """Every account's standing fields (the integrity check)."""
+    return batches.each(db[COLLECTION], projection=_STANDING_FIELDS)
+
+
+async def set_block_copies(
+    db: DocumentDatabase, user_id: ObjectId, blocked: list[ObjectId], blocked_by: list[ObjectId]
+) -> None:
+    """Replace an account's copies of its blocks (the repair)."""
+    await db[COLLECTION].update_one(
+        {"_id": user_id}, {"$set": {"blocked_ids": blocked, "blocked_by_ids": blocked_by}}
+    )

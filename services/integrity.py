@@ -7,7 +7,8 @@ exactly its documents' keys (rebuilt otherwise); then the invariants between doc
 On the embedded engine every multi-document change is a transaction, so nothing here should
 ever be found. On MongoDB a change of several documents is several writes, and a crash
 between two of them leaves one of the states below; each is repaired from the documents
-that are the source of truth (the messages, the point history, the votes, the answers).
+that are the source of truth (the messages, the point history, the votes, the answers, the
+blocks and the accounts: services/standing_check.py).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from models import (
     votes,
 )
 from services.attachments import AttachmentService
+from services.standing_check import check_standing_copies
 
 
 @dataclass
@@ -87,6 +89,7 @@ class IntegrityService:
             for index in await self.db.verify_indexes(repair):
                 report.add("embedded indexes that disagree with their documents", index)
         await self._conversations(report, repair)
+        await check_standing_copies(self.db, report, repair)
         await self._points(report, repair)
         for kind in ("question", "answer"):
             await self._scores(report, repair, kind)

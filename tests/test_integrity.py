@@ -86,3 +86,27 @@ async def test_check_and_repair_from_the_command_line(tmp_path):
     assert (code, stdout.strip()) == (0, "every invariant holds")
     code, stdout, _ = await run_command("--repair", env=env)
     assert (code, stdout.strip()) == (0, "every invariant holds")
+
+
+async def test_copies_of_blocks_and_standing_are_found_then_repaired(api: ApiClient):
+    alice, bob = await api.register("Alice"), await api.register("Bob")
+    cid = ObjectId((await open_direct(api, alice, bob))["id"])
+    assert (await api.put(f"/api/me/blocks/{bob.id}", token=alice.access)).status == 204
+    assert (await integrity(api).run(repair=False)).clean
+    db = api.server.services.db
+    # A crash after the block was stored but before its copies (MongoDB without transactions):
+    # Alice's account and Bob's standing in their conversation lost them.
+    await db.users.update_one({"_id": ObjectId(alice.id)}, {"$set": {"blocked_ids": []}})
+    await db.conversations.update_one(
+        {"_id": cid}, {"$unset": {f"members.{bob.id}.blocked_by_ids": ""}}
+    )
+    found = await integrity(api).run(repair=False)
+    assert found.found == {
+        "accounts whose copies of their blocks differ from the blocks": 1,
+        "members whose standing differs from their account": 1,
+    }
+    await integrity(api).run(repair=True)
+    assert (await integrity(api).run(repair=False)).clean
+    # Repaired, the block acts again on the send path.
+    refused = await send(api, bob, str(cid), "hello?")
+    assert refused.status == 403 and refused.json["error"]["code"] == "blocked"
