@@ -11,7 +11,7 @@ from hypee.errors import ApiError, not_found, unauthorized
 from hypee.ids import parse_object_id
 from hypee.ratelimit import RateLimiter
 from hypee.realtime.hub import CLOSE_NOT_PARTICIPANT, CLOSE_UNAUTHORIZED, Connection
-from models import blocks, conversations, sessions, users
+from models import conversations, sessions, users
 from services.container import Services
 
 CLOSE_RATE_LIMITED = 4429
@@ -115,7 +115,7 @@ class SocketUser:
             peers = [p for p in self._scope_participants if p != self.user_id]
         else:
             peers = await conversations.peers(services.db, self.user_id)
-        hidden = (await blocks.relations(services.db, self.user_id, peers)).either
+        hidden = (await users.relations(services.db, self.user_id, peers)).either
         for peer in await services.hub.online([p for p in peers if p not in hidden]):
             self.peer.send_frame({"type": "presence", "user_id": str(peer), "online": True})
 

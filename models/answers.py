@@ -218,10 +218,7 @@ async def by_question(db: DocumentDatabase) -> dict[ObjectId, list[dict[str, Any
 
 async def set_hidden(db: DocumentDatabase, answer_id: ObjectId, hidden: bool) -> bool:
     """Hide (or restore) an answer for everyone; False when it is gone or already so."""
-    result = await db[COLLECTION].update_one(
-        {"_id": answer_id, **LIVE, "hidden": {"$ne": hidden}}, {"$set": {"hidden": hidden}}
-    )
-    return result.modified_count > 0
+    return await posts.set_hidden(db[COLLECTION], answer_id, hidden)
 
 
 async def by_author(db: DocumentDatabase, author_id: ObjectId) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from hypee.fields import ObjectIdField, UtcDateTime
 from hypee.pagination import Listing, Page, find_page
 from hypee.paging import PageQuerySchema
 from models import users
-from models.reports import TargetSchema
+from models.reports import TargetSchema, stored_target
 
 COLLECTION = "audit"
 ACTIONS = (
@@ -85,7 +85,7 @@ async def record(
         "_id": ObjectId(),
         "actor_id": actor_id,
         "action": action,
-        "target": {"kind": target["kind"], "id": ObjectId(target["id"])},
+        "target": stored_target(target),
         "reason": reason,
         "until": until,
         "at": clock.now(),

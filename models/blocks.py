@@ -103,10 +103,6 @@ async def blocked_by_user(db: DocumentDatabase, blocker_id: ObjectId) -> set[Obj
     return (await users.relations(db, blocker_id)).blocked
 
 
-Relations = users.Relations
-relations = users.relations
-
-
 async def remove_all_of(db: DocumentDatabase, user_id: ObjectId) -> None:
     """Forget every block `user_id` made or received (the account is deleted)."""
     for found in await _blocks(db).find({"people": user_id}).to_list(None):

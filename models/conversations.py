@@ -632,8 +632,8 @@ async def set_member_standing(
     db: DocumentDatabase, conversation_id: ObjectId, user_id: ObjectId, standing: dict[str, Any]
 ) -> None:
     """Replace a member's standing copy with `standing` (users.mirrored): the repair."""
-    fields = ("blocked_ids", "blocked_by_ids", "suspension", "deleted")
     update: dict[str, Any] = {}
+    fields = users.MIRRORED_FIELDS
     kept = {f"members.{user_id}.{f}": standing[f] for f in fields if f in standing}
     dropped = {f"members.{user_id}.{f}": "" for f in fields if f not in standing}
     if kept:

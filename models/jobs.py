@@ -159,7 +159,6 @@ async def stuck(db: DocumentDatabase) -> list[JobDocument]:
     return await _jobs(db).find({"due_at": {"$lt": late}}).sort("due_at", 1).to_list(None)
 
 
-async def forget(db: DocumentDatabase, user_id: ObjectId, keep_kind: str | None = None) -> None:
-    """Drop the scheduled work of `user_id` (the account is deleted), but for `keep_kind`."""
-    kinds = [kind for kind in KINDS if kind != keep_kind]
-    await _jobs(db).delete_many({"kind": {"$in": kinds}, "user_id": user_id})
+async def forget(db: DocumentDatabase, user_id: ObjectId) -> None:
+    """Drop the scheduled work of `user_id` (the account is deleted)."""
+    await _jobs(db).delete_many({"kind": {"$in": list(KINDS)}, "user_id": user_id})

@@ -427,16 +427,23 @@ async def around(
     return [*reversed(before), *after]
 
 
-async def set_hidden(db: DocumentDatabase, message: MessageDocument, hidden: bool) -> Changed:
-    """Hide (or restore) a message for everyone; it takes the conversation's next rev, so
-    clients catching up see the change like an edit."""
+async def _change(
+    db: DocumentDatabase, message: MessageDocument, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """Apply `changes` to a message, which takes its conversation's next rev (so clients
+    catching up see it like an edit), and to the inbox summary showing it: the changes
+    applied."""
     conversation_id = message["conversation_id"]
-    changes: dict[str, Any] = {
-        "hidden": hidden,
-        "rev": await conversations.next_rev(db, conversation_id),
-    }
+    changes = {**changes, "rev": await conversations.next_rev(db, conversation_id)}
     await _messages(db).update_one({"_id": message["_id"]}, {"$set": changes})
     await conversations.summary_changed(db, conversation_id, message["_id"], changes)
+    return changes
+
+
+async def set_hidden(db: DocumentDatabase, message: MessageDocument, hidden: bool) -> Changed:
+    """Hide (or restore) a message for everyone."""
+    conversation_id = message["conversation_id"]
+    changes = await _change(db, message, {"hidden": hidden})
     participants = await conversations.participants(db, conversation_id)
     view = message_view(conversation_id, cast(MessageDocument, {**message, **changes}))
     return Changed(message, view, participants)
@@ -455,12 +462,4 @@ async def sent_by(db: DocumentDatabase, sender_id: ObjectId) -> list[MessageDocu
 
 async def erase(db: DocumentDatabase, message: MessageDocument) -> None:
     """Turn one message into a deletion (its sender's account is deleted with its messages)."""
-    conversation_id = message["conversation_id"]
-    changes = {
-        "deleted": True,
-        "body": "",
-        "attachments": [],
-        "rev": await conversations.next_rev(db, conversation_id),
-    }
-    await _messages(db).update_one({"_id": message["_id"]}, {"$set": changes})
-    await conversations.summary_changed(db, conversation_id, message["_id"], changes)
+    await _change(db, message, {"deleted": True, "body": "", "attachments": []})

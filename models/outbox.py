@@ -168,11 +168,6 @@ async def stuck(db: DocumentDatabase) -> list[OutboxDocument]:
     return await _outbox(db).find(query).sort("due_at", 1).to_list(None)
 
 
-async def forget_queued(
-    db: DocumentDatabase, user_id: ObjectId, keep_kinds: tuple[str, ...]
-) -> None:
-    """Drop what is still queued for `user_id` (the account is deleted), but emails of
-    `keep_kinds` (what tells them of the deletion)."""
-    await db[COLLECTION].delete_many(
-        {"status": "queued", "user_id": user_id, "kind": {"$nin": list(keep_kinds)}}
-    )
+async def forget_queued(db: DocumentDatabase, user_id: ObjectId) -> None:
+    """Drop what is still queued for `user_id` (the account is deleted)."""
+    await db[COLLECTION].delete_many({"status": "queued", "user_id": user_id})

@@ -49,6 +49,16 @@ async def set_score(
     await collection.update_one({"_id": post_id}, {"$set": {"score": score}})
 
 
+async def set_hidden(
+    collection: DocumentCollection[Document], post_id: ObjectId, hidden: bool
+) -> bool:
+    """Hide (or restore) a live post for everyone; False when it is gone or already so."""
+    result = await collection.update_one(
+        {"_id": post_id, **LIVE, "hidden": {"$ne": hidden}}, {"$set": {"hidden": hidden}}
+    )
+    return result.modified_count > 0
+
+
 async def get_live(
     collection: DocumentCollection[Document], post_id: ObjectId, kind: str
 ) -> dict[str, Any]:

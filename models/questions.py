@@ -340,10 +340,7 @@ async def listing(db: DocumentDatabase, params: dict[str, Any]) -> Page:
 
 async def set_hidden(db: DocumentDatabase, question_id: ObjectId, hidden: bool) -> bool:
     """Hide (or restore) a question for everyone; False when it is gone or already so."""
-    result = await db[COLLECTION].update_one(
-        {"_id": question_id, **LIVE, "hidden": {"$ne": hidden}}, {"$set": {"hidden": hidden}}
-    )
-    return result.modified_count > 0
+    return await posts.set_hidden(db[COLLECTION], question_id, hidden)
 
 
 async def by_author(db: DocumentDatabase, author_id: ObjectId) -> list[dict[str, Any]]:

@@ -179,7 +179,8 @@ def target_key(target: dict[str, Any]) -> str:
     return f"{target['kind']}:{target['id']}"
 
 
-def _stored_target(target: dict[str, Any]) -> dict[str, Any]:
+def stored_target(target: dict[str, Any]) -> dict[str, Any]:
+    """A target as stored: {kind, id as an ObjectId}."""
     return {"kind": target["kind"], "id": ObjectId(target["id"])}
 
 
@@ -200,7 +201,7 @@ async def file(
 ) -> tuple[ReportDocument, CaseDocument | None]:
     """Store a report (loaded NewReportSchema `data`) and count it on its target's open case:
     (the report, the case after) — or (the open report filed before, None) for a repeat."""
-    target = _stored_target(data["target"])
+    target = stored_target(data["target"])
     key = target_key(target)
     now = clock.now()
     report: ReportDocument = {
@@ -272,7 +273,7 @@ async def mark_auto_hidden(db: DocumentDatabase, case_id: ObjectId) -> None:
 async def close(db: DocumentDatabase, target: dict[str, Any], status: str) -> CaseDocument | None:
     """Decide the open case of `target` (dismissed or actioned) and its reports; the case
     before, or None when there was no open case."""
-    key = target_key(_stored_target(target))
+    key = target_key(stored_target(target))
     now = clock.now()
     case = await _cases(db).find_one_and_update(
         {"open_key": key},

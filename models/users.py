@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NotRequired, TypedDict
@@ -400,6 +400,10 @@ async def email_verified(db: DocumentDatabase, user_id: ObjectId) -> bool:
 
 # -- staff roles and suspension --------------------------------------------------------------
 
+# What a person's standing is read from: blocks, a suspension, a deletion.
+_BLOCK_FIELDS = {"blocked_ids": 1, "blocked_by_ids": 1}
+_STANDING_FIELDS = {"suspension": 1, "deleted_at": 1, **_BLOCK_FIELDS}
+
 
 def moderates(user: Mapping[str, Any] | None) -> bool:
     """Whether `user` (with its `roles`) may use the moderation area."""
@@ -432,40 +436,28 @@ def active_suspension(user: Mapping[str, Any]) -> dict[str, Any] | None:
     return {**suspension, "until": as_utc(until) if until is not None else None}
 
 
-async def suspension_of(db: DocumentDatabase, user_id: ObjectId) -> dict[str, Any] | None:
-    """The suspension in force on `user_id` now, or None."""
-    user = await db[COLLECTION].find_one({"_id": user_id}, {"suspension": 1})
-    return active_suspension(user or {})
-
-
 async def suspend(
-    db: DocumentDatabase, user_id: ObjectId, until: datetime | None, reason: str
-) -> dict[str, Any] | None:
-    """Suspend `user_id` until `until` (None: for good); a listed mentor profile leaves the
-    directory meanwhile. The suspension stored, or None when there is no such account."""
-    before = await db[COLLECTION].find_one({"_id": user_id, "deleted_at": None}, {"mentor": 1})
-    if before is None:
-        return None
+    db: DocumentDatabase, user: Mapping[str, Any], until: datetime | None, reason: str
+) -> dict[str, Any]:
+    """Suspend `user` (its document as read in the caller's unit) until `until` (None: for
+    good); a listed mentor profile leaves the directory meanwhile. The suspension stored."""
     suspension = {"until": until, "reason": reason, "at": clock.now()}
     update: dict[str, Any] = {"$set": {"suspension": suspension}}
-    if "mentor" in before:
-        update["$set"]["mentor_suspended"] = before["mentor"]
+    if "mentor" in user:
+        update["$set"]["mentor_suspended"] = user["mentor"]
         update["$unset"] = {"mentor": ""}
-    await db[COLLECTION].update_one({"_id": user_id}, update)
+    await db[COLLECTION].update_one({"_id": user["_id"]}, update)
     return suspension
 
 
-async def lift_suspension(db: DocumentDatabase, user_id: ObjectId) -> bool:
-    """End a suspension (the mentor profile returns); False when there was none."""
-    user = await db[COLLECTION].find_one(
-        {"_id": user_id, "suspension": {"$ne": None}}, {"mentor_suspended": 1}
-    )
-    if user is None:
+async def lift_suspension(db: DocumentDatabase, user: Mapping[str, Any]) -> bool:
+    """End `user`'s suspension (the mentor profile returns); False when there was none."""
+    if not user.get("suspension"):
         return False
     update: dict[str, Any] = {"$unset": {"suspension": "", "mentor_suspended": ""}}
     if "mentor_suspended" in user:
         update["$set"] = {"mentor": user["mentor_suspended"]}
-    await db[COLLECTION].update_one({"_id": user_id}, update)
+    await db[COLLECTION].update_one({"_id": user["_id"]}, update)
     return True
 
 
@@ -483,7 +475,10 @@ def suspended_error(suspension: Mapping[str, Any]) -> ApiError:
 async def require_not_suspended(db: DocumentDatabase, user_id: ObjectId) -> None:
     """403 `suspended` while `user_id` is suspended, 401 once the account is deleted (an
     access token outlives its login by up to its lifetime); read in the caller's unit."""
-    await standing(db, user_id)
+    user = await db[COLLECTION].find_one({"_id": user_id}, _STANDING_FIELDS)
+    if user is None:
+        raise ApiError("unauthorized", "This account no longer exists.")
+    check_standing(user)
 
 
 @dataclass
@@ -517,20 +512,6 @@ async def relations(
     return relations_of(user or {}, others)
 
 
-async def standing(db: DocumentDatabase, user_id: ObjectId) -> dict[str, Any]:
-    """The user's suspension and blocks, in one read (a send's only read of its sender):
-    403 `suspended` while suspended, 401 once the account is deleted."""
-    user = await db[COLLECTION].find_one({"_id": user_id}, _STANDING_FIELDS)
-    if user is None:
-        raise ApiError("unauthorized", "This account no longer exists.")
-    check_standing(user)
-    return user
-
-
-_BLOCK_FIELDS = {"blocked_ids": 1, "blocked_by_ids": 1}
-_STANDING_FIELDS = {"suspension": 1, "deleted_at": 1, **_BLOCK_FIELDS}
-
-
 def check_standing(standing: Mapping[str, Any]) -> None:
     """403 `suspended` or 401 for a deleted account, from a user document or its copy in a
     conversation (`mirrored`)."""
@@ -539,6 +520,10 @@ def check_standing(standing: Mapping[str, Any]) -> None:
     suspension = active_suspension(standing)
     if suspension is not None:
         raise suspended_error(suspension)
+
+
+# The fields of a member's standing copy in each conversation (`mirrored`).
+MIRRORED_FIELDS = ("blocked_ids", "blocked_by_ids", "suspension", "deleted")
 
 
 def mirrored(user: Mapping[str, Any]) -> dict[str, Any]:
@@ -617,7 +602,7 @@ async def anonymize(db: DocumentDatabase, user_id: ObjectId) -> dict[str, Any] |
     return before
 
 
-def each_standing(db: DocumentDatabase) -> Any:
+def each_standing(db: DocumentDatabase) -> AsyncIterator[dict[str, Any]]:
     """Every account's standing fields (the integrity check)."""
     return batches.each(db[COLLECTION], projection=_STANDING_FIELDS)
 

@@ -90,7 +90,7 @@ class AccountDeletion:
             await notifications.forget(self.db, user_id)
             await push_subscriptions.forget(self.db, user_id)
             await jobs.forget(self.db, user_id)
-            await outbox.forget_queued(self.db, user_id, keep_kinds=())
+            await outbox.forget_queued(self.db, user_id)
             export = await exports.forget(self.db, user_id)
             files = [avatar] if (avatar := users.avatar_upload_id(before)) else []
             erased_in: set[ObjectId] = set()

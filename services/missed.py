@@ -19,7 +19,7 @@ from bson import ObjectId
 
 from hypee.db import Store
 from hypee.units import retry_transient
-from models import blocks, jobs, messages, notification_settings, users
+from models import jobs, messages, notification_settings, users
 from models.message_schemas import MessageDocument
 from services import recipients
 from services.mail import Mailer
@@ -90,7 +90,7 @@ class MissedMessages:
         )
         if conversation is None or user["_id"] in conversation.get("muted_by", ()):
             return None
-        either = (await blocks.relations(self.db, user["_id"], conversation["participants"])).either
+        either = (await users.relations(self.db, user["_id"], conversation["participants"])).either
         unread = [message for message in unread if message["sender_id"] not in either]
         if not unread:
             return None

@@ -125,12 +125,11 @@ class Moderation:
             elif action == "suspend":
                 if until is not None and until <= clock.now():
                     raise field_error("until", "Must be in the future (or left out: for good).")
-                user_id = await self._person(target)
-                if users.moderates(await users.get_user(self.db, user_id)):
+                person = await self._person(target)
+                user_id = person["_id"]
+                if users.moderates(person):
                     raise conflict("Staff cannot be suspended; revoke their role first.")
-                suspension = await users.suspend(self.db, user_id, until, reason)
-                if suspension is None:
-                    raise not_found("user")
+                suspension = await users.suspend(self.db, person, until, reason)
                 await conversations.mirror_standing(
                     self.db, user_id, {"$set": {"suspension": suspension}}
                 )
@@ -141,8 +140,9 @@ class Moderation:
                 )
                 target = {"kind": "user", "id": user_id}
             else:  # lift_suspension
-                user_id = await self._person(target)
-                if not await users.lift_suspension(self.db, user_id):
+                person = await self._person(target)
+                user_id = person["_id"]
+                if not await users.lift_suspension(self.db, person):
                     raise conflict("This account is not suspended.")
                 await conversations.mirror_standing(
                     self.db, user_id, {"$unset": {"suspension": ""}}
@@ -156,18 +156,16 @@ class Moderation:
         if target["kind"] not in CONTENT_KINDS:
             raise field_error("target", "Only a message, question or answer can be hidden.")
 
-    async def _person(self, target: dict[str, Any]) -> ObjectId:
-        """The user a suspension applies to: the target user, or the content's author."""
-        if target["kind"] == "user":
-            user = await users.get_user(self.db, target["id"])
-            if user is None or user.get("deleted_at") is not None:
-                raise not_found("user")
-            found: ObjectId = user["_id"]
-            return found
-        resolved = await report_targets.resolve(self.db, target, None)
-        if resolved.author_id is None:
-            raise not_found(target["kind"])
-        return resolved.author_id
+    async def _person(self, target: dict[str, Any]) -> dict[str, Any]:
+        """The account a suspension applies to: the target user, or the content's author
+        (404 when it does not exist, or was deleted)."""
+        user_id = target["id"]
+        if target["kind"] != "user":
+            user_id = (await report_targets.resolve(self.db, target, None)).author_id
+        user = await users.get_user(self.db, user_id) if user_id else None
+        if user is None or user.get("deleted_at") is not None:
+            raise not_found("user")
+        return user
 
     async def case_detail(self, case: reports.CaseDocument) -> dict[str, Any]:
         """A case with its reports, and its target as it is now (null when it is gone)."""
@@ -177,13 +175,10 @@ class Moderation:
             self.db, [r["reporter_id"] for r in found] + ([author_id] if author_id else [])
         )
         try:
-            current: dict[str, Any] | None = (
-                await report_targets.resolve(self.db, case["target"], None)
-            ).snapshot
+            now = await report_targets.resolve(self.db, case["target"], None)
+            current: dict[str, Any] | None = {**now.snapshot, "hidden": now.hidden}
         except ApiError:
             current = None
-        if current is not None:
-            current["hidden"] = await report_targets.is_hidden(self.db, case["target"])
         return {
             **case_view(case, people),
             "context": case.get("context", []),

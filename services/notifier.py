@@ -20,7 +20,6 @@ from hypee.db import Store
 from hypee.realtime.hub import Hub
 from hypee.units import current_unit, retry_transient
 from models import (
-    blocks,
     jobs,
     notification_settings,
     notifications,
@@ -60,7 +59,7 @@ class Notifier:
         """Store a notification for `user_id` about what `actor_id` did (never their own
         action: callers check; nothing when either blocked the other), pushed to their sockets
         once the caller's unit commits; `excerpt` is what an email about it quotes."""
-        if (await blocks.relations(self.db, user_id, [actor_id])).either:
+        if (await users.relations(self.db, user_id, [actor_id])).either:
             return
         stored = await notifications.create(self.db, user_id, kind, data)
         current_unit().on_commit(lambda: self._push([stored]))

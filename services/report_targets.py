@@ -22,8 +22,8 @@ class Resolved:
 
     author_id: ObjectId | None
     snapshot: dict[str, Any]
+    hidden: bool  # content hidden by a moderator; a user suspended
     context: list[dict[str, Any]] = field(default_factory=list)
-    document: dict[str, Any] | None = None
 
 
 async def resolve(
@@ -45,7 +45,7 @@ async def resolve(
             "author_name": name,
             "created_at": question["created_at"],
         }
-        return Resolved(question["author_id"], snapshot, document=question)
+        return Resolved(question["author_id"], snapshot, bool(question.get("hidden")))
     if kind == "answer":
         answer = await answers.get_live(db, target_id)
         question = await questions.get_live(db, answer["question_id"])
@@ -58,7 +58,7 @@ async def resolve(
             "author_name": name,
             "created_at": answer["created_at"],
         }
-        return Resolved(answer["author_id"], snapshot, document=answer)
+        return Resolved(answer["author_id"], snapshot, bool(answer.get("hidden")))
     user = await users.get_user(db, target_id)
     if user is None or user.get("deleted_at") is not None:
         raise not_found("user")
@@ -72,7 +72,7 @@ async def resolve(
         "has_avatar": bool(user.get("avatar")),
         "created_at": user["created_at"],
     }
-    return Resolved(user["_id"], snapshot, document=user)
+    return Resolved(user["_id"], snapshot, users.active_suspension(user) is not None)
 
 
 async def _resolve_message(
@@ -115,20 +115,6 @@ async def _resolve_message(
     return Resolved(
         message["sender_id"],
         snapshot,
+        bool(message.get("hidden")),
         [shown(m) for m in neighbours],
-        document=dict(message),
     )
-
-
-async def is_hidden(db: DocumentDatabase, target: dict[str, Any]) -> bool:
-    """Whether content is hidden now (for a user: suspended)."""
-    kind, target_id = target["kind"], target["id"]
-    if kind == "message":
-        message = await messages.by_id(db, target_id)
-        return bool(message and message.get("hidden"))
-    if kind == "question":
-        return bool((await questions.get_live(db, target_id)).get("hidden"))
-    if kind == "answer":
-        return bool((await answers.get_live(db, target_id)).get("hidden"))
-    suspension = await users.suspension_of(db, target_id)
-    return suspension is not None

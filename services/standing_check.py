@@ -23,12 +23,9 @@ class Findings(Protocol):
     def add(self, invariant: str, example: str) -> None: ...
 
 
-_FIELDS = ("blocked_ids", "blocked_by_ids", "suspension", "deleted")
-
-
 def _comparable(standing: dict[str, Any]) -> dict[str, Any]:
     """A standing copy in a form two copies compare by (id lists as sets)."""
-    shown = {field: standing[field] for field in _FIELDS if standing.get(field)}
+    shown = {field: standing[field] for field in users.MIRRORED_FIELDS if standing.get(field)}
     for field in ("blocked_ids", "blocked_by_ids"):
         if field in shown:
             shown[field] = set(shown[field])
