@@ -148,7 +148,8 @@ class Moderation:
                     self.db, user_id, {"$unset": {"suspension": ""}}
                 )
                 target = {"kind": "user", "id": user_id}
-            entry = await audit.record(self.db, moderator_id, action, target, reason, until)
+            ends = until if action == "suspend" else None  # `until` means nothing elsewhere
+            entry = await audit.record(self.db, moderator_id, action, target, reason, ends)
         return entry
 
     @staticmethod

@@ -19,14 +19,7 @@ from hypee import clock
 from hypee.db import Store
 from hypee.realtime.hub import Hub
 from hypee.units import current_unit, retry_transient
-from models import (
-    jobs,
-    notification_settings,
-    notifications,
-    outbox,
-    push_subscriptions,
-    users,
-)
+from models import jobs, notification_settings, notifications, outbox, push_subscriptions, users
 from models.message_schemas import MessageView
 from models.notifications import NotificationDocument
 from services.mail import Mailer
@@ -137,7 +130,7 @@ class Notifier:
         subscriptions: list[push_subscriptions.SubscriptionDocument],
         held_until: datetime | None,
     ) -> None:
-        """Queue the push to each subscription; in quiet hours, hold it (services/held.py
+        """Queue the push to each subscription; in quiet hours, hold it (PushService.send_held
         sends what was held as one push when they end)."""
         if not subscriptions:
             return

@@ -463,3 +463,13 @@ async def test_a_suspended_user_cannot_write_in_a_group_made_after_the_suspensio
     assert_error(await send(api, troll, group.json["id"], "let me in"), 403, "suspended")
     assert (await act(api, moderator, "lift_suspension", "user", troll.id)).status == 201
     assert (await send(api, troll, group.json["id"], "behaving now")).status == 201
+
+
+async def test_only_a_suspension_records_an_end(api: ApiClient):
+    author, moderator = await api.register("Author"), await api.register("Mod")
+    await make_staff(api, moderator)
+    question = await ask(api, author, title="A question to hide for a while")
+    hidden = await act(
+        api, moderator, "hide", "question", question["id"], until="2030-01-01T00:00:00Z"
+    )
+    assert hidden.status == 201 and hidden.json["until"] is None
