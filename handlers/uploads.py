@@ -8,6 +8,7 @@ import logging
 import os
 from typing import Any
 
+import tornado.iostream
 import tornado.web
 from marshmallow import Schema, fields, validate
 
@@ -235,9 +236,12 @@ class LocalFileHandler(BaseHandler):
             self.set_header("Content-Disposition", content_disposition(name))
             self.set_header("Content-Length", str(os.fstat(file.fileno()).st_size))
             self.set_header("Cache-Control", "private, max-age=300")
-            while chunk := await asyncio.to_thread(file.read, READ_CHUNK):
-                self.write(chunk)
-                await self.flush()
+            try:
+                while chunk := await asyncio.to_thread(file.read, READ_CHUNK):
+                    self.write(chunk)
+                    await self.flush()
+            except tornado.iostream.StreamClosedError:
+                return  # the client went away mid-download (a page left, an image dropped)
         self.finish()
 
     def on_finish(self) -> None:

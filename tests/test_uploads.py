@@ -397,3 +397,21 @@ async def test_storage_outage_shows_in_readyz_without_failing_it(start_server):
     ready = await api.get("/readyz")
     assert ready.status == 200
     assert ready.json == {"store": "ok", "storage": "down", "redis": "disabled", "mail": "ok"}
+
+
+async def test_a_download_the_client_leaves_midway_is_not_an_error(start_server, caplog):
+    api = await start_server(send_rate_per_10s=0)
+    alice, bob = await api.register("Alice"), await api.register("Bob")
+    cid = (await open_direct(api, alice, bob))["id"]
+    big = b"%PDF-1.4\n" + os.urandom(8 * 1024 * 1024)
+    upload_id = await upload(api, alice, big)
+    assert (await send_with(api, alice, cid, [upload_id])).status == 201
+    redirect = await api.get(f"/api/attachments/{upload_id}", token=bob.access)
+    location = urlparse(redirect.headers["Location"])
+    reader, writer = await asyncio.open_connection(location.hostname, location.port)
+    writer.write(f"GET {location.path}?{location.query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    await writer.drain()
+    assert b"200 OK" in await reader.read(4096)
+    writer.transport.abort()  # gone, with megabytes still to send
+    await asyncio.sleep(0.5)
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
