@@ -253,6 +253,18 @@ class Settings:
         _integer(1),
         "how long a data export stays downloadable",
     )
+    request_expiry_days: int = _setting(
+        "HYPEE_REQUEST_EXPIRY_DAYS",
+        7,
+        _integer(1),
+        "a mentorship request nobody answered expires after this many days",
+    )
+    session_change_hours: int = _setting(
+        "HYPEE_SESSION_CHANGE_HOURS",
+        12,
+        _integer(0),
+        "a booked session can be cancelled or moved up to this many hours before it starts",
+    )
     missed_message_delay_seconds: int = _setting(
         "HYPEE_MISSED_MESSAGE_DELAY_SECONDS",
         120,

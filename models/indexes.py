@@ -9,9 +9,12 @@ from models import (
     answers,
     audit,
     blocks,
+    bookings,
     conversations,
+    goals,
     jobs,
     mentors,
+    mentorships,
     messages,
     notifications,
     outbox,
@@ -19,6 +22,7 @@ from models import (
     push_subscriptions,
     questions,
     reports,
+    reviews,
     sessions,
     uploads,
     users,
@@ -48,6 +52,10 @@ def all_indexes() -> dict[str, list[IndexModel]]:
         blocks,
         reports,
         audit,
+        mentorships,
+        goals,
+        bookings,
+        reviews,
     ):
         for collection, indexes in module.INDEXES.items():
             merged.setdefault(collection, []).extend(indexes)

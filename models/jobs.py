@@ -24,7 +24,9 @@ MISSED_MESSAGES = "missed_messages"
 HELD_EMAIL = "held_email"  # a forum email held by quiet hours
 HELD_PUSH = "held_push"  # a push held by quiet hours
 EXPORT = "export"  # a data export to build (services/exports.py)
-KINDS = (DIGEST, MISSED_MESSAGES, HELD_EMAIL, HELD_PUSH, EXPORT)
+REQUEST_EXPIRY = "request_expiry"  # a mentorship request nobody answered (services/mentorships.py)
+SESSION_REMINDER = "session_reminder"  # before a booked session (services/scheduling.py)
+KINDS = (DIGEST, MISSED_MESSAGES, HELD_EMAIL, HELD_PUSH, EXPORT, REQUEST_EXPIRY, SESSION_REMINDER)
 
 
 def digest_key(user_id: ObjectId) -> str:

@@ -11,11 +11,13 @@ from marshmallow import Schema, ValidationError, fields, validate
 from pymongo import IndexModel, ReturnDocument
 
 from hypee.dbapi import DocumentDatabase
+from hypee.errors import conflict
 from hypee.fields import StrictBoolean, StrictInteger, Text, UtcDateTime, any_case_pattern, trim
 from hypee.jsonio import utcnow
 from hypee.pagination import Listing, Page, decode_cursor, encode_cursor, find_page
 from hypee.paging import PageQuerySchema
 from hypee.textsearch import matches_prefix, prefix_filter, query_words, words
+from models import mentor_record
 from models.codes import COUNTRIES, LANGUAGES
 
 COLLECTION = "users"
@@ -29,6 +31,8 @@ PUBLIC_PROJECTION = {
     "mentor.specialty_keys": 0,
     "blocked_ids": 0,
     "blocked_by_ids": 0,
+    "mentor.response": 0,
+    "mentor.meeting_url": 0,
 }
 _MENTORS_ONLY = {"partialFilterExpression": IS_MENTOR}
 
@@ -50,6 +54,11 @@ INDEXES = {
         IndexModel("mentor.specialty_keys", name="mentors_specialty", **_MENTORS_ONLY),
         IndexModel("mentor.languages", name="mentors_language", **_MENTORS_ONLY),
         IndexModel("mentor.search", name="mentors_search", **_MENTORS_ONLY),
+        IndexModel(
+            [("mentor.response_score", -1), ("_id", -1)],
+            name="mentors_responsive",
+            **_MENTORS_ONLY,
+        ),
     ]
 }
 
@@ -63,6 +72,9 @@ LISTINGS = {
         "mentors:newest", [("mentor.listed_at", -1), ("_id", -1)], (datetime, ObjectId)
     ),
     "points": Listing("mentors:points", [("points", -1), ("_id", -1)], (int, ObjectId)),
+    "responsive": Listing(
+        "mentors:responsive", [("mentor.response_score", -1), ("_id", -1)], (int, ObjectId)
+    ),
 }
 _RANKED_TYPES = (int, bool, int, ObjectId)
 
@@ -114,6 +126,22 @@ class MentorProfileSchema(Schema):
     )
     years_experience = StrictInteger(required=True, validate=validate.Range(0, 80))
     available = StrictBoolean(required=True)
+    max_mentees = StrictInteger(
+        validate=validate.Range(1, 50),
+        metadata={
+            "description": "How many mentees at once (default 3; omitted: unchanged). Fewer "
+            "than the current mentees leaves the mentor full until some finish."
+        },
+    )
+    meeting_url = fields.Url(
+        schemes={"https"},
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={
+            "description": "The video-call link sessions use (https); null removes it, "
+            "omitted: unchanged. Shown only to the mentor's mentees, on their sessions."
+        },
+    )
 
 
 class MentorProfileOutSchema(Schema):
@@ -129,6 +157,26 @@ class MentorProfileOutSchema(Schema):
     listed_at = UtcDateTime(
         required=True, metadata={"description": "When the user became a mentor."}
     )
+    max_mentees = fields.Integer(required=True)
+    mentee_count = fields.Integer(
+        required=True, metadata={"description": "Mentorships accepted and not finished."}
+    )
+    full = fields.Boolean(
+        required=True, metadata={"description": "No place left: new requests are refused."}
+    )
+    responsiveness = fields.Nested(
+        mentor_record.ResponsivenessSchema,
+        required=True,
+        metadata={"description": "Measured over the last 90 days; figures null below 3 samples."},
+    )
+    rating = fields.Nested(
+        mentor_record.RatingSchema,
+        required=True,
+        metadata={"description": "From reviews; average null below 3 reviews."},
+    )
+    meeting_url = fields.String(
+        allow_none=True, metadata={"description": "The caller's own profile only."}
+    )
 
 
 class MentorQuerySchema(PageQuerySchema):
@@ -140,7 +188,9 @@ class MentorQuerySchema(PageQuerySchema):
         metadata={"description": "Repeatable; a mentor must have every specialty given."},
     )
     language = LanguageCode()
-    available = fields.Boolean(metadata={"description": "true: only mentors taking mentees."})
+    available = fields.Boolean(
+        metadata={"description": "true: only mentors taking mentees and with a place left."}
+    )
     q = Text(
         min_length=0,
         max_length=200,
@@ -155,7 +205,8 @@ class MentorQuerySchema(PageQuerySchema):
         metadata={
             "description": "relevance (default): with q, matches in name, headline or "
             "specialties before matches in the bio only; then available mentors, then "
-            "points. newest: most recently listed. points: most points."
+            "points. newest: most recently listed. points: most points. responsive: the "
+            "highest share of requests answered, then the quickest (unmeasured last)."
         },
     )
 
@@ -173,28 +224,57 @@ def refreshed_search(display_name: str, mentor: dict[str, Any]) -> dict[str, Any
 async def set_profile(
     db: DocumentDatabase, user_id: ObjectId, profile: dict[str, Any]
 ) -> dict[str, Any] | None:
-    """List `user_id` in the directory with `profile` (replacing any previous one)."""
-    user = await db[COLLECTION].find_one({"_id": user_id}, {"display_name": 1, "mentor": 1})
-    if user is None:
-        return None
-    now = utcnow()
+    """List `user_id` in the directory with `profile` (replacing any previous one). The
+    record (models/mentor_record.py) stays; a new `max_mentees` moves the places left by the
+    difference, in the same conditional update, so acceptances racing it count right."""
     profile = {
         **profile,
         "specialties": _distinct(profile["specialties"]),
         "languages": _distinct(profile["languages"]),
     }
-    mentor = {
-        **profile,
-        "specialty_keys": _distinct([" ".join(words(s)) for s in profile["specialties"]]),
-        "listed_at": (user.get("mentor") or {}).get("listed_at", now),
-        "updated_at": now,
-        **_search_fields(user["display_name"], profile),
-    }
-    return await db[COLLECTION].find_one_and_update(
-        {"_id": user_id},
-        {"$set": {"mentor": mentor, "role": "mentor"}},
-        return_document=ReturnDocument.AFTER,
-    )
+    max_mentees = profile.pop("max_mentees", None)
+    meeting_url = profile.pop("meeting_url", ...)
+    for _ in range(5):  # another change of the profile came between the read and the write
+        user = await db[COLLECTION].find_one({"_id": user_id}, {"display_name": 1, "mentor": 1})
+        if user is None:
+            return None
+        now = utcnow()
+        fields_set: dict[str, Any] = {
+            **profile,
+            "specialty_keys": _distinct([" ".join(words(s)) for s in profile["specialties"]]),
+            "updated_at": now,
+            **_search_fields(user["display_name"], profile),
+        }
+        previous = user.get("mentor")
+        if previous is None:
+            mentor = {**fields_set, **mentor_record.with_max_mentees(None, max_mentees)}
+            mentor["listed_at"] = now
+            if meeting_url not in (None, ...):
+                mentor["meeting_url"] = meeting_url
+            where: dict[str, Any] = {"_id": user_id, "mentor": {"$exists": False}}
+            update: dict[str, Any] = {"$set": {"mentor": mentor, "role": "mentor"}}
+        else:
+            old_max = previous.get("max_mentees", mentor_record.DEFAULT_MAX_MENTEES)
+            new_max = old_max if max_mentees is None else max_mentees
+            update = {
+                "$set": {
+                    **{f"mentor.{k}": v for k, v in fields_set.items()},
+                    "mentor.max_mentees": new_max,
+                    "role": "mentor",
+                },
+                "$inc": {"mentor.places_left": new_max - old_max},
+            }
+            if meeting_url is None:
+                update["$unset"] = {"mentor.meeting_url": ""}
+            elif meeting_url is not ...:
+                update["$set"]["mentor.meeting_url"] = meeting_url
+            where = {"_id": user_id, "mentor.max_mentees": old_max}
+        changed = await db[COLLECTION].find_one_and_update(
+            where, update, return_document=ReturnDocument.AFTER
+        )
+        if changed is not None:
+            return changed
+    raise conflict("The profile changed meanwhile; send it again.")
 
 
 async def get_mentor(db: DocumentDatabase, user_id: ObjectId) -> dict[str, Any] | None:
@@ -213,6 +293,8 @@ def _directory_filter(params: dict[str, Any], query: list[str]) -> dict[str, Any
         clauses.append({"mentor.languages": params["language"]})
     if "available" in params:
         clauses.append({"mentor.available": params["available"]})
+        if params["available"]:
+            clauses.append({"mentor.places_left": {"$gt": 0}})
     if query:
         clauses.append(prefix_filter("mentor.search", query))
     if params.get("hidden_ids"):
@@ -270,3 +352,32 @@ async def _ranked_page(
         for doc in await db[COLLECTION].find({"_id": {"$in": ids}}, PUBLIC_PROJECTION).to_list(None)
     }
     return Page([found[i] for i in ids if i in found], next_cursor)
+
+
+async def similar(
+    db: DocumentDatabase, mentor: dict[str, Any], exclude: list[ObjectId], limit: int = 3
+) -> list[dict[str, Any]]:
+    """Up to `limit` other mentors who share one of `mentor`'s specialties, take mentees and
+    have a place left: most points first ({id, display_name, headline})."""
+    keys = mentor.get("specialty_keys") or []
+    if not keys:
+        return []
+    found = (
+        await db[COLLECTION]
+        .find(
+            {
+                "mentor.specialty_keys": {"$in": keys},
+                "mentor.available": True,
+                "mentor.places_left": {"$gt": 0},
+                "_id": {"$nin": exclude},
+            },
+            {"display_name": 1, "mentor.headline": 1, "points": 1},
+        )
+        .sort([("points", -1), ("_id", -1)])
+        .limit(limit)
+        .to_list(None)
+    )
+    return [
+        {"id": m["_id"], "display_name": m["display_name"], "headline": m["mentor"]["headline"]}
+        for m in found
+    ]

@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 from hypee import batches, clock
 from hypee.dbapi import DocumentDatabase
 from hypee.embedded.documents import scans_allowed
-from models import conversations, jobs, messages, notification_settings, users
+from models import conversations, jobs, mentor_record, messages, notification_settings, users
 
 log = logging.getLogger("hypee.migrations")
 
@@ -26,6 +26,7 @@ async def run(db: DocumentDatabase) -> None:
             await _unbucket_messages(db)
         await _add_revs(db)
         await _schedule_digests(db)
+        await _add_mentor_records(db)
 
 
 async def _add_revs(db: DocumentDatabase) -> None:
@@ -77,3 +78,16 @@ async def _schedule_digests(db: DocumentDatabase) -> None:
             scheduled += 1
     if scheduled:
         log.warning("digests scheduled for existing accounts", extra={"accounts": scheduled})
+
+
+async def _add_mentor_records(db: DocumentDatabase) -> None:
+    """Mentor profiles from before mentorships get an empty record: the default capacity and
+    no responsiveness samples or reviews yet."""
+    added = 0
+    for profile in mentor_record.PROFILES:
+        missing = {profile: {"$exists": True}, f"{profile}.max_mentees": {"$exists": False}}
+        record = {f"{profile}.{k}": v for k, v in mentor_record.initial().items()}
+        result = await db[users.COLLECTION].update_many(missing, {"$set": record})
+        added += result.modified_count
+    if added:
+        log.warning("mentor records added", extra={"mentors": added})

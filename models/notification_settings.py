@@ -20,7 +20,7 @@ LANGUAGES = ("en", "fr")
 # The local time digests leave at, and the weekday of weekly ones (Monday).
 DIGEST_AT = time(8, 0)
 DIGEST_WEEKDAY = 0
-UNSUBSCRIBABLE = ("messages", "forum", "digest")
+UNSUBSCRIBABLE = ("messages", "forum", "mentorship", "digest")
 
 
 class QuietHours(TypedDict):
@@ -31,8 +31,8 @@ class QuietHours(TypedDict):
 class NotificationSettings(TypedDict):
     """A person's settings, every field present (the API's view and the stored shape)."""
 
-    email: dict[str, bool]  # {messages, forum}
-    push: dict[str, bool]  # {messages, forum}
+    email: dict[str, bool]  # {messages, forum, mentorship}
+    push: dict[str, bool]  # {messages, forum, mentorship}
     digest: str  # one of DIGEST_FREQUENCIES
     quiet_hours: QuietHours | None
     time_zone: str  # IANA name
@@ -40,8 +40,8 @@ class NotificationSettings(TypedDict):
 
 
 DEFAULTS: NotificationSettings = {
-    "email": {"messages": True, "forum": True},
-    "push": {"messages": True, "forum": True},
+    "email": {"messages": True, "forum": True, "mentorship": True},
+    "push": {"messages": True, "forum": True, "mentorship": True},
     "digest": "weekly",
     "quiet_hours": None,
     "time_zone": "UTC",
@@ -83,6 +83,18 @@ class QuietHoursSchema(Schema):
 class ChannelSchema(Schema):
     messages = StrictBoolean(required=True)
     forum = StrictBoolean(required=True)
+    mentorship = StrictBoolean(
+        metadata={
+            "description": "Requests and their answers, sessions, their invitations and "
+            "reminders (omitted in a PUT: unchanged)."
+        }
+    )
+
+
+class ChannelViewSchema(Schema):
+    messages = fields.Boolean(required=True)
+    forum = fields.Boolean(required=True)
+    mentorship = fields.Boolean(required=True)
 
 
 class NotificationSettingsSchema(Schema):
@@ -113,8 +125,8 @@ class NotificationSettingsSchema(Schema):
 class NotificationSettingsViewSchema(Schema):
     """What GET and PUT answer: every setting, defaults filled in."""
 
-    email = fields.Nested(ChannelSchema, required=True)
-    push = fields.Nested(ChannelSchema, required=True)
+    email = fields.Nested(ChannelViewSchema, required=True)
+    push = fields.Nested(ChannelViewSchema, required=True)
     digest = fields.String(required=True, validate=validate.OneOf(DIGEST_FREQUENCIES))
     quiet_hours = fields.Nested(QuietHoursSchema, required=True, allow_none=True)
     time_zone = fields.String(required=True)
@@ -133,12 +145,17 @@ def of(user: dict[str, Any]) -> NotificationSettings:
 
 def changed(user: dict[str, Any], changes: dict[str, Any]) -> NotificationSettings:
     """The user's settings with loaded NotificationSettingsSchema `changes` applied."""
-    merged: NotificationSettings = {**of(user), **changes}  # type: ignore[typeddict-item]
+    current = of(user)
+    merged: NotificationSettings = {**current, **changes}  # type: ignore[typeddict-item]
+    for channel in ("email", "push"):  # a kind left out of a channel keeps its setting
+        if channel in changes:
+            merged[channel] = {**current[channel], **changes[channel]}
     return merged
 
 
 def wants(settings: NotificationSettings, channel: str, kind: str) -> bool:
-    """Whether `kind` ("messages" or "forum") may go out on `channel` ("email", "push")."""
+    """Whether `kind` ("messages", "forum" or "mentorship") may go out on `channel` ("email",
+    "push")."""
     return bool(settings[channel].get(kind, True))  # type: ignore[literal-required]
 
 

@@ -26,7 +26,14 @@ from models import conversations, users
 from models.message_schemas import MessageView
 
 COLLECTION = "notifications"
-KINDS = ("new_message", "new_answer", "answer_accepted", "new_conversation")
+KINDS = (
+    "new_message",
+    "new_answer",
+    "answer_accepted",
+    "new_conversation",
+    "mentorship",
+    "session",
+)
 NEWEST_FIRST = Listing("notifications", [("created_at", -1), ("_id", -1)], (datetime, ObjectId))
 
 INDEXES = {

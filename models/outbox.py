@@ -9,7 +9,7 @@ sent, the body is dropped: only what was sent to whom, and when, stays.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from bson import ObjectId
 from pymongo import IndexModel
@@ -40,6 +40,7 @@ class EmailBody(TypedDict):
     text: str
     html: str
     headers: dict[str, str]  # besides From, To, Subject, Date and Message-ID
+    calendar: NotRequired[dict[str, str]]  # {method, ics}: an invitation to attach
 
 
 class OutboxDocument(TypedDict, total=False):

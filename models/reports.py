@@ -27,7 +27,7 @@ from models import users
 
 REPORTS = "reports"
 CASES = "report_cases"
-TARGET_KINDS = ("message", "question", "answer", "user")
+TARGET_KINDS = ("message", "question", "answer", "review", "user")
 REASONS = ("spam", "harassment", "inappropriate", "other")
 CASE_STATUSES = ("open", "dismissed", "actioned")
 OLDEST_FIRST = Listing("cases:open", [("opened_at", 1), ("_id", 1)], (datetime, ObjectId))

@@ -18,7 +18,7 @@ from hypee.dbapi import DocumentDatabase
 from hypee.errors import ApiError, conflict
 from hypee.fields import ObjectIdField, Text, UtcDateTime, trim
 from hypee.jsonio import as_utc, format_datetime, utcnow
-from models import mentors
+from models import mentor_record, mentors
 
 COLLECTION = "users"
 ROLES = ("mentee", "mentor")
@@ -193,14 +193,17 @@ def public_view(user: UserDocument | dict[str, Any]) -> PublicUserView:
         shown = {field: mentor[field] for field in _MENTOR_FIELDS if field in mentor}
         if "listed_at" in shown:
             shown["listed_at"] = format_datetime(shown["listed_at"])
-        view["mentor"] = shown
+        view["mentor"] = {**shown, **mentor_record.public_fields(mentor)}
     return view
 
 
 def private_view(user: UserDocument | dict[str, Any]) -> PrivateUserView:
     """`user` as its owner sees it (PrivateUserSchema)."""
+    shown = public_view(user)
+    if "mentor" in shown:
+        shown["mentor"]["meeting_url"] = user["mentor"].get("meeting_url")
     return {
-        **public_view(user),
+        **shown,
         "email": user["email"],
         "email_verified": bool(user.get("email_verified")),
         "roles": list(user.get("roles", [])),

@@ -40,12 +40,15 @@ from services.exports import DataExports
 from services.forum import ForumService
 from services.forum_live import ForumLive
 from services.mail import Mailer
+from services.mentorships import Mentorships
 from services.messages import MessageService
 from services.missed import MissedMessages
 from services.moderation import Moderation
 from services.notifier import Notifier
 from services.preferences import Preferences
 from services.push import PushService
+from services.reviews import Reviews
+from services.scheduling import Scheduling
 from services.votes import VoteService
 
 log = logging.getLogger("hypee.services")
@@ -156,6 +159,12 @@ def build_services(settings: Settings, store: Store) -> Services:
     due_work.run_jobs_with(jobs.DIGEST, digests.run)
     data_exports = DataExports(store, storage, mailer, settings.export_link_hours)
     due_work.run_jobs_with(jobs.EXPORT, data_exports.run)
+    scheduling = Scheduling(store, notifier, messages, mailer, settings.session_change_hours)
+    due_work.run_jobs_with(jobs.SESSION_REMINDER, scheduling.remind)
+    mentorship_service = Mentorships(
+        store, notifier, conversations, messages, scheduling, settings.request_expiry_days
+    )
+    due_work.run_jobs_with(jobs.REQUEST_EXPIRY, mentorship_service.expire)
     hub.on_presence = conversations.announce_presence
     metrics.websocket_connections.set_function(lambda: hub.connection_count)
     if store.engine is not None:
@@ -208,6 +217,9 @@ def build_services(settings: Settings, store: Store) -> Services:
         moderation=Moderation(store, hub, live, settings.autohide_reports),
         exports=data_exports,
         deletion=AccountDeletion(store, hub, credentials, attachments, storage),
+        mentorships=mentorship_service,
+        scheduling=scheduling,
+        reviews=Reviews(store, notifier),
     )
 
 

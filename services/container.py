@@ -25,11 +25,14 @@ from services.delivery import DueWork
 from services.exports import DataExports
 from services.forum import ForumService
 from services.mail import Mailer
+from services.mentorships import Mentorships
 from services.messages import MessageService
 from services.moderation import Moderation
 from services.notifier import Notifier
 from services.preferences import Preferences
 from services.push import PushService
+from services.reviews import Reviews
+from services.scheduling import Scheduling
 from services.votes import VoteService
 
 
@@ -63,6 +66,9 @@ class Services:
     moderation: Moderation
     exports: DataExports
     deletion: AccountDeletion
+    mentorships: Mentorships
+    scheduling: Scheduling
+    reviews: Reviews
 
     @property
     def db(self) -> Any:

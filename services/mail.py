@@ -64,12 +64,14 @@ class Mailer:
         *,
         to: str | None = None,
         topic: str | None = None,
+        calendar: dict[str, str] | None = None,
     ) -> None:
         """Queue the email `kind` to `recipient` (a user with email, display_name and notify;
         `to` overrides the address) with template `context`. Kinds in
         notification_settings.UNSUBSCRIBABLE (and "new_answer", "answer_accepted": forum) get
         the unsubscribe headers and link (`topic` says which setting it turns off, for
-        emails of several kinds). Sent once the caller's unit commits."""
+        emails of several kinds); `calendar` ({method, ics}) is attached as an invitation.
+        Sent once the caller's unit commits."""
         if self.transport is None:
             return
         settings = notification_settings.of(recipient)
@@ -87,17 +89,16 @@ class Mailer:
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
             context["unsubscribe_url"] = self.link(f"/unsubscribe?token={token}")
         rendered = render(kind, language_of(settings["language"]), context)
+        body: outbox.EmailBody = {
+            "subject": rendered.subject,
+            "text": rendered.text,
+            "html": rendered.html,
+            "headers": headers,
+        }
+        if calendar is not None:
+            body["calendar"] = calendar
         await outbox.add_email(
-            self.db,
-            kind=kind,
-            user_id=recipient["_id"],
-            to=to or recipient["email"],
-            body={
-                "subject": rendered.subject,
-                "text": rendered.text,
-                "html": rendered.html,
-                "headers": headers,
-            },
+            self.db, kind=kind, user_id=recipient["_id"], to=to or recipient["email"], body=body
         )
         current_unit().on_commit(self.wake)
 
@@ -112,6 +113,7 @@ class Mailer:
             to=entry["to"],
             message_id=f"<{entry['_id']}@{domain}>",
             headers=body["headers"],
+            calendar=body.get("calendar"),
         )
 
 
@@ -127,6 +129,7 @@ def _rendered(body: outbox.EmailBody) -> RenderedEmail:
 
 
 FORUM_KINDS = ("new_answer", "answer_accepted")
+MENTORSHIP_KINDS = ("mentorship", "session", "session_invitation")
 
 
 def unsubscribe_topic(kind: str) -> str | None:
@@ -138,6 +141,8 @@ def unsubscribe_topic(kind: str) -> str | None:
         return "forum"
     if kind == "digest":
         return "digest"
+    if kind in MENTORSHIP_KINDS:
+        return "mentorship"
     return None
 
 

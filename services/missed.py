@@ -21,7 +21,7 @@ from hypee.db import Store
 from hypee.units import retry_transient
 from models import jobs, messages, notification_settings, users
 from models.message_schemas import MessageDocument
-from services import recipients
+from services import notice_emails, recipients
 from services.mail import Mailer
 
 MESSAGES_PER_CONVERSATION = 10
@@ -64,7 +64,11 @@ class MissedMessages:
         unread = [c for c in found[0] if c is not None]
         if not notification_settings.wants(settings, "email", "messages"):
             unread = []
-        forum = found[1] if notification_settings.wants(settings, "email", "forum") else []
+        forum = [
+            item
+            for item in found[1]
+            if notification_settings.wants(settings, "email", notice_emails.topic_of(item["kind"]))
+        ]
         async with self.store.atomic():
             for job in batch:
                 await jobs.done(self.db, job)
@@ -78,7 +82,7 @@ class MissedMessages:
                     "while_away",
                     user,
                     {"conversations": unread, "forum": items},
-                    topic="messages" if unread else "forum",
+                    topic="messages" if unread else notice_emails.topic_of(forum[0]["kind"]),
                 )
 
     async def _conversation(

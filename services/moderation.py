@@ -21,11 +21,22 @@ from hypee.db import Store
 from hypee.errors import ApiError, conflict, field_error, not_found
 from hypee.realtime.hub import CLOSE_UNAUTHORIZED, Hub
 from hypee.units import current_unit, retry_transient
-from models import answers, audit, conversations, messages, questions, reports, sessions, users
+from models import (
+    answers,
+    audit,
+    conversations,
+    mentor_record,
+    messages,
+    questions,
+    reports,
+    reviews,
+    sessions,
+    users,
+)
 from services import report_targets
 from services.forum_live import ForumLive
 
-CONTENT_KINDS = ("message", "question", "answer")
+CONTENT_KINDS = ("message", "question", "answer", "review")
 ACTIONS = ("dismiss", "hide", "restore", "suspend", "lift_suspension")
 
 
@@ -87,6 +98,15 @@ class Moderation:
                 lambda: self.hub.publish(
                     changed.participants, frame, conversation_id=message["conversation_id"]
                 )
+            )
+            return True
+        if kind == "review":
+            review = await reviews.get(self.db, target_id)
+            if review is None or not await reviews.set_hidden(self.db, target_id, hidden):
+                return False
+            change = -1 if hidden else 1  # a hidden review leaves the rating
+            await mentor_record.count_rating(
+                self.db, review["mentor_id"], change * review["rating"], change
             )
             return True
         if kind == "question":
@@ -155,7 +175,7 @@ class Moderation:
     @staticmethod
     def _content_only(target: dict[str, Any]) -> None:
         if target["kind"] not in CONTENT_KINDS:
-            raise field_error("target", "Only a message, question or answer can be hidden.")
+            raise field_error("target", "Only a message, question, answer or review can be hidden.")
 
     async def _person(self, target: dict[str, Any]) -> dict[str, Any]:
         """The account a suspension applies to: the target user, or the content's author

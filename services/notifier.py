@@ -22,10 +22,9 @@ from hypee.units import current_unit, retry_transient
 from models import jobs, notification_settings, notifications, outbox, push_subscriptions, users
 from models.message_schemas import MessageView
 from models.notifications import NotificationDocument
+from services import notice_emails
 from services.mail import Mailer
 from services.push_payloads import push_payload
-
-MESSAGE_KINDS = ("new_message", "new_conversation")
 
 
 class Notifier:
@@ -99,7 +98,7 @@ class Notifier:
             if user is None:
                 continue
             settings = notification_settings.of(user)
-            topic = "messages" if notification["kind"] in MESSAGE_KINDS else "forum"
+            topic = notice_emails.topic_of(notification["kind"])
             held_until = notification_settings.quiet_until(settings, now)
             if notification_settings.wants(settings, "push", topic):
                 payload = push_payload(notification, settings["language"])
@@ -120,7 +119,7 @@ class Notifier:
                     data={"conversation_id": ObjectId(conversation_id)},
                 )
             else:
-                context = _forum_email(self.mailer, notification, excerpt)
+                context = notice_emails.context(self.mailer, notification, excerpt, settings)
                 await self._email_away(notification, user, context, held_until)
 
     async def _push_away(
@@ -155,8 +154,8 @@ class Notifier:
         context: dict[str, Any],
         held_until: datetime | None,
     ) -> None:
-        """Queue a forum email; in quiet hours, hold it (services/missed.py sends it with the
-        other emails held for the person, as one, when they end)."""
+        """Queue a forum or mentorship email; in quiet hours, hold it (services/missed.py sends
+        it with the other emails held for the person, as one, when they end)."""
         if held_until is None:
             await self.mailer.queue(notification["kind"], user, context)
             return
@@ -168,15 +167,3 @@ class Notifier:
             due_at=held_until,
             data={"kind": notification["kind"], "context": context},
         )
-
-
-def _forum_email(
-    mailer: Mailer, notification: NotificationDocument, excerpt: str
-) -> dict[str, Any]:
-    data = notification["data"]
-    return {
-        "author": data.get("actor_name", ""),
-        "question": data.get("question_title", ""),
-        "excerpt": excerpt[:600] + ("…" if len(excerpt) > 600 else ""),
-        "link": mailer.link(f"/questions/{data['question_id']}"),
-    }

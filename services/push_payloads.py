@@ -26,6 +26,39 @@ TITLES = {
     },
 }
 NEW_MESSAGE = {"en": "New message", "fr": "Nouveau message"}
+# Mentorship and session notifications, by `data.event`.
+EVENT_TITLES = {
+    "en": {
+        "requested": "{actor} asked you to be their mentor",
+        "accepted": "{actor} accepted your mentorship request",
+        "declined": "{actor} declined your mentorship request",
+        "withdrawn": "{actor} withdrew their request",
+        "expired": "Your request to {actor} expired",
+        "completed": "{actor} completed your mentorship",
+        "ended": "{actor} ended your mentorship",
+        "reviewed": "{actor} reviewed your mentorship",
+        "review_answered": "{actor} answered your review",
+        "booked": "{actor} booked a session",
+        "rescheduled": "{actor} moved your session",
+        "cancelled": "{actor} cancelled your session",
+        "reminder": "Session with {actor} soon",
+    },
+    "fr": {
+        "requested": "{actor} vous demande d'être son mentor",
+        "accepted": "{actor} a accepté votre demande de mentorat",
+        "declined": "{actor} a décliné votre demande de mentorat",
+        "withdrawn": "{actor} a retiré sa demande",
+        "expired": "Votre demande à {actor} a expiré",
+        "completed": "{actor} a terminé votre mentorat",
+        "ended": "{actor} a mis fin à votre mentorat",
+        "reviewed": "{actor} a laissé un avis sur votre mentorat",
+        "review_answered": "{actor} a répondu à votre avis",
+        "booked": "{actor} a réservé une séance",
+        "rescheduled": "{actor} a déplacé votre séance",
+        "cancelled": "{actor} a annulé votre séance",
+        "reminder": "Séance avec {actor} bientôt",
+    },
+}
 
 
 def push_payload(notification: NotificationDocument, language: str) -> dict[str, Any]:
@@ -33,10 +66,19 @@ def push_payload(notification: NotificationDocument, language: str) -> dict[str,
     data = notification["data"]
     kind = notification["kind"]
     titles = TITLES.get(language, TITLES["en"])
-    title = titles.get(kind, "{actor}").format(
+    if "event" in data:
+        titles = EVENT_TITLES.get(language, EVENT_TITLES["en"])
+        kind_title = titles.get(data["event"], "{actor}")
+    else:
+        kind_title = titles.get(kind, "{actor}")
+    title = kind_title.format(
         actor=data.get("actor_name", "Hypee"), question=data.get("question_title", "")[:80]
     )
-    if "conversation_id" in data:
+    if "mentorship_id" in data:
+        mentorship = data["mentorship_id"]
+        tag, url = f"mentorship-{mentorship}", f"/mentorships/{mentorship}"
+        body = data.get("reason", "")
+    elif "conversation_id" in data:
         tag, url = f"conversation-{data['conversation_id']}", f"/chat/{data['conversation_id']}"
         last = data.get("last_message") or {}
         body = last.get("body") or NEW_MESSAGE.get(language, NEW_MESSAGE["en"])

@@ -10,7 +10,7 @@ from bson import ObjectId
 
 from hypee.dbapi import DocumentDatabase
 from hypee.errors import not_found
-from models import answers, conversations, messages, questions, users
+from models import answers, conversations, messages, questions, reviews, users
 from models.message_schemas import MessageDocument
 
 CONTEXT_EACH_SIDE = 3
@@ -59,6 +59,19 @@ async def resolve(
             "created_at": answer["created_at"],
         }
         return Resolved(answer["author_id"], snapshot, bool(answer.get("hidden")))
+    if kind == "review":
+        review = await reviews.get(db, target_id)
+        if review is None:
+            raise not_found("review")
+        snapshot = {
+            "rating": review["rating"],
+            "body": review["text"],
+            "mentor_id": review["mentor_id"],
+            "author_id": review["mentee_id"],
+            "author_name": await users.display_name(db, review["mentee_id"]),
+            "created_at": review["created_at"],
+        }
+        return Resolved(review["mentee_id"], snapshot, bool(review.get("hidden")))
     user = await users.get_user(db, target_id)
     if user is None or user.get("deleted_at") is not None:
         raise not_found("user")

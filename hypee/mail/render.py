@@ -54,9 +54,16 @@ def render(name: str, language: str, context: dict[str, Any]) -> RenderedEmail:
 
 
 def compose(
-    rendered: RenderedEmail, *, sender: str, to: str, message_id: str, headers: dict[str, str]
+    rendered: RenderedEmail,
+    *,
+    sender: str,
+    to: str,
+    message_id: str,
+    headers: dict[str, str],
+    calendar: dict[str, str] | None = None,
 ) -> EmailMessage:
-    """A multipart (text, then HTML) message ready for a transport."""
+    """A multipart (text, then HTML) message ready for a transport; with `calendar`
+    ({method, ics}), the invitation attached as `invite.ics` (text/calendar)."""
     message = EmailMessage(policy=HEADERS_UNFOLDED)
     message["From"] = sender
     message["To"] = to
@@ -67,4 +74,11 @@ def compose(
         message[name] = value
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
+    if calendar is not None:
+        message.add_attachment(
+            calendar["ics"],
+            subtype="calendar",
+            filename="invite.ics",
+            params={"method": calendar["method"]},
+        )
     return message

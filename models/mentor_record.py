@@ -1,0 +1,213 @@
+"""What a mentor's record shows, kept on their `users` document as events happen: capacity,
+measured responsiveness and the rating from reviews. Reads never scan history.
+
+- Capacity: `mentor.max_mentees`, `mentor.mentee_count` (accepted mentorships) and
+  `mentor.places_left` (their difference). An acceptance takes a place with one conditional
+  update (`places_left > 0`), so racing acceptances never take more places than there are.
+- Responsiveness: `mentor.response` keeps the latest samples (requests answered or expired,
+  with the time to answer; times to reply to a mentee's first message), at most SAMPLES_KEPT
+  of each; each new sample recomputes `mentor.responsiveness` over the last WINDOW and the
+  directory's sort key `mentor.response_score`.
+- Rating: `mentor.reviews` {count, total}.
+
+A suspended mentor's profile sits under `mentor_suspended` (models/users.py): the counters
+move with it, and are updated there meanwhile.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+from marshmallow import Schema, fields
+
+from hypee import clock
+from hypee.dbapi import DocumentDatabase
+
+COLLECTION = "users"
+DEFAULT_MAX_MENTEES = 3
+WINDOW = timedelta(days=90)
+MIN_SAMPLES = 3  # figures show from this many samples (and ratings from this many reviews)
+SAMPLES_KEPT = 50
+NO_SCORE = -1  # the sort key of a mentor with too few samples: after every measured one
+PROFILES = ("mentor", "mentor_suspended")
+# Fields of the mentor profile that the profile form does not set (kept when it is replaced).
+KEPT_FIELDS = (
+    "max_mentees",
+    "mentee_count",
+    "places_left",
+    "response",
+    "responsiveness",
+    "response_score",
+    "reviews",
+)
+
+
+class ResponsivenessSchema(Schema):
+    answered_share = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Share of requests answered before they expired, 0 to 1."},
+    )
+    answer_median_seconds = fields.Integer(required=True, allow_none=True)
+    reply_median_seconds = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Median time to reply to a mentee's first message."},
+    )
+    requests = fields.Integer(required=True, metadata={"description": "Samples (90 days)."})
+    replies = fields.Integer(required=True, metadata={"description": "Samples (90 days)."})
+
+
+class RatingSchema(Schema):
+    average = fields.Float(required=True, allow_none=True, metadata={"description": "1 to 5."})
+    count = fields.Integer(required=True)
+
+
+def initial() -> dict[str, Any]:
+    """The record of a new mentor profile."""
+    return {
+        "max_mentees": DEFAULT_MAX_MENTEES,
+        "mentee_count": 0,
+        "places_left": DEFAULT_MAX_MENTEES,
+        "response": {"requests": [], "replies": []},
+        "responsiveness": summarize({}, clock.now()),
+        "response_score": NO_SCORE,
+        "reviews": {"count": 0, "total": 0},
+    }
+
+
+def public_fields(mentor: dict[str, Any]) -> dict[str, Any]:
+    """What the directory and profiles show of the record."""
+    reviews = mentor.get("reviews") or {"count": 0, "total": 0}
+    count = reviews["count"]
+    max_mentees = mentor.get("max_mentees", DEFAULT_MAX_MENTEES)
+    return {
+        "max_mentees": max_mentees,
+        "mentee_count": mentor.get("mentee_count", 0),
+        "full": mentor.get("places_left", max_mentees) <= 0,
+        "responsiveness": mentor.get("responsiveness") or summarize({}, clock.now()),
+        "rating": {
+            "average": round(reviews["total"] / count, 2) if count >= MIN_SAMPLES else None,
+            "count": count,
+        },
+    }
+
+
+def summarize(response: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """ResponsivenessSchema data from the samples of the last WINDOW; each figure is None
+    below MIN_SAMPLES samples."""
+    since = now - WINDOW
+    requests = [s for s in response.get("requests", []) if s["at"] >= since]
+    replies = [s for s in response.get("replies", []) if s["at"] >= since]
+    answered = [s["seconds"] for s in requests if s["answered"]]
+    enough_requests = len(requests) >= MIN_SAMPLES
+    return {
+        "answered_share": round(len(answered) / len(requests), 3) if enough_requests else None,
+        "answer_median_seconds": (
+            int(statistics.median(answered)) if len(answered) >= MIN_SAMPLES else None
+        ),
+        "reply_median_seconds": (
+            int(statistics.median(s["seconds"] for s in replies))
+            if len(replies) >= MIN_SAMPLES
+            else None
+        ),
+        "requests": len(requests),
+        "replies": len(replies),
+    }
+
+
+def score(summary: dict[str, Any]) -> int:
+    """The directory's "most responsive" key: the answered share first, then the quicker
+    median answer; NO_SCORE without enough samples."""
+    if summary["answered_share"] is None:
+        return NO_SCORE
+    median = summary["answer_median_seconds"]
+    quickness = 10**7 - 1 - min(median if median is not None else 10**7 - 1, 10**7 - 1)
+    return int(round(summary["answered_share"] * 1000)) * 10**7 + quickness  # noqa: RUF046
+
+
+async def _profile_of(db: DocumentDatabase, mentor_id: ObjectId) -> str | None:
+    """Where the mentor's profile is: "mentor", "mentor_suspended", or None (no profile)."""
+    found = await db[COLLECTION].find_one(
+        {"_id": mentor_id}, {"mentor.headline": 1, "mentor_suspended.headline": 1}
+    )
+    if found is None:
+        return None
+    return next((name for name in PROFILES if name in found), None)
+
+
+async def take_place(db: DocumentDatabase, mentor_id: ObjectId) -> bool:
+    """Take one of the mentor's places (an acceptance); False when none is left."""
+    result = await db[COLLECTION].update_one(
+        {"_id": mentor_id, "mentor.places_left": {"$gt": 0}},
+        {"$inc": {"mentor.places_left": -1, "mentor.mentee_count": 1}},
+    )
+    return result.modified_count == 1
+
+
+async def give_place(db: DocumentDatabase, mentor_id: ObjectId) -> None:
+    """Give back a place (a mentorship completed or ended)."""
+    profile = await _profile_of(db, mentor_id)
+    if profile is None:
+        return
+    await db[COLLECTION].update_one(
+        {"_id": mentor_id, f"{profile}.mentee_count": {"$gt": 0}},
+        {"$inc": {f"{profile}.places_left": 1, f"{profile}.mentee_count": -1}},
+    )
+
+
+def with_max_mentees(previous: dict[str, Any] | None, max_mentees: int | None) -> dict[str, Any]:
+    """The record fields of a replaced profile: kept from `previous`, with places following a
+    new `max_mentees` (None: unchanged). Written with the profile, in one update."""
+    record = {**initial(), **{k: v for k, v in (previous or {}).items() if k in KEPT_FIELDS}}
+    if max_mentees is not None:
+        record["max_mentees"] = max_mentees
+    record["places_left"] = record["max_mentees"] - record["mentee_count"]
+    return record
+
+
+async def add_sample(
+    db: DocumentDatabase, mentor_id: ObjectId, kind: str, sample: dict[str, Any]
+) -> None:
+    """Record a responsiveness sample (`kind` "requests" or "replies") and recompute the
+    summary and sort key from the kept samples."""
+    profile = await _profile_of(db, mentor_id)
+    if profile is None:
+        return
+    await db[COLLECTION].update_one(
+        {"_id": mentor_id},
+        {"$push": {f"{profile}.response.{kind}": {"$each": [sample], "$slice": -SAMPLES_KEPT}}},
+    )
+    found = await db[COLLECTION].find_one({"_id": mentor_id}, {f"{profile}.response": 1})
+    response = ((found or {}).get(profile) or {}).get("response") or {}
+    summary = summarize(response, clock.now())
+    await db[COLLECTION].update_one(
+        {"_id": mentor_id},
+        {
+            "$set": {
+                f"{profile}.responsiveness": summary,
+                f"{profile}.response_score": score(summary),
+            }
+        },
+    )
+
+
+async def count_rating(
+    db: DocumentDatabase, mentor_id: ObjectId, total_change: int, count_change: int
+) -> None:
+    """Move the rating's sums: a new review (its rating, 1), an edited one (the difference, 0)."""
+    profile = await _profile_of(db, mentor_id)
+    if profile is None:
+        return
+    await db[COLLECTION].update_one(
+        {"_id": mentor_id},
+        {
+            "$inc": {
+                f"{profile}.reviews.total": total_change,
+                f"{profile}.reviews.count": count_change,
+            }
+        },
+    )
