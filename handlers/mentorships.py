@@ -134,7 +134,7 @@ def _transition(action: str, summary: str, who: str, with_reason: bool) -> type[
 
         async def post(self, mentorship_id: str) -> None:
             reason = ""
-            if with_reason:
+            if with_reason and (self.body.data or self.body.too_large):  # the body is optional
                 reason = self.load_body(mentorships.ReasonSchema)["reason"]
             moved = await self.services.mentorships.act(
                 self.user_id, self.path_id(mentorship_id, "mentorship"), action, reason

@@ -641,3 +641,20 @@ async def set_member_standing(
     if dropped:
         update["$unset"] = dropped
     await db[COLLECTION].update_one({"_id": conversation_id}, update)
+
+
+async def await_reply(
+    db: DocumentDatabase, conversation_id: ObjectId, mentor_id: ObjectId, since: datetime
+) -> None:
+    """A mentee's first message to `mentor_id` waits for a reply from `since`: the mentor's
+    standing copy carries it, so the send that replies sees it at no extra read."""
+    await db[COLLECTION].update_one(
+        {"_id": conversation_id}, {"$set": {f"members.{mentor_id}.awaiting_reply_since": since}}
+    )
+
+
+async def replied(db: DocumentDatabase, conversation_id: ObjectId, mentor_id: ObjectId) -> None:
+    """The mentor replied: nothing waits any more."""
+    await db[COLLECTION].update_one(
+        {"_id": conversation_id}, {"$unset": {f"members.{mentor_id}.awaiting_reply_since": ""}}
+    )

@@ -366,6 +366,7 @@ async def similar(
         await db[COLLECTION]
         .find(
             {
+                **IS_MENTOR,
                 "mentor.specialty_keys": {"$in": keys},
                 "mentor.available": True,
                 "mentor.places_left": {"$gt": 0},

@@ -14,11 +14,12 @@ from typing import Any
 
 from bson import ObjectId
 
+from hypee import clock
 from hypee.db import Store
 from hypee.errors import forbidden, not_found
 from hypee.realtime.hub import CLOSE_NOT_PARTICIPANT, Hub
 from hypee.units import retry_transient
-from models import conversations, notifications, users
+from models import conversations, mentors, notifications, users
 from services import reach
 from services.messages import MessageService
 from services.notifier import Notifier
@@ -56,6 +57,8 @@ class ConversationService:
             await reach.may_open(self.db, creator_id, data["participant_ids"], limit)
             conversation, created = await conversations.create(self.db, creator_id, data)
             if created:
+                if conversation["kind"] == "direct" and "message" in data:
+                    await self._await_mentor_reply(conversation, creator_id)
                 await self._notify(conversation, creator_id)
                 unit.on_commit(lambda: self._announce(conversation, creator_id))
                 unit.on_commit(lambda: self._share_presence(conversation["participants"]))
@@ -63,6 +66,13 @@ class ConversationService:
         if "message" in data:
             await self.messages.send(cid, creator_id, {**data["message"], "attachments": []})
         return await conversations.for_member(self.db, cid, creator_id), created
+
+    async def _await_mentor_reply(self, conversation: dict[str, Any], creator_id: ObjectId) -> None:
+        """Someone writes first to a mentor: the time the mentor takes to reply counts in
+        their responsiveness (MessageService records it when they do)."""
+        other = next(p for p in conversation["participants"] if p != creator_id)
+        if await mentors.get_mentor(self.db, other) is not None:
+            await conversations.await_reply(self.db, conversation["_id"], other, clock.now())
 
     async def _share_presence(
         self, participants: list[ObjectId], newcomers: list[ObjectId] | None = None

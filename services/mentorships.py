@@ -159,7 +159,7 @@ class Mentorships:
         system message saying the mentorship started."""
         mentor_id, mentee_id = mentorship["mentor_id"], mentorship["mentee_id"]
         conversation, _ = await self.conversations.open(mentor_id, {"participant_ids": [mentee_id]})
-        cid = ObjectId(conversation["id"])
+        cid: ObjectId = conversation["_id"]
         names = {u: await users.display_name(self.db, u) for u in (mentor_id, mentee_id)}
         event = {"type": "mentorship_accepted", "mentorship_id": str(mentorship["_id"])}
         body = f"{names[mentor_id]} accepted {names[mentee_id]}'s mentorship request"

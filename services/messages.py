@@ -30,10 +30,12 @@ A replayed client id returns the stored message (acked, not fanned out again).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 
+from hypee import clock
 from hypee.admission import SendAdmission
 from hypee.db import Store
 from hypee.errors import ApiError
@@ -41,7 +43,7 @@ from hypee.jsonio import utcnow
 from hypee.metrics import Metrics
 from hypee.realtime.hub import Hub
 from hypee.units import current_unit, retry_transient
-from models import messages, uploads, users
+from models import conversations, mentor_record, messages, uploads, users
 from models.message_schemas import MessageView
 from models.messages import Stored
 from services.attachments import AttachmentService
@@ -130,6 +132,9 @@ class MessageService:
                     unit.on_commit(
                         lambda: self._fan_out(conversation_id, stored, relations.blocked_by, origin)
                     )
+                    since = stored.sender_standing.get("awaiting_reply_since")
+                    if since is not None:
+                        await self._replied(conversation_id, sender_id, since)
                     quiet = relations.either | set(stored.muted_by)
                     others = [p for p in stored.participants if p != sender_id and p not in quiet]
                     await self.notifier.message_stored(others, stored.message)
@@ -140,6 +145,15 @@ class MessageService:
                 await self.attachments.give_back(ids, message["_id"])
             raise
         return stored
+
+    async def _replied(
+        self, conversation_id: ObjectId, mentor_id: ObjectId, since: datetime
+    ) -> None:
+        """A mentor's first reply to a mentee's first message: a responsiveness sample."""
+        now = clock.now()
+        await conversations.replied(self.db, conversation_id, mentor_id)
+        sample = {"at": now, "seconds": max(0, int((now - since).total_seconds()))}
+        await mentor_record.add_sample(self.db, mentor_id, "replies", sample)
 
     @staticmethod
     def _relations(stored: Stored) -> users.Relations:
