@@ -1,10 +1,12 @@
 """Booked sessions of a mentorship (the API calls them sessions; `models/sessions.py` holds
 logins).
 
-A booked session holds `blocks`: one key per half hour it covers, for its mentor, under a
-unique sparse index. Two bookings (or a booking and a reschedule) that want the same half hour
-of one mentor cannot both be stored, whichever engine and however many processes: the second
-write fails on the index and is answered 409. Cancelling drops the blocks, freeing the time.
+A booked session holds its mentor's half hours: one document per half hour in
+`booking_blocks`, whose `_id` is "<mentor>:<start of the half hour>". Two bookings (or a
+booking and a reschedule) that want the same half hour of one mentor cannot both be stored,
+whichever engine and however many processes: the second insert fails on `_id` and is answered
+409. (An `_id` rather than a unique multikey index: every engine enforces it the same way.)
+Cancelling removes them, freeing the time.
 Each change bumps `sequence`, which the session's iCalendar invitations carry.
 """
 
@@ -26,11 +28,11 @@ from models.availability import SLOT_MINUTES, SLOT_STEP
 from models.mentorships import MentorshipDocument
 
 COLLECTION = "bookings"
+BLOCKS = "booking_blocks"
 STATES = ("booked", "cancelled")
 
 INDEXES = {
     COLLECTION: [
-        IndexModel("blocks", unique=True, sparse=True, name="one_booking_per_half_hour"),
         IndexModel([("mentor_id", 1), ("start", 1)], name="of_mentor"),
         IndexModel([("mentorship_id", 1), ("start", 1)], name="of_mentorship"),
     ]
@@ -47,7 +49,7 @@ class BookingDocument(TypedDict, total=False):
     minutes: int
     state: str  # one of STATES
     sequence: int  # iCalendar SEQUENCE: 0 when booked, +1 per change
-    blocks: list[str]  # "<mentor>:<half hour>" while booked (unique)
+    blocks: list[str]  # the `booking_blocks` ids it holds while booked
     created_at: datetime
     updated_at: datetime
     cancelled_by: ObjectId
@@ -114,6 +116,24 @@ def _taken() -> ApiError:
     return ApiError("slot_taken", "That time was just booked: choose another slot.")
 
 
+async def _hold(db: DocumentDatabase, booking_id: ObjectId, keys: list[str]) -> None:
+    """Take the half hours `keys` for `booking_id`; 409 `slot_taken` (holding none of them)
+    when one is taken."""
+    held: list[str] = []
+    try:
+        for key in keys:
+            await db[BLOCKS].insert_one({"_id": key, "booking_id": booking_id})
+            held.append(key)
+    except DuplicateKeyError:
+        await _release(db, held)  # a transaction undoes them anyway; a standalone MongoDB not
+        raise _taken() from None
+
+
+async def _release(db: DocumentDatabase, keys: list[str]) -> None:
+    if keys:
+        await db[BLOCKS].delete_many({"_id": {"$in": keys}})
+
+
 async def book(
     db: DocumentDatabase,
     mentorship: MentorshipDocument,
@@ -137,10 +157,8 @@ async def book(
         "created_at": now,
         "updated_at": now,
     }
-    try:
-        await _bookings(db).insert_one(booking)
-    except DuplicateKeyError:
-        raise _taken() from None
+    await _hold(db, booking["_id"], booking["blocks"])
+    await _bookings(db).insert_one(booking)
     return booking
 
 
@@ -155,25 +173,27 @@ async def move(
     """Reschedule a booked session (only as it was read: 409 when it changed meanwhile);
     409 `slot_taken` when the new time is booked."""
     end = start + timedelta(minutes=minutes)
-    try:
-        moved: BookingDocument | None = await _bookings(db).find_one_and_update(
-            {"_id": booking["_id"], "state": "booked", "sequence": booking["sequence"]},
-            {
-                "$set": {
-                    "start": start,
-                    "end": end,
-                    "minutes": minutes,
-                    "blocks": blocks_of(booking["mentor_id"], start, end),
-                    "updated_at": now,
-                },
-                "$inc": {"sequence": 1},
+    blocks = blocks_of(booking["mentor_id"], start, end)
+    adding = [key for key in blocks if key not in booking["blocks"]]
+    await _hold(db, booking["_id"], adding)
+    moved: BookingDocument | None = await _bookings(db).find_one_and_update(
+        {"_id": booking["_id"], "state": "booked", "sequence": booking["sequence"]},
+        {
+            "$set": {
+                "start": start,
+                "end": end,
+                "minutes": minutes,
+                "blocks": blocks,
+                "updated_at": now,
             },
-            return_document=ReturnDocument.AFTER,
-        )
-    except DuplicateKeyError:
-        raise _taken() from None
+            "$inc": {"sequence": 1},
+        },
+        return_document=ReturnDocument.AFTER,
+    )
     if moved is None:
+        await _release(db, adding)
         raise ApiError("conflict", "This session changed meanwhile: look at it again.")
+    await _release(db, [key for key in booking["blocks"] if key not in blocks])
     return moved
 
 
@@ -188,9 +208,12 @@ async def cancel(
             "$unset": {"blocks": ""},
             "$inc": {"sequence": 1},
         },
-        return_document=ReturnDocument.AFTER,
+        return_document=ReturnDocument.BEFORE,
     )
-    return cancelled
+    if cancelled is None:
+        return None
+    await _release(db, cancelled.get("blocks", []))
+    return await get(db, booking["_id"])
 
 
 async def busy(

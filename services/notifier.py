@@ -47,15 +47,17 @@ class Notifier:
         *,
         actor_id: ObjectId,
         excerpt: str = "",
+        email: bool = True,
     ) -> None:
         """Store a notification for `user_id` about what `actor_id` did (never their own
         action: callers check; nothing when either blocked the other), pushed to their sockets
-        once the caller's unit commits; `excerpt` is what an email about it quotes."""
+        once the caller's unit commits; `excerpt` is what an email about it quotes; `email`
+        False: the caller sends its own email about it (a session's invitation)."""
         if (await users.relations(self.db, user_id, [actor_id])).either:
             return
         stored = await notifications.create(self.db, user_id, kind, data)
         current_unit().on_commit(lambda: self._push([stored]))
-        await self._reach_away([stored], excerpt)
+        await self._reach_away([stored], excerpt, email)
 
     async def message_stored(self, recipients: list[ObjectId], message: MessageView) -> None:
         """A message was stored (in the caller's unit): the recipients' coalesced
@@ -79,7 +81,9 @@ class Notifier:
                 {"type": "notification", "notification": notifications.view(notification)},
             )
 
-    async def _reach_away(self, stored: Sequence[NotificationDocument], excerpt: str = "") -> None:
+    async def _reach_away(
+        self, stored: Sequence[NotificationDocument], excerpt: str = "", email: bool = True
+    ) -> None:
         """For users with no open socket anywhere: queue pushes and emails (held through quiet
         hours), or schedule the missed-message check of a conversation."""
         online = await self.hub.online([n["user_id"] for n in stored])
@@ -105,7 +109,9 @@ class Notifier:
                 mine = subscriptions.get(user["_id"], [])
                 await self._push_away(notification, payload, mine, held_until)
             if not (
-                notification_settings.wants(settings, "email", topic) and user.get("email_verified")
+                email
+                and notification_settings.wants(settings, "email", topic)
+                and user.get("email_verified")
             ):
                 continue
             if topic == "messages":

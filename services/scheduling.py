@@ -197,7 +197,8 @@ class Scheduling:
             "minutes": booking["minutes"],
             "actor_name": names[actor_id],
         }
-        await self.notifier.notify(other, "session", data, actor_id=actor_id)
+        # The invitations below are the emails about it.
+        await self.notifier.notify(other, "session", data, actor_id=actor_id, email=False)
         for person_id in (mentor_id, mentee_id):
             person = people.get(person_id)
             if person is not None:

@@ -8,7 +8,7 @@ import asyncio
 
 from hypee import clock
 from tests.client import Account, ApiClient
-from tests.helpers import assert_error, history, open_direct, send
+from tests.helpers import PROFILE, assert_error, history, open_direct, send
 from tests.mailbox import settle
 from tests.mentoring import accepted, act, ask, make_mentor, requested
 from tests.test_moderation import act as moderate
@@ -170,7 +170,7 @@ async def test_capacity_is_enforced_shown_and_given_back(api: ApiClient):
     # Raising the capacity opens a place at once; finishing gives one back.
     raised = await api.put(
         "/api/me/mentor-profile",
-        {**(await _profile_body(api, mentor)), "max_mentees": 2},
+        {**PROFILE, "max_mentees": 2},
         token=mentor.access,
     )
     assert raised.json["mentor"]["full"] is False
@@ -179,12 +179,6 @@ async def test_capacity_is_enforced_shown_and_given_back(api: ApiClient):
     assert (await act(api, first, one["id"], "complete")).status == 200
     shown = await profile_of(api, mentor)
     assert shown["full"] is False and shown["mentee_count"] == 1
-
-
-async def _profile_body(api: ApiClient, mentor: Account) -> dict:
-    from tests.helpers import PROFILE
-
-    return dict(PROFILE)
 
 
 async def test_twenty_racing_accepts_for_the_last_place_make_one_mentorship(api: ApiClient):
