@@ -65,7 +65,7 @@ class MentorshipListHandler(BaseHandler):
             description="Pending until the mentor accepts or declines it, the mentee withdraws "
             "it, or HYPEE_REQUEST_EXPIRY_DAYS (7) pass (`expired`). 409 `at_capacity` when the "
             "mentor is full or not taking mentees, `pending_limit` with 3 requests waiting, "
-            "`conflict` when one to this mentor is waiting or they are already the caller's "
+            "`conflict` when one to this mentor is waiting (with its `mentorship_id`) or they are already the caller's "
             "mentor. 403 `blocked` between people where either blocked the other.",
         ),
     }
@@ -96,7 +96,7 @@ class MentorshipHandler(BaseHandler):
         )
         [view] = await mentorship_views(self, [mentorship])
         scheduling = self.services.scheduling
-        meeting_url = await scheduling.meeting_url(mentorship["mentor_id"])
+        meeting_url = await scheduling.notices.meeting_url(mentorship["mentor_id"])
         review = await reviews.of_mentorship(self.db, mentorship["_id"])
         mentee_name = view["mentee"]["display_name"]
         view.update(
@@ -175,7 +175,7 @@ class GoalListHandler(BaseHandler):
 
     async def post(self, mentorship_id: str) -> None:
         data = self.load_body(goals.NewGoalSchema)
-        goal = await self.services.mentorships.add_goal(
+        goal = await self.services.goals.add(
             self.user_id, self.path_id(mentorship_id, "mentorship"), data["text"]
         )
         self.write_json(goals.view(goal), 201)
@@ -194,9 +194,7 @@ class GoalHandler(BaseHandler):
 
     async def patch(self, goal_id: str) -> None:
         data = self.load_body(goals.GoalChangeSchema)
-        goal = await self.services.mentorships.change_goal(
-            self.user_id, self.path_id(goal_id, "goal"), data
-        )
+        goal = await self.services.goals.change(self.user_id, self.path_id(goal_id, "goal"), data)
         self.write_json(goals.view(goal))
 
 

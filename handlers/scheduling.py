@@ -90,7 +90,7 @@ class SessionListHandler(BaseHandler):
             self.db, self.path_id(mentorship_id, "mentorship"), self.user_id
         )
         scheduling = self.services.scheduling
-        meeting_url = await scheduling.meeting_url(mentorship["mentor_id"])
+        meeting_url = await scheduling.notices.meeting_url(mentorship["mentor_id"])
         found = await bookings.of_mentorship(self.db, mentorship["_id"])
         self.write_json(
             {"results": [bookings.view(b, meeting_url, scheduling.change_notice) for b in found]}
@@ -105,7 +105,7 @@ class SessionListHandler(BaseHandler):
             data["start"].astimezone(UTC),
             data["minutes"],
         )
-        meeting_url = await scheduling.meeting_url(booking["mentor_id"])
+        meeting_url = await scheduling.notices.meeting_url(booking["mentor_id"])
         self.write_json(bookings.view(booking, meeting_url, scheduling.change_notice), 201)
 
 
@@ -138,7 +138,7 @@ class SessionHandler(BaseHandler):
             data["start"].astimezone(UTC),
             data["minutes"],
         )
-        meeting_url = await scheduling.meeting_url(moved["mentor_id"])
+        meeting_url = await scheduling.notices.meeting_url(moved["mentor_id"])
         self.write_json(bookings.view(moved, meeting_url, scheduling.change_notice))
 
     async def delete(self, mentorship_id: str, session_id: str) -> None:

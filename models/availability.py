@@ -180,6 +180,11 @@ async def put(
     return document
 
 
+async def forget(db: DocumentDatabase, mentor_id: ObjectId) -> None:
+    """Drop the mentor's availability (the account is deleted)."""
+    await _availability(db).delete_one({"_id": mentor_id})
+
+
 def view(availability: AvailabilityDocument | None) -> dict[str, Any]:
     """AvailabilitySchema data (none set: UTC, no hours)."""
     if availability is None:

@@ -187,8 +187,8 @@ def view(
 async def create(
     db: DocumentDatabase, mentee_id: ObjectId, mentor_id: ObjectId, message: str, now: datetime
 ) -> MentorshipDocument:
-    """Store a pending request; 409 when the pair has one pending, or the mentee has
-    MAX_PENDING_PER_MENTEE."""
+    """Store a pending request; 409 `conflict` (with the waiting one's `mentorship_id`) when
+    the pair has one pending, `pending_limit` when the mentee has MAX_PENDING_PER_MENTEE."""
     pending = await db[COLLECTION].count_documents({"mentee_id": mentee_id, "state": "pending"})
     if pending >= MAX_PENDING_PER_MENTEE:
         raise ApiError(
@@ -210,8 +210,11 @@ async def create(
     try:
         await _mentorships(db).insert_one(mentorship)
     except DuplicateKeyError:
+        waiting = await _mentorships(db).find_one({"pending_key": mentorship["pending_key"]})
         raise ApiError(
-            "conflict", "You already asked this mentor: your request is waiting for an answer."
+            "conflict",
+            "You already asked this mentor: your request is waiting for an answer.",
+            extra={"mentorship_id": str(waiting["_id"]) if waiting else None},
         ) from None
     return mentorship
 
@@ -280,6 +283,17 @@ async def listing(db: DocumentDatabase, user_id: ObjectId, params: dict[str, Any
         limit=params["limit"],
         cursor=params.get("cursor"),
     )
+
+
+async def open_of(db: DocumentDatabase, user_id: ObjectId) -> list[MentorshipDocument]:
+    """`user_id`'s pending and accepted mentorships, on either side."""
+    found: list[MentorshipDocument] = (
+        await _mentorships(db)
+        .find({"people": user_id, "state": {"$in": list(OPEN_STATES)}})
+        .sort([("updated_at", -1), ("_id", -1)])
+        .to_list(None)
+    )
+    return found
 
 
 async def between(

@@ -86,14 +86,20 @@ class MessageSchema(Schema):
     kind = fields.String(
         required=True,
         validate=validate.OneOf(["user", "system"]),
-        metadata={"description": "`system`: a change of the group, described by `event`."},
+        metadata={
+            "description": "`system`: a change of the group, or of the pair's mentorship or "
+            "sessions, described by `event`."
+        },
     )
     event = fields.Dict(
         required=True,
         allow_none=True,
         metadata={
             "description": "System messages: {type: members_added | member_left | "
-            "member_removed | renamed, user_ids?, title?}; null otherwise."
+            "member_removed | renamed, user_ids?, title?}, {type: mentorship_accepted, "
+            "mentorship_id} or {type: session_booked | session_rescheduled | "
+            "session_cancelled, session_id, mentorship_id, start, minutes, meeting_url}; "
+            "null otherwise."
         },
     )
     sender_id = ObjectIdField(required=True)

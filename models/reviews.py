@@ -16,7 +16,7 @@ from hypee.dbapi import DocumentCollection, DocumentDatabase, typed
 from hypee.errors import ApiError
 from hypee.fields import ObjectIdField, StrictInteger, Text, UtcDateTime
 from hypee.pagination import Listing, Page, find_page
-from models.mentorships import MentorshipDocument
+from models.mentorships import MentorshipDocument, PersonSchema
 
 COLLECTION = "reviews"
 EDIT_WINDOW = timedelta(days=14)
@@ -66,9 +66,7 @@ class ReviewSchema(Schema):
     id = ObjectIdField(attribute="_id", required=True)
     mentorship_id = ObjectIdField(required=True)
     mentor_id = ObjectIdField(required=True)
-    mentee = fields.Dict(
-        required=True, metadata={"description": "{id, display_name} of the reviewer."}
-    )
+    mentee = fields.Nested(PersonSchema, required=True, metadata={"description": "The reviewer."})
     rating = fields.Integer(required=True)
     text = fields.String(required=True, metadata={"description": "Empty while hidden."})
     hidden = fields.Boolean(required=True, metadata={"description": "Removed by a moderator."})
@@ -89,7 +87,7 @@ def view(review: ReviewDocument, mentee_name: str) -> dict[str, Any]:
     hidden = bool(review.get("hidden"))
     shown = {
         **review,
-        "mentee": {"id": str(review["mentee_id"]), "display_name": mentee_name},
+        "mentee": {"id": review["mentee_id"], "display_name": mentee_name},
         "text": "" if hidden else review["text"],
         "hidden": hidden,
         "editable_until": review["created_at"] + EDIT_WINDOW,

@@ -7,7 +7,8 @@ import random
 from typing import Any
 
 from config import Settings
-from models import mentors, users
+from hypee import clock
+from models import availability, mentors, users
 from server.lifecycle import start_services, stop_services
 from services.container import Services
 
@@ -67,7 +68,7 @@ LAST_NAMES = [
     "Lefèvre",
     "Öztürk",
 ]
-# (country, languages spoken there that mentors list)
+# (country, languages spoken there that mentors list); ZONES: a time zone of each, for hours
 COUNTRIES = [
     ("FR", ["fr", "en"]),
     ("DE", ["de", "en"]),
@@ -84,6 +85,29 @@ COUNTRIES = [
     ("PL", ["pl", "en"]),
     ("CA", ["en", "fr"]),
     ("SE", ["sv", "en"]),
+]
+ZONES = {
+    "FR": "Europe/Paris",
+    "DE": "Europe/Berlin",
+    "ES": "Europe/Madrid",
+    "BR": "America/Sao_Paulo",
+    "JP": "Asia/Tokyo",
+    "NG": "Africa/Lagos",
+    "IN": "Asia/Kolkata",
+    "US": "America/New_York",
+    "GB": "Europe/London",
+    "KE": "Africa/Nairobi",
+    "MX": "America/Mexico_City",
+    "IT": "Europe/Rome",
+    "PL": "Europe/Warsaw",
+    "CA": "America/Toronto",
+    "SE": "Europe/Stockholm",
+}
+# The weekly hours every demo mentor offers, local to their country's zone.
+DEMO_HOURS = [
+    {"weekday": day, "start": start, "end": end}
+    for day in range(5)
+    for start, end in (("09:00", "12:00"), ("14:00", "17:00"))
 ]
 SPECIALTIES = [
     "Python",
@@ -262,6 +286,8 @@ async def seed_demo(settings: Settings) -> None:
             user = await services.accounts.register(data)
             if profile:
                 await mentors.set_profile(db, user["_id"], profile)
+                hours = {"time_zone": ZONES[profile["country"]], "weekly": DEMO_HOURS}
+                await availability.put(db, user["_id"], hours, clock.now())
             return user["_id"]
 
         mentor_ids = list(await asyncio.gather(*(create(*person) for person in people)))

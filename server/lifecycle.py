@@ -39,6 +39,7 @@ from services.digests import Digests
 from services.exports import DataExports
 from services.forum import ForumService
 from services.forum_live import ForumLive
+from services.goals import Goals
 from services.mail import Mailer
 from services.mentorships import Mentorships
 from services.messages import MessageService
@@ -49,6 +50,7 @@ from services.preferences import Preferences
 from services.push import PushService
 from services.reviews import Reviews
 from services.scheduling import Scheduling
+from services.session_notices import SessionNotices
 from services.votes import VoteService
 
 log = logging.getLogger("hypee.services")
@@ -159,8 +161,9 @@ def build_services(settings: Settings, store: Store) -> Services:
     due_work.run_jobs_with(jobs.DIGEST, digests.run)
     data_exports = DataExports(store, storage, mailer, settings.export_link_hours)
     due_work.run_jobs_with(jobs.EXPORT, data_exports.run)
-    scheduling = Scheduling(store, notifier, messages, mailer, settings.session_change_hours)
-    due_work.run_jobs_with(jobs.SESSION_REMINDER, scheduling.remind)
+    notices = SessionNotices(store, notifier, messages, mailer)
+    due_work.run_jobs_with(jobs.SESSION_REMINDER, notices.remind)
+    scheduling = Scheduling(store, notices, settings.session_change_hours)
     mentorship_service = Mentorships(
         store, notifier, conversations, messages, scheduling, settings.request_expiry_days
     )
@@ -216,10 +219,11 @@ def build_services(settings: Settings, store: Store) -> Services:
         blocking=Blocking(store, hub),
         moderation=Moderation(store, hub, live, settings.autohide_reports),
         exports=data_exports,
-        deletion=AccountDeletion(store, hub, credentials, attachments, storage),
+        deletion=AccountDeletion(store, hub, credentials, attachments, storage, mentorship_service),
         mentorships=mentorship_service,
         scheduling=scheduling,
         reviews=Reviews(store, notifier),
+        goals=Goals(store),
     )
 
 

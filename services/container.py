@@ -24,6 +24,7 @@ from services.deletion import AccountDeletion
 from services.delivery import DueWork
 from services.exports import DataExports
 from services.forum import ForumService
+from services.goals import Goals
 from services.mail import Mailer
 from services.mentorships import Mentorships
 from services.messages import MessageService
@@ -69,6 +70,7 @@ class Services:
     mentorships: Mentorships
     scheduling: Scheduling
     reviews: Reviews
+    goals: Goals
 
     @property
     def db(self) -> Any:

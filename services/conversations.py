@@ -16,6 +16,7 @@ from bson import ObjectId
 
 from hypee import clock
 from hypee.db import Store
+from hypee.dbapi import DocumentDatabase
 from hypee.errors import forbidden, not_found
 from hypee.realtime.hub import CLOSE_NOT_PARTICIPANT, Hub
 from hypee.units import retry_transient
@@ -57,8 +58,7 @@ class ConversationService:
             await reach.may_open(self.db, creator_id, data["participant_ids"], limit)
             conversation, created = await conversations.create(self.db, creator_id, data)
             if created:
-                if conversation["kind"] == "direct" and "message" in data:
-                    await self._await_mentor_reply(conversation, creator_id)
+                await _await_mentor_reply(self.db, conversation, creator_id, data)
                 await self._notify(conversation, creator_id)
                 unit.on_commit(lambda: self._announce(conversation, creator_id))
                 unit.on_commit(lambda: self._share_presence(conversation["participants"]))
@@ -66,13 +66,6 @@ class ConversationService:
         if "message" in data:
             await self.messages.send(cid, creator_id, {**data["message"], "attachments": []})
         return await conversations.for_member(self.db, cid, creator_id), created
-
-    async def _await_mentor_reply(self, conversation: dict[str, Any], creator_id: ObjectId) -> None:
-        """Someone writes first to a mentor: the time the mentor takes to reply counts in
-        their responsiveness (MessageService records it when they do)."""
-        other = next(p for p in conversation["participants"] if p != creator_id)
-        if await mentors.get_mentor(self.db, other) is not None:
-            await conversations.await_reply(self.db, conversation["_id"], other, clock.now())
 
     async def _share_presence(
         self, participants: list[ObjectId], newcomers: list[ObjectId] | None = None
@@ -96,7 +89,7 @@ class ConversationService:
         )
 
     async def _notify(self, conversation: dict[str, Any], creator_id: ObjectId) -> None:
-        data = self._opened(conversation, await users.display_name(self.db, creator_id))
+        data = _opened(conversation, await users.display_name(self.db, creator_id))
         for other in conversation["participants"]:
             if other != creator_id:
                 await self.notifier.notify(other, "new_conversation", data, actor_id=creator_id)
@@ -120,7 +113,7 @@ class ConversationService:
             event = {"type": "members_added", "user_ids": [str(u) for u in added]}
             await self.messages.post_system(conversation_id, actor_id, event, body)
             conversation = await conversations.for_member(self.db, conversation_id, actor_id)
-            opened = self._opened(conversation, names[actor_id])
+            opened = _opened(conversation, names[actor_id])
             for user_id in added:
                 await self.notifier.notify(user_id, "new_conversation", opened, actor_id=actor_id)
             unit.on_commit(lambda: self._welcome(conversation, added))
@@ -173,17 +166,6 @@ class ConversationService:
     async def _names(self, user_ids: list[ObjectId]) -> dict[ObjectId, str]:
         people = await users.public_users(self.db, user_ids)
         return {u: people[u]["display_name"] if u in people else "Someone" for u in user_ids}
-
-    @staticmethod
-    def _opened(conversation: dict[str, Any], actor_name: str) -> dict[str, Any]:
-        """A `new_conversation` notification's data; `actor_name` opened it (or added you)."""
-        return {
-            "conversation_id": str(conversation["_id"]),
-            "kind": conversation["kind"],
-            "title": conversation.get("title"),
-            "created_by": str(conversation["created_by"]),
-            "actor_name": actor_name,
-        }
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -239,3 +221,26 @@ class ConversationService:
 def _listed(names: list[str]) -> str:
     """ "Bob", "Bob and Carol", "Bob, Carol and Dan"."""
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+async def _await_mentor_reply(
+    db: DocumentDatabase, conversation: dict[str, Any], creator_id: ObjectId, data: dict[str, Any]
+) -> None:
+    """Someone opens a direct conversation with a first message to a mentor: the time the
+    mentor takes to reply counts in their responsiveness (MessageService records it)."""
+    if conversation["kind"] != "direct" or "message" not in data:
+        return
+    other = next(p for p in conversation["participants"] if p != creator_id)
+    if await mentors.get_mentor(db, other) is not None:
+        await conversations.await_reply(db, conversation["_id"], other, clock.now())
+
+
+def _opened(conversation: dict[str, Any], actor_name: str) -> dict[str, Any]:
+    """A `new_conversation` notification's data; `actor_name` opened it (or added you)."""
+    return {
+        "conversation_id": str(conversation["_id"]),
+        "kind": conversation["kind"],
+        "title": conversation.get("title"),
+        "created_by": str(conversation["created_by"]),
+        "actor_name": actor_name,
+    }

@@ -2,12 +2,14 @@
 
 In one unit of work: the account is anonymized (models/users.py: "Deleted user", no address,
 password, avatar, mentor profile, settings or points; the address can register again), its
-logins, blocks, points history, notifications, push subscriptions, scheduled work, queued
-emails and export go; with `erase_messages`, each message it wrote becomes a deletion. The
-others keep their conversations and the forum keeps its posts, shown as by "Deleted user".
-Once it commits: its sockets close on every process, the other participants of conversations
-whose messages were erased get a `resync` (their clients resume and see the deletions), and
-stored files (avatar, erased attachments, the export) are removed.
+logins, blocks, availability, points history, notifications, push subscriptions, scheduled
+work, queued emails and export go; its open mentorships close (requests withdrawn or
+declined, mentorships ended, sessions to come cancelled, the other side told); with
+`erase_messages`, each message it wrote becomes a deletion. The others keep their
+conversations and the forum keeps its posts, shown as by "Deleted user". Once it commits:
+its sockets close on every process, the other participants of conversations whose messages
+were erased get a `resync` (their clients resume and see the deletions), and stored files
+(avatar, erased attachments, the export) are removed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from hypee.storage import Storage
 from hypee.units import retry_transient
 from models import (
     account_tokens,
+    availability,
     blocks,
     conversations,
     exports,
@@ -35,6 +38,7 @@ from models import (
 )
 from services.attachments import AttachmentService
 from services.credentials import Credentials
+from services.mentorships import Mentorships
 
 
 class AccountDeletion:
@@ -47,6 +51,7 @@ class AccountDeletion:
         credentials: Credentials,
         attachments: AttachmentService,
         storage: Storage,
+        mentorships: Mentorships,
     ) -> None:
         self.store = store
         self.db = store.db
@@ -54,6 +59,7 @@ class AccountDeletion:
         self.credentials = credentials
         self.attachments = attachments
         self.storage = storage
+        self.mentorships = mentorships
 
     async def delete(self, user_id: ObjectId, password: str, erase_messages: bool) -> None:
         """Delete the caller's account once `password` is proven (400 naming `password`)."""
@@ -83,6 +89,8 @@ class AccountDeletion:
             for purpose in (account_tokens.VERIFY_EMAIL, account_tokens.RESET_PASSWORD):
                 await account_tokens.revoke_all(self.db, user_id, purpose)
             await blocks.remove_all_of(self.db, user_id)
+            await self.mentorships.close_all(user_id)
+            await availability.forget(self.db, user_id)
             await conversations.mirror_standing(
                 self.db, user_id, {"$set": {"deleted": True}, "$unset": {"suspension": ""}}
             )

@@ -3,8 +3,9 @@ stores it in attachment storage, and tells them (an email where mail is set up).
 
 The file holds only the person's own data: their account and profile, settings, the
 messages they wrote (with their conversation ids), their questions, answers, votes, points
-history, notifications, blocks and reports. Nobody else's address or private data is in it:
-other people appear only as the ids already in those records.
+history, notifications, blocks and reports, their mentorships with the goals they added and
+the sessions, the reviews they wrote and their availability. Nobody else's address or
+private data is in it: other people appear only as the ids already in those records.
 """
 
 from __future__ import annotations
@@ -22,15 +23,20 @@ from hypee.storage import Storage
 from hypee.units import retry_transient
 from models import (
     answers,
+    availability,
     blocks,
+    bookings,
     exports,
+    goals,
     jobs,
+    mentorships,
     messages,
     notification_settings,
     notifications,
     points,
     questions,
     reports,
+    reviews,
     users,
     votes,
 )
@@ -139,4 +145,26 @@ class DataExports:
             "notifications": await notifications.all_of(self.db, user_id),
             "blocked_user_ids": [b["blocked_id"] for b in await blocks.made_by(self.db, user_id)],
             "reports": [reports.report_view(r) for r in await reports.made_by(self.db, user_id)],
+            **await self._mentoring(user_id),
+        }
+
+    async def _mentoring(self, user_id: ObjectId) -> dict[str, Any]:
+        """The person's mentorships (the goals they added, the sessions), the reviews they
+        wrote and their availability."""
+        found = await mentorships.all_of(self.db, user_id)
+        kept = [{k: v for k, v in m.items() if k != "pending_key"} for m in found]
+        goals_added, sessions = [], []
+        for mentorship in found:
+            goals_added += [
+                goals.view(g)
+                for g in await goals.of_mentorship(self.db, mentorship["_id"])
+                if g["added_by"] == user_id
+            ]
+            sessions += await bookings.of_mentorship(self.db, mentorship["_id"])
+        return {
+            "mentorships": kept,
+            "goals": goals_added,
+            "sessions": [{k: v for k, v in s.items() if k != "blocks"} for s in sessions],
+            "reviews_written": await reviews.by_mentee(self.db, user_id),
+            "availability": await availability.get(self.db, user_id),
         }

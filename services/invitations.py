@@ -8,6 +8,7 @@ and the organizer is Hypee's own sender address: nobody learns the other's addre
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
 
@@ -22,20 +23,20 @@ def uid_of(booking: BookingDocument) -> str:
     return f"session-{booking['_id']}@hypee"
 
 
-def invitation(
-    booking: BookingDocument,
-    *,
-    method: str,
-    summary: str,
-    description: str,
-    sender: str,
-    organizer_name: str,
-    attendee: tuple[str, str],
-    now: datetime,
-    meeting_url: str | None,
-) -> str:
-    """The iCalendar text of `booking` for one `attendee` (name, address): `method`
-    "REQUEST" (booked or moved) or "CANCEL"."""
+@dataclass(frozen=True)
+class Invitee:
+    """What one person's invitation says besides the session's times."""
+
+    summary: str
+    description: str
+    organizer: tuple[str, str]  # (name, the sender's address)
+    attendee: tuple[str, str]  # (name, address): the person it goes to
+    meeting_url: str | None
+
+
+def invitation(booking: BookingDocument, method: str, invitee: Invitee, now: datetime) -> str:
+    """The iCalendar text of `booking` for one invitee: `method` "REQUEST" (booked or moved)
+    or "CANCEL"."""
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")
@@ -46,16 +47,17 @@ def invitation(
     event.add("dtstart", booking["start"])
     event.add("dtend", booking["end"])
     event.add("sequence", booking["sequence"])
-    event.add("summary", summary)
-    event.add("description", description)
+    event.add("summary", invitee.summary)
+    event.add("description", invitee.description)
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    if meeting_url:
-        event.add("location", meeting_url)
-        event.add("url", meeting_url)
+    if invitee.meeting_url:
+        event.add("location", invitee.meeting_url)
+        event.add("url", invitee.meeting_url)
+    organizer_name, sender = invitee.organizer
     organizer = vCalAddress(f"mailto:{parseaddr(sender)[1] or 'no-reply@hypee.localhost'}")
     organizer.params["cn"] = vText(organizer_name)
     event["organizer"] = organizer
-    name, address = attendee
+    name, address = invitee.attendee
     person = vCalAddress(f"mailto:{address}")
     person.params["cn"] = vText(name)
     person.params["role"] = vText("REQ-PARTICIPANT")

@@ -154,6 +154,23 @@ class Mentorships:
             await mentor_record.give_place(self.db, mentorship["mentor_id"])
             raise
 
+    async def close_all(self, user_id: ObjectId) -> None:
+        """`user_id`'s account is deleted (in the caller's unit): their pending requests are
+        withdrawn or declined, their mentorships ended, and the other side told."""
+        reason = "The account was deleted."
+        for mentorship in await mentorships.open_of(self.db, user_id):
+            mentee = user_id == mentorship["mentee_id"]
+            if mentorship["state"] == "pending":
+                action = "withdraw" if mentee else "decline"
+                await jobs.cancel(self.db, expiry_key(mentorship["_id"]))
+            else:
+                action = "end"
+                await mentor_record.give_place(self.db, mentorship["mentor_id"])
+                await self.scheduling.cancel_all(mentorship, user_id)
+            changes = {"reason": reason, "ended_at": clock.now(), "ended_by": user_id}
+            moved = await mentorships.move(self.db, mentorship, action, changes, clock.now())
+            await self._tell(moved, user_id, moved["state"], reason)
+
     async def _open_conversation(self, mentorship: MentorshipDocument) -> ObjectId:
         """The pair's direct conversation (opened by the mentor, or the one they have), with a
         system message saying the mentorship started."""
@@ -208,44 +225,3 @@ class Mentorships:
                 await mentor_record.add_sample(self.db, mentorship["mentor_id"], "requests", sample)
                 await self._tell(moved, mentorship["mentor_id"], "expired")
             await jobs.done(self.db, job)
-
-    # -- goals -----------------------------------------------------------------------------
-
-    @retry_transient
-    async def add_goal(
-        self, user_id: ObjectId, mentorship_id: ObjectId, text: str
-    ) -> goals.GoalDocument:
-        """Either side adds a goal to a pending or accepted mentorship."""
-        async with self.store.atomic():
-            mentorship = await mentorships.of_member(self.db, mentorship_id, user_id)
-            _open(mentorship)
-            goal = await goals.add(self.db, mentorship_id, user_id, text, clock.now())
-        return goal
-
-    @retry_transient
-    async def change_goal(
-        self, user_id: ObjectId, goal_id: ObjectId, data: dict[str, Any]
-    ) -> goals.GoalDocument:
-        """Either side edits or ticks off a goal (loaded GoalChangeSchema `data`)."""
-        async with self.store.atomic():
-            goal = await goals.get(self.db, goal_id)
-            if goal is None:
-                raise not_found("goal")
-            try:
-                mentorship = await mentorships.of_member(self.db, goal["mentorship_id"], user_id)
-            except ApiError:
-                raise not_found("goal") from None
-            _open(mentorship)
-            changed = await goals.change(self.db, goal_id, user_id, data, clock.now())
-        if changed is None:
-            raise not_found("goal")
-        return changed
-
-
-def _open(mentorship: MentorshipDocument) -> None:
-    if mentorship["state"] not in mentorships.OPEN_STATES:
-        raise ApiError(
-            "conflict",
-            f"This mentorship is {mentorship['state']}: its goals no longer change.",
-            extra={"state": mentorship["state"]},
-        )

@@ -139,7 +139,7 @@ async def test_forum_emails_and_one_click_unsubscribe(mail_api: ApiClient, mailb
     )
     assert done.status == 200 and done.json == {"topic": "forum"}
     settings = (await mail_api.get("/api/me/notification-settings", token=asker.access)).json
-    assert settings["email"] == {"messages": True, "forum": False}
+    assert settings["email"] == {"messages": True, "forum": False, "mentorship": True}
     await answer(mail_api, helper, question["id"], body="And do the exercises.")
     await settle(mail_api)()
     assert len(mailbox.to(asker.email)) == 2
@@ -208,8 +208,8 @@ async def test_settings_validate_every_field(mail_api: ApiClient):
     account = await mail_api.register()
     defaults = (await mail_api.get("/api/me/notification-settings", token=account.access)).json
     assert defaults == {
-        "email": {"messages": True, "forum": True},
-        "push": {"messages": True, "forum": True},
+        "email": {"messages": True, "forum": True, "mentorship": True},
+        "push": {"messages": True, "forum": True, "mentorship": True},
         "digest": "weekly",
         "quiet_hours": None,
         "time_zone": "UTC",
@@ -236,6 +236,12 @@ async def test_settings_validate_every_field(mail_api: ApiClient):
         "language": "fr",
         "digest": "daily",
     }
+    # A client that knows only messages and forum leaves the mentorship setting as it was.
+    off = {"messages": True, "forum": True, "mentorship": False}
+    await mail_api.put("/api/me/notification-settings", {"email": off}, token=account.access)
+    older = {"email": {"messages": False, "forum": True}}
+    kept = await mail_api.put("/api/me/notification-settings", older, token=account.access)
+    assert kept.json["email"] == {"messages": False, "forum": True, "mentorship": False}
 
 
 async def digest_at(api: ApiClient, mailbox: Mailbox, account, zone: str, moment: datetime):

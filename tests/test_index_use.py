@@ -90,6 +90,36 @@ async def test_every_declared_index_answers_some_query(api: ApiClient):
     action = {"action": "dismiss", "target": {"kind": "question", "id": question["id"]}}
     await api.post("/api/moderation/actions/", {**action, "reason": "x"}, token=bob.access)
     await api.get("/api/moderation/audit/", token=bob.access)
+    # Mentorship: a request, its answer, a booking, a review, expiry, slots, the directory's
+    # responsive order, and an export of it all.
+    dan = await api.register("Dan")
+    asked = await api.post(
+        "/api/mentorships/", {"mentor_id": bob.id, "goals": ["x"]}, token=dan.access
+    )
+    mid = asked.json["id"]
+    again = await api.post(
+        "/api/mentorships/", {"mentor_id": bob.id, "goals": ["x"]}, token=dan.access
+    )
+    assert again.json["error"]["mentorship_id"] == mid
+    await api.get("/api/mentorships/?role=mentor&state=pending", token=bob.access)
+    await api.get("/api/mentorships/?role=mentee", token=dan.access)
+    await api.get("/api/mentorships/", token=dan.access)
+    await api.post(f"/api/mentorships/{mid}/accept", token=bob.access)
+    hours = {"time_zone": "UTC", "weekly": [{"weekday": 0, "start": "09:00", "end": "10:00"}]}
+    await api.put("/api/me/availability", hours, token=bob.access)
+    start = "2030-01-07T09:00:00Z"
+    await api.get(f"/api/mentors/{bob.id}/slots/?from=2030-01-06T00:00:00Z&to=2030-01-08T00:00:00Z")
+    booked = await api.post(
+        f"/api/mentorships/{mid}/sessions/", {"start": start, "minutes": 30}, token=dan.access
+    )
+    assert booked.status == 201, booked
+    await api.post(f"/api/mentorships/{mid}/complete", token=dan.access)
+    review = {"rating": 5, "text": "great"}
+    await api.put(f"/api/mentorships/{mid}/review", review, token=dan.access)
+    await api.get(f"/api/mentors/{bob.id}/reviews/")
+    await api.get("/api/mentors/?sort=responsive")
+    await api.get("/api/mentors/?available=true")
+    await services.exports.collect(await users.get_user(services.db, ObjectId(dan.id)))
     await services.exports.collect(await users.get_user(services.db, ObjectId(alice.id)))
     await api.request("DELETE", "/api/me", {"password": carol.password}, token=carol.access)
 

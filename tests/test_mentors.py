@@ -60,8 +60,24 @@ async def test_become_a_mentor(api: ApiClient):
     assert "search" not in mentor and "specialty_keys" not in mentor
     public = await api.get(f"/api/mentors/{account.id}/")
     assert public.status == 200
-    assert public.json["mentor"] == mentor
-    assert "email" not in public.json
+    # The meeting link is for the mentor's own view (and their mentees' sessions) only.
+    assert {**public.json["mentor"], "meeting_url": None} == mentor
+    assert "meeting_url" not in public.json["mentor"] and "email" not in public.json
+    assert mentor["max_mentees"] == 3 and mentor["full"] is False
+    assert mentor["rating"] == {"average": None, "count": 0}
+    linked = await api.put(
+        "/api/me/mentor-profile",
+        {**PROFILE, "meeting_url": "https://meet.example.com/jose"},
+        token=account.access,
+    )
+    assert linked.json["mentor"]["meeting_url"] == "https://meet.example.com/jose"
+    shown = (await api.get(f"/api/mentors/{account.id}/")).json["mentor"]
+    assert "meeting_url" not in shown
+    for bad in ("http://meet.example.com", "not a url", 5):
+        refused = await api.put(
+            "/api/me/mentor-profile", {**PROFILE, "meeting_url": bad}, token=account.access
+        )
+        assert refused.status == 400 and "meeting_url" in refused.json["error"]["fields"]
     # Replacing the profile keeps the listing date.
     again = await api.put(
         "/api/me/mentor-profile", {**PROFILE, "headline": "New"}, token=account.access

@@ -220,6 +220,10 @@ async def test_a_mentee_has_at_most_three_requests_waiting(api: ApiClient):
     for mentor in mentors[:3]:
         await requested(api, mentee, mentor)
     assert_error(await ask(api, mentee, mentors[0]), 409, "pending_limit")
+    other = await api.register()
+    waiting = await requested(api, other, mentors[0])
+    repeat = assert_error(await ask(api, other, mentors[0]), 409, "conflict")
+    assert repeat["mentorship_id"] == waiting["id"]
     assert_error(await ask(api, mentee, mentors[3]), 409, "pending_limit")
 
 

@@ -233,7 +233,14 @@ async def test_the_api_reference_names_every_route_and_frame(api: ApiClient):
         kind for path in sources for kind in re.findall(r'"type": "([a-z_]+)"', path.read_text())
     }
     kinds -= {"object", "string", "array", "integer", "number", "boolean"}  # JSON Schema types
-    kinds -= {"members_added", "member_left", "member_removed", "renamed"}  # system events
+    system_events = (
+        "members_added",
+        "member_left",
+        "member_removed",
+        "renamed",
+        "mentorship_accepted",
+    )
+    kinds -= set(system_events)
     assert kinds <= {*SERVER_FRAMES, *CLIENT_FRAMES}, kinds - {*SERVER_FRAMES, *CLIENT_FRAMES}
-    for kind in ("members_added", "member_left", "member_removed", "renamed"):
+    for kind in (*system_events, "session_booked", "session_rescheduled", "session_cancelled"):
         assert f'"{kind}"' in reference, kind

@@ -157,9 +157,11 @@ async def people(browser: Browser, web_server: WebServer):
     the test, which fails on any uncaught page error."""
     opened: list[Person] = []
 
-    async def open_person(viewport: dict[str, int] = DESKTOP, locale: str = "en-US") -> Person:
+    async def open_person(
+        viewport: dict[str, int] = DESKTOP, locale: str = "en-US", timezone_id: str | None = None
+    ) -> Person:
         context = await browser.new_context(
-            base_url=web_server.url, viewport=viewport, locale=locale
+            base_url=web_server.url, viewport=viewport, locale=locale, timezone_id=timezone_id
         )
         context.set_default_timeout(10_000)
         person = Person(context, await context.new_page())

@@ -56,6 +56,14 @@ const router = createBrowserRouter([
       { path: "/chat", lazy: page(async () => (await import("./features/chat/ChatPage")).ChatPage, true) },
       { path: "/chat/:id", lazy: page(async () => (await import("./features/chat/ChatPage")).ChatPage, true) },
       { path: "/chat/to/:userId", lazy: page(async () => (await import("./features/chat/ChatPage")).ChatPage, true) },
+      {
+        path: "/mentorships",
+        lazy: page(async () => (await import("./features/mentorships/MentorshipsPage")).MentorshipsPage, true),
+      },
+      {
+        path: "/mentorships/:id",
+        lazy: page(async () => (await import("./features/mentorships/MentorshipPage")).MentorshipPage, true),
+      },
       { path: "/questions", lazy: page(async () => (await import("./features/forum/QuestionsPage")).QuestionsPage) },
       {
         path: "/questions/new",

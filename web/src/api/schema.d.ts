@@ -1281,6 +1281,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/goals/{goal_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                goal_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit a goal or tick it off
+         * @description `done: true` records who and when; `done: false` clears them.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    goal_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["GoalChange"];
+                };
+            };
+            responses: {
+                /** @description Edit a goal or tick it off */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Goal"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                404: components["responses"]["404"];
+                409: components["responses"]["409"];
+                413: components["responses"]["413"];
+            };
+        };
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -1371,6 +1423,73 @@ export interface paths {
                 413: components["responses"]["413"];
             };
         };
+        trace?: never;
+    };
+    "/api/me/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's availability */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The caller's availability */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Availability"];
+                    };
+                };
+                401: components["responses"]["401"];
+            };
+        };
+        /**
+         * Set the caller's weekly hours and days off
+         * @description Hours are local to `time_zone` (an IANA name), on the hour or half hour; windows of one weekday may not overlap (400 naming `weekly`). Slots follow the zone's daylight-saving changes. Only mentors have availability (403).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Availability"];
+                };
+            };
+            responses: {
+                /** @description Set the caller's weekly hours and days off */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Availability"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                413: components["responses"]["413"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/me/blocks/": {
@@ -1792,12 +1911,12 @@ export interface paths {
                     /** @description Repeatable; a mentor must have every specialty given. */
                     specialty?: string[];
                     language?: string;
-                    /** @description true: only mentors taking mentees. */
+                    /** @description true: only mentors taking mentees and with a place left. */
                     available?: boolean;
                     /** @description Words in name, headline, bio or specialties; case- and accent-insensitive, prefixes match. */
                     q?: string;
-                    /** @description relevance (default): with q, matches in name, headline or specialties before matches in the bio only; then available mentors, then points. newest: most recently listed. points: most points. */
-                    sort?: "relevance" | "newest" | "points";
+                    /** @description relevance (default): with q, matches in name, headline or specialties before matches in the bio only; then available mentors, then points. newest: most recently listed. points: most points. responsive: the highest share of requests answered, then the quickest (unmeasured last). */
+                    sort?: "relevance" | "newest" | "points" | "responsive";
                 };
                 header?: never;
                 path?: never;
@@ -1860,6 +1979,822 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mentors/{mentor_id}/reviews/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mentor_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A mentor's reviews, newest first
+         * @description Public. A review a moderator removed shows `hidden: true` and no text.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description The `next_cursor` of the previous page. */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    mentor_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A mentor's reviews, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReviewPage"];
+                    };
+                };
+                400: components["responses"]["400"];
+                404: components["responses"]["404"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mentors/{mentor_id}/slots/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mentor_id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A mentor's free slots, in UTC
+         * @description Slots of `minutes` (30 or 60) that start between `from` and `to` (at most 31 days apart), from the mentor's weekly hours minus days off and booked sessions; never in the past. Clients show them in the viewer's time zone.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description ISO 8601 with an offset; default now. */
+                    from?: string;
+                    /** @description Default 14 days after from; at most 31 days after it. */
+                    to?: string;
+                    minutes?: 30 | 60;
+                };
+                header?: never;
+                path: {
+                    mentor_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A mentor's free slots, in UTC */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SlotList"];
+                    };
+                };
+                400: components["responses"]["400"];
+                404: components["responses"]["404"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mentorships/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's mentorships, most recently changed first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page size, 1 to 100. */
+                    limit?: number;
+                    /** @description The `next_cursor` of the previous page. */
+                    cursor?: string;
+                    /** @description Only those where the caller is the mentor (or the mentee). */
+                    role?: "mentor" | "mentee";
+                    /** @description Repeatable: only these states. */
+                    state?: ("pending" | "accepted" | "declined" | "withdrawn" | "expired" | "completed" | "ended")[];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The caller's mentorships, most recently changed first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MentorshipPage"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+            };
+        };
+        put?: never;
+        /**
+         * Ask a mentor for a mentorship
+         * @description Pending until the mentor accepts or declines it, the mentee withdraws it, or HYPEE_REQUEST_EXPIRY_DAYS (7) pass (`expired`). 409 `at_capacity` when the mentor is full or not taking mentees, `pending_limit` with 3 requests waiting, `conflict` when one to this mentor is waiting or they are already the caller's mentor. 403 `blocked` between people where either blocked the other.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewMentorship"];
+                };
+            };
+            responses: {
+                /** @description Ask a mentor for a mentorship */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Mentorship"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                403: components["responses"]["403"];
+                404: components["responses"]["404"];
+                409: components["responses"]["409"];
+                413: components["responses"]["413"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mentorships/{mentorship_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mentorship_id: string;
+            };
+            cookie?: never;
+        };
+        /** One of the caller's mentorships, with its goals, sessions and review */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    mentorship_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One of the caller's mentorships, with its goals, sessions and review */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MentorshipDetail"];
+                    };
+                };
+                401: components["responses"]["401"];
+                404: components["responses"]["404"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mentorships/{mentorship_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mentorship_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a mentorship request
+         * @description By the mentor, from `pending` to `accepted`. 409 `conflict` from any other state, with `state` (the state it is in); 403 for the other side. 409 `at_capacity` when the mentor has no place left. Opens (or reuses) the direct conversation, with a system message.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    mentorship_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Accept a mentorship request */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Mentorship"];
+                    };
+                };
+                401: components["responses"]["401"];
+                403: components["responses"]["403"];
+                404: components["responses"]["404"];
+                409: components["responses"]["409"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mentorships/{mentorship_id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mentorship_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a mentorship completed
+         * @description By the mentor or mentee, from `accepted` to `completed`. 409 `conflict` from any other state, with `state` (the state it is in); 403 for the other side.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    mentorship_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Mark a mentorship completed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Mentorship"];
+                    };
+                };
+                401: components["responses"]["401"];
+                403: components["responses"]["403"];
+                404: components["responses"]["404"];
+                409: components["responses"]["409"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mentorships/{mentorship_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mentorship_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline a mentorship request
+         * @description By the mentor, from `pending` to `declined`. 409 `conflict` from any other state, with `state` (the state it is in); 403 for the other side.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    mentorship_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Reason"];
+                };
+            };
+            responses: {
+                /** @description Decline a mentorship request */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Mentorship"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                403: components["responses"]["403"];
+                404: components["responses"]["404"];
+                409: components["responses"]["409"];
+                413: components["responses"]["413"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mentorships/{mentorship_id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mentorship_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a mentorship
+         * @description By the mentor or mentee, from `accepted` to `ended`. 409 `conflict` from any other state, with `state` (the state it is in); 403 for the other side.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    mentorship_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Reason"];
+                };
+            };
+            responses: {
+                /** @description End a mentorship */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Mentorship"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                403: components["responses"]["403"];
+                404: components["responses"]["404"];
+                409: components["responses"]["409"];
+                413: components["responses"]["413"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mentorships/{mentorship_id}/goals/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mentorship_id: string;
+            };
+            cookie?: never;
+        };
+        /** A mentorship's goals, oldest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    mentorship_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A mentorship's goals, oldest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GoalList"];
+                    };
+                };
+                401: components["responses"]["401"];
+                404: components["responses"]["404"];
+            };
+        };
+        put?: never;
+        /**
+         * Add a goal to a mentorship
+         * @description Either side, while pending or accepted (409 otherwise); at most 30.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    mentorship_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewGoal"];
+                };
+            };
+            responses: {
+                /** @description Add a goal to a mentorship */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Goal"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                404: components["responses"]["404"];
+                409: components["responses"]["409"];
+                413: components["responses"]["413"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mentorships/{mentorship_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mentorship_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Review a mentorship (the mentee), or edit the review
+         * @description Once the mentorship is completed or one of its sessions has taken place (409 before). One per mentorship: 201 when created, 200 for an edit, possible for 14 days (409 after). The mentor's rating follows.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    mentorship_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ReviewIn"];
+                };
+            };
+            responses: {
+                /** @description Review a mentorship (the mentee), or edit the review */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Review"];
+                    };
+                };
+                /** @description Review a mentorship (the mentee), or edit the review */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Review"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                403: components["responses"]["403"];
+                404: components["responses"]["404"];
+                409: components["responses"]["409"];
+                413: components["responses"]["413"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mentorships/{mentorship_id}/review/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mentorship_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /** Answer the review of a mentorship (the mentor, once) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    mentorship_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["Reply"];
+                };
+            };
+            responses: {
+                /** @description Answer the review of a mentorship (the mentor, once) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Review"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                403: components["responses"]["403"];
+                404: components["responses"]["404"];
+                409: components["responses"]["409"];
+                413: components["responses"]["413"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mentorships/{mentorship_id}/sessions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mentorship_id: string;
+            };
+            cookie?: never;
+        };
+        /** A mentorship's sessions, by start */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    mentorship_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A mentorship's sessions, by start */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SessionList"];
+                    };
+                };
+                401: components["responses"]["401"];
+                404: components["responses"]["404"];
+            };
+        };
+        put?: never;
+        /**
+         * Book a session (the mentee)
+         * @description `start` must be one of the mentor's free slots of `minutes` (400 naming `start` otherwise, or when it is past). Two bookings racing for one slot: one wins, the other is 409 `slot_taken`. Both people get an email with an iCalendar invitation; reminders follow 24 hours and 1 hour before.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    mentorship_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewSession"];
+                };
+            };
+            responses: {
+                /** @description Book a session (the mentee) */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Session"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                403: components["responses"]["403"];
+                404: components["responses"]["404"];
+                409: components["responses"]["409"];
+                413: components["responses"]["413"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mentorships/{mentorship_id}/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mentorship_id: string;
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Cancel a session
+         * @description Either side, up to HYPEE_SESSION_CHANGE_HOURS before it starts. Both get a cancellation (METHOD:CANCEL).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    mentorship_id: string;
+                    session_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Done; no content. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: components["responses"]["401"];
+                404: components["responses"]["404"];
+                409: components["responses"]["409"];
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Move a session to another free slot
+         * @description Either side, up to HYPEE_SESSION_CHANGE_HOURS (12) before it starts (409 `too_late` after). Both get an updated invitation.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    mentorship_id: string;
+                    session_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NewSession"];
+                };
+            };
+            responses: {
+                /** @description Move a session to another free slot */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Session"];
+                    };
+                };
+                400: components["responses"]["400"];
+                401: components["responses"]["401"];
+                404: components["responses"]["404"];
+                409: components["responses"]["409"];
+                413: components["responses"]["413"];
+            };
+        };
+        trace?: never;
+    };
+    "/api/mentorships/{mentorship_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mentorship_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw a mentorship request
+         * @description By the mentee, from `pending` to `withdrawn`. 409 `conflict` from any other state, with `state` (the state it is in); 403 for the other side.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    mentorship_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Withdraw a mentorship request */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Mentorship"];
+                    };
+                };
+                401: components["responses"]["401"];
+                403: components["responses"]["403"];
+                404: components["responses"]["404"];
+                409: components["responses"]["409"];
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -3314,6 +4249,13 @@ export interface components {
             refresh?: string;
             user: components["schemas"]["PrivateUser"];
         };
+        Availability: {
+            /** @description Local dates with no slots. */
+            days_off?: string[];
+            /** @description The mentor's IANA time zone; hours are local to it. */
+            time_zone: string;
+            weekly: components["schemas"]["WeeklyHours"][];
+        };
         Block: {
             /** Format: date-time */
             created_at: string;
@@ -3396,6 +4338,13 @@ export interface components {
         };
         Channel: {
             forum: boolean;
+            /** @description Requests and their answers, sessions, their invitations and reminders (omitted in a PUT: unchanged). */
+            mentorship?: boolean;
+            messages: boolean;
+        };
+        ChannelView: {
+            forum: boolean;
+            mentorship: boolean;
             messages: boolean;
         };
         ClientFrame: components["schemas"]["AuthClientFrame"] | components["schemas"]["MessageClientFrame"] | components["schemas"]["ResumeClientFrame"] | components["schemas"]["TypingClientFrame"] | components["schemas"]["ReadClientFrame"] | components["schemas"]["WatchClientFrame"] | components["schemas"]["UnwatchClientFrame"] | components["schemas"]["PingClientFrame"];
@@ -3460,7 +4409,7 @@ export interface components {
         };
         ErrorDetail: {
             /** @enum {string} */
-            code: "bad_request" | "blocked" | "busy" | "conflict" | "email_unverified" | "forbidden" | "headers_too_large" | "insufficient_storage" | "internal" | "invalid_json" | "method_not_allowed" | "not_found" | "payload_too_large" | "rate_limited" | "stale" | "suspended" | "token_expired" | "unauthorized" | "unavailable" | "uri_too_long" | "validation_error";
+            code: "at_capacity" | "bad_request" | "blocked" | "busy" | "conflict" | "email_unverified" | "forbidden" | "headers_too_large" | "insufficient_storage" | "internal" | "invalid_json" | "method_not_allowed" | "not_found" | "payload_too_large" | "pending_limit" | "rate_limited" | "slot_taken" | "stale" | "suspended" | "token_expired" | "too_late" | "unauthorized" | "unavailable" | "uri_too_long" | "validation_error";
             /** @description Per-field problems (validation_error only). */
             fields?: {
                 [key: string]: unknown;
@@ -3472,7 +4421,7 @@ export interface components {
         /** @description A frame was refused (the socket stays open). */
         ErrorServerFrame: {
             /** @enum {string} */
-            code: "bad_request" | "blocked" | "busy" | "conflict" | "email_unverified" | "forbidden" | "headers_too_large" | "insufficient_storage" | "internal" | "invalid_json" | "method_not_allowed" | "not_found" | "payload_too_large" | "rate_limited" | "stale" | "suspended" | "token_expired" | "unauthorized" | "unavailable" | "uri_too_long" | "validation_error";
+            code: "at_capacity" | "bad_request" | "blocked" | "busy" | "conflict" | "email_unverified" | "forbidden" | "headers_too_large" | "insufficient_storage" | "internal" | "invalid_json" | "method_not_allowed" | "not_found" | "payload_too_large" | "pending_limit" | "rate_limited" | "slot_taken" | "stale" | "suspended" | "token_expired" | "too_late" | "unauthorized" | "unavailable" | "uri_too_long" | "validation_error";
             /** @description Per-field problems. */
             fields?: {
                 [key: string]: unknown;
@@ -3528,6 +4477,25 @@ export interface components {
              */
             type: "gap";
         };
+        Goal: {
+            added_by: string;
+            /** Format: date-time */
+            created_at: string;
+            done: boolean;
+            /** Format: date-time */
+            done_at: string | null;
+            done_by: string | null;
+            id: string;
+            mentorship_id: string;
+            text: string;
+        };
+        GoalChange: {
+            done?: boolean;
+            text?: string;
+        };
+        GoalList: {
+            results: components["schemas"]["Goal"][];
+        };
         Health: {
             status: string;
         };
@@ -3560,6 +4528,13 @@ export interface components {
             country: string;
             headline: string;
             languages: string[];
+            /** @description How many mentees at once (default 3; omitted: unchanged). Fewer than the current mentees leaves the mentor full until some finish. */
+            max_mentees?: number;
+            /**
+             * Format: url
+             * @description The video-call link sessions use (https); null removes it, omitted: unchanged. Shown only to the mentor's mentees, on their sessions.
+             */
+            meeting_url?: string | null;
             specialties: string[];
             years_experience: number;
         };
@@ -3567,6 +4542,8 @@ export interface components {
             available: boolean;
             bio: string;
             country: string;
+            /** @description No place left: new requests are refused. */
+            full: boolean;
             headline: string;
             languages: string[];
             /**
@@ -3574,8 +4551,87 @@ export interface components {
              * @description When the user became a mentor.
              */
             listed_at: string;
+            max_mentees: number;
+            /** @description The caller's own profile only. */
+            meeting_url?: string | null;
+            /** @description Mentorships accepted and not finished. */
+            mentee_count: number;
+            /** @description From reviews; average null below 3 reviews. */
+            rating: components["schemas"]["Rating"];
+            /** @description Measured over the last 90 days; figures null below 3 samples. */
+            responsiveness: components["schemas"]["Responsiveness"];
             specialties: string[];
             years_experience: number;
+        };
+        Mentorship: {
+            /** Format: date-time */
+            answered_at: string | null;
+            /** @description From acceptance on. */
+            conversation_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            ended_at: string | null;
+            /**
+             * Format: date-time
+             * @description While pending.
+             */
+            expires_at: string | null;
+            id: string;
+            mentee: components["schemas"]["Person"];
+            mentor: components["schemas"]["Person"];
+            message: string;
+            /** @description A decline's or end's. */
+            reason: string;
+            review_id: string | null;
+            /**
+             * @description The caller's side.
+             * @enum {string}
+             */
+            role: "mentor" | "mentee";
+            /** @enum {string} */
+            state: "pending" | "accepted" | "declined" | "withdrawn" | "expired" | "completed" | "ended";
+            /** @description Available mentors in the same specialties (once expired). */
+            suggestions: components["schemas"]["Suggestion"][];
+        };
+        MentorshipDetail: {
+            /** Format: date-time */
+            answered_at: string | null;
+            /** @description From acceptance on. */
+            conversation_id: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            ended_at: string | null;
+            /**
+             * Format: date-time
+             * @description While pending.
+             */
+            expires_at: string | null;
+            goals: components["schemas"]["Goal"][];
+            id: string;
+            mentee: components["schemas"]["Person"];
+            mentor: components["schemas"]["Person"];
+            message: string;
+            /** @description A decline's or end's. */
+            reason: string;
+            review: components["schemas"]["Review"] | null;
+            review_id: string | null;
+            /**
+             * @description The caller's side.
+             * @enum {string}
+             */
+            role: "mentor" | "mentee";
+            sessions: components["schemas"]["Session"][];
+            /** @enum {string} */
+            state: "pending" | "accepted" | "declined" | "withdrawn" | "expired" | "completed" | "ended";
+            /** @description Available mentors in the same specialties (once expired). */
+            suggestions: components["schemas"]["Suggestion"][];
+        };
+        MentorshipPage: {
+            /** @description Pass as `cursor` for the next page; null at the end. */
+            next_cursor: string | null;
+            results: components["schemas"]["Mentorship"][];
         };
         Message: {
             attachments: components["schemas"]["Attachment"][];
@@ -3587,7 +4643,7 @@ export interface components {
             deleted: boolean;
             /** Format: date-time */
             edited_at: string | null;
-            /** @description System messages: {type: members_added | member_left | member_removed | renamed, user_ids?, title?}; null otherwise. */
+            /** @description System messages: {type: members_added | member_left | member_removed | renamed, user_ids?, title?}, {type: mentorship_accepted, mentorship_id} or {type: session_booked | session_rescheduled | session_cancelled, session_id, mentorship_id, start, minutes, meeting_url}; null otherwise. */
             event: {
                 [key: string]: unknown;
             } | null;
@@ -3597,7 +4653,7 @@ export interface components {
             hidden: boolean;
             id: string;
             /**
-             * @description `system`: a change of the group, described by `event`.
+             * @description `system`: a change of the group, or of the pair's mentorship or sessions, described by `event`.
              * @enum {string}
              */
             kind: "user" | "system";
@@ -3663,6 +4719,16 @@ export interface components {
             /** @description Group conversations only. */
             title?: string;
         };
+        NewGoal: {
+            text: string;
+        };
+        NewMentorship: {
+            /** @description What the mentee wants from it (1 to 10); each becomes a goal. */
+            goals: string[];
+            mentor_id: string;
+            /** @default  */
+            message: string;
+        };
         NewMessage: {
             /** @description Upload ids (POST /api/uploads/). */
             attachments?: string[];
@@ -3687,6 +4753,15 @@ export interface components {
             /** @enum {string} */
             reason: "spam" | "harassment" | "inappropriate" | "other";
             target: components["schemas"]["Target"];
+        };
+        NewSession: {
+            /** @enum {integer} */
+            minutes: 30 | 60;
+            /**
+             * Format: date-time
+             * @description A free slot's start (ISO 8601 with offset).
+             */
+            start: string;
         };
         NewSubscription: {
             endpoint: string;
@@ -3713,7 +4788,7 @@ export interface components {
             };
             id: string;
             /** @enum {string} */
-            kind: "new_message" | "new_answer" | "answer_accepted" | "new_conversation";
+            kind: "new_message" | "new_answer" | "answer_accepted" | "new_conversation" | "mentorship" | "session";
             read: boolean;
         };
         NotificationPage: {
@@ -3749,12 +4824,16 @@ export interface components {
         NotificationSettingsView: {
             /** @enum {string} */
             digest: "daily" | "weekly" | "off";
-            email: components["schemas"]["Channel"];
+            email: components["schemas"]["ChannelView"];
             /** @enum {string} */
             language: "en" | "fr";
-            push: components["schemas"]["Channel"];
+            push: components["schemas"]["ChannelView"];
             quiet_hours: components["schemas"]["QuietHours"] | null;
             time_zone: string;
+        };
+        Person: {
+            display_name: string;
+            id: string;
         };
         /** @description Keep-alive (answered `pong`). */
         PingClientFrame: {
@@ -3916,6 +4995,11 @@ export interface components {
             /** @description Local time, HH:MM. */
             start: string;
         };
+        Rating: {
+            /** @description 1 to 5. */
+            average: number | null;
+            count: number;
+        };
         /** @description The user read a conversation up to `seq`. */
         ReadClientFrame: {
             conversation_id: string;
@@ -3964,6 +5048,10 @@ export interface components {
             type: "ready";
             user: components["schemas"]["PrivateUser"];
         };
+        Reason: {
+            /** @default  */
+            reason: string;
+        };
         Reference: {
             id: string;
             /** @enum {string} */
@@ -3987,6 +5075,9 @@ export interface components {
         };
         Rename: {
             title: string;
+        };
+        Reply: {
+            text: string;
         };
         Report: {
             /** Format: date-time */
@@ -4016,6 +5107,17 @@ export interface components {
             password: string;
             /** @description The token of the link the email carried. */
             token: string;
+        };
+        Responsiveness: {
+            answer_median_seconds: number | null;
+            /** @description Share of requests answered before they expired, 0 to 1. */
+            answered_share: number | null;
+            /** @description Samples (90 days). */
+            replies: number;
+            /** @description Median time to reply to a mentee's first message. */
+            reply_median_seconds: number | null;
+            /** @description Samples (90 days). */
+            requests: number;
         };
         /** @description Catch up after a reconnection (answered `resumed`). */
         ResumeClientFrame: {
@@ -4049,6 +5151,39 @@ export interface components {
              */
             type: "resync";
         };
+        Review: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            editable_until: string;
+            /** @description Removed by a moderator. */
+            hidden: boolean;
+            id: string;
+            /** @description The reviewer. */
+            mentee: components["schemas"]["Person"];
+            mentor_id: string;
+            mentorship_id: string;
+            rating: number;
+            reply: components["schemas"]["ReviewReplyOut"] | null;
+            /** @description Empty while hidden. */
+            text: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ReviewIn: {
+            rating: number;
+            text: string;
+        };
+        ReviewPage: {
+            /** @description Pass as `cursor` for the next page; null at the end. */
+            next_cursor: string | null;
+            results: components["schemas"]["Review"][];
+        };
+        ReviewReplyOut: {
+            /** Format: date-time */
+            created_at: string;
+            text: string;
+        };
         Roles: {
             moderator: boolean;
             /** @default set by an admin */
@@ -4058,6 +5193,40 @@ export interface components {
             roles: ("moderator" | "admin")[];
         };
         ServerFrame: components["schemas"]["ReadyServerFrame"] | components["schemas"]["AckServerFrame"] | components["schemas"]["MessageServerFrame"] | components["schemas"]["MessageUpdatedServerFrame"] | components["schemas"]["GapServerFrame"] | components["schemas"]["StaleServerFrame"] | components["schemas"]["ResumedServerFrame"] | components["schemas"]["ResyncServerFrame"] | components["schemas"]["ReadServerFrame"] | components["schemas"]["TypingServerFrame"] | components["schemas"]["PresenceServerFrame"] | components["schemas"]["NotificationServerFrame"] | components["schemas"]["ConversationServerFrame"] | components["schemas"]["WatchingServerFrame"] | components["schemas"]["QuestionUpdatedServerFrame"] | components["schemas"]["AnswerServerFrame"] | components["schemas"]["AnswerUpdatedServerFrame"] | components["schemas"]["AnswerDeletedServerFrame"] | components["schemas"]["QuestionDeletedServerFrame"] | components["schemas"]["ErrorServerFrame"] | components["schemas"]["PongServerFrame"];
+        Session: {
+            /**
+             * Format: date-time
+             * @description Cancel or reschedule before this.
+             */
+            changeable_until: string;
+            /** Format: date-time */
+            end: string;
+            id: string;
+            /** @description The mentor's video-call link. */
+            meeting_url: string | null;
+            mentee_id: string;
+            mentor_id: string;
+            mentorship_id: string;
+            minutes: number;
+            /** Format: date-time */
+            start: string;
+            /** @enum {string} */
+            state: "booked" | "cancelled";
+        };
+        SessionList: {
+            results: components["schemas"]["Session"][];
+        };
+        Slot: {
+            /** Format: date-time */
+            end: string;
+            /** Format: date-time */
+            start: string;
+        };
+        SlotList: {
+            results: components["schemas"]["Slot"][];
+            /** @description The mentor's. */
+            time_zone: string;
+        };
         /** @description Fetch this conversation anew. */
         StaleServerFrame: {
             /** @description The conversation. */
@@ -4077,10 +5246,15 @@ export interface components {
         SubscriptionList: {
             results: components["schemas"]["Subscription"][];
         };
+        Suggestion: {
+            display_name: string;
+            headline: string;
+            id: string;
+        };
         Target: {
             id: string;
             /** @enum {string} */
-            kind: "message" | "question" | "answer" | "user";
+            kind: "message" | "question" | "answer" | "review" | "user";
         };
         Token: {
             /** @description The token of the link the email carried. */
@@ -4118,7 +5292,7 @@ export interface components {
              * @description The emails turned off.
              * @enum {string}
              */
-            topic: "messages" | "forum" | "digest";
+            topic: "messages" | "forum" | "mentorship" | "digest";
         };
         /** @description Stop being told of a question's changes. */
         UnwatchClientFrame: {
@@ -4169,6 +5343,14 @@ export interface components {
              * @enum {string}
              */
             type: "watching";
+        };
+        WeeklyHours: {
+            /** @description Local time, HH:MM on the hour or half hour; end may be 24:00. */
+            end: string;
+            /** @description Local time, HH:MM on the hour or half hour; end may be 24:00. */
+            start: string;
+            /** @description 0 Monday ... 6 Sunday. */
+            weekday: number;
         };
     };
     responses: {

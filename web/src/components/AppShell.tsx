@@ -25,6 +25,12 @@ function MainNav() {
           <span>{t("nav.chat")}</span>
         </NavLink>
       )}
+      {status === "signed-in" && (
+        <NavLink to="/mentorships">
+          <Icon name="mentorships" />
+          <span>{t("nav.mentorships")}</span>
+        </NavLink>
+      )}
       <NavLink to="/questions">
         <Icon name="questions" />
         <span>{t("nav.questions")}</span>

@@ -86,3 +86,23 @@ export function fileSize(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
+
+/** The reader's IANA time zone, as the browser knows it ("Europe/Paris"). */
+export function viewerZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/** A session's time in the reader's zone: "Monday 29 March, 15:00–16:00 CEST". */
+export function sessionTime(startIso: string, minutes: number): string {
+  const start = new Date(startIso);
+  const end = new Date(start.getTime() + minutes * 60_000);
+  const dayPart = start.toLocaleDateString(i18n.language, { weekday: "long", day: "numeric", month: "long" });
+  const from = start.toLocaleTimeString(i18n.language, { hour: "2-digit", minute: "2-digit" });
+  const until = end.toLocaleTimeString(i18n.language, { hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+  return `${dayPart}, ${from}–${until}`;
+}
+
+/** A slot's start in the reader's zone, for a list grouped by day: "15:00". */
+export function clockTime(iso: string): string {
+  return new Date(iso).toLocaleTimeString(i18n.language, { hour: "2-digit", minute: "2-digit" });
+}

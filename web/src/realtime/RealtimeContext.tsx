@@ -9,6 +9,7 @@ import { currentToken, onSignOut, refresh } from "../api/session";
 import type { Message } from "../api/types";
 import { useAuth } from "../features/auth/AuthContext";
 import { chatKeys } from "../features/chat/queries";
+import { mentorshipKeys } from "../features/mentorships/queries";
 import { notificationKeys } from "../features/notifications/queries";
 import { RealtimeClient, type SocketLike, type Status } from "./client";
 import type { ServerFrame } from "./frames";
@@ -101,6 +102,8 @@ export function RealtimeProvider({ children }: { children: ReactNode }) {
           break;
         case "notification":
           void queries.invalidateQueries({ queryKey: notificationKeys.all });
+          if (frame.notification.kind === "mentorship" || frame.notification.kind === "session")
+            void queries.invalidateQueries({ queryKey: mentorshipKeys.all });
           break;
         case "presence":
           presence.set(frame.user_id, frame.online);

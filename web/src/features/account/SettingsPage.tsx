@@ -15,7 +15,7 @@ import { BlockedPeople, MutedConversations } from "./SafetySettings";
 import { pushState, turnPushOff, turnPushOn, type PushState } from "./push";
 import { timeZones, useNotificationSettings, useSaveNotificationSettings } from "./queries";
 
-const KINDS = ["messages", "forum"] as const;
+const KINDS = ["messages", "forum", "mentorship"] as const;
 
 /** One end of the quiet hours: a local time, asked for only while quiet hours are on. */
 function QuietTime({ name, label, value, on }: { name: string; label: string; value: string; on: boolean }) {
@@ -37,6 +37,7 @@ function NotificationsForm({ settings }: { settings: NotificationSettings }) {
     const channel = (name: string) => ({
       messages: form.get(`${name}-messages`) === "on",
       forum: form.get(`${name}-forum`) === "on",
+      mentorship: form.get(`${name}-mentorship`) === "on",
     });
     save.mutate({
       email: channel("email"),

@@ -7,6 +7,7 @@ import { useAction } from "../../lib/hooks";
 import { EditForm } from "../../components/EditForm";
 import { ReportButton } from "../safety/ReportDialog";
 import { Attachments } from "./Attachments";
+import { SessionCard, sessionCard } from "./SessionCard";
 
 interface Props {
   message: Message;
@@ -53,9 +54,10 @@ export function MessageItem({
   const [unfolded, setUnfolded] = useState(false);
   const action = useAction(); // an edit or a deletion, and why it failed
   if (message.kind === "system") {
+    const card = sessionCard(message.event);
     return (
       <li className="system-message" data-seq={message.seq}>
-        {message.body}
+        {card ? <SessionCard event={card} /> : message.body}
       </li>
     );
   }

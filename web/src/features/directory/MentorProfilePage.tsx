@@ -8,6 +8,9 @@ import { ReportButton } from "../safety/ReportDialog";
 import { Avatar } from "../../components/Avatar";
 import { ErrorState, Skeleton } from "../../components/States";
 import { countryName, languageName } from "../../lib/format";
+import { FullBadge, MentorRecordLine } from "../mentorships/MentorRecord";
+import { MentorReviews } from "../mentorships/MentorReviews";
+import { RequestMentorshipButton } from "../mentorships/RequestMentorshipDialog";
 
 export function MentorProfilePage() {
   const { t } = useTranslation();
@@ -42,11 +45,15 @@ export function MentorProfilePage() {
             {profile && countryName(profile.country)} · {t("common.points", { count: person.points })}
             {profile && <> · {t("mentors.years", { count: profile.years_experience })}</>}
           </p>
-          {profile && (
-            <span className={profile.available ? "status-pill" : "status-pill status-off"}>
-              {profile.available ? t("mentors.availableBadge") : t("mentors.unavailableBadge")}
-            </span>
-          )}
+          {profile &&
+            (profile.full ? (
+              <FullBadge />
+            ) : (
+              <span className={profile.available ? "status-pill" : "status-pill status-off"}>
+                {profile.available ? t("mentors.availableBadge") : t("mentors.unavailableBadge")}
+              </span>
+            ))}
+          {profile && <MentorRecordLine record={profile} />}
         </div>
       </header>
       {profile && (
@@ -65,6 +72,7 @@ export function MentorProfilePage() {
           </p>
         </>
       )}
+      {profile && profile.full && !mine && <p className="muted">{t("mentorship.fullHint")}</p>}
       <div className="actions">
         {mine ? (
           <>
@@ -75,7 +83,14 @@ export function MentorProfilePage() {
           </>
         ) : status === "signed-in" ? (
           <>
-            <Link to={`/chat/to/${person.id}`} className="button">
+            {profile && (
+              <RequestMentorshipButton
+                mentorId={person.id}
+                mentorName={person.display_name}
+                full={profile.full || !profile.available}
+              />
+            )}
+            <Link to={`/chat/to/${person.id}`} className={profile ? "button button-secondary" : "button"}>
               {t("mentors.sendMessage")}
             </Link>
             <span className="profile-safety">
@@ -89,6 +104,7 @@ export function MentorProfilePage() {
           </Link>
         )}
       </div>
+      {profile && <MentorReviews mentorId={person.id} />}
     </article>
   );
 }

@@ -14,8 +14,9 @@ import { useTextParam } from "../../lib/hooks";
 import { inlinedFirstPage } from "../../lib/firstPage";
 import { usePagedList } from "../../lib/pagedList";
 import { directoryKeys } from "./queries";
+import { FullBadge, MentorRecordLine } from "../mentorships/MentorRecord";
 
-type Sort = "relevance" | "newest" | "points";
+type Sort = "relevance" | "newest" | "points" | "responsive";
 
 function MentorCard({ mentor }: { mentor: PublicUser }) {
   const { t } = useTranslation();
@@ -27,12 +28,17 @@ function MentorCard({ mentor }: { mentor: PublicUser }) {
         <div className="mentor-card-body">
           <div className="mentor-card-title">
             <h2 title={mentor.display_name}>{mentor.display_name}</h2>
-            {profile?.available && <span className="status-pill">{t("mentors.availableBadge")}</span>}
+            {profile?.full ? (
+              <FullBadge />
+            ) : (
+              profile?.available && <span className="status-pill">{t("mentors.availableBadge")}</span>
+            )}
           </div>
           {profile && <p className="headline">{profile.headline}</p>}
           <p className="muted small">
             {profile && countryName(profile.country)} · {t("common.points", { count: mentor.points })}
           </p>
+          {profile && <MentorRecordLine record={profile} />}
           {profile && (
             <ul className="chips" aria-label={t("mentors.specialties")}>
               {profile.specialties.map((specialty) => (
@@ -210,6 +216,7 @@ export function MentorsPage() {
             <option value="relevance">{t("mentors.sortRelevance")}</option>
             <option value="newest">{t("mentors.sortNewest")}</option>
             <option value="points">{t("mentors.sortPoints")}</option>
+            <option value="responsive">{t("mentors.sortResponsive")}</option>
           </select>
         </div>
         <label className="check">

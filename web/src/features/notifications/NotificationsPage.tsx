@@ -4,7 +4,7 @@ import { useNavigate } from "react-router";
 import { api, unwrap } from "../../api/client";
 import type { MarkRead, Notification } from "../../api/types";
 import { EmptyState, ErrorState, Skeleton } from "../../components/States";
-import { ago } from "../../lib/format";
+import { ago, sessionTime } from "../../lib/format";
 import { usePagedList } from "../../lib/pagedList";
 import { notificationKeys } from "./queries";
 
@@ -18,6 +18,10 @@ type Data = Record<string, unknown> & {
   title?: string | null;
   actor_name?: string;
   last_message?: { body?: string } | null;
+  event?: string;
+  mentorship_id?: string;
+  start?: string;
+  minutes?: number;
 };
 
 /** What a notification says: a line, and the message's first words under it. */
@@ -25,7 +29,12 @@ function NotificationText({ notification }: { notification: Notification }) {
   const { t } = useTranslation();
   const data = notification.data as Data;
   const title = data.question_title ?? data.title ?? "";
-  const key = notification.kind === "new_conversation" && data.kind === "group" ? "new_group" : notification.kind;
+  const key =
+    notification.kind === "new_conversation" && data.kind === "group"
+      ? "new_group"
+      : data.event
+        ? `${notification.kind}.${data.event}`
+        : notification.kind;
   return (
     <span className="notification-text">
       <span>
@@ -33,6 +42,7 @@ function NotificationText({ notification }: { notification: Notification }) {
           count: data.count ?? 1,
           title,
           name: data.actor_name ?? t("notifications.someone"),
+          when: data.start ? sessionTime(data.start, data.minutes ?? 30) : "",
         })}
       </span>
       {data.last_message?.body && <span className="muted small preview">{data.last_message.body}</span>}
@@ -42,6 +52,7 @@ function NotificationText({ notification }: { notification: Notification }) {
 
 function target(notification: Notification): string {
   const data = notification.data as Data;
+  if (data.mentorship_id) return `/mentorships/${data.mentorship_id}`;
   if (data.conversation_id) return `/chat/${data.conversation_id}`;
   if (data.question_id) return `/questions/${data.question_id}`;
   return "/";

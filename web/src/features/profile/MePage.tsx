@@ -13,6 +13,7 @@ import { LanguagePicker } from "./LanguagePicker";
 import { useAction } from "../../lib/hooks";
 import { uploadFile } from "../../lib/uploads";
 import { fieldText, type FormSubmit } from "../../lib/forms";
+import { AvailabilityEditor } from "../mentorships/AvailabilityEditor";
 
 export function MePage() {
   const { t } = useTranslation();
@@ -66,6 +67,8 @@ export function MePage() {
       languages: form.getAll("languages").map(String),
       years_experience: Number(form.get("years")),
       available: form.get("available") === "on",
+      max_mentees: Number(form.get("max_mentees")),
+      meeting_url: fieldText(form, "meeting_url") || null,
     });
   }
 
@@ -137,11 +140,27 @@ export function MePage() {
         <label className="check">
           <input name="available" type="checkbox" defaultChecked={current?.available ?? true} /> {t("me.available")}
         </label>
+        <label>
+          {t("me.maxMentees")}
+          <input name="max_mentees" type="number" min={1} max={50} defaultValue={current?.max_mentees ?? 3} required />
+        </label>
+        <label>
+          {t("me.meetingUrl")}
+          <input
+            name="meeting_url"
+            type="url"
+            pattern="https://.*"
+            maxLength={500}
+            placeholder="https://meet.example.com/you"
+            defaultValue={current?.meeting_url ?? ""}
+          />
+        </label>
         {mentor.isError && <ErrorState error={mentor.error} />}
         <button type="submit" className="button">
           {saved === "mentor" ? t("common.saved") : t("me.saveMentor")}
         </button>
       </form>
+      {current && <AvailabilityEditor />}
       <div className="sign-out-row">
         <span className="muted">{user.email}</span>
         <SignOutButton className="button button-secondary" />
