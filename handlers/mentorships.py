@@ -65,8 +65,9 @@ class MentorshipListHandler(BaseHandler):
             description="Pending until the mentor accepts or declines it, the mentee withdraws "
             "it, or HYPEE_REQUEST_EXPIRY_DAYS (7) pass (`expired`). 409 `at_capacity` when the "
             "mentor is full or not taking mentees, `pending_limit` with 3 requests waiting, "
-            "`conflict` when one to this mentor is waiting (with its `mentorship_id`) or they are already the caller's "
-            "mentor. 403 `blocked` between people where either blocked the other.",
+            "`conflict` when one to this mentor is waiting (with its `mentorship_id`) or they "
+            "are already the caller's mentor. 403 `blocked` between people where either "
+            "blocked the other.",
         ),
     }
 

@@ -2128,7 +2128,7 @@ export interface paths {
         put?: never;
         /**
          * Ask a mentor for a mentorship
-         * @description Pending until the mentor accepts or declines it, the mentee withdraws it, or HYPEE_REQUEST_EXPIRY_DAYS (7) pass (`expired`). 409 `at_capacity` when the mentor is full or not taking mentees, `pending_limit` with 3 requests waiting, `conflict` when one to this mentor is waiting or they are already the caller's mentor. 403 `blocked` between people where either blocked the other.
+         * @description Pending until the mentor accepts or declines it, the mentee withdraws it, or HYPEE_REQUEST_EXPIRY_DAYS (7) pass (`expired`). 409 `at_capacity` when the mentor is full or not taking mentees, `pending_limit` with 3 requests waiting, `conflict` when one to this mentor is waiting (with its `mentorship_id`) or they are already the caller's mentor. 403 `blocked` between people where either blocked the other.
          */
         post: {
             parameters: {
