@@ -139,4 +139,4 @@ async def test_the_unsubscribe_link_of_an_email_turns_that_kind_off(
         "C'est fait : plus d'e-mails sur le forum."
     )
     settings = await web_server.api.get("/api/me/notification-settings", token=asker.access)
-    assert settings.json["email"] == {"messages": True, "forum": False}
+    assert settings.json["email"] == {"messages": True, "forum": False, "mentorship": True}

@@ -20,8 +20,9 @@ PARIS, NEW_YORK = "Europe/Paris", "America/New_York"
 
 
 def local_clock(iso: str, zone: str) -> str:
+    """`iso` in `zone` as the app shows a time in American English ("03:00 PM")."""
     moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    return moment.astimezone(zoneinfo.ZoneInfo(zone)).strftime("%H:%M")
+    return moment.astimezone(zoneinfo.ZoneInfo(zone)).strftime("%I:%M %p").lstrip("0")
 
 
 async def test_request_accept_book_complete_and_review(people, web_server: WebServer):
@@ -48,7 +49,7 @@ async def test_request_accept_book_complete_and_review(people, web_server: WebSe
     await mentee.goto(f"/mentors/{mentor_id}")
     await mentee.page.get_by_role("button", name="Request mentorship").click()
     dialog = mentee.page.get_by_role("dialog", name=re.compile("to mentor you"))
-    await dialog.get_by_label("Goals").fill("Prepare for interviews\nLearn system design")
+    await dialog.get_by_label("Your goals, one per line").fill("Prepare for interviews\nLearn system design")
     await dialog.get_by_label("A note for the mentor (optional)").fill("I am a junior developer.")
     assert await mentee.accessibility_violations() == []
     await mentee.screenshot("mentorship-request-desktop")
@@ -59,7 +60,7 @@ async def test_request_accept_book_complete_and_review(people, web_server: WebSe
 
     # The mentor accepts from the incoming requests; the mentee's page follows live.
     await mentor.page.get_by_role("link", name="Mentorships").click()
-    await mentor.page.get_by_role("tab", name="Requests to me").click()
+    await mentor.page.get_by_role("tab", name="Incoming").click()
     card = mentor.page.get_by_test_id("mentorship-card").filter(has_text="I am a junior developer")
     await expect(card).to_be_visible()
     assert await mentor.accessibility_violations() == []
@@ -80,6 +81,7 @@ async def test_request_accept_book_complete_and_review(people, web_server: WebSe
     sessions = mentee.page.get_by_role("region", name="Sessions")
     await expect(sessions.locator("li")).to_have_count(1)
     assert await mentee.accessibility_violations() == []
+    await mentee.page.evaluate("window.scrollTo(0, 0)")
     await mentee.screenshot("mentorship-booked-desktop")
     booked = await api.get(
         f"/api/mentorships/{mentorship_id}/sessions/", token=mentor_account.access
@@ -90,6 +92,7 @@ async def test_request_accept_book_complete_and_review(people, web_server: WebSe
     # The mentor sees the session card in the conversation, in New York time.
     await mentor.goto(f"/mentorships/{mentorship_id}")
     await mentor.page.get_by_role("link", name="Open the conversation").click()
+    await expect(mentor.page.get_by_role("link", name="Book a session")).to_be_visible()
     session_card = mentor.page.get_by_test_id("session-card").last
     await expect(session_card).to_contain_text("Session booked")
     await expect(session_card).to_contain_text(local_clock(session["start"], NEW_YORK))

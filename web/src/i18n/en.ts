@@ -317,6 +317,7 @@ export const en = {
     unsubscribed: {
       messages: "Done: no more emails about unread messages.",
       forum: "Done: no more emails about the forum.",
+      mentorship: "Done: no more emails about mentorships and sessions.",
       digest: "Done: no more digests.",
     },
     allSettings: "All notification settings",
@@ -387,7 +388,7 @@ export const en = {
   },
   mentorship: {
     title: "Mentorships",
-    tab: { incoming: "Requests to me", outgoing: "My requests", current: "Current", past: "Past" },
+    tab: { incoming: "Incoming", outgoing: "Outgoing", current: "Current", past: "Past" },
     empty: {
       incoming: "Nobody has asked you yet.",
       outgoing: "No request waiting. Find a mentor and ask them.",
@@ -417,6 +418,7 @@ export const en = {
     request: "Request mentorship",
     requestTitle: "Ask {{name}} to mentor you",
     goals: "Goals",
+    goalsField: "Your goals, one per line",
     goalsHint: "One per line: what you want to get out of it",
     note: "A note for the mentor (optional)",
     send: "Send my request",
@@ -442,6 +444,9 @@ export const en = {
     length: "Length",
     minutes_one: "{{count}} minute",
     minutes_other: "{{count}} minutes",
+    day: "Day",
+    time: "Time",
+    bookFromChat: "Book a session",
     noSlots: "No free time in the next four weeks.",
     confirmBooking: "Book this time",
     card: {

@@ -323,6 +323,7 @@ export const fr: Strings = {
     unsubscribed: {
       messages: "C'est fait : plus d'e-mails sur les messages non lus.",
       forum: "C'est fait : plus d'e-mails sur le forum.",
+      mentorship: "C'est fait : plus d'e-mails sur les mentorats et les séances.",
       digest: "C'est fait : plus de résumés.",
     },
     allSettings: "Tous les réglages des notifications",
@@ -394,7 +395,7 @@ export const fr: Strings = {
   },
   mentorship: {
     title: "Mentorats",
-    tab: { incoming: "Demandes reçues", outgoing: "Mes demandes", current: "En cours", past: "Passés" },
+    tab: { incoming: "Reçues", outgoing: "Envoyées", current: "En cours", past: "Passés" },
     empty: {
       incoming: "Personne ne vous a encore sollicité.",
       outgoing: "Aucune demande en attente. Trouvez un mentor et demandez-lui.",
@@ -430,6 +431,7 @@ export const fr: Strings = {
     request: "Demander un mentorat",
     requestTitle: "Demander à {{name}} d'être votre mentor",
     goals: "Objectifs",
+    goalsField: "Vos objectifs, un par ligne",
     goalsHint: "Un par ligne : ce que vous voulez en retirer",
     note: "Un mot pour le mentor (facultatif)",
     send: "Envoyer ma demande",
@@ -455,6 +457,9 @@ export const fr: Strings = {
     length: "Durée",
     minutes_one: "{{count}} minute",
     minutes_other: "{{count}} minutes",
+    day: "Jour",
+    time: "Heure",
+    bookFromChat: "Réserver une séance",
     noSlots: "Aucun créneau libre dans les quatre semaines à venir.",
     confirmBooking: "Réserver ce créneau",
     card: {

@@ -97,12 +97,17 @@ export function sessionTime(startIso: string, minutes: number): string {
   const start = new Date(startIso);
   const end = new Date(start.getTime() + minutes * 60_000);
   const dayPart = start.toLocaleDateString(i18n.language, { weekday: "long", day: "numeric", month: "long" });
-  const from = start.toLocaleTimeString(i18n.language, { hour: "2-digit", minute: "2-digit" });
-  const until = end.toLocaleTimeString(i18n.language, { hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+  const from = start.toLocaleTimeString(i18n.language, { hour: "numeric", minute: "2-digit" });
+  const until = end.toLocaleTimeString(i18n.language, { hour: "numeric", minute: "2-digit", timeZoneName: "short" });
   return `${dayPart}, ${from}–${until}`;
 }
 
-/** A slot's start in the reader's zone, for a list grouped by day: "15:00". */
+/** A slot's start in the reader's zone: "3:00 PM", "15:00". */
 export function clockTime(iso: string): string {
-  return new Date(iso).toLocaleTimeString(i18n.language, { hour: "2-digit", minute: "2-digit" });
+  return new Date(iso).toLocaleTimeString(i18n.language, { hour: "numeric", minute: "2-digit" });
+}
+
+/** A day in the reader's zone, short: "Tue, Dec 8", "mar. 8 déc.". */
+export function shortDay(iso: string): string {
+  return new Date(iso).toLocaleDateString(i18n.language, { weekday: "short", day: "numeric", month: "short" });
 }

@@ -160,7 +160,7 @@ export function UnsubscribePage() {
   return (
     <AccountCard title={t("account.unsubscribeTitle")}>
       {topic ? (
-        <p role="status">{t(`account.unsubscribed.${topic as "messages" | "forum" | "digest"}`)}</p>
+        <p role="status">{t(`account.unsubscribed.${topic as "messages" | "forum" | "mentorship" | "digest"}`)}</p>
       ) : (
         <>
           <p className="muted">{t("account.unsubscribeText")}</p>

@@ -7,7 +7,8 @@ import { useAction } from "../../lib/hooks";
 import { EditForm } from "../../components/EditForm";
 import { ReportButton } from "../safety/ReportDialog";
 import { Attachments } from "./Attachments";
-import { SessionCard, sessionCard } from "./SessionCard";
+import { MentorshipStarted, SessionCard } from "./SessionCard";
+import { acceptedMentorship, sessionCard } from "./systemEvents";
 
 interface Props {
   message: Message;
@@ -55,9 +56,16 @@ export function MessageItem({
   const action = useAction(); // an edit or a deletion, and why it failed
   if (message.kind === "system") {
     const card = sessionCard(message.event);
+    const started = acceptedMentorship(message.event);
     return (
       <li className="system-message" data-seq={message.seq}>
-        {card ? <SessionCard event={card} /> : message.body}
+        {card ? (
+          <SessionCard event={card} />
+        ) : started ? (
+          <MentorshipStarted body={message.body} mentorshipId={started} />
+        ) : (
+          message.body
+        )}
       </li>
     );
   }

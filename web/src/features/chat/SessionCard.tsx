@@ -3,24 +3,7 @@
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { sessionTime } from "../../lib/format";
-
-export interface SessionEvent {
-  type: "session_booked" | "session_rescheduled" | "session_cancelled";
-  session_id: string;
-  mentorship_id: string;
-  start: string;
-  minutes: number;
-  meeting_url: string | null;
-}
-
-/** The session a system message's `event` describes, if it is about one. */
-export function sessionCard(event: unknown): SessionEvent | null {
-  if (event === null || typeof event !== "object") return null;
-  const type = (event as { type?: unknown }).type;
-  return type === "session_booked" || type === "session_rescheduled" || type === "session_cancelled"
-    ? (event as SessionEvent)
-    : null;
-}
+import type { SessionEvent } from "./systemEvents";
 
 export function SessionCard({ event }: { event: SessionEvent }) {
   const { t } = useTranslation();
@@ -38,5 +21,15 @@ export function SessionCard({ event }: { event: SessionEvent }) {
         <Link to={`/mentorships/${event.mentorship_id}`}>{t("mentorship.open")}</Link>
       </span>
     </div>
+  );
+}
+
+/** An accepted mentorship's announcement, with the way to book its first session. */
+export function MentorshipStarted({ body, mentorshipId }: { body: string; mentorshipId: string }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {body} · <Link to={`/mentorships/${mentorshipId}`}>{t("mentorship.bookFromChat")}</Link>
+    </>
   );
 }

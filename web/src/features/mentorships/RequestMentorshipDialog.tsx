@@ -53,7 +53,7 @@ export function RequestMentorshipButton({ mentorId, mentorName, full }: Props) {
         <form className="form" onSubmit={submit}>
           <h2>{title}</h2>
           <label>
-            {t("mentorship.goals")}
+            {t("mentorship.goalsField")}
             <textarea name="goals" rows={4} required placeholder={t("mentorship.goalsHint")} />
           </label>
           <label>

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { FormError } from "../../components/FormError";
 import { ErrorState, Skeleton } from "../../components/States";
-import { clockTime, day, dayKey, sessionTime, viewerZone } from "../../lib/format";
+import { clockTime, dayKey, sessionTime, shortDay, viewerZone } from "../../lib/format";
 import { slotsQuery, useBookSession } from "./queries";
 
 interface Props {
@@ -18,11 +18,15 @@ export function SlotPicker({ mentorshipId, mentorId }: Props) {
   const [chosen, setChosen] = useState<string | null>(null);
   const slots = useQuery(slotsQuery(mentorId, minutes));
   const book = useBookSession(mentorshipId);
+  const [pickedDay, setDay] = useState<string | null>(null);
   const byDay = new Map<string, string[]>();
   for (const slot of slots.data?.results ?? []) {
     const key = dayKey(slot.start);
     byDay.set(key, [...(byDay.get(key) ?? []), slot.start]);
   }
+  const days = [...byDay.entries()];
+  // The day shown: the one picked, else the first with free time.
+  const shownDay = pickedDay !== null && byDay.has(pickedDay) ? pickedDay : (days[0]?.[0] ?? "");
   return (
     <section className="slot-picker" aria-labelledby="book-title">
       <h2 id="book-title" className="section-title">
@@ -50,34 +54,42 @@ export function SlotPicker({ mentorshipId, mentorId }: Props) {
         <Skeleton lines={3} />
       ) : slots.isError ? (
         <ErrorState error={slots.error} retry={() => void slots.refetch()} />
-      ) : byDay.size === 0 ? (
+      ) : days.length === 0 ? (
         <p className="muted">{t("mentorship.noSlots")}</p>
       ) : (
-        <div className="slot-days">
-          {[...byDay.values()].map((starts) => {
-            const label = day(starts[0] ?? "", t("chat.today"), t("chat.yesterday"));
-            return (
-              <div key={starts[0]} className="slot-day" role="group" aria-label={label}>
-                <h3>{label}</h3>
-                <div className="slot-list">
-                  {starts.map((start) => (
-                    <button
-                      key={start}
-                      type="button"
-                      className={chosen === start ? "slot chosen" : "slot"}
-                      aria-pressed={chosen === start}
-                      onClick={() => {
-                        setChosen(start);
-                      }}
-                    >
-                      {clockTime(start)}
-                    </button>
-                  ))}
-                </div>
-              </div>
-            );
-          })}
-        </div>
+        <>
+          <div className="slot-days" role="group" aria-label={t("mentorship.day")}>
+            {days.map(([key, starts]) => (
+              <button
+                key={key}
+                type="button"
+                className={key === shownDay ? "slot-day chosen" : "slot-day"}
+                aria-pressed={key === shownDay}
+                onClick={() => {
+                  setDay(key);
+                  setChosen(null);
+                }}
+              >
+                {shortDay(starts[0] ?? "")}
+              </button>
+            ))}
+          </div>
+          <div className="slot-list" role="group" aria-label={t("mentorship.time")}>
+            {(byDay.get(shownDay) ?? []).map((start) => (
+              <button
+                key={start}
+                type="button"
+                className={chosen === start ? "slot chosen" : "slot"}
+                aria-pressed={chosen === start}
+                onClick={() => {
+                  setChosen(start);
+                }}
+              >
+                {clockTime(start)}
+              </button>
+            ))}
+          </div>
+        </>
       )}
       {chosen && (
         <div className="slot-confirm">
