@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+from bson import ObjectId
+
 from hypee import clock
 from tests.client import Account, ApiClient
 from tests.helpers import PROFILE, assert_error, history, open_direct, send
@@ -385,3 +387,42 @@ async def test_reviews_once_editable_for_two_weeks_answered_once_and_rated_from_
     shown = (await api.get(f"/api/mentors/{mentor.id}/reviews/")).json["results"]
     hidden = next(r for r in shown if r["id"] == review_id)
     assert hidden["hidden"] is True and hidden["text"] == "" and hidden["reply"] is None
+
+
+async def test_a_deleted_account_closes_its_mentorships_and_its_export_holds_them(api: ApiClient):
+    mentor = await make_mentor(api, "Marie")
+    mentee, waiting = await api.register("Sam"), await api.register("Ana")
+    current = await accepted(api, mentee, mentor)
+    pending = await requested(api, waiting, mentor)
+    hours = {"time_zone": "UTC", "weekly": [{"weekday": 0, "start": "09:00", "end": "12:00"}]}
+    assert (await api.put("/api/me/availability", hours, token=mentor.access)).status == 200
+    session = await api.post(
+        f"/api/mentorships/{current['id']}/sessions/",
+        {"start": "2030-01-07T10:00:00Z", "minutes": 30},
+        token=mentee.access,
+    )
+    assert session.status == 201
+
+    # The mentee's export holds the mentorship, the goal they added, the session; never the
+    # mentor's address.
+    services = api.server.services
+    user = await services.db.users.find_one({"_id": ObjectId(mentee.id)})
+    exported = await services.exports.collect(user)
+    assert [m["_id"] for m in exported["mentorships"]] == [ObjectId(current["id"])]
+    assert [g["text"] for g in exported["goals"]] == ["Find a first job"]
+    assert [s["start"].isoformat() for s in exported["sessions"]] == ["2030-01-07T10:00:00+00:00"]
+    assert mentor.email not in str(exported)
+
+    deleted = await api.request(
+        "DELETE", "/api/me", {"password": mentor.password}, token=mentor.access
+    )
+    assert deleted.status == 204, deleted
+    ended = (await api.get(f"/api/mentorships/{current['id']}", token=mentee.access)).json
+    assert ended["state"] == "ended" and ended["reason"] == "The account was deleted."
+    assert [s["state"] for s in ended["sessions"]] == ["cancelled"]
+    declined = (await api.get(f"/api/mentorships/{pending['id']}", token=waiting.access)).json
+    assert declined["state"] == "declined"
+    told = await notifications_of(api, waiting)
+    assert told[0]["data"]["event"] == "declined"
+    # The mentee may ask someone else at once: nothing of theirs is left waiting.
+    assert (await ask(api, waiting, await make_mentor(api))).status == 201

@@ -10,10 +10,13 @@ import zoneinfo
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from bson import ObjectId
 from icalendar import Calendar
 from pymongo import AsyncMongoClient
 
 from hypee import clock
+from hypee.errors import ApiError
+from models import bookings
 from tests.client import Account, ApiClient
 from tests.helpers import PROFILE, assert_error, history
 from tests.mailbox import Mailbox, settle, verify
@@ -106,6 +109,14 @@ async def test_slots_follow_each_zone_across_daylight_saving_changes(api: ApiCli
         )
     ]
     assert local == ["01:00", "01:30", "03:00"]
+    # A window wholly inside the skipped hour offers nothing (not 03:00, where its times land).
+    gap = [
+        {"weekday": 6, "start": "01:00", "end": "02:00"},
+        {"weekday": 6, "start": "02:00", "end": "02:30"},
+    ]
+    assert (await set_hours(api, mentor, "Europe/Paris", gap)).status == 200
+    found = await slots(api, mentor, sunday - timedelta(hours=2), sunday + timedelta(hours=12))
+    assert [s.astimezone(PARIS).strftime("%H:%M") for s in found] == ["01:00", "01:30"]
 
 
 async def _booked_pair(api: ApiClient) -> tuple[Account, Account, dict]:
@@ -113,6 +124,35 @@ async def _booked_pair(api: ApiClient) -> tuple[Account, Account, dict]:
     mentee = await api.register("Sam")
     assert (await set_hours(api, mentor, "America/New_York")).status == 200
     return mentor, mentee, await accepted(api, mentee, mentor)
+
+
+async def test_a_mentors_half_hours_are_held_once_whatever_was_read_before(memory_db):
+    """The guard under the booking check: on an engine whose transactions do not serialize
+    (MongoDB), two bookings may both have read the slot as free; the held half hours still
+    let only one be stored."""
+    mentor, now = ObjectId(), clock.now()
+    pair = {"_id": ObjectId(), "mentor_id": mentor, "mentee_id": ObjectId()}
+    other = {**pair, "_id": ObjectId(), "mentee_id": ObjectId()}
+    start = datetime(2030, 1, 7, 10, 0, tzinfo=UTC)
+    first = await bookings.book(memory_db, pair, start, 60, now)
+    with pytest.raises(ApiError) as refused:
+        await bookings.book(memory_db, other, start + timedelta(minutes=30), 30, now)
+    assert refused.value.code == "slot_taken"
+    assert await memory_db[bookings.COLLECTION].count_documents({}) == 1
+    # Another mentor's same hour is free; a cancellation frees this one.
+    await bookings.book(memory_db, {**other, "mentor_id": ObjectId()}, start, 60, now)
+    await bookings.cancel(memory_db, first, pair["mentee_id"], now)
+    await bookings.book(memory_db, other, start + timedelta(minutes=30), 30, now)
+    # A move onto a held half hour is refused and leaves the session where it was.
+    moving = await bookings.book(memory_db, pair, start + timedelta(hours=2), 30, now)
+    with pytest.raises(ApiError):
+        await bookings.move(memory_db, moving, start + timedelta(minutes=30), 30, now)
+    kept = await bookings.get(memory_db, moving["_id"])
+    assert kept is not None and kept["start"] == moving["start"]
+    assert await bookings.busy(memory_db, pair["mentor_id"], start, start + timedelta(hours=3)) == [
+        (start + timedelta(minutes=30), start + timedelta(hours=1)),
+        (start + timedelta(hours=2), start + timedelta(hours=2, minutes=30)),
+    ]
 
 
 async def test_two_racing_bookings_of_one_slot_make_one_session(api: ApiClient):

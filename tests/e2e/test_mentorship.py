@@ -49,7 +49,9 @@ async def test_request_accept_book_complete_and_review(people, web_server: WebSe
     await mentee.goto(f"/mentors/{mentor_id}")
     await mentee.page.get_by_role("button", name="Request mentorship").click()
     dialog = mentee.page.get_by_role("dialog", name=re.compile("to mentor you"))
-    await dialog.get_by_label("Your goals, one per line").fill("Prepare for interviews\nLearn system design")
+    await dialog.get_by_label("Your goals, one per line").fill(
+        "Prepare for interviews\nLearn system design"
+    )
     await dialog.get_by_label("A note for the mentor (optional)").fill("I am a junior developer.")
     assert await mentee.accessibility_violations() == []
     await mentee.screenshot("mentorship-request-desktop")
