@@ -33,16 +33,6 @@ MIN_SAMPLES = 3  # figures show from this many samples (and ratings from this ma
 SAMPLES_KEPT = 50
 NO_SCORE = -1  # the sort key of a mentor with too few samples: after every measured one
 PROFILES = ("mentor", "mentor_suspended")
-# Fields of the mentor profile that the profile form does not set (kept when it is replaced).
-KEPT_FIELDS = (
-    "max_mentees",
-    "mentee_count",
-    "places_left",
-    "response",
-    "responsiveness",
-    "response_score",
-    "reviews",
-)
 
 
 class ResponsivenessSchema(Schema):
@@ -66,12 +56,12 @@ class RatingSchema(Schema):
     count = fields.Integer(required=True)
 
 
-def initial() -> dict[str, Any]:
+def initial(max_mentees: int = DEFAULT_MAX_MENTEES) -> dict[str, Any]:
     """The record of a new mentor profile."""
     return {
-        "max_mentees": DEFAULT_MAX_MENTEES,
+        "max_mentees": max_mentees,
         "mentee_count": 0,
-        "places_left": DEFAULT_MAX_MENTEES,
+        "places_left": max_mentees,
         "response": {"requests": [], "replies": []},
         "responsiveness": summarize({}, clock.now()),
         "response_score": NO_SCORE,
@@ -157,16 +147,6 @@ async def give_place(db: DocumentDatabase, mentor_id: ObjectId) -> None:
         {"_id": mentor_id, f"{profile}.mentee_count": {"$gt": 0}},
         {"$inc": {f"{profile}.places_left": 1, f"{profile}.mentee_count": -1}},
     )
-
-
-def with_max_mentees(previous: dict[str, Any] | None, max_mentees: int | None) -> dict[str, Any]:
-    """The record fields of a replaced profile: kept from `previous`, with places following a
-    new `max_mentees` (None: unchanged). Written with the profile, in one update."""
-    record = {**initial(), **{k: v for k, v in (previous or {}).items() if k in KEPT_FIELDS}}
-    if max_mentees is not None:
-        record["max_mentees"] = max_mentees
-    record["places_left"] = record["max_mentees"] - record["mentee_count"]
-    return record
 
 
 async def add_sample(

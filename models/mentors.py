@@ -247,7 +247,8 @@ async def set_profile(
         }
         previous = user.get("mentor")
         if previous is None:
-            mentor = {**fields_set, **mentor_record.with_max_mentees(None, max_mentees)}
+            capacity = max_mentees or mentor_record.DEFAULT_MAX_MENTEES
+            mentor = {**fields_set, **mentor_record.initial(capacity)}
             mentor["listed_at"] = now
             if meeting_url not in (None, ...):
                 mentor["meeting_url"] = meeting_url

@@ -10,7 +10,7 @@ same specialties who are taking mentees.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -52,7 +52,8 @@ class Mentorships:
         self.scheduling = scheduling
         self.expiry = timedelta(days=expiry_days)
 
-    def expires_at(self, mentorship: MentorshipDocument) -> Any:
+    def expires_at(self, mentorship: MentorshipDocument) -> datetime:
+        """When a request expires if nobody answers it."""
         return mentorship["created_at"] + self.expiry
 
     @retry_transient
@@ -136,7 +137,7 @@ class Mentorships:
         return moved
 
     async def _accept(
-        self, mentorship: MentorshipDocument, changes: dict[str, Any], now: Any
+        self, mentorship: MentorshipDocument, changes: dict[str, Any], now: datetime
     ) -> MentorshipDocument:
         """Take one of the mentor's places, then move to accepted with the conversation. A
         failed move gives the place back (a transaction undoes both anyway; a standalone
@@ -157,18 +158,20 @@ class Mentorships:
     async def close_all(self, user_id: ObjectId) -> None:
         """`user_id`'s account is deleted (in the caller's unit): their pending requests are
         withdrawn or declined, their mentorships ended, and the other side told."""
-        reason = "The account was deleted."
+        reason, now = "The account was deleted.", clock.now()
         for mentorship in await mentorships.open_of(self.db, user_id):
-            mentee = user_id == mentorship["mentee_id"]
+            changes: dict[str, Any] = {"reason": reason}
             if mentorship["state"] == "pending":
+                mentee = user_id == mentorship["mentee_id"]
                 action = "withdraw" if mentee else "decline"
+                changes["answered_at" if action == "decline" else "updated_at"] = now
                 await jobs.cancel(self.db, expiry_key(mentorship["_id"]))
             else:
                 action = "end"
+                changes.update({"ended_at": now, "ended_by": user_id})
                 await mentor_record.give_place(self.db, mentorship["mentor_id"])
                 await self.scheduling.cancel_all(mentorship, user_id)
-            changes = {"reason": reason, "ended_at": clock.now(), "ended_by": user_id}
-            moved = await mentorships.move(self.db, mentorship, action, changes, clock.now())
+            moved = await mentorships.move(self.db, mentorship, action, changes, now)
             await self._tell(moved, user_id, moved["state"], reason)
 
     async def _open_conversation(self, mentorship: MentorshipDocument) -> ObjectId:
