@@ -244,17 +244,19 @@ async def test_a_booking_across_a_clock_change_sends_invitations_that_parse_back
     assert card["type"] == "session_booked" and card["session_id"] == session["id"]
     assert parse(card["start"]) == parse(session["start"]) and card["minutes"] == 60
 
-    # Moved (by the mentor) to the next day: an update with a higher sequence.
+    # Moved (by the mentor) to the week between the two changes, when New York is on summer
+    # time and Paris not yet: 09:00 there is 13:00 UTC and 14:00 in Paris. An update with a
+    # higher sequence.
     url = f"/api/mentorships/{mentorship['id']}/sessions/{session['id']}"
-    moved = await api.patch(
-        url, {"start": iso(start + timedelta(days=1)), "minutes": 30}, token=mentor.access
-    )
+    between = datetime(2027, 3, 22, 9, 0, tzinfo=NEW_YORK)
+    moved = await api.patch(url, {"start": iso(between), "minutes": 30}, token=mentor.access)
     assert moved.status == 200 and moved.json["minutes"] == 30
     await settle(api)()
     emails = await mailbox.wait_for(mentee.email, 3)
+    assert "2027-03-22 14:00 (Europe/Paris)" in emails[-1].get_body(("plain",)).get_content()
     event = _event(emails[-1], "REQUEST")
     assert int(event["sequence"]) == 1
-    assert event.decoded("dtstart") == datetime(2027, 3, 30, 13, 0, tzinfo=UTC)
+    assert event.decoded("dtstart") == datetime(2027, 3, 22, 13, 0, tzinfo=UTC)
     assert str(event["uid"]) == str(_event(emails[-2], "REQUEST")["uid"])
     # Cancelled: a CANCEL with the same UID and a higher sequence.
     assert (await api.delete(url, token=mentee.access)).status == 204

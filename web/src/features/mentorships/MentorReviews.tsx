@@ -1,16 +1,23 @@
-// A mentor's reviews on their profile (the latest ten), each reportable.
-import { useQuery } from "@tanstack/react-query";
+// A mentor's reviews on their profile, newest first, more loaded as the list's end shows;
+// each can be reported.
 import { useTranslation } from "react-i18next";
+import { api, unwrap } from "../../api/client";
+import { usePagedList } from "../../lib/pagedList";
 import { useAuth } from "../auth/AuthContext";
 import { ReportButton } from "../safety/ReportDialog";
-import { mentorReviewsQuery } from "./queries";
+import { mentorshipKeys } from "./queries";
 import { ReviewView } from "./ReviewSection";
 
 export function MentorReviews({ mentorId }: { mentorId: string }) {
   const { t } = useTranslation();
   const { status } = useAuth();
-  const reviews = useQuery(mentorReviewsQuery(mentorId));
-  const items = reviews.data?.results ?? [];
+  const { items, end } = usePagedList(mentorshipKeys.reviews(mentorId), async (cursor) =>
+    unwrap(
+      await api.GET("/api/mentors/{mentor_id}/reviews/", {
+        params: { path: { mentor_id: mentorId }, query: { limit: 10, cursor } },
+      }),
+    ),
+  );
   if (items.length === 0) return null;
   return (
     <section aria-labelledby="reviews-title" data-testid="reviews">
@@ -31,6 +38,7 @@ export function MentorReviews({ mentorId }: { mentorId: string }) {
           </li>
         ))}
       </ul>
+      <div ref={end} />
     </section>
   );
 }

@@ -56,17 +56,6 @@ export const availabilityQuery = () =>
     queryFn: async () => unwrap(await api.GET("/api/me/availability")),
   });
 
-export const mentorReviewsQuery = (mentorId: string) =>
-  queryOptions({
-    queryKey: mentorshipKeys.reviews(mentorId),
-    queryFn: async () =>
-      unwrap(
-        await api.GET("/api/mentors/{mentor_id}/reviews/", {
-          params: { path: { mentor_id: mentorId }, query: { limit: 10 } },
-        }),
-      ),
-  });
-
 /** Every change here touches a mentorship: refetch them (and the mentor's figures). */
 function useRefresh() {
   const queries = useQueryClient();
@@ -74,6 +63,7 @@ function useRefresh() {
     await queries.invalidateQueries({ queryKey: mentorshipKeys.all });
     await queries.invalidateQueries({ queryKey: ["slots"] });
     await queries.invalidateQueries({ queryKey: ["mentor"] });
+    await queries.invalidateQueries({ queryKey: ["reviews"] });
   };
 }
 
