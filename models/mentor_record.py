@@ -4,7 +4,8 @@ measured responsiveness and the rating from reviews. Reads never scan history.
 - Capacity: `mentor.max_mentees`, `mentor.mentee_count` (accepted mentorships) and
   `mentor.places_left` (their difference). An acceptance takes a place with one conditional
   update (`places_left > 0`), so racing acceptances never take more places than there are.
-- Responsiveness: `mentor.response` keeps the latest samples (requests answered or expired,
+- Responsiveness: `response_samples` (one document per mentor, apart from the profile so a
+  directory page never decodes them) keeps the latest samples (requests answered or expired,
   with the time to answer; times to reply to a mentee's first message), at most SAMPLES_KEPT
   of each; each new sample recomputes `mentor.responsiveness` over the last WINDOW and the
   directory's sort key `mentor.response_score`.
@@ -22,11 +23,13 @@ from typing import Any
 
 from bson import ObjectId
 from marshmallow import Schema, fields
+from pymongo import ReturnDocument
 
 from hypee import clock
 from hypee.dbapi import DocumentDatabase
 
 COLLECTION = "users"
+SAMPLES = "response_samples"  # _id: the mentor
 DEFAULT_MAX_MENTEES = 3
 WINDOW = timedelta(days=90)
 MIN_SAMPLES = 3  # figures show from this many samples (and ratings from this many reviews)
@@ -57,32 +60,41 @@ class RatingSchema(Schema):
 
 
 def initial(max_mentees: int = DEFAULT_MAX_MENTEES) -> dict[str, Any]:
-    """The record of a new mentor profile."""
+    """The record of a new mentor profile (samples and reviews are added as they come)."""
     return {
         "max_mentees": max_mentees,
         "mentee_count": 0,
         "places_left": max_mentees,
-        "response": {"requests": [], "replies": []},
-        "responsiveness": summarize({}, clock.now()),
         "response_score": NO_SCORE,
-        "reviews": {"count": 0, "total": 0},
     }
 
 
-def public_fields(mentor: dict[str, Any]) -> dict[str, Any]:
-    """What the directory and profiles show of the record."""
-    reviews = mentor.get("reviews") or {"count": 0, "total": 0}
-    count = reviews["count"]
-    max_mentees = mentor.get("max_mentees", DEFAULT_MAX_MENTEES)
-    return {
-        "max_mentees": max_mentees,
-        "mentee_count": mentor.get("mentee_count", 0),
-        "full": mentor.get("places_left", max_mentees) <= 0,
-        "responsiveness": mentor.get("responsiveness") or summarize({}, clock.now()),
-        "rating": {
+def show(shown: dict[str, Any], mentor: dict[str, Any]) -> None:
+    """Add to `shown` (a public mentor view) what the directory and profiles show of the
+    record: `full`, and `responsiveness` and `rating`, which stay null until there is
+    something to show (a directory page stays small and quick)."""
+    shown["full"] = mentor.get("places_left", 1) <= 0
+    measured = mentor.get("responsiveness")
+    shown["responsiveness"] = (
+        measured if measured and measured["requests"] + measured["replies"] else None
+    )
+    reviews = mentor.get("reviews")
+    count = reviews["count"] if reviews else 0
+    shown["rating"] = (
+        {
             "average": round(reviews["total"] / count, 2) if count >= MIN_SAMPLES else None,
             "count": count,
-        },
+        }
+        if reviews and count
+        else None
+    )
+
+
+def capacity(mentor: dict[str, Any]) -> dict[str, int]:
+    """The owner's view of their capacity: how many mentees at once, and now."""
+    return {
+        "max_mentees": mentor.get("max_mentees", DEFAULT_MAX_MENTEES),
+        "mentee_count": mentor.get("mentee_count", 0),
     }
 
 
@@ -157,13 +169,13 @@ async def add_sample(
     profile = await _profile_of(db, mentor_id)
     if profile is None:
         return
-    await db[COLLECTION].update_one(
+    kept = await db[SAMPLES].find_one_and_update(
         {"_id": mentor_id},
-        {"$push": {f"{profile}.response.{kind}": {"$each": [sample], "$slice": -SAMPLES_KEPT}}},
+        {"$push": {kind: {"$each": [sample], "$slice": -SAMPLES_KEPT}}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
     )
-    found = await db[COLLECTION].find_one({"_id": mentor_id}, {f"{profile}.response": 1})
-    response = ((found or {}).get(profile) or {}).get("response") or {}
-    summary = summarize(response, clock.now())
+    summary = summarize(kept or {}, clock.now())
     await db[COLLECTION].update_one(
         {"_id": mentor_id},
         {
@@ -173,6 +185,11 @@ async def add_sample(
             }
         },
     )
+
+
+async def forget(db: DocumentDatabase, mentor_id: ObjectId) -> None:
+    """Drop the mentor's samples (the account is deleted)."""
+    await db[SAMPLES].delete_one({"_id": mentor_id})
 
 
 async def count_rating(

@@ -31,8 +31,6 @@ PUBLIC_PROJECTION = {
     "mentor.specialty_keys": 0,
     "blocked_ids": 0,
     "blocked_by_ids": 0,
-    "mentor.response": 0,
-    "mentor.meeting_url": 0,
 }
 _MENTORS_ONLY = {"partialFilterExpression": IS_MENTOR}
 
@@ -157,9 +155,11 @@ class MentorProfileOutSchema(Schema):
     listed_at = UtcDateTime(
         required=True, metadata={"description": "When the user became a mentor."}
     )
-    max_mentees = fields.Integer(required=True)
+    max_mentees = fields.Integer(metadata={"description": "The caller's own profile only."})
     mentee_count = fields.Integer(
-        required=True, metadata={"description": "Mentorships accepted and not finished."}
+        metadata={
+            "description": "Mentorships accepted and not finished (the caller's own profile only)."
+        }
     )
     full = fields.Boolean(
         required=True, metadata={"description": "No place left: new requests are refused."}
@@ -167,12 +167,17 @@ class MentorProfileOutSchema(Schema):
     responsiveness = fields.Nested(
         mentor_record.ResponsivenessSchema,
         required=True,
-        metadata={"description": "Measured over the last 90 days; figures null below 3 samples."},
+        allow_none=True,
+        metadata={
+            "description": "Measured over the last 90 days; null before any sample, and each "
+            "figure null below 3 samples."
+        },
     )
     rating = fields.Nested(
         mentor_record.RatingSchema,
         required=True,
-        metadata={"description": "From reviews; average null below 3 reviews."},
+        allow_none=True,
+        metadata={"description": "From reviews: null before any; average null below 3."},
     )
     meeting_url = fields.String(
         allow_none=True, metadata={"description": "The caller's own profile only."}

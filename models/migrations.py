@@ -86,6 +86,8 @@ async def _add_mentor_records(db: DocumentDatabase) -> None:
     added = 0
     for profile in mentor_record.PROFILES:
         missing = {profile: {"$exists": True}, f"{profile}.max_mentees": {"$exists": False}}
+        if not await db[users.COLLECTION].count_documents(missing, limit=1):
+            continue  # done already (every start after the first)
         record = {f"{profile}.{k}": v for k, v in mentor_record.initial().items()}
         result = await db[users.COLLECTION].update_many(missing, {"$set": record})
         added += result.modified_count

@@ -193,7 +193,8 @@ def public_view(user: UserDocument | dict[str, Any]) -> PublicUserView:
         shown = {field: mentor[field] for field in _MENTOR_FIELDS if field in mentor}
         if "listed_at" in shown:
             shown["listed_at"] = format_datetime(shown["listed_at"])
-        view["mentor"] = {**shown, **mentor_record.public_fields(mentor)}
+        mentor_record.show(shown, mentor)
+        view["mentor"] = shown
     return view
 
 
@@ -201,7 +202,10 @@ def private_view(user: UserDocument | dict[str, Any]) -> PrivateUserView:
     """`user` as its owner sees it (PrivateUserSchema)."""
     shown = public_view(user)
     if "mentor" in shown:
-        shown["mentor"]["meeting_url"] = user["mentor"].get("meeting_url")
+        mentor = user["mentor"]
+        shown["mentor"].update(
+            mentor_record.capacity(mentor), meeting_url=mentor.get("meeting_url")
+        )
     return {
         **shown,
         "email": user["email"],

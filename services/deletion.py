@@ -28,6 +28,7 @@ from models import (
     conversations,
     exports,
     jobs,
+    mentor_record,
     messages,
     notifications,
     outbox,
@@ -91,6 +92,7 @@ class AccountDeletion:
             await blocks.remove_all_of(self.db, user_id)
             await self.mentorships.close_all(user_id)
             await availability.forget(self.db, user_id)
+            await mentor_record.forget(self.db, user_id)
             await conversations.mirror_standing(
                 self.db, user_id, {"$set": {"deleted": True}, "$unset": {"suspension": ""}}
             )

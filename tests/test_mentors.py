@@ -61,10 +61,11 @@ async def test_become_a_mentor(api: ApiClient):
     public = await api.get(f"/api/mentors/{account.id}/")
     assert public.status == 200
     # The meeting link is for the mentor's own view (and their mentees' sessions) only.
-    assert {**public.json["mentor"], "meeting_url": None} == mentor
+    own = {"meeting_url": None, "max_mentees": 3, "mentee_count": 0}
+    assert {**public.json["mentor"], **own} == mentor
     assert "meeting_url" not in public.json["mentor"] and "email" not in public.json
     assert mentor["max_mentees"] == 3 and mentor["full"] is False
-    assert mentor["rating"] == {"average": None, "count": 0}
+    assert mentor["rating"] is None and mentor["responsiveness"] is None
     linked = await api.put(
         "/api/me/mentor-profile",
         {**PROFILE, "meeting_url": "https://meet.example.com/jose"},

@@ -4551,15 +4551,16 @@ export interface components {
              * @description When the user became a mentor.
              */
             listed_at: string;
-            max_mentees: number;
+            /** @description The caller's own profile only. */
+            max_mentees?: number;
             /** @description The caller's own profile only. */
             meeting_url?: string | null;
-            /** @description Mentorships accepted and not finished. */
-            mentee_count: number;
-            /** @description From reviews; average null below 3 reviews. */
-            rating: components["schemas"]["Rating"];
-            /** @description Measured over the last 90 days; figures null below 3 samples. */
-            responsiveness: components["schemas"]["Responsiveness"];
+            /** @description Mentorships accepted and not finished (the caller's own profile only). */
+            mentee_count?: number;
+            /** @description From reviews: null before any; average null below 3. */
+            rating: components["schemas"]["Rating"] | null;
+            /** @description Measured over the last 90 days; null before any sample, and each figure null below 3 samples. */
+            responsiveness: components["schemas"]["Responsiveness"] | null;
             specialties: string[];
             years_experience: number;
         };

@@ -18,11 +18,11 @@ export function useRecordPhrases(record: Record): string[] {
   const { t } = useTranslation();
   const { responsiveness, rating } = record;
   const phrases: string[] = [];
-  const replies = responsiveness.reply_median_seconds ?? responsiveness.answer_median_seconds;
+  const replies = responsiveness?.reply_median_seconds ?? responsiveness?.answer_median_seconds;
   if (replies != null) phrases.push(t("mentorship.usuallyReplies", { within: within(replies, t) }));
-  if (responsiveness.answered_share != null)
+  if (responsiveness?.answered_share != null)
     phrases.push(t("mentorship.answers", { percent: Math.round(responsiveness.answered_share * 100) }));
-  if (rating.average != null)
+  if (rating?.average != null)
     phrases.push(t("mentorship.rating", { average: rating.average.toFixed(1), count: rating.count }));
   return phrases;
 }
