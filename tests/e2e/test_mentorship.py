@@ -128,6 +128,18 @@ async def test_request_accept_book_complete_and_review(people, web_server: WebSe
     await expect(phone.page.get_by_test_id("mentorship-card")).to_have_count(1)
     await phone.screenshot("mentorships-phone")
 
+    # In French, on the mentor's side.
+    french = await people(viewport=PHONE, timezone_id=NEW_YORK)
+    await french.sign_in(MENTOR)
+    await french.page.get_by_label("Language").select_option(label="Français")
+    await french.goto(f"/mentorships/{mentorship_id}")
+    await expect(french.page.get_by_test_id("mentorship-state")).to_have_text("Terminé")
+    await expect(
+        french.page.get_by_role("heading", name=re.compile("^Mentorat de"))
+    ).to_be_visible()
+    assert await french.accessibility_violations() == []
+    await french.screenshot("mentorship-phone-fr")
+
 
 async def test_a_mentor_sets_hours_on_their_profile_page(people, web_server: WebServer):
     mentor = await people(timezone_id=NEW_YORK)
