@@ -131,7 +131,7 @@ async def test_request_accept_book_complete_and_review(people, web_server: WebSe
     # In French, on the mentor's side.
     french = await people(viewport=PHONE, timezone_id=NEW_YORK)
     await french.sign_in(MENTOR)
-    await french.page.get_by_label("Language").select_option(label="Français")
+    await french.page.locator("select#language").select_option(label="Français")
     await french.goto(f"/mentorships/{mentorship_id}")
     await expect(french.page.get_by_test_id("mentorship-state")).to_have_text("Terminé")
     await expect(

@@ -2,7 +2,7 @@
 import { useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
-import { FormError } from "../../components/FormError";
+import { DialogActions } from "../../components/DialogActions";
 import { fieldText, type FormSubmit } from "../../lib/forms";
 import { useRequestMentorship } from "./queries";
 
@@ -60,15 +60,12 @@ export function RequestMentorshipButton({ mentorId, mentorName, full }: Props) {
             {t("mentorship.note")}
             <textarea name="message" rows={3} maxLength={2000} />
           </label>
-          <FormError error={request.error?.message} />
-          <div className="form-actions">
-            <button type="submit" className="button" disabled={request.isPending}>
-              {t("mentorship.send")}
-            </button>
-            <button type="button" className="button button-secondary" onClick={() => dialog.current?.close()}>
-              {t("common.cancel")}
-            </button>
-          </div>
+          <DialogActions
+            dialog={dialog}
+            submitLabel={t("mentorship.send")}
+            pending={request.isPending}
+            error={request.error?.message}
+          />
         </form>
       </dialog>
     </>

@@ -1,7 +1,7 @@
 // Reporting a message, a question, an answer or a person: a short dialog.
 import { useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { FormError } from "../../components/FormError";
+import { DialogActions } from "../../components/DialogActions";
 import { fieldText, type FormSubmit } from "../../lib/forms";
 import { useReport, type NewReport, type ReportTarget } from "./queries";
 
@@ -74,15 +74,12 @@ export function ReportButton({ target, label, className = "link-button" }: Props
               <textarea name="details" rows={3} maxLength={1000} />
             </label>
             <p className="muted small">{t("report.hint")}</p>
-            <FormError error={report.error?.message} />
-            <div className="form-actions">
-              <button type="submit" className="button" disabled={report.isPending}>
-                {t("report.send")}
-              </button>
-              <button type="button" className="button button-secondary" onClick={() => dialog.current?.close()}>
-                {t("common.cancel")}
-              </button>
-            </div>
+            <DialogActions
+              dialog={dialog}
+              submitLabel={t("report.send")}
+              pending={report.isPending}
+              error={report.error?.message}
+            />
           </form>
         )}
       </dialog>
