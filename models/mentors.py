@@ -238,7 +238,8 @@ async def set_profile(
         "languages": _distinct(profile["languages"]),
     }
     max_mentees = profile.pop("max_mentees", None)
-    meeting_url = profile.pop("meeting_url", ...)
+    link_given = "meeting_url" in profile  # null removes it; left out, it stays
+    meeting_url = profile.pop("meeting_url", None)
     for _ in range(5):  # another change of the profile came between the read and the write
         user = await db[COLLECTION].find_one({"_id": user_id}, {"display_name": 1, "mentor": 1})
         if user is None:
@@ -250,31 +251,23 @@ async def set_profile(
             "updated_at": now,
             **_search_fields(user["display_name"], profile),
         }
+        update: dict[str, Any] = {"$set": {"role": "mentor"}}
         previous = user.get("mentor")
         if previous is None:
-            capacity = max_mentees or mentor_record.DEFAULT_MAX_MENTEES
-            mentor = {**fields_set, **mentor_record.initial(capacity)}
-            mentor["listed_at"] = now
-            if meeting_url not in (None, ...):
-                mentor["meeting_url"] = meeting_url
+            record = mentor_record.initial(max_mentees or mentor_record.DEFAULT_MAX_MENTEES)
+            fields_set.update(record, listed_at=now)
             where: dict[str, Any] = {"_id": user_id, "mentor": {"$exists": False}}
-            update: dict[str, Any] = {"$set": {"mentor": mentor, "role": "mentor"}}
         else:
             old_max = previous.get("max_mentees", mentor_record.DEFAULT_MAX_MENTEES)
             new_max = old_max if max_mentees is None else max_mentees
-            update = {
-                "$set": {
-                    **{f"mentor.{k}": v for k, v in fields_set.items()},
-                    "mentor.max_mentees": new_max,
-                    "role": "mentor",
-                },
-                "$inc": {"mentor.places_left": new_max - old_max},
-            }
-            if meeting_url is None:
-                update["$unset"] = {"mentor.meeting_url": ""}
-            elif meeting_url is not ...:
-                update["$set"]["mentor.meeting_url"] = meeting_url
+            fields_set["max_mentees"] = new_max
+            update["$inc"] = {"mentor.places_left": new_max - old_max}
             where = {"_id": user_id, "mentor.max_mentees": old_max}
+        if meeting_url is not None:
+            fields_set["meeting_url"] = meeting_url
+        elif link_given and previous is not None:
+            update["$unset"] = {"mentor.meeting_url": ""}
+        update["$set"].update({f"mentor.{k}": v for k, v in fields_set.items()})
         changed = await db[COLLECTION].find_one_and_update(
             where, update, return_document=ReturnDocument.AFTER
         )
