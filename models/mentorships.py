@@ -257,14 +257,10 @@ async def move(
         state = current["state"] if current is not None else mentorship["state"]
         raise ApiError(
             "conflict",
-            f"This mentorship is {state}: it cannot be {_past(action)} now.",
+            f"This mentorship is {state}: it cannot be {makes} now.",
             extra={"state": state},
         )
     return moved
-
-
-def _past(action: str) -> str:
-    return {"end": "ended", "withdraw": "withdrawn"}.get(action, action.rstrip("e") + "ed")
 
 
 async def listing(db: DocumentDatabase, user_id: ObjectId, params: dict[str, Any]) -> Page:
@@ -285,35 +281,20 @@ async def listing(db: DocumentDatabase, user_id: ObjectId, params: dict[str, Any
     )
 
 
-async def open_of(db: DocumentDatabase, user_id: ObjectId) -> list[MentorshipDocument]:
-    """`user_id`'s pending and accepted mentorships, on either side."""
-    found: list[MentorshipDocument] = (
-        await _mentorships(db)
-        .find({"people": user_id, "state": {"$in": list(OPEN_STATES)}})
-        .sort([("updated_at", -1), ("_id", -1)])
-        .to_list(None)
-    )
-    return found
+async def has_mentor(db: DocumentDatabase, mentee_id: ObjectId, mentor_id: ObjectId) -> bool:
+    """Whether `mentor_id` mentors `mentee_id` now (an accepted mentorship)."""
+    query = {"mentor_id": mentor_id, "mentee_id": mentee_id, "state": "accepted"}
+    return await db[COLLECTION].count_documents(query, limit=1) > 0
 
 
-async def between(
-    db: DocumentDatabase, mentor_id: ObjectId, mentee_id: ObjectId
+async def of_person(
+    db: DocumentDatabase, user_id: ObjectId, states: tuple[str, ...] = STATES
 ) -> list[MentorshipDocument]:
-    """The pair's mentorships, newest first."""
+    """`user_id`'s mentorships in `states` (all by default), on either side, most recently
+    changed first."""
     found: list[MentorshipDocument] = (
         await _mentorships(db)
-        .find({"mentor_id": mentor_id, "mentee_id": mentee_id})
-        .sort([("updated_at", -1), ("_id", -1)])
-        .to_list(None)
-    )
-    return found
-
-
-async def all_of(db: DocumentDatabase, user_id: ObjectId) -> list[MentorshipDocument]:
-    """Every mentorship `user_id` is in (their export)."""
-    found: list[MentorshipDocument] = (
-        await _mentorships(db)
-        .find({"people": user_id})
+        .find({"people": user_id, "state": {"$in": list(states)}})
         .sort([("updated_at", -1), ("_id", -1)])
         .to_list(None)
     )

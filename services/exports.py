@@ -151,7 +151,7 @@ class DataExports:
     async def _mentoring(self, user_id: ObjectId) -> dict[str, Any]:
         """The person's mentorships (the goals they added, the sessions), the reviews they
         wrote and their availability."""
-        found = await mentorships.all_of(self.db, user_id)
+        found = await mentorships.of_person(self.db, user_id)
         kept = [{k: v for k, v in m.items() if k != "pending_key"} for m in found]
         goals_added, sessions = [], []
         for mentorship in found:

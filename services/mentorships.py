@@ -78,9 +78,8 @@ class Mentorships:
                     f"{name} is full: all {profile.get('max_mentees')} places are taken. "
                     "Ask another mentor, or ask again when a place opens.",
                 )
-            for earlier in await mentorships.between(self.db, mentor_id, mentee_id):
-                if earlier["state"] == "accepted":
-                    raise ApiError("conflict", f"{name} is already your mentor.")
+            if await mentorships.has_mentor(self.db, mentee_id, mentor_id):
+                raise ApiError("conflict", f"{name} is already your mentor.")
             now = clock.now()
             mentorship = await mentorships.create(
                 self.db, mentee_id, mentor_id, data.get("message", ""), now
@@ -159,7 +158,7 @@ class Mentorships:
         """`user_id`'s account is deleted (in the caller's unit): their pending requests are
         withdrawn or declined, their mentorships ended, and the other side told."""
         reason, now = "The account was deleted.", clock.now()
-        for mentorship in await mentorships.open_of(self.db, user_id):
+        for mentorship in await mentorships.of_person(self.db, user_id, mentorships.OPEN_STATES):
             changes: dict[str, Any] = {"reason": reason}
             if mentorship["state"] == "pending":
                 mentee = user_id == mentorship["mentee_id"]
