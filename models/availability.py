@@ -13,7 +13,7 @@ import itertools
 import zoneinfo
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from bson import ObjectId
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -162,8 +162,7 @@ async def put(
     db: DocumentDatabase, mentor_id: ObjectId, data: dict[str, Any], now: datetime
 ) -> AvailabilityDocument:
     """Replace the mentor's availability with loaded AvailabilitySchema `data`."""
-    document: AvailabilityDocument = {
-        "_id": mentor_id,
+    hours: dict[str, Any] = {
         "time_zone": data["time_zone"],
         "weekly": sorted(
             (
@@ -175,9 +174,8 @@ async def put(
         "days_off": sorted({d.isoformat() for d in data.get("days_off", [])}),
         "updated_at": now,
     }
-    fields_set = {k: v for k, v in document.items() if k != "_id"}
-    await _availability(db).update_one({"_id": mentor_id}, {"$set": fields_set}, upsert=True)
-    return document
+    await _availability(db).update_one({"_id": mentor_id}, {"$set": hours}, upsert=True)
+    return cast(AvailabilityDocument, {"_id": mentor_id, **hours})
 
 
 async def forget(db: DocumentDatabase, mentor_id: ObjectId) -> None:
@@ -196,19 +194,17 @@ def view(availability: AvailabilityDocument | None) -> dict[str, Any]:
     }
 
 
-def _instant(day: date, hhmm: str, zone: zoneinfo.ZoneInfo) -> datetime:
-    """The UTC instant of local `hhmm` ("24:00": the next midnight) on `day`."""
-    minutes = _minutes(hhmm)
-    day += timedelta(days=minutes // (24 * 60))
-    minutes %= 24 * 60
-    local = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone)
+def _instant(day: date, minutes: int, zone: zoneinfo.ZoneInfo) -> datetime:
+    """The UTC instant of the local time `minutes` after midnight on `day` (1440: the next
+    midnight)."""
+    local = datetime.combine(day, time(0), tzinfo=zone) + timedelta(minutes=minutes)
     return local.astimezone(UTC)
 
 
-def _exists(instant: datetime, day: date, hhmm: str, zone: zoneinfo.ZoneInfo) -> bool:
-    """Whether local `hhmm` on `day` happens (not in the hour skipped when clocks go forward)."""
+def _exists(instant: datetime, day: date, minutes: int, zone: zoneinfo.ZoneInfo) -> bool:
+    """Whether that local time happens (not in the hour skipped when clocks go forward)."""
     local = instant.astimezone(zone)
-    return (local.date(), local.hour * 60 + local.minute) == (day, _minutes(hhmm))
+    return (local.date(), local.hour * 60 + local.minute) == (day, minutes)
 
 
 def free_slots(
@@ -248,11 +244,12 @@ def free_slots(
 def _window_slots(
     day: date, window: WeeklyHours, zone: zoneinfo.ZoneInfo, length: timedelta
 ) -> list[tuple[datetime, datetime]]:
-    window_end = _instant(day, window["end"], zone)
+    start, end = _minutes(window["start"]), _minutes(window["end"])
+    window_end = _instant(day, end, zone)
+    step = int(SLOT_STEP.total_seconds() // 60)
     slots = []
-    for minute in range(_minutes(window["start"]), _minutes(window["end"]), 30):
-        hhmm = f"{minute // 60:02d}:{minute % 60:02d}"
-        slot_start = _instant(day, hhmm, zone)
-        if _exists(slot_start, day, hhmm, zone) and slot_start + length <= window_end:
+    for minute in range(start, end, step):
+        slot_start = _instant(day, minute, zone)
+        if _exists(slot_start, day, minute, zone) and slot_start + length <= window_end:
             slots.append((slot_start, slot_start + length))
     return slots
