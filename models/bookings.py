@@ -112,8 +112,9 @@ def blocks_of(mentor_id: ObjectId, start: datetime, end: datetime) -> list[str]:
     return keys
 
 
-def _taken() -> ApiError:
-    return ApiError("slot_taken", "That time was just booked: choose another slot.")
+def slot_taken() -> ApiError:
+    """409: some of the time asked for is booked."""
+    return ApiError("slot_taken", "That time is booked: choose another slot.")
 
 
 async def _hold(db: DocumentDatabase, booking_id: ObjectId, keys: list[str]) -> None:
@@ -126,7 +127,7 @@ async def _hold(db: DocumentDatabase, booking_id: ObjectId, keys: list[str]) -> 
             held.append(key)
     except DuplicateKeyError:
         await _release(db, held)  # a transaction undoes them anyway; a standalone MongoDB not
-        raise _taken() from None
+        raise slot_taken() from None
 
 
 async def _release(db: DocumentDatabase, keys: list[str]) -> None:

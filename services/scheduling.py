@@ -52,20 +52,20 @@ class Scheduling:
         session being moved does not count against itself); 409 `slot_taken` when booked."""
         if start <= clock.now():
             raise field_error("start", "Must be in the future.")
+        end = start + timedelta(minutes=minutes)
         hours = await availability.get(self.db, mentor_id)
         offered = availability.free_slots(
             hours, [], start, start + timedelta(seconds=1), minutes, clock.now()
         )
-        if (start, start + timedelta(minutes=minutes)) not in offered:
+        if (start, end) not in offered:
             raise field_error("start", "Not a slot in the mentor's available hours.")
-        end = start + timedelta(minutes=minutes)
         taken = [
             b
             for b in await bookings.busy(self.db, mentor_id, start, end)
             if moving is None or b != (moving["start"], moving["end"])
         ]
         if taken:
-            raise ApiError("slot_taken", "That time is booked: choose another slot.")
+            raise bookings.slot_taken()
 
     @retry_transient
     async def book(
@@ -96,7 +96,7 @@ class Scheduling:
         if booking is None or booking["mentorship_id"] != mentorship_id:
             raise not_found("session")
         if booking["state"] != "booked":
-            raise ApiError("conflict", "This session is cancelled.", extra={"state": "cancelled"})
+            raise _cancelled()
         if clock.now() > booking["start"] - self.change_notice:
             hours = int(self.change_notice.total_seconds() // 3600)
             raise ApiError(
@@ -131,9 +131,7 @@ class Scheduling:
             mentorship, booking = await self._changeable(user_id, mentorship_id, booking_id)
             cancelled = await bookings.cancel(self.db, booking, user_id, clock.now())
             if cancelled is None:
-                raise ApiError(
-                    "conflict", "This session is cancelled.", extra={"state": "cancelled"}
-                )
+                raise _cancelled()
             await self.notices.changed(mentorship, cancelled, user_id, "cancelled")
 
     async def cancel_all(self, mentorship: MentorshipDocument, user_id: ObjectId) -> None:
@@ -142,3 +140,8 @@ class Scheduling:
             self.db, mentorship["_id"], user_id, clock.now()
         ):
             await self.notices.changed(mentorship, booking, user_id, "cancelled", card=False)
+
+
+def _cancelled() -> ApiError:
+    """409: the session was cancelled (by the other side, or a request that came first)."""
+    return ApiError("conflict", "This session is cancelled.", extra={"state": "cancelled"})
