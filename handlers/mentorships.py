@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bson import ObjectId
 from marshmallow import fields
 
 from handlers.base import BaseHandler
@@ -26,27 +27,31 @@ class MentorshipDetailSchema(mentorships.MentorshipSchema):
 
 
 async def mentorship_views(
-    handler: BaseHandler, found: list[MentorshipDocument]
+    handler: BaseHandler,
+    found: list[MentorshipDocument],
+    their_reviews: dict[ObjectId, reviews.ReviewDocument] | None = None,
 ) -> list[dict[str, Any]]:
-    """MentorshipSchema data of `found` for the caller."""
+    """MentorshipSchema data of `found` for the caller (`their_reviews`: read here unless
+    the caller has them)."""
     db: DocumentDatabase = handler.db
     ids = {m["mentor_id"] for m in found} | {m["mentee_id"] for m in found}
     people = await users.public_users(db, ids)
     names = {uid: person["display_name"] for uid, person in people.items()}
+    if their_reviews is None:
+        their_reviews = await reviews.of_mentorships(db, [m["_id"] for m in found])
     service = handler.services.mentorships
-    views = []
-    for mentorship in found:
-        review = await reviews.of_mentorship(db, mentorship["_id"])
-        views.append(
-            mentorships.view(
-                mentorship,
-                handler.user_id,
-                names,
-                expires_at=service.expires_at(mentorship),
-                review_id=review["_id"] if review else None,
-            )
+    return [
+        mentorships.view(
+            mentorship,
+            handler.user_id,
+            names,
+            expires_at=service.expires_at(mentorship),
+            review_id=their_reviews[mentorship["_id"]]["_id"]
+            if mentorship["_id"] in their_reviews
+            else None,
         )
-    return views
+        for mentorship in found
+    ]
 
 
 class MentorshipListHandler(BaseHandler):
@@ -95,10 +100,11 @@ class MentorshipHandler(BaseHandler):
         mentorship = await mentorships.of_member(
             self.db, self.path_id(mentorship_id, "mentorship"), self.user_id
         )
-        [view] = await mentorship_views(self, [mentorship])
+        their_reviews = await reviews.of_mentorships(self.db, [mentorship["_id"]])
+        [view] = await mentorship_views(self, [mentorship], their_reviews)
         scheduling = self.services.scheduling
         meeting_url = await scheduling.notices.meeting_url(mentorship["mentor_id"])
-        review = await reviews.of_mentorship(self.db, mentorship["_id"])
+        review = their_reviews.get(mentorship["_id"])
         mentee_name = view["mentee"]["display_name"]
         view.update(
             goals=[goals.view(g) for g in await goals.of_mentorship(self.db, mentorship["_id"])],

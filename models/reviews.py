@@ -101,6 +101,16 @@ async def of_mentorship(db: DocumentDatabase, mentorship_id: ObjectId) -> Review
     return found
 
 
+async def of_mentorships(
+    db: DocumentDatabase, mentorship_ids: list[ObjectId]
+) -> dict[ObjectId, ReviewDocument]:
+    """The reviews of these mentorships, by mentorship, in one query."""
+    found: list[ReviewDocument] = (
+        await _reviews(db).find({"mentorship_id": {"$in": mentorship_ids}}).to_list(None)
+    )
+    return {review["mentorship_id"]: review for review in found}
+
+
 async def get(db: DocumentDatabase, review_id: ObjectId) -> ReviewDocument | None:
     found: ReviewDocument | None = await _reviews(db).find_one({"_id": review_id})
     return found
