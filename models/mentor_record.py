@@ -126,9 +126,11 @@ def score(summary: dict[str, Any]) -> int:
     median answer; NO_SCORE without enough samples."""
     if summary["answered_share"] is None:
         return NO_SCORE
+    slowest = 10**7 - 1  # seconds (about 116 days): any slower counts as this
     median = summary["answer_median_seconds"]
-    quickness = 10**7 - 1 - min(median if median is not None else 10**7 - 1, 10**7 - 1)
-    return int(round(summary["answered_share"] * 1000)) * 10**7 + quickness  # noqa: RUF046
+    quickness = slowest - min(slowest if median is None else median, slowest)
+    share = int(round(summary["answered_share"] * 1000))  # noqa: RUF046
+    return share * (slowest + 1) + quickness
 
 
 async def _profile_of(db: DocumentDatabase, mentor_id: ObjectId) -> str | None:
