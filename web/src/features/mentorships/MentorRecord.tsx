@@ -14,7 +14,7 @@ function within(seconds: number, t: TFunction): string {
 }
 
 /** The measured figures that have enough samples, as short phrases (none: nothing shown). */
-export function useRecordPhrases(record: Record): string[] {
+function useRecordPhrases(record: Record): string[] {
   const { t } = useTranslation();
   const { responsiveness, rating } = record;
   const phrases: string[] = [];

@@ -40,14 +40,11 @@ function MentorshipCard({ mentorship }: { mentorship: Mentorship }) {
 function List({ tab }: { tab: Tab }) {
   const { t } = useTranslation();
   const { role, states } = TABS[tab];
-  // Current and past ones come from both sides.
-  const mine = useQuery(mentorshipListQuery("mentee", states));
-  const theirs = useQuery(mentorshipListQuery("mentor", states));
-  const queries = role === "mentor" ? [theirs] : role === "mentee" ? [mine] : [mine, theirs];
-  if (queries.some((q) => q.isPending)) return <Skeleton lines={4} card />;
-  const failed = queries.find((q) => q.isError);
-  if (failed) return <ErrorState error={failed.error} retry={() => void failed.refetch()} />;
-  const items = queries.flatMap((q) => q.data ?? []).sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
+  // Requests are one side's; current and past ones come from both (no role).
+  const list = useQuery(mentorshipListQuery(role ?? undefined, states));
+  if (list.isPending) return <Skeleton lines={4} card />;
+  if (list.isError) return <ErrorState error={list.error} retry={() => void list.refetch()} />;
+  const items = list.data;
   if (items.length === 0) return <EmptyState>{t(`mentorship.empty.${tab}`)}</EmptyState>;
   return (
     <ul className="card-list">

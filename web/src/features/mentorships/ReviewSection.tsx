@@ -6,7 +6,7 @@ import { FormError } from "../../components/FormError";
 import { fieldText, type FormSubmit } from "../../lib/forms";
 import { useReplyToReview, useWriteReview } from "./queries";
 
-export function Stars({ rating }: { rating: number }) {
+function Stars({ rating }: { rating: number }) {
   const { t } = useTranslation();
   return (
     <span className="stars" role="img" aria-label={t("mentorship.stars", { count: rating })}>

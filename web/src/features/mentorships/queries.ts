@@ -17,9 +17,11 @@ export const mentorshipKeys = {
   reviews: (mentorId: string) => ["reviews", mentorId] as const,
 };
 
-export const mentorshipListQuery = (role: "mentor" | "mentee", states: readonly MentorshipState[]) =>
+/** The caller's mentorships in `states`, most recently changed first: as `role`, or on
+ * either side when it is left out. */
+export const mentorshipListQuery = (role: "mentor" | "mentee" | undefined, states: readonly MentorshipState[]) =>
   queryOptions({
-    queryKey: mentorshipKeys.list(role, states),
+    queryKey: mentorshipKeys.list(role ?? "either", states),
     queryFn: async () =>
       unwrap(await api.GET("/api/mentorships/", { params: { query: { role, state: [...states], limit: 100 } } }))
         .results,
