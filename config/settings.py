@@ -333,6 +333,13 @@ class Settings:
         _integer(0),
         "sends this process works on at once; past it a send gets 503 busy at once (0: no cap)",
     )
+    directory_cache_seconds: int = _setting(
+        "HYPEE_DIRECTORY_CACHE_SECONDS",
+        2,
+        _integer(0),
+        "how long a directory page may be answered again without reading the store; a change "
+        "made in this process shows at once, one made in another within this (0: off)",
+    )
     ws_buffer_bytes: int = _setting(
         "HYPEE_WS_BUFFER_BYTES",
         1024 * 1024,

@@ -7,6 +7,7 @@ from typing import Any
 from handlers.base import BaseHandler
 from hypee.dbapi import DocumentDatabase
 from hypee.errors import not_found
+from hypee.jsonio import dumps
 from hypee.openapi import Operation
 from hypee.paging import page_schema
 from models import blocks, mentors, users
@@ -36,9 +37,19 @@ class MentorListHandler(BaseHandler):
 
     async def get(self) -> None:
         params = self.load_query(mentors.MentorQuerySchema)
-        if self.identity is not None:
-            params["hidden_ids"] = await blocks.blocked_by_user(self.db, self.user_id)
-        self.write_json(await directory_page(self.db, params))
+        hidden = (
+            [] if self.identity is None else await blocks.blocked_by_user(self.db, self.user_id)
+        )
+        if hidden:  # this reader's own page: never kept
+            params["hidden_ids"] = hidden
+            self.write_json(await directory_page(self.db, params))
+            return
+
+        async def render() -> bytes:
+            return dumps(await directory_page(self.db, params)).encode()
+
+        key = repr(sorted(params.items()))
+        self.write_answer(await self.services.directory.answer(key, render))
 
 
 class MentorHandler(BaseHandler):

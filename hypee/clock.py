@@ -6,6 +6,7 @@ Tests call `advance()` to move time forward instead of sleeping; nothing else ma
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 _offset = timedelta()
@@ -16,6 +17,11 @@ def now() -> datetime:
     precision MongoDB stores."""
     moment = datetime.now(UTC) + _offset
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def monotonic() -> float:
+    """Seconds on a clock that never goes back (plus whatever tests advanced): for ages."""
+    return time.monotonic() + _offset.total_seconds()
 
 
 def advance(seconds: float) -> None:

@@ -21,6 +21,7 @@ from hypee.embedded.collections import Database
 from hypee.embedded.engine import Engine, StoreUnavailable
 from hypee.mongo import SessionDatabase, Transactions
 from hypee.units import UnitOfWork, close_unit, open_unit
+from hypee.watch import Generations, WatchedDatabase
 
 log = logging.getLogger("hypee.db")
 
@@ -41,10 +42,21 @@ class Store:
     def __init__(self, client: Any, db: DocumentDatabase, engine: Engine | None = None) -> None:
         self.client = client
         self.db = db
+        self._unwatched = db
+        # The embedded engine's own database calls (checks, expiry, index use), unwatched.
+        self.embedded_db: Database | None = db if isinstance(db, Database) else None
         self.engine = engine
         self.transactions = Transactions(client) if engine is None else None
         self._lock: IO[Any] | None = None
         self._temporary: tempfile.TemporaryDirectory[str] | None = None
+
+    def watch(self, names: Iterable[str]) -> Generations:
+        """Count the writes to the collections `names` from now on (hypee/watch.py), in place
+        of any earlier watch: call it before anything takes `db`."""
+        names = list(names)
+        generations = Generations(names)
+        self.db = WatchedDatabase(self._unwatched, generations, names)
+        return generations
 
     @property
     def embedded(self) -> bool:
@@ -94,8 +106,8 @@ class Store:
 
     async def expire(self) -> int:
         """Embedded engine: delete documents past their TTL (MongoDB does it by itself)."""
-        if isinstance(self.db, Database):
-            return await self.db.expire()
+        if self.embedded_db is not None:
+            return await self.embedded_db.expire()
         return 0
 
     async def close(self) -> None:

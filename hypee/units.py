@@ -78,6 +78,11 @@ def current_unit() -> UnitOfWork:
     return unit
 
 
+def unit_in_progress() -> UnitOfWork | None:
+    """The unit of work this code runs in, or None outside one."""
+    return _CURRENT.get()
+
+
 def open_unit() -> tuple[UnitOfWork, contextvars.Token[UnitOfWork | None] | None]:
     """(the unit to work in, the token to close it with: None when the unit is an outer one,
     which this code runs inside)."""

@@ -13,6 +13,7 @@ from pymongo.errors import PyMongoError
 
 from config import Settings
 from hypee.admission import SendAdmission
+from hypee.answer_cache import AnswerCache
 from hypee.auth import PasswordService, TokenService
 from hypee.db import Store, connect_mongo, open_embedded
 from hypee.embedded.documents import UndecodableDocument
@@ -25,7 +26,7 @@ from hypee.ratelimit import AuthLimits, Limiter, RateLimiter, SharedRateLimiter
 from hypee.realtime.bridge import RedisBridge
 from hypee.realtime.hub import Hub
 from hypee.storage import open_storage
-from models import jobs, migrations, outbox
+from models import jobs, mentors, migrations, outbox
 from models.indexes import all_indexes
 from services.accounts import AccountService
 from services.attachments import AttachmentService
@@ -116,6 +117,8 @@ def _mail_transport(settings: Settings) -> Transport | None:
 def build_services(settings: Settings, store: Store) -> Services:
     """Wire every service of one process around `store` (nothing is started yet)."""
     configure_cursors(settings.jwt_secret)
+    watched = store.watch([mentors.COLLECTION])
+    directory = AnswerCache(watched, mentors.COLLECTION, settings.directory_cache_seconds)
     metrics = Metrics()
     due_work = DueWork(
         store, metrics, settings.due_work_poll_seconds, settings.delivery_retry_seconds
@@ -224,6 +227,7 @@ def build_services(settings: Settings, store: Store) -> Services:
         scheduling=scheduling,
         reviews=Reviews(store, notifier),
         goals=Goals(store),
+        directory=directory,
     )
 
 

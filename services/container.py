@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from config import Settings
+from hypee.answer_cache import AnswerCache
 from hypee.auth import PasswordService, TokenService
 from hypee.db import Store
 from hypee.health import Health
@@ -71,6 +72,7 @@ class Services:
     scheduling: Scheduling
     reviews: Reviews
     goals: Goals
+    directory: AnswerCache
 
     @property
     def db(self) -> Any:

@@ -20,7 +20,6 @@ from bson import ObjectId
 
 from hypee import locks
 from hypee.db import Store
-from hypee.embedded.collections import Database
 from hypee.embedded.documents import scans_allowed
 from models import (
     answers,
@@ -71,6 +70,7 @@ class IntegrityService:
 
     def __init__(self, store: Store, attachments: AttachmentService) -> None:
         self.db = store.db
+        self.embedded_db = store.embedded_db
         self.attachments = attachments
 
     async def run(self, repair: bool) -> Report:
@@ -79,14 +79,14 @@ class IntegrityService:
 
     async def _run(self, repair: bool) -> Report:
         report = Report()
-        if isinstance(self.db, Database):
-            damaged = await self.db.damaged_documents(repair)
+        if self.embedded_db is not None:
+            damaged = await self.embedded_db.damaged_documents(repair)
             for where in damaged:
                 report.add("documents that cannot be decoded (set aside in _damaged)", where)
             if damaged and not repair:
                 # The checks below read every document: they run once these are set aside.
                 return report
-            for index in await self.db.verify_indexes(repair):
+            for index in await self.embedded_db.verify_indexes(repair):
                 report.add("embedded indexes that disagree with their documents", index)
         await self._conversations(report, repair)
         await check_standing_copies(self.db, report, repair)

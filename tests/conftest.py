@@ -24,7 +24,6 @@ from pymongo import AsyncMongoClient
 from config import Settings
 from hypee import clock
 from hypee.db import open_embedded
-from hypee.embedded.collections import Database
 from models.indexes import all_indexes
 from server.process import Server
 from tests.client import ApiClient
@@ -98,8 +97,8 @@ INDEX_REPORT = os.environ.get("HYPEE_INDEX_REPORT")
 
 def _report_index_uses(server: Server) -> None:
     if INDEX_REPORT and server.running is not None:
-        db = server.services.db
-        uses = db.index_uses if isinstance(db, Database) else None
+        db = server.services.store.embedded_db
+        uses = db.index_uses if db is not None else None
         if uses:
             with open(INDEX_REPORT, "a") as report:
                 report.write(json.dumps(dict(uses)) + "\n")

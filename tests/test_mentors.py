@@ -7,7 +7,10 @@ from urllib.parse import urlencode
 
 import pytest
 from bson import ObjectId
+from pymongo import AsyncMongoClient
 
+from hypee import clock
+from tests import conftest
 from tests.client import Account, ApiClient
 from tests.helpers import PROFILE, assert_error
 
@@ -286,3 +289,63 @@ async def test_default_limit_is_20(api: ApiClient):
     page = (await api.get("/api/mentors/")).json
     assert len(page["results"]) == 20
     assert page["next_cursor"]
+
+
+async def test_a_directory_page_carries_an_etag_and_answers_304_while_unchanged(api: ApiClient):
+    mentor = await make_mentor(api, "Etag Mentor", headline="Before")
+    first = await api.get("/api/mentors/?limit=5")
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "no-cache"
+    again = await api.get("/api/mentors/?limit=5", headers={"If-None-Match": etag})
+    assert again.status == 304 and again.body == b""
+    # Another query is another answer.
+    other = await api.get("/api/mentors/?limit=5&q=nobody", headers={"If-None-Match": etag})
+    assert other.status == 200 and other.headers["ETag"] != etag
+
+    # A change made through this process shows at once, under a new ETag.
+    edited = {**PROFILE, "headline": "After"}
+    assert (await api.put("/api/me/mentor-profile", edited, token=mentor.access)).status == 200
+    changed = await api.get("/api/mentors/?limit=5", headers={"If-None-Match": etag})
+    assert changed.status == 200 and changed.headers["ETag"] != etag
+    assert changed.json["results"][0]["mentor"]["headline"] == "After"
+
+
+async def test_a_change_made_by_another_process_shows_within_the_cache_time(api: ApiClient):
+    """Another process's write does not reach this one's cache: the answer may be kept for
+    HYPEE_DIRECTORY_CACHE_SECONDS (2), never longer."""
+    mentor = await make_mentor(api, "Cached Mentor", headline="Before")
+    services = api.server.services
+    assert (await api.get("/api/mentors/")).json["results"][0]["mentor"]["headline"] == "Before"
+    if conftest.TEST_MONGO_URI:
+        client: AsyncMongoClient = AsyncMongoClient(conftest.TEST_MONGO_URI, tz_aware=True)
+        elsewhere = client[services.settings.mongo_db]["users"]
+    else:
+        client, elsewhere = None, services.store.embedded_db["users"]
+    try:
+        await elsewhere.update_one(
+            {"_id": ObjectId(mentor.id)}, {"$set": {"mentor.headline": "Elsewhere"}}
+        )
+    finally:
+        if client is not None:
+            await client.close()
+    kept = await api.get("/api/mentors/")
+    assert kept.json["results"][0]["mentor"]["headline"] == "Before"
+    clock.advance(services.settings.directory_cache_seconds + 0.1)
+    fresh = await api.get("/api/mentors/")
+    assert fresh.json["results"][0]["mentor"]["headline"] == "Elsewhere"
+
+
+async def test_a_reader_with_blocks_gets_a_page_of_their_own(api: ApiClient):
+    mentor = await make_mentor(api, "Blocked Mentor")
+    other = await make_mentor(api, "Other Mentor")
+    reader = await api.register("Reader")
+    assert set(await list_ids(api)) == {mentor.id, other.id}  # kept for everyone
+    assert (await api.put(f"/api/me/blocks/{mentor.id}", {}, token=reader.access)).status in (
+        200,
+        201,
+        204,
+    )
+    page = await api.get("/api/mentors/", token=reader.access)
+    assert [m["id"] for m in page.json["results"]] == [other.id]
+    assert page.headers["Cache-Control"] == "no-store" and "ETag" not in page.headers
+    assert set(await list_ids(api)) == {mentor.id, other.id}
