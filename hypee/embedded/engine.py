@@ -32,12 +32,15 @@ from typing import Any, TypeVar
 from pymongo.errors import ConnectionFailure
 
 from hypee.embedded import watermark
+from hypee.turns import Turns
 
 log = logging.getLogger("hypee.store")
 
 T = TypeVar("T")
 PROBE_SECONDS = 2.0
 PROBE_BYTES = 64 * 1024
+# Units begun, and sends let on after their commit, in one pass of the event loop.
+TURNS_PER_PASS = 4
 # SQLite result codes that mean the disk, not the query, is at fault.
 _FAULTS = {
     "SQLITE_FULL": "disk full",
@@ -166,6 +169,7 @@ class Engine:
         self.reads = 0  # read operations (queries) run
         self.writes = 0  # write operations run (inside units or alone)
         self.generation = 0  # changes at every commit or rollback of the open transaction
+        self.turns = Turns(TURNS_PER_PASS)
         self._in_transaction = False
         self._gate: asyncio.Lock | None = None
         self._commit_task: asyncio.Task[None] | None = None
@@ -276,6 +280,7 @@ class Engine:
             yield
             return
         self._refuse_if_read_only()
+        await self.turns.take()
         async with self.gate:
             self._refuse_if_read_only()
             self._begin()
@@ -315,6 +320,7 @@ class Engine:
     async def durable(self, mark: int | None = None) -> None:
         """Wait until the writes up to `mark` (default: all so far) are committed."""
         mark = self.written if mark is None else mark
+        waited = False
         while self.committed < mark:
             if mark <= self.lost:
                 raise _refused("the write was not committed", self.read_only)
@@ -322,9 +328,12 @@ class Engine:
                 self._commit_task = asyncio.ensure_future(self._commit())
             with contextlib.suppress(StoreUnavailable):
                 await asyncio.shield(self._commit_task)
+            waited = True
         # A commit after a failure may have moved `committed` past rolled-back writes.
         if mark <= self.lost:
             raise _refused("the write was not committed", self.read_only)
+        if waited:
+            await self.turns.take()  # one commit wakes many sends: their acks take turns too
 
     async def _commit(self) -> None:
         async with self.gate:
