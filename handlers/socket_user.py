@@ -83,7 +83,7 @@ class SocketUser:
             await self.leave()
             return
         self.peer.send_frame({"type": "ready", "user": users.private_view(user)})
-        await self._initial_presence()
+        await self._initial_presence(user)
 
     async def _enter_scope(self, user_id: ObjectId) -> bool:
         """Check the user takes part in the socket's conversation; closes with 4404 if not."""
@@ -109,13 +109,15 @@ class SocketUser:
             self.joined = False
             await self.services.hub.leave(cast(Connection, self.peer))
 
-    async def _initial_presence(self) -> None:
+    async def _initial_presence(self, user: dict[str, Any]) -> None:
+        """`presence` frames for the online people `user` shares a conversation with (but
+        those with a block either way, as `user`'s document records them)."""
         services = self.services
         if self.scope is not None:
             peers = [p for p in self._scope_participants if p != self.user_id]
         else:
             peers = await conversations.peers(services.db, self.user_id)
-        hidden = (await users.relations(services.db, self.user_id, peers)).either
+        hidden = users.relations_of(user, peers).either
         for peer in await services.hub.online([p for p in peers if p not in hidden]):
             self.peer.send_frame({"type": "presence", "user_id": str(peer), "online": True})
 

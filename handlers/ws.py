@@ -11,6 +11,7 @@ import socket
 import uuid
 from typing import Any
 
+import tornado.httputil
 import tornado.ioloop
 import tornado.websocket
 from bson import ObjectId
@@ -122,6 +123,10 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             self.services.settings.ws_auth_seconds,
             self._auth_timed_out,
         )
+        # The upgrade's headers, both ways, are read no more: kept for the socket's life they
+        # would cost a few KB per socket.
+        self.request.headers = tornado.httputil.HTTPHeaders()
+        self._headers = tornado.httputil.HTTPHeaders()
 
     def _auth_timed_out(self) -> None:
         if self.protocol is None or self.protocol.identity is None:
