@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from hypee.embedded.indexes import IndexSpec
+from hypee.embedded.planning import PlanCache
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS _collections (name TEXT PRIMARY KEY, number INTEGER NOT NULL);
@@ -32,6 +33,7 @@ class CollectionMeta:
     name: str
     table: str
     indexes: list[IndexSpec] = field(default_factory=list)
+    plans: PlanCache = field(default_factory=PlanCache, repr=False, compare=False)
 
     def index(self, name: str) -> IndexSpec | None:
         return next((index for index in self.indexes if index.name == name), None)

@@ -27,7 +27,7 @@ from hypee.embedded.indexes import IndexSpec, Key
 from hypee.embedded.keys import Unsupported, encode
 from hypee.embedded.matching import compile_filter
 from hypee.embedded.paths import MISSING, values_at
-from hypee.embedded.planning import Plan, Sort, plan
+from hypee.embedded.planning import Plan, Sort
 
 log = logging.getLogger("hypee.store")
 
@@ -153,8 +153,7 @@ class Reader:
         self.uses = uses
 
     def plan(self, meta: CollectionMeta, query: Filter | None, sort: Sort) -> Plan:
-        indexes = [i for i in meta.indexes if i.committed or not self.committed_only]
-        chosen = plan(meta.table, indexes, query, sort)
+        chosen = meta.plans.plan(meta.table, meta.indexes, self.committed_only, query, sort)
         if self.strict and chosen.scans and query and not SCANS_ALLOWED.get():
             raise UnindexedQuery(f"query on {meta.name} uses no index: {query!r}")
         if self.uses is not None:

@@ -55,6 +55,8 @@ class Plan:
     index: IndexSpec | None
     count_sql: str = ""
     scans: bool = False  # reads the whole collection
+    # The fields whose bounds give `params`, in order (a cached plan takes new values so).
+    param_paths: tuple[str, ...] = ()
 
 
 def conjuncts(query: Filter | None) -> list[tuple[str, Any]]:
@@ -143,6 +145,7 @@ class _Candidate:
     bounded: int
     order: list[str] | None  # ORDER BY terms, when the index yields the sort
     exact: bool
+    paths: tuple[str, ...] = ()
 
     def score(self) -> tuple[int, int, int]:
         return (self.bounded, 1 if self.order is not None else 0, -len(self.index.fields))
@@ -193,6 +196,7 @@ def _candidate(
     where: list[str] = []
     params: list[Any] = []
     used: list[Bound] = []
+    paths: list[str] = []
     fixed = 0
     for i, (path, _) in enumerate(index.fields):
         bound = bounds.get(path)
@@ -200,6 +204,7 @@ def _candidate(
             break
         _sql_bound(columns[i], bound, where, params)
         used.append(bound)
+        paths.append(path)
         if bound.kind == "range":
             break
         fixed += 1
@@ -213,7 +218,7 @@ def _candidate(
     # Exact when every bound is used and what no bound decides is the index's own condition.
     implied = conjuncts(index.partial) if index.partial else []
     covered = len(used) == len(bounds) and all(part in implied for part in loose)
-    return _Candidate(index, where, params, len(used), order, covered)
+    return _Candidate(index, where, params, len(used), order, covered, tuple(paths))
 
 
 def plan(
@@ -263,6 +268,7 @@ def _id_plan(table: str, bound: Bound, sort: Sort, exact: bool) -> Plan:
         exact=exact,
         index=None,
         count_sql=f'SELECT c.rid FROM "{table}" AS c WHERE {condition}',
+        param_paths=("_id",),
     )
 
 
@@ -291,4 +297,120 @@ def _index_plan(table: str, best: _Candidate) -> Plan:
         exact=best.exact,
         index=best.index,
         count_sql=f'SELECT DISTINCT x.rid FROM "{index_table}" AS x{where_sql}',
+        param_paths=best.paths,
     )
+
+
+# -- plans kept by the shape of their query ------------------------------------------------
+
+MAX_KEPT_PLANS = 1000
+_NULL_SHAPE = ("null",)
+
+
+class PlanCache:
+    """One collection's plans by query shape: a query of a known shape takes the kept plan
+    with its own values as parameters, instead of weighing every index again.
+
+    A shape keeps what planning looks at: the fields and operators, each value's type, the
+    values of booleans and nulls, regular expressions whole, and the whole value of any
+    field a partial index's filter names (the filter must be among the query's conditions).
+    Kept plans are forgotten when an index is added or becomes usable.
+    """
+
+    def __init__(self) -> None:
+        self._state: tuple[int, int] | None = None
+        self._plans: dict[Any, Plan] = {}
+        self._fixed: frozenset[str] = frozenset()
+
+    def plan(
+        self,
+        table: str,
+        indexes: list[IndexSpec],
+        committed_only: bool,
+        query: Filter | None,
+        sort: Sort,
+    ) -> Plan:
+        """The plan of `query` in `sort` order over `indexes` (the committed ones only, when
+        `committed_only`)."""
+        state = (len(indexes), sum(index.committed for index in indexes))
+        if state != self._state:
+            self._state, self._plans = state, {}
+            self._fixed = frozenset(
+                path for index in indexes if index.partial for path in _partial_paths(index)
+            )
+        shape = _shape(query, self._fixed)
+        if shape is None:
+            return plan(table, _usable(indexes, committed_only), query, sort)
+        key = (committed_only, shape, *sort)
+        kept = self._plans.get(key)
+        if kept is None:
+            made = plan(table, _usable(indexes, committed_only), query, sort)
+            if len(self._plans) >= MAX_KEPT_PLANS:
+                self._plans.clear()
+            self._plans[key] = made
+            return made
+        if not kept.param_paths:
+            return kept
+        bounds, _ = field_bounds(query)
+        params: list[Any] = []
+        for path in kept.param_paths:
+            _sql_bound("", bounds[path], [], params)
+        if len(params) != len(kept.params):  # an $in list with repeated values
+            return plan(table, _usable(indexes, committed_only), query, sort)
+        return Plan(
+            kept.sql,
+            params,
+            kept.ordered,
+            kept.exact,
+            kept.index,
+            kept.count_sql,
+            kept.scans,
+            kept.param_paths,
+        )
+
+
+def _usable(indexes: list[IndexSpec], committed_only: bool) -> list[IndexSpec]:
+    return [index for index in indexes if index.committed or not committed_only]
+
+
+def _partial_paths(index: IndexSpec) -> list[str]:
+    return [name for name, _ in conjuncts(index.partial)]
+
+
+def _shape(query: Filter | None, fixed: frozenset[str]) -> tuple[Any, ...] | None:
+    """What planning sees of `query`; None for forms not worth keeping (`$and`, `$or`...)."""
+    parts: list[Any] = []
+    for name, value in (query or {}).items():
+        if name.startswith("$"):
+            return None
+        if name in fixed:
+            parts.append((name, repr(value)))
+        else:
+            parts.append((name, _value_shape(value)))
+    return tuple(parts)
+
+
+def _value_shape(value: Any) -> Any:
+    kind = type(value)
+    if value is None:
+        return _NULL_SHAPE
+    if kind is bool:
+        return ("bool", value)
+    if kind is dict:
+        if not is_operator_dict(value):
+            return ("document",)
+        return tuple(
+            (op, repr(argument) if op in ("$regex", "$options") else _argument_shape(argument))
+            for op, argument in value.items()
+        )
+    if kind is list:
+        return ("list",)
+    return kind
+
+
+def _argument_shape(argument: Any) -> Any:
+    if type(argument) is list:
+        return ("list", *(_value_shape(item) for item in argument))
+    if type(argument) is dict:
+        return ("document", repr(argument))
+    return _value_shape(argument)
