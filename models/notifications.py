@@ -171,6 +171,9 @@ async def message_stored(
     keys = {_unread_key(user_id, conversation_id): user_id for user_id in recipients}
     if not keys:
         return []
+    # Within a run every recipient has one already: counted from the index alone.
+    if await db[COLLECTION].count_documents({"unread_key": {"$in": list(keys)}}) == len(keys):
+        return []
     found = (
         await db[COLLECTION]
         .find({"unread_key": {"$in": list(keys)}}, {"unread_key": 1})

@@ -243,27 +243,31 @@ def _write_keys(
 ) -> None:
     if removed:
         connection.executemany(index.sql("delete"), [(*key, rid) for key in removed])
-    if added:
+    if len(added) == 1:  # the usual case, without executemany's iteration
+        (key,) = added
+        connection.execute(index.sql("insert"), (*key, rid))
+    elif added:
         connection.executemany(index.sql("insert"), [(*key, rid) for key in added])
 
 
 def insert(connection: sqlite3.Connection, meta: CollectionMeta, document: dict[str, Any]) -> int:
     """Insert a document (with its `_id` set); DuplicateKeyError on any unique index."""
     id_key = encode(document["_id"])
-    if connection.execute(f'SELECT 1 FROM "{meta.table}" WHERE id = ?', (id_key,)).fetchone():
-        raise DuplicateKeyError(
-            f"E11000 duplicate key error collection: {meta.name} index: _id_",
-            11000,
-            {"keyPattern": {"_id": 1}, "index": "_id_"},
-        )
     blob = encode_document(document)
     keys = {index.name: index.keys_of(document) for index in meta.indexes}
     for index in meta.indexes:
         if index.unique:
             _check_unique(connection, meta, index, keys[index.name], -1)
-    rid = connection.execute(
-        f'INSERT INTO "{meta.table}" (id, doc) VALUES (?, ?)', (id_key, blob)
-    ).lastrowid
+    try:
+        rid = connection.execute(
+            f'INSERT INTO "{meta.table}" (id, doc) VALUES (?, ?)', (id_key, blob)
+        ).lastrowid
+    except sqlite3.IntegrityError:  # the table's one constraint: `id` is unique
+        raise DuplicateKeyError(
+            f"E11000 duplicate key error collection: {meta.name} index: _id_",
+            11000,
+            {"keyPattern": {"_id": 1}, "index": "_id_"},
+        ) from None
     assert rid is not None  # an INSERT always has one
     for index in meta.indexes:
         _write_keys(connection, index, keys[index.name], set(), rid)

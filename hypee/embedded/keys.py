@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -56,18 +57,21 @@ def epoch_ms(value: datetime) -> int:
 
 def encode(value: Any) -> bytes:
     """The key of one value."""
+    exact = _BY_TYPE.get(type(value))
+    if exact is not None:
+        return exact(value)
     if value is None:
-        return bytes([NULL])
-    if value is True or value is False:
-        return bytes([BOOLEAN, 1 if value else 0])
+        return _NULL_KEY
+    if isinstance(value, bool):
+        return _TRUE_KEY if value else _FALSE_KEY
     if isinstance(value, int | float):
         return _number(float(value))
     if isinstance(value, str):
-        return bytes([STRING]) + value.encode("utf-8", "surrogatepass")
+        return _string(value)
     if isinstance(value, ObjectId):
-        return bytes([OBJECT_ID]) + value.binary
+        return _object_id(value)
     if isinstance(value, datetime):
-        return bytes([DATE]) + _UINT64.pack(epoch_ms(value) + _SIGN)
+        return _date(value)
     if isinstance(value, dict):
         return bytes([OBJECT]) + bson.encode(value)
     if isinstance(value, list | tuple):
@@ -77,6 +81,38 @@ def encode(value: Any) -> bytes:
     if isinstance(value, bytes):
         return bytes([BINARY]) + value
     raise Unsupported(f"cannot index a {type(value).__name__}")
+
+
+_NULL_KEY = bytes([NULL])
+_TRUE_KEY = bytes([BOOLEAN, 1])
+_FALSE_KEY = bytes([BOOLEAN, 0])
+_STRING_TAG = bytes([STRING])
+_OBJECT_ID_TAG = bytes([OBJECT_ID])
+_DATE_TAG = bytes([DATE])
+
+
+def _string(value: str) -> bytes:
+    return _STRING_TAG + value.encode("utf-8", "surrogatepass")
+
+
+def _object_id(value: ObjectId) -> bytes:
+    return _OBJECT_ID_TAG + value.binary
+
+
+def _date(value: datetime) -> bytes:
+    return _DATE_TAG + _UINT64.pack(epoch_ms(value) + _SIGN)
+
+
+# The common types by exact type (subclasses take the isinstance path above).
+_BY_TYPE: dict[type, Callable[[Any], bytes]] = {
+    ObjectId: _object_id,
+    str: _string,
+    datetime: _date,
+    int: lambda value: _number(float(value)),
+    float: _number,
+    bool: lambda value: _TRUE_KEY if value else _FALSE_KEY,
+    type(None): lambda value: _NULL_KEY,
+}
 
 
 def type_of(key: bytes) -> int:
