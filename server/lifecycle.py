@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pymongo.errors import PyMongoError
 
@@ -22,8 +23,7 @@ from hypee.inflight import Inflight
 from hypee.mail.transport import FolderTransport, SmtpTransport, Transport
 from hypee.metrics import Metrics
 from hypee.pagination import configure_cursors
-from hypee.ratelimit import AuthLimits, Limiter, RateLimiter, SharedRateLimiter
-from hypee.realtime.bridge import RedisBridge
+from hypee.ratelimit import AuthLimits, Limiter, RateLimiter
 from hypee.realtime.hub import Hub
 from hypee.storage import open_storage
 from models import jobs, mentors, migrations, outbox
@@ -53,6 +53,9 @@ from services.reviews import Reviews
 from services.scheduling import Scheduling
 from services.session_notices import SessionNotices
 from services.votes import VoteService
+
+if TYPE_CHECKING:  # Redis's client is loaded only when HYPEE_REDIS_URL asks for it
+    from hypee.realtime.bridge import RedisBridge
 
 log = logging.getLogger("hypee.services")
 
@@ -101,7 +104,15 @@ async def _ensure_indexes(store: Store) -> None:
 def _limiter(bridge: RedisBridge | None, name: str, limit: int, window: float) -> Limiter:
     if bridge is None:
         return RateLimiter(limit, window)
+    from hypee.shared_ratelimit import SharedRateLimiter
+
     return SharedRateLimiter(bridge.redis, name, limit, window, lambda: bridge.connected)
+
+
+def _bridge(redis_url: str, hub: Hub) -> RedisBridge:
+    from hypee.realtime.bridge import RedisBridge
+
+    return RedisBridge(redis_url, hub)
 
 
 def _mail_transport(settings: Settings) -> Transport | None:
@@ -133,7 +144,7 @@ def build_services(settings: Settings, store: Store) -> Services:
         due_work.deliver_with("email", send_email)
     storage = open_storage(settings)
     hub = Hub()
-    bridge = RedisBridge(settings.redis_url, hub) if settings.redis_url else None
+    bridge = _bridge(settings.redis_url, hub) if settings.redis_url else None
     db = store.db
     tokens = TokenService(settings.jwt_secret, settings.access_token_seconds)
     notifier = Notifier(store, hub, mailer, settings.missed_message_delay_seconds)

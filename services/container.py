@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from config import Settings
 from hypee.answer_cache import AnswerCache
@@ -13,7 +13,6 @@ from hypee.health import Health
 from hypee.inflight import Inflight
 from hypee.metrics import Metrics
 from hypee.ratelimit import AuthLimits
-from hypee.realtime.bridge import RedisBridge
 from hypee.realtime.hub import Hub
 from hypee.storage import Storage
 from services.accounts import AccountService
@@ -36,6 +35,9 @@ from services.push import PushService
 from services.reviews import Reviews
 from services.scheduling import Scheduling
 from services.votes import VoteService
+
+if TYPE_CHECKING:  # loaded only with HYPEE_REDIS_URL (server/lifecycle.py)
+    from hypee.realtime.bridge import RedisBridge
 
 
 @dataclass

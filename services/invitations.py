@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
 
-from icalendar import Calendar, Event, vCalAddress, vText
-
 from models.bookings import BookingDocument
 
 PRODUCT = "-//Hypee//Mentorship sessions//EN"
@@ -37,6 +35,9 @@ class Invitee:
 def invitation(booking: BookingDocument, method: str, invitee: Invitee, now: datetime) -> str:
     """The iCalendar text of `booking` for one invitee: `method` "REQUEST" (booked or moved)
     or "CANCEL"."""
+    # Loaded at the first invitation, not at start: most processes never write one.
+    from icalendar import Calendar, Event, vCalAddress, vText
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")
