@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import tornado.httputil
 import tornado.ioloop
@@ -18,6 +18,7 @@ from bson import ObjectId
 
 from handlers.common import error_answer, origin_allowed, services_of
 from handlers.frames import FrameProtocol
+from handlers.keepalive import Keepalive
 from hypee.errors import ApiError, field_error
 from hypee.jsonio import dumps
 from hypee.openapi import Operation
@@ -26,6 +27,7 @@ from services.container import Services
 
 KERNEL_SEND_BUFFER = 128 * 1024
 CLOSE_AUTH_TIMEOUT = 4408
+CLOSE_PING_TIMEOUT = 1001  # going away: the client stopped answering pings
 
 
 class SocketHandler(tornado.websocket.WebSocketHandler):
@@ -57,6 +59,10 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
     @property
     def services(self) -> Services:
         return services_of(self.application)
+
+    @property
+    def keepalive(self) -> Keepalive:
+        return cast(Keepalive, self.application.settings["keepalive"])
 
     def check_origin(self, origin: str) -> bool:
         # The token travels in the first frame, never in a cookie, so a page on another origin
@@ -111,6 +117,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
 
     def open(self, conversation_id: str | None = None) -> None:
         self.protocol = FrameProtocol(self.services, self, conversation_id)
+        self.keepalive.watch(self)
         # Frames are small and each one matters at once: no Nagle delay (up to 40 ms with the
         # peer's delayed ACKs).
         self.set_nodelay(True)
@@ -124,8 +131,9 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             self._auth_timed_out,
         )
         # The upgrade's headers, both ways, are read no more: kept for the socket's life they
-        # would cost a few KB per socket.
-        self.request.headers = tornado.httputil.HTTPHeaders()
+        # would cost a few KB per socket (emptied in place: Tornado's reader holds them too).
+        for name in list(self.request.headers):
+            del self.request.headers[name]
         self._headers = tornado.httputil.HTTPHeaders()
 
     def _auth_timed_out(self) -> None:
@@ -140,9 +148,20 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
 
     def on_close(self) -> None:
         self._closing = True
+        self.keepalive.forget(self)
         self._cancel_auth_timer()
         if self.protocol is not None:
             tornado.ioloop.IOLoop.current().add_callback(self.protocol.leave)
+
+    def on_pong(self, data: bytes) -> None:
+        self.keepalive.pong(self)
+
+    def send_ping(self) -> None:
+        with contextlib.suppress(tornado.websocket.WebSocketClosedError):
+            self.ping()
+
+    def ping_timed_out(self) -> None:
+        self.close_with(CLOSE_PING_TIMEOUT, "ping timed out")
 
     def _cancel_auth_timer(self) -> None:
         if self._auth_timer is not None:

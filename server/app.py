@@ -9,6 +9,7 @@ import tornado.web
 
 from config import Settings
 from handlers.base import log_request
+from handlers.keepalive import Keepalive
 from handlers.webapp import AssetHandler, WebAppHandler
 from server.routes import ROUTES, SOCKET_ROUTES, openapi_document
 from services.container import Services
@@ -28,8 +29,7 @@ def make_app(settings: Settings, services: Services) -> tornado.web.Application:
         services=services,
         openapi=functools.cache(functools.partial(openapi_document, settings)),
         log_function=log_request,
-        websocket_ping_interval=settings.ws_ping_seconds,
-        websocket_ping_timeout=settings.ws_ping_seconds,
+        keepalive=Keepalive(settings.ws_ping_seconds),  # one sweep pings every socket
         websocket_max_message_size=settings.ws_max_frame_bytes,
         compress_response=True,  # gzip for clients that ask (the app's assets above all)
         debug=False,

@@ -12,6 +12,7 @@ import tornado.netutil
 
 from config import Settings
 from handlers.body import DRAIN_LIMIT
+from handlers.keepalive import Keepalive
 from hypee.http_limits import READ_LIMIT, RequestLimits
 from hypee.realtime.hub import CLOSE_GOING_AWAY
 from server.app import make_app
@@ -29,6 +30,7 @@ class Server:
         self.running: Running | None = None
         self.http: tornado.httpserver.HTTPServer | None = None
         self.port: int | None = None
+        self.keepalive: asyncio.Task[None] | None = None
 
     @property
     def services(self) -> Services:
@@ -41,6 +43,8 @@ class Server:
         settings = self.settings
         self.running = await start_services(settings)
         app = make_app(settings, self.running.services)
+        self.keepalive_sweep: Keepalive = app.settings["keepalive"]
+        self.keepalive = asyncio.ensure_future(self.keepalive_sweep.run())
         max_body_size = max(DRAIN_LIMIT, settings.max_upload_bytes + 64 * 1024)
         self.http = tornado.httpserver.HTTPServer(
             RequestLimits(app, max_body_size),
@@ -61,6 +65,8 @@ class Server:
             return
         services = self.running.services
         self.http.stop()
+        if self.keepalive is not None:
+            self.keepalive.cancel()
         services.hub.close_all(CLOSE_GOING_AWAY, "server shutting down; reconnect")
         grace = self.settings.shutdown_grace_seconds
         if not await services.inflight.wait_idle(grace):

@@ -592,3 +592,26 @@ async def test_twenty_clients_sending_fifty_messages_each_agree_on_the_order(sta
     for index in range(20):
         mine = [int(m["body"].split(":")[1]) for m in stored if m["body"].startswith(f"{index}:")]
         assert mine == list(range(50))
+
+
+async def test_a_socket_that_stops_answering_pings_is_closed_at_the_next_sweep(api):
+    """One sweep pings every socket (handlers/keepalive.py); a socket that did not answer by
+    the next sweep is closed 1001, one that did stays open."""
+    bob = await api.register()
+    keepalive = api.server.keepalive_sweep
+    port = int(api.base_url.rsplit(":", 1)[1])
+    silent = await asyncio.to_thread(RawSocket, port)  # reads nothing, so never answers
+    await asyncio.to_thread(silent.send, {"type": "auth", "token": bob.access})
+    _, payload = await asyncio.to_thread(silent.read_frame)
+    assert json.loads(payload)["type"] == "ready"
+    attentive = await connect(api, bob)
+    await keepalive.sweep()  # pings both
+    for _ in range(2):  # by the second answer, the server has read the client's pong
+        await attentive.send({"type": "ping"})
+        await attentive.expect("pong")
+    await keepalive.sweep()  # closes the silent one, pings the attentive one again
+    opcode, _ = await asyncio.to_thread(silent.read_frame)
+    assert opcode == 0x9  # the first sweep's ping, never answered
+    assert await asyncio.to_thread(silent.close_code) == 1001
+    await attentive.send({"type": "ping"})
+    assert (await attentive.expect("pong"))["type"] == "pong"
