@@ -89,9 +89,9 @@ async def fanout(
     options = ["--seconds", str(seconds), "--rate", str(rate), *(["--nagle"] if nagle else [])]
     result = await asyncio.to_thread(load, "fanout", plan, *options)
     latencies = await probe
-    result["server_cpu_ms_per_delivered"] = (
-        (cpu_seconds(server.pid) - before) * 1000 / max(1, result["delivered"])
-    )
+    used_ms = (cpu_seconds(server.pid) - before) * 1000
+    result["server_cpu_ms_per_delivered"] = used_ms / max(1, result["delivered"])
+    result["server_cpu_ms_per_send"] = used_ms / max(1, result["acked"])
     store_after = await store_counters(server)
     if store_before and store_after and result["acked"]:
         sends = result["acked"]
@@ -216,7 +216,13 @@ def bench_settings(settings: dict[str, str]) -> Settings:
 
 
 async def measure_hypee(
-    tmp: Path, name: str, settings: dict[str, str], population: Population, args: Any
+    tmp: Path,
+    name: str,
+    settings: dict[str, str],
+    population: Population,
+    args: Any,
+    *,
+    saturated_only: bool = False,
 ) -> dict[str, Any]:
     print(f"seeding {name} ...", flush=True)
     started = time.perf_counter()
@@ -227,6 +233,8 @@ async def measure_hypee(
         plan = write_plan(tmp / f"{name}-fanout.json", server.port, seeded.sockets)
         print(f"{name}: fan-out at saturation", flush=True)
         figures["saturated"] = await fanout(server, plan, args.seconds)
+        if saturated_only:
+            return figures
         print(f"{name}: fan-out at {args.rate} msg/s", flush=True)
         figures["offered"] = await fanout(server, plan, args.seconds, args.rate)
         if seeded.idle_tokens:
@@ -319,6 +327,15 @@ async def main() -> None:
             {"HYPEE_DATA_DIR": str(tmp / "empty")},
             Population(idle_sessions=500),
             args,
+        )
+        # The same groups with blocks, a mute, changed settings and an away member.
+        results["embedded, featured groups"] = await measure_hypee(
+            tmp,
+            "featured",
+            {"HYPEE_DATA_DIR": str(tmp / "featured")},
+            Population(featured=True),
+            args,
+            saturated_only=True,
         )
         results["embedded, large store"] = await measure_hypee(
             tmp, "large", {"HYPEE_DATA_DIR": str(tmp / "large")}, big, args

@@ -32,6 +32,8 @@ class Population:
     conversations: int = 0
     messages: int = 0
     idle_sessions: int = 0
+    # The fan-out groups with what sends have had to look at since: see `_feature`.
+    featured: bool = False
 
 
 @dataclass
@@ -63,7 +65,10 @@ async def _fill(store: Store, services: Services, population: Population, groups
     for group in range(groups):
         members = [await _account(services, f"member{group}-{n}") for n in range(4)]
         people += members
-        cid = await _conversation(services, members)
+        away = [await _account(services, f"away{group}")] if population.featured else []
+        cid = await _conversation(services, members + away)
+        if population.featured:
+            await _feature(services, cid, members, away[0])
         for member in members:
             token = await _token(services, member)
             seeded.sockets.append({"path": "/ws", "token": token, "conversation": str(cid)})
@@ -88,6 +93,26 @@ async def _fill(store: Store, services: Services, population: Population, groups
     for n in range(population.idle_sessions):
         seeded.idle_tokens.append(await _token(services, people[n % len(people)]))
     return seeded
+
+
+async def _feature(
+    services: Services, cid: Any, members: list[dict[str, Any]], away: dict[str, Any]
+) -> None:
+    """A group as sends now find them: one member blocked another (whose messages reach them
+    folded), one muted it, one changed their notification settings, and a fifth member is
+    away (no socket) with email and a push subscription, so their notification is made and
+    their email and push are queued. Push endpoints refuse connections (a closed loopback
+    port), so a delivery that comes due fails at once and is retried later."""
+    await services.blocking.block(members[2]["_id"], members[1]["_id"])
+    await services.blocking.mute(cid, members[3]["_id"], True)
+    changes = {"digest": "daily", "push": {"messages": False, "forum": True, "mentorship": True}}
+    await services.preferences.update(members[0]["_id"], changes)
+    keys = {"p256dh": _P256DH, "auth": "AAAAAAAAAAAAAAAAAAAAAA"}
+    await services.push.subscribe(away["_id"], f"http://127.0.0.1:9/push/{away['_id']}", keys)
+
+
+# An uncompressed P-256 public key (the curve's generator point), as subscriptions carry.
+_P256DH = "BGsX0fLhLEJH-Lzm5WOkQPJ3A32BLeszoPShOUXYmMKWT-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU"
 
 
 async def _account(services: Services, name: str) -> dict[str, Any]:
