@@ -32,6 +32,22 @@ class MentorListHandler(BaseHandler):
             "Search the mentor directory",
             query=mentors.MentorQuerySchema,
             response=MentorPageSchema,
+            also={304: None},
+            parameters=(
+                {
+                    "in": "header",
+                    "name": "If-None-Match",
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "description": "The ETag of a page the client holds: 304 while unchanged.",
+                },
+            ),
+            headers={
+                "ETag": {
+                    "schema": {"type": "string"},
+                    "description": "The page's version (absent on a page of the reader's own).",
+                }
+            },
         )
     }
 

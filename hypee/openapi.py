@@ -107,8 +107,8 @@ class Operation:
     errors: Sequence[int] = ()
     description: str = ""
     content_type: str = "application/json"
-    # Other successful answers: {status: JSON Schema of its JSON body}.
-    also: Mapping[int, dict[str, Any]] = field(default_factory=dict)
+    # Other successful answers: {status: JSON Schema of its JSON body, or None: no body}.
+    also: Mapping[int, dict[str, Any] | None] = field(default_factory=dict)
     # Header and cookie parameters (OpenAPI Parameter objects), and the success answer's
     # headers ({name: OpenAPI Header object}).
     parameters: Sequence[dict[str, Any]] = ()
@@ -193,10 +193,12 @@ def _operation(doc: Operation, route: Route, *, authenticated: bool) -> dict[str
             doc.headers
         )
     for status, schema in doc.also.items():
-        operation["responses"][str(status)] = {
-            "description": doc.summary,
-            "content": {"application/json": {"schema": schema}},
-        }
+        answer: dict[str, Any] = {"description": doc.summary}
+        if schema is not None:
+            answer["content"] = {"application/json": {"schema": schema}}
+        else:
+            answer["description"] = "Not modified: the client's copy is current; no content."
+        operation["responses"][str(status)] = answer
     if doc.body is not None:
         operation["requestBody"] = {
             "required": True,

@@ -16,7 +16,7 @@ from hypee.embedded.documents import UnindexedQuery
 from hypee.embedded.indexes import IndexSpec
 from hypee.embedded.keys import Unsupported, encode
 from hypee.embedded.matching import compile_filter
-from hypee.embedded.planning import plan
+from hypee.embedded.planning import PlanCache, plan
 from hypee.embedded.updating import apply, upsert_base
 
 # -- keys -----------------------------------------------------------------------------------
@@ -191,6 +191,34 @@ def test_exact_plans_count_without_reading_documents() -> None:
     assert not plan("c1", [INBOX], {"participants": 1, "other": 2}, []).exact
 
 
+PENDING = IndexSpec("pending", (("k", 1),), "x4", partial={"state": "pending"}, committed=True)
+
+
+def test_kept_plans_take_each_querys_values_and_tell_shapes_apart() -> None:
+    plans = PlanCache()
+    indexes = [INBOX, UNIQUE, PENDING]
+    for spec in indexes:
+        spec.committed = True
+    first = plans.plan("c1", indexes, False, {"direct_key": "a:b"}, [])
+    again = plans.plan("c1", indexes, False, {"direct_key": "c:d"}, [])
+    assert again.sql == first.sql and again.index is UNIQUE
+    assert again.params == [encode("c:d")] and first.params == [encode("a:b")]
+    # A null is another shape: a sparse index cannot answer it.
+    assert plans.plan("c1", indexes, False, {"direct_key": None}, []).scans
+    # A partial index's condition is kept whole: another value is another plan.
+    assert plans.plan("c1", indexes, False, {"state": "pending", "k": 1}, []).index is PENDING
+    assert plans.plan("c1", indexes, False, {"state": "done", "k": 1}, []).index is None
+    # An $in list with a repeated value is planned afresh, with one parameter per value.
+    plans.plan("c1", indexes, False, {"direct_key": {"$in": ["a", "b"]}}, [])
+    repeated = plans.plan("c1", indexes, False, {"direct_key": {"$in": ["a", "a"]}}, [])
+    assert repeated.params == [encode("a")] and repeated.sql.count("?") == 1
+    # An index that becomes usable is weighed again.
+    later = IndexSpec("by_k", (("k", 1),), "x5")
+    assert plans.plan("c1", [*indexes, later], True, {"k": 2}, []).index is None
+    later.committed = True
+    assert plans.plan("c1", [*indexes, later], True, {"k": 2}, []).index is later
+
+
 # -- the collection API ----------------------------------------------------------------------
 
 
@@ -274,3 +302,29 @@ async def test_concurrent_writes_share_commits(db) -> None:
     await asyncio.gather(*(db.things.insert_one({"n": n}) for n in range(50)))
     assert await db.things.count_documents({}) == 50
     assert engine.commits - before < 50  # grouped: one fsync served several writes
+
+
+async def test_kept_plans_find_each_querys_own_documents(db) -> None:
+    await db.things.create_indexes([IndexModel([("owner", 1), ("n", 1)], unique=True)])
+    await db.things.insert_many([{"owner": o, "n": n} for o in ("a", "b") for n in range(5)])
+    for owner in ("a", "b", "a"):
+        found = await db.things.find({"owner": owner, "n": {"$gte": 3}}).to_list(None)
+        assert [(t["owner"], t["n"]) for t in found] == [(owner, 3), (owner, 4)]
+    assert await db.things.count_documents({"owner": "b", "n": {"$in": [1, 2, 3]}}) == 3
+    assert await db.things.count_documents({"owner": "b", "n": {"$in": [1, 1, 2]}}) == 2
+
+
+async def test_writes_to_a_watched_collection_move_its_generation_also_at_commit() -> None:
+    store = open_embedded("unit", None)
+    generations = store.watch(["users"])
+    db = store.db
+    await db.users.insert_one({"name": "Ana"})
+    assert generations["users"] == 1
+    await db.users.find_one({"name": "Ana"})
+    await db.other.insert_one({"name": "Ana"})
+    assert generations["users"] == 1  # reads and other collections leave it
+    async with store.atomic():
+        await db["users"].update_one({"name": "Ana"}, {"$set": {"name": "Bo"}})
+        assert generations["users"] == 2
+    assert generations["users"] == 3  # and once more when the unit committed
+    await store.close()

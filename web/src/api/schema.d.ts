@@ -1918,7 +1918,10 @@ export interface paths {
                     /** @description relevance (default): with q, matches in name, headline or specialties before matches in the bio only; then available mentors, then points. newest: most recently listed. points: most points. responsive: the highest share of requests answered, then the quickest (unmeasured last). */
                     sort?: "relevance" | "newest" | "points" | "responsive";
                 };
-                header?: never;
+                header?: {
+                    /** @description The ETag of a page the client holds: 304 while unchanged. */
+                    "If-None-Match"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -1927,11 +1930,20 @@ export interface paths {
                 /** @description Search the mentor directory */
                 200: {
                     headers: {
+                        /** @description The page's version (absent on a page of the reader's own). */
+                        ETag?: string;
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["MentorPage"];
                     };
+                };
+                /** @description Not modified: the client's copy is current; no content. */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 400: components["responses"]["400"];
             };
