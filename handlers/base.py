@@ -15,7 +15,6 @@ from pymongo.errors import ConnectionFailure
 
 from handlers.body import JSON_BODY_LIMIT, BodyBuffer
 from handlers.common import error_answer, load, origin_allowed, schema_of, services_of
-from hypee.answer_cache import Answer
 from hypee.auth import Identity, bearer_token
 from hypee.embedded.documents import UndecodableDocument
 from hypee.embedded.engine import StoreUnavailable
@@ -216,18 +215,6 @@ class BaseHandler(tornado.web.RequestHandler):
     def write_page(self, results: list[Any], next_cursor: str | None, **extra: Any) -> None:
         """Answer with one page of a list: {"results", "next_cursor", ...extra}."""
         self.write_json({"results": results, "next_cursor": next_cursor, **extra})
-
-    def write_answer(self, answer: Answer) -> None:
-        """Answer with a rendered JSON `answer` and its ETag: 304 with no body when the client
-        holds it (`If-None-Match`); clients revalidate each time (`no-cache`)."""
-        self.set_header("ETag", answer.etag)
-        self.set_header("Cache-Control", "no-cache")
-        if self.check_etag_header():
-            self.set_status(304)
-            self.clear_header("Content-Type")
-            self.finish()
-            return
-        self.finish(answer.body)
 
     def no_content(self, status: int = 204) -> None:
         """Answer 204 (or `status`: 202 accepted) with no body."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.base import BaseHandler
+from hypee.answer_cache import Answer
 from hypee.dbapi import DocumentDatabase
 from hypee.errors import not_found
 from hypee.jsonio import dumps
@@ -65,7 +66,19 @@ class MentorListHandler(BaseHandler):
             return dumps(await directory_page(self.db, params)).encode()
 
         key = repr(sorted(params.items()))
-        self.write_answer(await self.services.directory.answer(key, render))
+        self._write_kept(await self.services.directory.answer(key, render))
+
+    def _write_kept(self, answer: Answer) -> None:
+        """Answer with a kept page and its ETag: 304 with no body when the client holds it
+        (`If-None-Match`); clients revalidate each time (`no-cache`)."""
+        self.set_header("ETag", answer.etag)
+        self.set_header("Cache-Control", "no-cache")
+        if self.check_etag_header():
+            self.set_status(304)
+            self.clear_header("Content-Type")
+            self.finish()
+            return
+        self.finish(answer.body)
 
 
 class MentorHandler(BaseHandler):

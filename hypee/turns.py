@@ -21,13 +21,17 @@ class Turns:
         self.per_pass = per_pass
         self._taken = 0
         self._waiting: deque[asyncio.Future[None]] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def take(self) -> None:
         """Return once a pass has room for this piece of work (at once, when this one has)."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a new loop (a test, a maintenance command): start afresh
+            self._loop, self._taken, self._waiting = loop, 0, deque()
         if self._taken < self.per_pass and not self._waiting:
             self._count()
             return
-        turn = asyncio.get_running_loop().create_future()
+        turn = loop.create_future()
         self._waiting.append(turn)
         await turn
 

@@ -47,3 +47,15 @@ async def test_a_few_pieces_pass_per_pass_in_the_order_they_came():
 async def test_a_piece_that_stops_waiting_gives_its_turn_to_the_next():
     admitted = await _admissions(Turns(2), 8, cancel={4, 5})
     assert [number for number, _ in admitted] == [0, 1, 2, 3, 6, 7]
+
+
+def test_turns_start_afresh_on_another_loop():
+    """A loop that ended mid-pass (a test, a maintenance command) leaves no turn taken."""
+    turns = Turns(1)
+
+    async def take_and_end_mid_pass() -> None:
+        await turns.take()
+        turns._taken = 1  # the next pass, which would reset it, never comes on this loop
+
+    asyncio.run(take_and_end_mid_pass())
+    asyncio.run(asyncio.wait_for(turns.take(), 1))
