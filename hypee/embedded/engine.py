@@ -39,6 +39,7 @@ log = logging.getLogger("hypee.store")
 T = TypeVar("T")
 PROBE_SECONDS = 2.0
 PROBE_BYTES = 64 * 1024
+CACHE_KIB = 16 * 1024
 # Units begun, and sends let on after their commit, in one pass of the event loop.
 TURNS_PER_PASS = 4
 # SQLite result codes that mean the disk, not the query, is at fault.
@@ -94,12 +95,15 @@ def open_connections(path: Path) -> tuple[sqlite3.Connection, sqlite3.Connection
     write = sqlite3.connect(path, **options)
     write.execute("PRAGMA journal_mode=WAL")
     write.execute("PRAGMA synchronous=FULL")
-    write.execute("PRAGMA cache_size=-65536")
-    write.execute("PRAGMA mmap_size=268435456")
     read = sqlite3.connect(f"file:{path}?mode=ro", uri=True, **options)
-    read.execute("PRAGMA cache_size=-65536")
-    read.execute("PRAGMA mmap_size=268435456")
     read.execute("PRAGMA busy_timeout=5000")
+    for connection in (write, read):
+        # Pages are read with read(), not mapped: a disk that fails a read then gives an
+        # error the engine reports (/readyz, the log) where a mapped page would kill the
+        # process with SIGBUS, and memory stays bounded by this cache (16 MiB a connection)
+        # whatever the database's size; the kernel's page cache serves the rest.
+        connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+        connection.execute("PRAGMA mmap_size=0")
     return write, read
 
 
