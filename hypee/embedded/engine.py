@@ -41,7 +41,7 @@ PROBE_SECONDS = 2.0
 PROBE_BYTES = 64 * 1024
 CACHE_KIB = 16 * 1024
 # Units begun, and sends let on after their commit, in one pass of the event loop.
-TURNS_PER_PASS = 4
+TURNS_PER_PASS = 3
 # SQLite result codes that mean the disk, not the query, is at fault.
 _FAULTS = {
     "SQLITE_FULL": "disk full",
