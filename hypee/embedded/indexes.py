@@ -91,7 +91,7 @@ class IndexSpec:
         key = tuple(paths)
         known = self._touched.get(key)
         if known is None:
-            watched = self.paths + (list(_filter_paths(self.partial)) if self.partial else [])
+            watched = self.paths + (list(filter_paths(self.partial)) if self.partial else [])
             known = any(
                 changed == path or changed.startswith(path + ".") or path.startswith(changed + ".")
                 for changed in paths
@@ -116,12 +116,13 @@ def _field_keys(document: dict[str, Any], path: str, parts: list[str]) -> list[b
     return [encode(value)]
 
 
-def _filter_paths(query: dict[str, Any]) -> set[str]:
+def filter_paths(query: dict[str, Any]) -> set[str]:
+    """The field paths a filter names, inside `$and`, `$or` and `$nor` too."""
     paths: set[str] = set()
     for name, value in query.items():
         if name in ("$and", "$or", "$nor"):
             for part in value:
-                paths |= _filter_paths(part)
+                paths |= filter_paths(part)
         elif not name.startswith("$"):
             paths.add(name)
     return paths

@@ -57,13 +57,9 @@ def epoch_ms(value: datetime) -> int:
 
 def encode(value: Any) -> bytes:
     """The key of one value."""
-    exact = _BY_TYPE.get(type(value))
+    exact = _BY_TYPE.get(type(value))  # None and bool (no subclasses) always end here
     if exact is not None:
         return exact(value)
-    if value is None:
-        return _NULL_KEY
-    if isinstance(value, bool):
-        return _TRUE_KEY if value else _FALSE_KEY
     if isinstance(value, int | float):
         return _number(float(value))
     if isinstance(value, str):

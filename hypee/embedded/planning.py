@@ -11,12 +11,13 @@ whole filter is still evaluated on every candidate: bounds only narrow.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from hypee.dbapi import Filter
-from hypee.embedded.indexes import IndexSpec
+from hypee.embedded.indexes import IndexSpec, filter_paths
 from hypee.embedded.keys import NULL, encode, type_end, type_of, type_start
 from hypee.embedded.matching import is_operator_dict
 
@@ -145,7 +146,6 @@ class _Candidate:
     bounded: int
     order: list[str] | None  # ORDER BY terms, when the index yields the sort
     exact: bool
-    paths: tuple[str, ...] = ()
 
     def score(self) -> tuple[int, int, int]:
         return (self.bounded, 1 if self.order is not None else 0, -len(self.index.fields))
@@ -196,7 +196,6 @@ def _candidate(
     where: list[str] = []
     params: list[Any] = []
     used: list[Bound] = []
-    paths: list[str] = []
     fixed = 0
     for i, (path, _) in enumerate(index.fields):
         bound = bounds.get(path)
@@ -204,7 +203,6 @@ def _candidate(
             break
         _sql_bound(columns[i], bound, where, params)
         used.append(bound)
-        paths.append(path)
         if bound.kind == "range":
             break
         fixed += 1
@@ -218,7 +216,7 @@ def _candidate(
     # Exact when every bound is used and what no bound decides is the index's own condition.
     implied = conjuncts(index.partial) if index.partial else []
     covered = len(used) == len(bounds) and all(part in implied for part in loose)
-    return _Candidate(index, where, params, len(used), order, covered, tuple(paths))
+    return _Candidate(index, where, params, len(used), order, covered)
 
 
 def plan(
@@ -297,7 +295,7 @@ def _index_plan(table: str, best: _Candidate) -> Plan:
         exact=best.exact,
         index=best.index,
         count_sql=f'SELECT DISTINCT x.rid FROM "{index_table}" AS x{where_sql}',
-        param_paths=best.paths,
+        param_paths=tuple(path for path, _ in best.index.fields[: best.bounded]),
     )
 
 
@@ -336,7 +334,7 @@ class PlanCache:
         if state != self._state:
             self._state, self._plans = state, {}
             self._fixed = frozenset(
-                path for index in indexes if index.partial for path in _partial_paths(index)
+                path for index in indexes if index.partial for path in filter_paths(index.partial)
             )
         shape = _shape(query, self._fixed)
         if shape is None:
@@ -357,24 +355,11 @@ class PlanCache:
             _sql_bound("", bounds[path], [], params)
         if len(params) != len(kept.params):  # an $in list with repeated values
             return plan(table, _usable(indexes, committed_only), query, sort)
-        return Plan(
-            kept.sql,
-            params,
-            kept.ordered,
-            kept.exact,
-            kept.index,
-            kept.count_sql,
-            kept.scans,
-            kept.param_paths,
-        )
+        return dataclasses.replace(kept, params=params)
 
 
 def _usable(indexes: list[IndexSpec], committed_only: bool) -> list[IndexSpec]:
     return [index for index in indexes if index.committed or not committed_only]
-
-
-def _partial_paths(index: IndexSpec) -> list[str]:
-    return [name for name, _ in conjuncts(index.partial)]
 
 
 def _shape(query: Filter | None, fixed: frozenset[str]) -> tuple[Any, ...] | None:
