@@ -27,6 +27,7 @@ class Keepalive:
     def __init__(self, interval: float) -> None:
         self.interval = interval
         self._answered: dict[Pinged, bool] = {}
+        self._sweeping: asyncio.Task[None] | None = None
 
     def watch(self, socket: Pinged) -> None:
         self._answered[socket] = True
@@ -52,8 +53,15 @@ class Keepalive:
             if number % SLICE == 0:
                 await asyncio.sleep(0)
 
-    async def run(self) -> None:
-        """Sweep every `interval` seconds until cancelled."""
+    def start(self) -> None:
+        """Sweep every `interval` seconds until `stop`."""
+        self._sweeping = asyncio.ensure_future(self._run())
+
+    def stop(self) -> None:
+        if self._sweeping is not None:
+            self._sweeping.cancel()
+
+    async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.interval)
             await self.sweep()

@@ -30,7 +30,7 @@ class Server:
         self.running: Running | None = None
         self.http: tornado.httpserver.HTTPServer | None = None
         self.port: int | None = None
-        self.keepalive: asyncio.Task[None] | None = None
+        self.keepalive: Keepalive | None = None  # the sockets' ping sweep
 
     @property
     def services(self) -> Services:
@@ -43,8 +43,8 @@ class Server:
         settings = self.settings
         self.running = await start_services(settings)
         app = make_app(settings, self.running.services)
-        self.keepalive_sweep: Keepalive = app.settings["keepalive"]
-        self.keepalive = asyncio.ensure_future(self.keepalive_sweep.run())
+        self.keepalive = app.settings["keepalive"]
+        self.keepalive.start()
         max_body_size = max(DRAIN_LIMIT, settings.max_upload_bytes + 64 * 1024)
         self.http = tornado.httpserver.HTTPServer(
             RequestLimits(app, max_body_size),
@@ -66,7 +66,7 @@ class Server:
         services = self.running.services
         self.http.stop()
         if self.keepalive is not None:
-            self.keepalive.cancel()
+            self.keepalive.stop()
         services.hub.close_all(CLOSE_GOING_AWAY, "server shutting down; reconnect")
         grace = self.settings.shutdown_grace_seconds
         if not await services.inflight.wait_idle(grace):

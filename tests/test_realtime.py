@@ -598,7 +598,7 @@ async def test_a_socket_that_stops_answering_pings_is_closed_at_the_next_sweep(a
     """One sweep pings every socket (handlers/keepalive.py); a socket that did not answer by
     the next sweep is closed 1001, one that did stays open."""
     bob = await api.register()
-    keepalive = api.server.keepalive_sweep
+    keepalive = api.server.keepalive
     port = int(api.base_url.rsplit(":", 1)[1])
     silent = await asyncio.to_thread(RawSocket, port)  # reads nothing, so never answers
     await asyncio.to_thread(silent.send, {"type": "auth", "token": bob.access})
