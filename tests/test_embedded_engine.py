@@ -4,6 +4,7 @@ compared with MongoDB's documented behaviour (no server)."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -328,3 +329,24 @@ async def test_writes_to_a_watched_collection_move_its_generation_also_at_commit
         assert generations["users"] == 2
     assert generations["users"] == 3  # and once more when the unit committed
     await store.close()
+
+
+async def test_commits_leave_checkpoints_to_the_checkpointer(db, tmp_path) -> None:
+    engine = db.engine
+    assert engine.write.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+    engine.checkpoints.every = 3
+    for n in range(3):
+        await db.things.insert_one({"n": n})  # three commits: one checkpoint, in the background
+    await engine.checkpoints.close()
+    assert engine.checkpoints.done == 1
+    # The database file alone (no log beside it) holds the commits now.
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(engine.path.read_bytes())
+    alone = sqlite3.connect(copy)
+    try:
+        tables = alone.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+        assert tables.fetchone()[0] > 0
+        table = db.catalog.get("things").table
+        assert alone.execute(f'SELECT count(*) FROM "{table}"').fetchone() == (3,)
+    finally:
+        alone.close()

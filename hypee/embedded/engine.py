@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 from pymongo.errors import ConnectionFailure
 
 from hypee.embedded import watermark
+from hypee.embedded.checkpoints import Checkpointer, turn_off_automatic
 from hypee.turns import Turns
 
 log = logging.getLogger("hypee.store")
@@ -95,6 +96,7 @@ def open_connections(path: Path) -> tuple[sqlite3.Connection, sqlite3.Connection
     write = sqlite3.connect(path, **options)
     write.execute("PRAGMA journal_mode=WAL")
     write.execute("PRAGMA synchronous=FULL")
+    turn_off_automatic(write)  # the Checkpointer runs them, off the commits' path
     read = sqlite3.connect(f"file:{path}?mode=ro", uri=True, **options)
     read.execute("PRAGMA busy_timeout=5000")
     for connection in (write, read):
@@ -174,6 +176,7 @@ class Engine:
         self.writes = 0  # write operations run (inside units or alone)
         self.generation = 0  # changes at every commit or rollback of the open transaction
         self.turns = Turns(TURNS_PER_PASS)
+        self.checkpoints = Checkpointer(path)
         self._in_transaction = False
         self._gate: asyncio.Lock | None = None
         self._commit_task: asyncio.Task[None] | None = None
@@ -356,6 +359,7 @@ class Engine:
             self.generation += 1
             self.commits += 1
             self.committed = target
+            self.checkpoints.committed()
             for listener in self.on_commit:
                 listener()
 
@@ -413,6 +417,7 @@ class Engine:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        await self.checkpoints.close()
         async with self.gate:
             with contextlib.suppress(sqlite3.Error):
                 await asyncio.to_thread(self.write.execute, "PRAGMA wal_checkpoint(TRUNCATE)")
