@@ -70,6 +70,13 @@ class BulkWriteResult:
         return len(self.upserted_ids)
 
 
+def _with_id(document: dict[str, Any]) -> None:
+    """Give `document` a new `_id` when it has none, as PyMongo does (setdefault would make an
+    ObjectId for every document, most of which have one)."""
+    if "_id" not in document:
+        document["_id"] = ObjectId()
+
+
 def _sort_spec(sort: Any, direction: int | None = None) -> Sort:
     if sort is None:
         return []
@@ -284,7 +291,7 @@ class Collection:
     # -- writes ------------------------------------------------------------------------------
 
     async def insert_one(self, document: Any) -> InsertOneResult:
-        document.setdefault("_id", ObjectId())
+        _with_id(document)
         await self.engine.run_write(
             lambda connection: documents.insert(connection, self._ensure(), document)
         )
@@ -292,7 +299,7 @@ class Collection:
 
     async def insert_many(self, documents_: list[dict[str, Any]]) -> InsertManyResult:
         for document in documents_:
-            document.setdefault("_id", ObjectId())
+            _with_id(document)
 
         def action(connection: sqlite3.Connection) -> None:
             meta = self._ensure()
@@ -417,7 +424,7 @@ class Collection:
         kind = type(request).__name__
         if kind == "InsertOne":
             document = request._doc
-            document.setdefault("_id", ObjectId())
+            _with_id(document)
             documents.insert(self.engine.write, self._ensure(), document)
             result.inserted_count += 1
         elif kind == "UpdateOne":
@@ -454,7 +461,7 @@ class Collection:
             return None, None, False
         document = updating.upsert_base(filter)
         updating.apply(document, update, inserting=True)
-        document.setdefault("_id", ObjectId())
+        _with_id(document)
         documents.insert(self.engine.write, self._ensure(), document)
         return None, document, True
 

@@ -154,16 +154,26 @@ class _Candidate:
 def _sql_bound(column: str, bound: Bound, where: list[str], params: list[Any]) -> None:
     if bound.kind == "eq":
         where.append(f"{column} = ?")
-        params.append(bound.keys[0])
     elif bound.kind == "in":
         where.append(f"{column} IN ({', '.join('?' * len(bound.keys))})")
-        params += bound.keys
     else:
         if bound.low is not None:
             where.append(f"{column} {'>=' if bound.low_inclusive else '>'} ?")
-            params.append(bound.low)
         if bound.high is not None:
             where.append(f"{column} {'<=' if bound.high_inclusive else '<'} ?")
+    _bound_params(bound, params)
+
+
+def _bound_params(bound: Bound, params: list[Any]) -> None:
+    """The parameters of `bound`'s SQL conditions (see `_sql_bound`), in order."""
+    if bound.kind == "eq":
+        params.append(bound.keys[0])
+    elif bound.kind == "in":
+        params += bound.keys
+    else:
+        if bound.low is not None:
+            params.append(bound.low)
+        if bound.high is not None:
             params.append(bound.high)
 
 
@@ -349,10 +359,18 @@ class PlanCache:
             return made
         if not kept.param_paths:
             return kept
-        bounds, _ = field_bounds(query)
+        assert query is not None  # a plan with parameters has conditions
         params: list[Any] = []
         for path in kept.param_paths:
-            _sql_bound("", bounds[path], [], params)
+            # Only these fields' values are encoded: the shape names each, at the top level,
+            # with the operators it was planned with.
+            value = query[path]
+            if isinstance(value, dict):
+                bound = _bound(value)
+                assert bound is not None  # as when the plan was made, for the same shape
+                _bound_params(bound, params)
+            else:
+                params.append(encode(value))
         if len(params) != len(kept.params):  # an $in list with repeated values
             return plan(table, _usable(indexes, committed_only), query, sort)
         return dataclasses.replace(kept, params=params)
