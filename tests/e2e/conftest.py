@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from pymongo import AsyncMongoClient
 
+from tests import conftest
 from tests.client import Account, ApiClient
 from tests.processes import ROOT, ServerProcess, run_command, server_env
 
@@ -33,8 +36,9 @@ DEMO_PASSWORD = "hypee-demo-password"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 
-# Every browser test runs once (not again through the wire stand-in: the store path is the
-# server's business, tested by the rest of the suite), in its module's event loop.
+# Every browser test runs once in `make test` (its wire pass leaves slow tests out: the store
+# path is the server's business, tested by the rest of the suite), in its module's event loop;
+# `pytest --wire tests/e2e` runs them through the MongoDB stand-in.
 MODULE_LOOP = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 
@@ -67,7 +71,9 @@ class WebServer:
 @contextlib.asynccontextmanager
 async def demo_server(root: Path, **extra: str) -> AsyncIterator[WebServer]:
     """`run.py` on a store filled by `--seed-demo` in `root`, with `extra` settings; stopped
-    after, and its log must hold no traceback."""
+    after, and its log must hold no traceback. The store is the suite's MongoDB when it has
+    one (HYPEE_TEST_MONGO_URI, or `--wire`: a database of its own, dropped after), else the
+    embedded engine."""
     if not DIST.is_file():
         pytest.fail("web/dist is not built: run `make web` (make test builds it)")
     settings = {
@@ -77,6 +83,9 @@ async def demo_server(root: Path, **extra: str) -> AsyncIterator[WebServer]:
         "HYPEE_SEND_RATE_PER_10S": "0",
         **extra,
     }
+    if conftest.TEST_MONGO_URI:
+        settings["HYPEE_MONGO_URI"] = conftest.TEST_MONGO_URI
+        settings["HYPEE_MONGO_DB"] = f"hypee_e2e_{uuid.uuid4().hex[:12]}"
     code, out, err = await run_command("--seed-demo", env=server_env(**settings))
     assert code == 0, out + err
     process = await ServerProcess(root / "server.log", **settings).start()
@@ -84,6 +93,10 @@ async def demo_server(root: Path, **extra: str) -> AsyncIterator[WebServer]:
         yield WebServer(process, root / "data")
     finally:
         await process.stop()
+        if conftest.TEST_MONGO_URI:
+            client: AsyncMongoClient = AsyncMongoClient(conftest.TEST_MONGO_URI)
+            await client.drop_database(settings["HYPEE_MONGO_DB"])
+            await client.close()
     assert "Traceback" not in process.log(), process.log()[-5000:]
 
 

@@ -215,6 +215,8 @@ async def test_the_composer_is_a_few_tabs_away_whatever_the_history(people, web_
     for number in range(12):
         await send(page, f"note {number}")
     await expect(page.get_by_test_id("message")).to_have_count(12)
+    # All acknowledged (a message still sending is no Tab stop yet).
+    await expect(page.locator("[data-testid=message].pending")).to_have_count(0)
     await page.get_by_label("Write a message").focus()
     steps = 0
     on_a_message = "() => document.activeElement?.dataset.testid === 'message'"
