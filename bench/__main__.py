@@ -6,6 +6,11 @@ store and a large one (10,000 mentors, 5,000 conversations, 100,000 messages), p
 when HYPEE_BENCH_MONGO_URI points at one. One load generator (bench/load.py, a process of its
 own) drives all of them the same way; HTTP rates come from wrk when it is installed. Every
 figure is written beside its baseline, as a ratio, in bench/results/latest.md (and .json).
+
+The relay and the empty store run side by side, their fan-out loads taking turns (ROUNDS runs
+each): this machine's speed drifts by a fifth from one minute to the next, and a ratio of two
+runs far apart measured that drift as much as Hypee. The report keeps each figure's median and
+the runs' range (a slowest answer: the slowest of all runs).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,6 +39,8 @@ from tests.processes import ROOT, free_port, server_env
 
 RESULTS = ROOT / "bench" / "results"
 GROUPS = 20
+# Runs of each fan-out load, the relay's and the empty store's taking turns (medians are kept).
+ROUNDS = 3
 
 
 class Server:
@@ -215,6 +223,18 @@ def bench_settings(settings: dict[str, str]) -> Settings:
     )
 
 
+async def seeded_hypee(
+    tmp: Path, name: str, settings: dict[str, str], population: Population
+) -> tuple[Server, Any, dict[str, Any]]:
+    """(a started Hypee on a store seeded with `population`, what was seeded, its figures so
+    far: the seeding's time)."""
+    print(f"seeding {name} ...", flush=True)
+    started = time.perf_counter()
+    seeded = await seed(bench_settings(settings), population, GROUPS)
+    figures: dict[str, Any] = {"seed_seconds": round(time.perf_counter() - started, 1)}
+    return await hypee(tmp, name, settings).start(), seeded, figures
+
+
 async def measure_hypee(
     tmp: Path,
     name: str,
@@ -224,11 +244,7 @@ async def measure_hypee(
     *,
     saturated_only: bool = False,
 ) -> dict[str, Any]:
-    print(f"seeding {name} ...", flush=True)
-    started = time.perf_counter()
-    seeded = await seed(bench_settings(settings), population, GROUPS)
-    figures: dict[str, Any] = {"seed_seconds": round(time.perf_counter() - started, 1)}
-    server = await hypee(tmp, name, settings).start()
+    server, seeded, figures = await seeded_hypee(tmp, name, settings, population)
     try:
         plan = write_plan(tmp / f"{name}-fanout.json", server.port, seeded.sockets)
         print(f"{name}: fan-out at saturation", flush=True)
@@ -237,60 +253,109 @@ async def measure_hypee(
             return figures
         print(f"{name}: fan-out at {args.rate} msg/s", flush=True)
         figures["offered"] = await fanout(server, plan, args.seconds, args.rate)
-        if seeded.idle_tokens:
-            sockets = [{"path": "/ws", "token": t} for t in seeded.idle_tokens]
-            idle = write_plan(tmp / f"{name}-idle.json", server.port, sockets)
-            print(f"{name}: {len(sockets)} sockets connect and stay", flush=True)
-            figures["connect"] = await asyncio.to_thread(connect_cost, server, idle)
-        if population.mentors:
-            print(f"{name}: directory requests", flush=True)
-            figures["mentors"] = await asyncio.to_thread(
-                http_rate, server.port, "/api/mentors/?country=FR&limit=20", args.seconds
-            )
+        figures.update(await hypee_rest(tmp, name, server, seeded, population, args))
     finally:
         server.stop()
     return figures
 
 
-async def measure_baseline(tmp: Path, args: Any) -> dict[str, Any]:
-    port = free_port()
-    server = await Server(
-        [sys.executable, "-m", "bench.baseline", str(port)],
-        os.environ.copy(),
-        port,
-        tmp / "baseline.log",
-    ).start()
+async def hypee_rest(
+    tmp: Path, name: str, server: Server, seeded: Any, population: Population, args: Any
+) -> dict[str, Any]:
+    """Hypee's figures other than fan-out: idle sockets connecting, directory requests."""
+    figures: dict[str, Any] = {}
+    if seeded.idle_tokens:
+        sockets = [{"path": "/ws", "token": t} for t in seeded.idle_tokens]
+        idle = write_plan(tmp / f"{name}-idle.json", server.port, sockets)
+        print(f"{name}: {len(sockets)} sockets connect and stay", flush=True)
+        figures["connect"] = await asyncio.to_thread(connect_cost, server, idle)
+    if population.mentors:
+        print(f"{name}: directory requests", flush=True)
+        figures["mentors"] = await asyncio.to_thread(
+            http_rate, server.port, "/api/mentors/?country=FR&limit=20", args.seconds
+        )
+    return figures
+
+
+def typical(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures of several runs of one load: each number is the median of the runs, but a
+    slowest answer (`..._max_ms`) is the slowest of them all; the others (errors) are the
+    median-rate run's. `runs` keeps every run's rate, p99 and CPU per frame."""
+    by_rate = sorted(runs, key=lambda run: run["delivered_per_second"])
+    merged = dict(by_rate[len(by_rate) // 2])
+    for key, value in merged.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            values = [run[key] for run in runs if run.get(key) is not None]
+            merged[key] = max(values) if key.endswith("_max_ms") else statistics.median(values)
+    kept = ("delivered_per_second", "latency_p99_ms", "server_cpu_ms_per_delivered")
+    merged["runs"] = [{key: run.get(key) for key in kept} for run in runs]
+    return merged
+
+
+async def measure_side_by_side(tmp: Path, args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The bare relay and Hypee on an empty store, both running, their fan-out loads taking
+    turns (ROUNDS runs each, the relay first), so that a ratio compares runs that met the
+    machine in the same state; then each one's other figures. (baseline, Hypee)."""
+    population = Population(idle_sessions=500)
+    settings = {"HYPEE_DATA_DIR": str(tmp / "empty")}
+    server, seeded, figures = await seeded_hypee(tmp, "empty", settings, population)
+    relay = await relay_server(tmp)
+    base: dict[str, Any] = {}
     try:
-        sockets = [
+        relay_sockets = [
             {"path": f"/ws?room=r{group}", "token": None, "conversation": f"r{group}"}
             for group in range(GROUPS)
             for _ in range(4)
         ]
-        plan = write_plan(tmp / "relay.json", port, sockets)
-        print("baseline: relay at saturation", flush=True)
-        figures = {"saturated": await fanout(server, plan, args.seconds)}
-        print(f"baseline: relay at {args.rate} msg/s", flush=True)
-        figures["offered"] = await fanout(server, plan, args.seconds, args.rate)
-        idle = [{"path": "/ws?room=idle", "token": None} for _ in range(500)]
-        figures["connect"] = await asyncio.to_thread(
-            connect_cost, server, write_plan(tmp / "relay-idle.json", port, idle)
-        )
-        print("baseline: JSON handler", flush=True)
-        figures["json"] = await asyncio.to_thread(http_rate, port, "/json", args.seconds)
+        relay_plan = write_plan(tmp / "relay.json", relay.port, relay_sockets)
+        plan = write_plan(tmp / "empty-fanout.json", server.port, seeded.sockets)
+        for load, rate in (("saturated", 0.0), ("offered", args.rate)):
+            relay_runs, runs = [], []
+            for round_ in range(1, ROUNDS + 1):
+                print(f"relay, then empty: fan-out {load} ({round_}/{ROUNDS})", flush=True)
+                relay_runs.append(await fanout(relay, relay_plan, args.seconds, rate))
+                runs.append(await fanout(server, plan, args.seconds, rate))
+            base[load], figures[load] = typical(relay_runs), typical(runs)
+        base.update(await relay_rest(tmp, relay, args))
+        figures.update(await hypee_rest(tmp, "empty", server, seeded, population, args))
     finally:
+        relay.stop()
         server.stop()
-    # The relay as Tornado ships it (Nagle's algorithm on at both ends), for comparison with
-    # figures measured that way.
+    base["saturated_nagle"] = await relay_with_nagle(tmp, relay_sockets, args)
+    return base, figures
+
+
+async def relay_server(tmp: Path) -> Server:
+    port = free_port()
+    command = [sys.executable, "-m", "bench.baseline", str(port)]
+    return await Server(command, os.environ.copy(), port, tmp / "baseline.log").start()
+
+
+async def relay_rest(tmp: Path, relay: Server, args: Any) -> dict[str, Any]:
+    """The relay's figures other than fan-out: idle sockets connecting, the JSON handler."""
+    idle = [{"path": "/ws?room=idle", "token": None} for _ in range(500)]
+    figures = {
+        "connect": await asyncio.to_thread(
+            connect_cost, relay, write_plan(tmp / "relay-idle.json", relay.port, idle)
+        )
+    }
+    print("baseline: JSON handler", flush=True)
+    figures["json"] = await asyncio.to_thread(http_rate, relay.port, "/json", args.seconds)
+    return figures
+
+
+async def relay_with_nagle(tmp: Path, sockets: list[dict[str, Any]], args: Any) -> dict[str, Any]:
+    """The relay as Tornado ships it (Nagle's algorithm on at both ends), at saturation, for
+    comparison with figures measured that way."""
     port = free_port()
     command = [sys.executable, "-m", "bench.baseline", str(port), "nagle"]
     server = await Server(command, os.environ.copy(), port, tmp / "baseline-nagle.log").start()
     try:
         print("baseline: relay with Tornado's defaults at saturation", flush=True)
         plan = write_plan(tmp / "relay-nagle.json", port, sockets)
-        figures["saturated_nagle"] = await fanout(server, plan, args.seconds, nagle=True)
+        return await fanout(server, plan, args.seconds, nagle=True)
     finally:
         server.stop()
-    return figures
 
 
 def machine() -> str:
@@ -320,14 +385,8 @@ async def main() -> None:
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="hypee-bench-") as temporary:
         tmp = Path(temporary)
-        results["baseline"] = await measure_baseline(tmp, args)
-        results["embedded, empty store"] = await measure_hypee(
-            tmp,
-            "empty",
-            {"HYPEE_DATA_DIR": str(tmp / "empty")},
-            Population(idle_sessions=500),
-            args,
-        )
+        baseline, empty = await measure_side_by_side(tmp, args)
+        results["baseline"], results["embedded, empty store"] = baseline, empty
         # The same groups with blocks, a mute, changed settings and an away member.
         results["embedded, featured groups"] = await measure_hypee(
             tmp,

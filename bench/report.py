@@ -26,12 +26,13 @@ def render(meta: dict[str, Any], results: dict[str, dict[str, Any]]) -> str:
         ("figure", "Hypee", "baseline", "ratio", "target"),
         (
             "fan-out at saturation, delivered frames/s (20 conversations x 4 sockets, "
-            "empty store), "
-            "beside the bare relay (TCP_NODELAY, as Hypee); sends answered `busy` (past "
-            f"HYPEE_MAX_SENDS_IN_FLIGHT, retried after 1 s): "
+            f"empty store), beside the bare relay (TCP_NODELAY, as Hypee): {_runs(empty)}; "
+            "sends answered `busy` (past HYPEE_MAX_SENDS_IN_FLIGHT, retried after 1 s): "
             f"{_fmt(empty['saturated']['errors'].get('busy', 0))}",
-            _fmt(empty["saturated"]["delivered_per_second"]),
-            f"{_fmt(relay['delivered_per_second'])} (bare relay)",
+            _fmt(empty["saturated"]["delivered_per_second"])
+            + _spread(empty["saturated"], "delivered_per_second"),
+            f"{_fmt(relay['delivered_per_second'])}"
+            f"{_spread(relay, 'delivered_per_second')} (bare relay)",
             _ratio(empty["saturated"]["delivered_per_second"], relay["delivered_per_second"]),
             "≥ 0.35x",
         ),
@@ -67,10 +68,13 @@ def render(meta: dict[str, Any], results: dict[str, dict[str, Any]]) -> str:
             "≤ 0.10 ms / 0.12 ms",
         ),
         (
-            f"p99 send → delivery at {meta.get('rate', 150)} msg/s offered (empty / large store)",
-            f"{_fmt(empty['offered']['latency_p99_ms'], ' ms', 1)} / "
+            f"p99 send → delivery at {meta.get('rate', 150)} msg/s offered (empty / large "
+            f"store; empty store and relay: {_runs(empty)})",
+            f"{_fmt(empty['offered']['latency_p99_ms'], ' ms', 1)}"
+            f"{_spread(empty['offered'], 'latency_p99_ms', 1)} / "
             f"{_fmt(large['offered']['latency_p99_ms'], ' ms', 1)}",
-            f"{_fmt(base['offered']['latency_p99_ms'], ' ms', 1)} (bare relay)",
+            f"{_fmt(base['offered']['latency_p99_ms'], ' ms', 1)}"
+            f"{_spread(base['offered'], 'latency_p99_ms', 1)} (bare relay)",
             _ratio(empty["offered"]["latency_p99_ms"], base["offered"]["latency_p99_ms"]),
             "≤ 2.5x",
         ),
@@ -171,6 +175,19 @@ def _featured_row(plain: dict[str, Any], featured: dict[str, Any] | None) -> tup
         _ratio(mine, before),
         "≤ 1.1x",
     )
+
+
+def _runs(figures: dict[str, Any]) -> str:
+    count = len(figures["saturated"].get("runs", [])) or 1
+    return "one run" if count == 1 else f"medians of {count} runs, taking turns"
+
+
+def _spread(figures: dict[str, Any], key: str, digits: int = 0) -> str:
+    """' (lowest to highest)' over a figure's runs, when it has several."""
+    values = [run[key] for run in figures.get("runs", []) if run.get(key) is not None]
+    if len(values) < 2:
+        return ""
+    return f" ({_fmt(min(values), '', digits)} to {_fmt(max(values), '', digits)})"
 
 
 def _store(figures: dict[str, Any]) -> str:
