@@ -299,9 +299,10 @@ async def measure_side_by_side(tmp: Path, args: Any) -> tuple[dict[str, Any], di
     population = Population(idle_sessions=500)
     settings = {"HYPEE_DATA_DIR": str(tmp / "empty")}
     server, seeded, figures = await seeded_hypee(tmp, "empty", settings, population)
-    relay = await relay_server(tmp)
+    relay: Server | None = None
     base: dict[str, Any] = {}
     try:
+        relay = await relay_server(tmp)
         relay_sockets = [
             {"path": f"/ws?room=r{group}", "token": None, "conversation": f"r{group}"}
             for group in range(GROUPS)
@@ -319,7 +320,8 @@ async def measure_side_by_side(tmp: Path, args: Any) -> tuple[dict[str, Any], di
         base.update(await relay_rest(tmp, relay, args))
         figures.update(await hypee_rest(tmp, "empty", server, seeded, population, args))
     finally:
-        relay.stop()
+        if relay is not None:
+            relay.stop()
         server.stop()
     base["saturated_nagle"] = await relay_with_nagle(tmp, relay_sockets, args)
     return base, figures
