@@ -26,9 +26,8 @@ from typing import Any
 import bson
 from bson import ObjectId
 
-from bench.seed import Population, _fill
-from config import Settings
-from models.indexes import all_indexes
+from bench.__main__ import GROUPS, bench_settings
+from bench.seed import Population, seed
 from server.lifecycle import build_services, open_store
 
 SENDS = 4000
@@ -58,7 +57,7 @@ def plain_sql_send_us(directory: Path) -> float:
     connection.execute("PRAGMA synchronous=FULL")
     connection.executescript(SCHEMA)
     groups: list[tuple[ObjectId, list[ObjectId]]] = []
-    for _ in range(20):
+    for _ in range(GROUPS):
         conversation, people = ObjectId(), [ObjectId() for _ in range(4)]
         members = {str(p): {"last_read_seq": 0, "joined_at": _now()} for p in people}
         document = {"_id": conversation, "participants": people, "members": members}
@@ -140,20 +139,18 @@ def _now() -> datetime.datetime:
 
 async def engine_send_us(directory: Path) -> float:
     """Microseconds of CPU per send through MessageService.send on the embedded engine."""
-    settings = Settings(
-        env="development",
-        data_dir=str(directory / "engine"),
-        log_level="warning",
-        argon2_time_cost=1,
-        argon2_memory_kib=256,
-        send_rate_per_10s=0,
-        max_sends_in_flight=0,
+    settings = bench_settings(
+        {
+            "HYPEE_DATA_DIR": str(directory / "engine"),
+            "HYPEE_LOG_LEVEL": "warning",
+            "HYPEE_SEND_RATE_PER_10S": "0",
+            "HYPEE_MAX_SENDS_IN_FLIGHT": "0",
+        }
     )
+    await seed(settings, Population(), GROUPS)
     store = open_store(settings)
     services = build_services(settings, store)
     try:
-        await store.ensure_indexes(all_indexes())
-        await _fill(store, services, Population(), 20)
         groups = [
             (c["_id"], c["participants"])
             for c in await store.db["conversations"].find({}).to_list(None)
@@ -161,9 +158,10 @@ async def engine_send_us(directory: Path) -> float:
 
         async def sender(number: int, label: str, count: int) -> None:
             conversation, people = groups[number % len(groups)]
+            author = people[number // len(groups) % len(people)]
             for sent in range(count):
                 data = {"client_id": f"{label}-{number}-{sent}", "body": "hello", "attachments": []}
-                await services.messages.send(conversation, people[number // 20], data)
+                await services.messages.send(conversation, author, data)
 
         await asyncio.gather(*(sender(n, "warm", 3) for n in range(SENDERS)))
         started = time.process_time()
